@@ -39,10 +39,12 @@ export { checkRange, topWordOf, verifiedScan, verifyCandidates, type Find, MAX_N
 export {
   KERNEL_NAMES,
   createJsKernel,
+  createNaiveKernel,
   loadKernel,
   measureRate,
   parseKernelChoice,
   selectKernel,
+  type AnyKernelName,
   type KernelChoice,
   type KernelName,
   type KernelSelection,

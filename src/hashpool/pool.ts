@@ -2,7 +2,7 @@ import { EventEmitter, once } from 'node:events';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
-import { InputError, selectKernel, topWordOf, verifyCandidates, type KernelChoice } from '../core/index.js';
+import { InputError, loadKernel, selectKernel, topWordOf, verifyCandidates, type AnyKernelName, type KernelChoice } from '../core/index.js';
 import { logger as makeLogger, type Logger } from '../log.js';
 import { CTRL_GENERATION, CTRL_SLOT_BASE, type ScanResult, type ScanTask } from './protocol.js';
 
@@ -50,7 +50,8 @@ export interface HashPoolOptions {
   threads?: number;
   /** upper bound for setThreads (default: the core count) */
   maxThreads?: number;
-  kernel?: KernelChoice;
+  /** a kernel, or auto; 'naive' only for benchmarks */
+  kernel?: KernelChoice | 'naive';
   /** thread priority of the hashing threads, 0..19 (default 19: the lowest, so Home Assistant never waits) */
   nice?: number;
   /** milliseconds of hashing per task before it reports back (finds and rate), default 200 */
@@ -117,7 +118,14 @@ export class HashPool extends EventEmitter {
 
   async start(): Promise<void> {
     if (this.running) return;
-    const sel = await selectKernel(this.opts.kernel);
+    const sel =
+      this.opts.kernel === 'naive'
+        ? await (async () => {
+            const r = await loadKernel('naive');
+            if (!r.kernel) throw new Error(r.reason);
+            return { kernel: r.kernel, why: 'naive baseline (benchmark)', skipped: [], rates: {} };
+          })()
+        : await selectKernel(this.opts.kernel);
     for (const s of sel.skipped) this.log.warn({ kernel: s.name, reason: s.reason }, `kernel ${s.name} skipped: ${s.reason}`);
     this.kernelName = sel.kernel.name;
     this.kernelDetail = sel.kernel.detail;
@@ -270,7 +278,10 @@ export class HashPool extends EventEmitter {
           this.emit('find', { unit, nonce: f.nonce, hashRaw: f.hashRaw, hash: f.hash, difficulty: f.difficulty } satisfies PoolFind);
         }
       }
-      if (s.unit === unit) s.next = result.next;
+      if (s.unit === unit) {
+        s.next = result.next;
+        if (s.next >= unit.start + unit.count) this.emit('unitDone', unit);
+      }
     }
   }
 

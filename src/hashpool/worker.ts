@@ -1,5 +1,5 @@
 import { setPriority } from 'node:os';
-import { loadKernel, type KernelName, type ScanKernel } from '../core/index.js';
+import { loadKernel, type AnyKernelName, type ScanKernel } from '../core/index.js';
 import { CTRL_GENERATION, CTRL_SLOT_BASE, type ScanResult, type ScanTask } from './protocol.js';
 
 let kernel: ScanKernel | null = null;
@@ -14,7 +14,7 @@ const MAX_CANDIDATES = 4096;
 export default async function scan(task: ScanTask): Promise<ScanResult> {
   if (!kernel || kernelName !== task.kernel) {
     kernel?.close?.();
-    const r = await loadKernel(task.kernel as KernelName);
+    const r = await loadKernel(task.kernel as AnyKernelName);
     if (!r.kernel) throw new Error(`kernel ${task.kernel} failed to load in a worker: ${r.reason}`);
     kernel = r.kernel;
     kernelName = task.kernel;

@@ -2,10 +2,12 @@ import { InputError } from '../errors.js';
 import { createJsKernel } from './js.js';
 import { loadNativeKernel } from './native.js';
 import { loadWasmKernel } from './wasm.js';
-import { KERNEL_NAMES, type KernelName, type ScanKernel } from './types.js';
+import { KERNEL_NAMES, type AnyKernelName, type KernelName, type ScanKernel } from './types.js';
+import { createNaiveKernel } from './naive.js';
 import { selfTest } from './selftest.js';
 
-export { KERNEL_NAMES, type KernelName, type ScanKernel } from './types.js';
+export { KERNEL_NAMES, type AnyKernelName, type KernelName, type ScanKernel } from './types.js';
+export { createNaiveKernel } from './naive.js';
 export { createJsKernel } from './js.js';
 
 export type KernelChoice = KernelName | 'auto';
@@ -19,9 +21,15 @@ export function parseKernelChoice(s: string): KernelChoice {
  * Loads one kernel and runs its known-answer self test. Never throws: a kernel that fails to build,
  * load or pass its test comes back with the reason, so the caller can skip it with a warning.
  */
-export async function loadKernel(name: KernelName): Promise<{ kernel: ScanKernel } | { kernel: null; reason: string }> {
+export async function loadKernel(name: AnyKernelName): Promise<{ kernel: ScanKernel } | { kernel: null; reason: string }> {
   try {
-    const kernel = name === 'js' ? createJsKernel() : name === 'wasm' ? await loadWasmKernel() : await loadNativeKernel();
+    const kernel =
+      name === 'js' ? createJsKernel()
+      : name === 'wasm' ? await loadWasmKernel()
+      : name === 'native' ? await loadNativeKernel()
+      : name === 'naive' ? createNaiveKernel()
+      : null;
+    if (!kernel) return { kernel: null, reason: `unknown kernel "${String(name)}"` };
     const failure = selfTest(kernel);
     if (failure) {
       kernel.close?.();
@@ -46,7 +54,7 @@ export interface KernelSelection {
  * Picks a kernel. `auto` loads every kernel, skips those that fail, times each working one on a
  * short scan and takes the fastest. A named kernel that cannot load is an error.
  */
-export async function selectKernel(choice: KernelChoice, calibrateMs = 60): Promise<KernelSelection> {
+export async function selectKernel(choice: KernelChoice, calibrateMs = 100): Promise<KernelSelection> {
   if (choice !== 'auto') {
     const r = await loadKernel(choice);
     if (!r.kernel) throw new InputError(`--kernel ${choice}: not available here (${r.reason})`, 'kernel');
@@ -60,11 +68,11 @@ export async function selectKernel(choice: KernelChoice, calibrateMs = 60): Prom
     else skipped.push({ name, reason: r.reason });
   }
   const rates: Partial<Record<KernelName, number>> = {};
-  for (const k of loaded) rates[k.name] = measureRate(k, calibrateMs);
-  loaded.sort((a, b) => (rates[b.name] ?? 0) - (rates[a.name] ?? 0));
+  for (const k of loaded) rates[k.name as KernelName] = measureRate(k, calibrateMs);
+  loaded.sort((a, b) => (rates[b.name as KernelName] ?? 0) - (rates[a.name as KernelName] ?? 0));
   const best = loaded[0];
   for (const k of loaded.slice(1)) k.close?.();
-  const ranking = loaded.map((k) => `${k.name} ${((rates[k.name] ?? 0) / 1e6).toFixed(2)} MH/s`).join(', ');
+  const ranking = loaded.map((k) => `${k.name} ${((rates[k.name as KernelName] ?? 0) / 1e6).toFixed(2)} MH/s`).join(', ');
   const skippedText = skipped.length ? `; skipped ${skipped.map((s) => `${s.name} (${s.reason})`).join(', ')}` : '';
   return {
     kernel: best,

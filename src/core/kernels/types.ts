@@ -1,4 +1,6 @@
 export type KernelName = 'js' | 'wasm' | 'native';
+/** a kernel or the naive baseline (benchmarks only) */
+export type AnyKernelName = KernelName | 'naive';
 export const KERNEL_NAMES: readonly KernelName[] = ['js', 'wasm', 'native'];
 
 /**
@@ -8,7 +10,7 @@ export const KERNEL_NAMES: readonly KernelName[] = ['js', 'wasm', 'native'];
  * (`topWord`) and return a superset; the core re-verifies every candidate with @noble/hashes.
  */
 export interface ScanKernel {
-  readonly name: KernelName;
+  readonly name: AnyKernelName;
   /** how it hashes, e.g. "sha-ni, 2 lanes interleaved" */
   readonly detail: string;
   /**

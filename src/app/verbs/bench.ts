@@ -1,0 +1,115 @@
+import { availableParallelism } from 'node:os';
+import { loadKernel, measureRate, type AnyKernelName } from '../../core/index.js';
+import { HashPool, type WorkUnit } from '../../hashpool/index.js';
+import { numberFlag, parseVerbArgs } from '../args.js';
+
+const HELP = `usage: micro-mining bench [--seconds S] [--json]
+
+Measures every available kernel and the naive baseline (two @noble/hashes sha256 calls per nonce,
+no midstate) on the same header, one thread each and then all threads, in one run, and prints
+MH/s and each kernel's ratio to the naive baseline at the same thread count.
+  --seconds S   measuring time per kernel and thread count (default 2)
+  --json        one JSON object a line: {"kernel","threads","mhs","ratio"}`;
+
+// block 125552's header (Bitcoin wiki): every kernel hashes the same bytes
+const BENCH_HEADER = Buffer.from(
+  '0100000081cd02ab7e569e8bcd9317e2fe99f2de44d49ab2b8851ba4a308000000000000e320b6c2fffc8d750423db8b1eb942ae710e951ed797f7affc8892b0f1fc122bc7f5d74df2b9441a42a14695',
+  'hex',
+);
+
+export interface BenchRow {
+  kernel: AnyKernelName;
+  threads: number;
+  mhs: number;
+  ratio: number;
+  detail?: string;
+}
+
+export async function runBench(argv: string[]): Promise<number> {
+  const { values } = parseVerbArgs('bench', argv, {
+    seconds: { type: 'string' },
+    json: { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+  });
+  if (values.help) {
+    console.log(HELP);
+    return 0;
+  }
+  const seconds = numberFlag(values.seconds, '--seconds', 2);
+  if (seconds > 600) throw new Error('--seconds: at most 600');
+  const rows = await bench(seconds, (row) => {
+    if (values.json) console.log(JSON.stringify({ kernel: row.kernel, threads: row.threads, mhs: round(row.mhs), ratio: round(row.ratio) }));
+    else console.log(`${row.kernel.padEnd(7)} ${String(row.threads).padStart(2)} thread${row.threads === 1 ? ' ' : 's'}  ${row.mhs.toFixed(3).padStart(9)} MH/s  ${row.ratio.toFixed(2).padStart(7)}x naive  ${row.detail ?? ''}`);
+  }, (name, reason) => {
+    if (!values.json) console.log(`${name.padEnd(7)} skipped: ${reason}`);
+    else console.error(JSON.stringify({ kernel: name, skipped: reason }));
+  });
+  return rows.length ? 0 : 1;
+}
+
+/** Runs the benchmark; calls `onRow` as each figure is measured. */
+export async function bench(
+  seconds: number,
+  onRow: (row: BenchRow) => void,
+  onSkip: (name: AnyKernelName, reason: string) => void = () => {},
+): Promise<BenchRow[]> {
+  const names: AnyKernelName[] = ['naive', 'js', 'wasm', 'native'];
+  const rows: BenchRow[] = [];
+  const working: AnyKernelName[] = [];
+  let naive1 = 0;
+  for (const name of names) {
+    const r = await loadKernel(name);
+    if (!r.kernel) {
+      onSkip(name, r.reason);
+      continue;
+    }
+    working.push(name);
+    measureRate(r.kernel, 100, BENCH_HEADER); // warm-up (JIT, caches)
+    const rate = measureRate(r.kernel, seconds * 1000, BENCH_HEADER);
+    r.kernel.close?.();
+    if (name === 'naive') naive1 = rate;
+    const row = { kernel: name, threads: 1, mhs: rate / 1e6, ratio: rate / naive1, detail: r.kernel.detail };
+    rows.push(row);
+    onRow(row);
+  }
+  const threads = availableParallelism();
+  if (threads > 1) {
+    let naiveN = 0;
+    for (const name of working) {
+      const rate = await poolRate(name, threads, seconds);
+      if (name === 'naive') naiveN = rate;
+      const row = { kernel: name, threads, mhs: rate / 1e6, ratio: rate / naiveN };
+      rows.push(row);
+      onRow(row);
+    }
+  }
+  return rows;
+}
+
+/** Hashrate of the hub pool with every thread on one kernel, measured after a short warm-up. */
+async function poolRate(kernel: AnyKernelName, threads: number, seconds: number): Promise<number> {
+  const pool = new HashPool({ threads, maxThreads: threads, kernel, nice: 0, taskMs: 250 });
+  await pool.start();
+  let n = 0;
+  pool.setSource(
+    (): WorkUnit => ({ jobId: 'bench', extranonce2: String(n), header: BENCH_HEADER, target: 0n, start: (n++ % 4096) * 2 ** 20, count: 2 ** 20 }),
+  );
+  try {
+    await sleep(1000);
+    const h0 = pool.stats().hashes;
+    const t0 = performance.now();
+    await sleep(seconds * 1000);
+    const h1 = pool.stats().hashes;
+    return (h1 - h0) / ((performance.now() - t0) / 1000);
+  } finally {
+    await pool.stop();
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+function round(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}
