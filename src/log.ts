@@ -10,11 +10,35 @@ export const REDACT_PATHS = [
 
 let root: Logger | undefined;
 
-/** The process-wide structured logger (JSON lines on stderr; level from MM_LOG_LEVEL, else info; silent under tests unless MM_LOG_LEVEL is set). */
+const LEVELS: Record<number, string> = { 10: 'TRACE', 20: 'DEBUG', 30: 'INFO', 40: 'WARN', 50: 'ERROR', 60: 'FATAL' };
+
+/**
+ * One JSON log line as a short human line: `12:00:01 INFO  hashpool: message key=value`.
+ * Used when stderr is a terminal (or MM_LOG_FORMAT=pretty); JSON lines otherwise.
+ */
+export function prettyLine(json: string): string {
+  let o: Record<string, unknown>;
+  try {
+    o = JSON.parse(json);
+  } catch {
+    return json;
+  }
+  const { level, time, part, msg, err, ...rest } = o;
+  const t = new Date(typeof time === 'number' ? time : Date.now()).toISOString().slice(11, 19);
+  const extra = Object.entries(rest)
+    .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
+    .join(' ');
+  const e = err && typeof err === 'object' ? ` (${(err as { message?: string }).message ?? ''})` : '';
+  return `${t} ${(LEVELS[level as number] ?? String(level)).padEnd(5)} ${part ? `${part}: ` : ''}${msg ?? ''}${e}${extra ? `  ${extra}` : ''}\n`;
+}
+
+/** The process-wide structured logger (on stderr; level from MM_LOG_LEVEL, else info; silent under tests unless MM_LOG_LEVEL is set). */
 export function rootLogger(): Logger {
   if (!root) {
     const level = process.env.MM_LOG_LEVEL ?? (process.env.MM_TEST ? 'silent' : 'info');
-    root = pino({ level, redact: { paths: REDACT_PATHS, censor: '***' }, base: undefined }, pino.destination(2));
+    const pretty = process.env.MM_LOG_FORMAT ? process.env.MM_LOG_FORMAT === 'pretty' : process.stderr.isTTY;
+    const dest = pretty ? { write: (line: string) => process.stderr.write(prettyLine(line)) } : pino.destination(2);
+    root = pino({ level, redact: { paths: REDACT_PATHS, censor: '***' }, base: undefined }, dest);
   }
   return root;
 }
