@@ -1,0 +1,189 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { logger, type Logger } from '../log.js';
+
+/** What the status page and the terminal line show. */
+export interface HubStatus {
+  mode: 'practice' | 'pool';
+  /** pool URL without credentials, or "practice" */
+  source: string;
+  poolConnected: boolean;
+  mining: boolean;
+  policy: string;
+  /** the schedule's one-line reason */
+  decision: string;
+  threads: number;
+  maxThreads: number;
+  kernel: string;
+  /** H/s, hub and local miners together */
+  hashrate: number;
+  hubHashrate: number;
+  shares: { accepted: number; rejected: number; stale: number };
+  bestDifficulty: { session: number; allTime: number };
+  blocksFound: number;
+  networkDifficulty: number;
+  /** probability of finding a block within a day at the current hashrate */
+  oddsPerDay: number;
+  /** seconds, Infinity when not hashing */
+  expectedTimeToBlock: number;
+  powerW: number;
+  energyKWh: number;
+  workers: { name: string; status: string; hashrate: number; accepted: number; rejected: number; bestDifficulty: number; lastShare: number | null }[];
+  appliances: { idle: number; busy: number; total: number };
+  haConnected: boolean | null;
+  mqttConnected: boolean | null;
+  startedAt: number;
+}
+
+export interface StatusServerOptions {
+  port: number;
+  host?: string;
+  /** addresses allowed to connect (the add-on allows only the Supervisor's ingress proxy 172.30.32.2); empty = all */
+  allow?: string[];
+  status: () => HubStatus;
+  logger?: Logger;
+}
+
+/** The status page (HTML), its JSON (`api/status`) and a health endpoint (`health`), under any path prefix. */
+export class StatusServer {
+  private server: Server | null = null;
+  private readonly log: Logger;
+  constructor(private readonly opts: StatusServerOptions) {
+    this.log = opts.logger ?? logger('status');
+  }
+
+  get port(): number {
+    return (this.server?.address() as AddressInfo | null)?.port ?? 0;
+  }
+
+  async start(): Promise<void> {
+    const server = createServer((req, res) => this.handle(req, res));
+    server.headersTimeout = 10_000;
+    server.requestTimeout = 10_000;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.opts.port, this.opts.host ?? '127.0.0.1', () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    this.server = server;
+    this.log.info({ port: this.port, host: this.opts.host ?? '127.0.0.1' }, `status page on http://${this.opts.host ?? '127.0.0.1'}:${this.port}/`);
+  }
+
+  async stop(): Promise<void> {
+    const s = this.server;
+    this.server = null;
+    if (!s) return;
+    s.closeAllConnections();
+    await new Promise<void>((r) => s.close(() => r()));
+  }
+
+  private handle(req: IncomingMessage, res: ServerResponse): void {
+    const remote = (req.socket.remoteAddress ?? '').replace(/^::ffff:/, '');
+    if (this.opts.allow?.length && !this.opts.allow.includes(remote)) {
+      res.writeHead(403, { 'content-type': 'text/plain' }).end('forbidden\n');
+      return;
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405, { allow: 'GET, HEAD' }).end();
+      return;
+    }
+    const path = (req.url ?? '/').split('?')[0];
+    // the page links relatively, so it works under HA ingress (X-Ingress-Path) or any prefix
+    const tail = path.replace(/^.*\//, '');
+    try {
+      if (tail === 'health') {
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ ok: true }));
+      } else if (path.endsWith('/api/status')) {
+        res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(JSON.stringify(jsonSafe(this.opts.status())));
+      } else if (path === '/' || path.endsWith('/') || tail === 'index.html') {
+        const ingress = String(req.headers['x-ingress-path'] ?? '');
+        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }).end(renderStatusPage(this.opts.status(), ingress));
+      } else {
+        res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
+      }
+    } catch (err) {
+      this.log.error({ err }, 'status page failed');
+      if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
+      res.end('error\n');
+    }
+  }
+}
+
+function jsonSafe(s: HubStatus): unknown {
+  return { ...s, expectedTimeToBlock: Number.isFinite(s.expectedTimeToBlock) ? s.expectedTimeToBlock : null };
+}
+
+const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+export function formatHashrate(hs: number): string {
+  const units = ['H/s', 'kH/s', 'MH/s', 'GH/s', 'TH/s', 'PH/s'];
+  let v = hs;
+  let i = 0;
+  while (v >= 1000 && i < units.length - 1) {
+    v /= 1000;
+    i++;
+  }
+  return `${v.toFixed(v >= 100 || i === 0 ? 0 : 2)} ${units[i]}`;
+}
+
+export function formatDuration(seconds: number): string {
+  if (!Number.isFinite(seconds)) return 'never (not hashing)';
+  const y = seconds / (365.25 * 86400);
+  if (y >= 1) return `${y >= 1e6 ? y.toExponential(1) : Math.round(y).toLocaleString('en')} years`;
+  const d = seconds / 86400;
+  if (d >= 1) return `${d.toFixed(1)} days`;
+  return `${(seconds / 3600).toFixed(1)} hours`;
+}
+
+export function formatOdds(p: number): string {
+  if (p <= 0) return '0';
+  if (p >= 0.01) return `${(p * 100).toFixed(1)} %`;
+  return `1 in ${Math.round(1 / p).toLocaleString('en')}`;
+}
+
+export function formatDifficulty(d: number): string {
+  if (d === 0) return '0';
+  if (d >= 1e6) return d.toExponential(3);
+  if (d >= 1) return d.toFixed(2);
+  return d.toPrecision(3);
+}
+
+/** The status page: one self-refreshing HTML document with no external resources. */
+export function renderStatusPage(s: HubStatus, ingressPath = ''): string {
+  const rows = s.workers
+    .map(
+      (w) =>
+        `<tr><td>${esc(w.name)}</td><td>${esc(w.status)}</td><td>${formatHashrate(w.hashrate)}</td><td>${w.accepted}</td><td>${w.rejected}</td><td>${formatDifficulty(w.bestDifficulty)}</td></tr>`,
+    )
+    .join('');
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Micro Mining</title>
+<meta http-equiv="refresh" content="5">
+<style>
+body{font-family:system-ui,sans-serif;margin:1.5rem;max-width:60rem;color:#1c1c1c;background:#fafafa}
+h1{font-size:1.4rem;margin:0 0 .2rem} .mode{display:inline-block;padding:.1rem .5rem;border-radius:.4rem;background:${s.mode === 'practice' ? '#fde68a' : '#bbf7d0'}}
+.grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(13rem,1fr));gap:.7rem;margin:1rem 0}
+.card{background:#fff;border:1px solid #ddd;border-radius:.6rem;padding:.7rem}
+.card b{display:block;font-size:1.3rem} .card span{color:#555;font-size:.85rem}
+.reason{background:#fff;border-left:4px solid #2563eb;padding:.6rem .8rem} table{border-collapse:collapse;width:100%;background:#fff}
+td,th{border:1px solid #ddd;padding:.3rem .5rem;text-align:left} .note{color:#555;font-size:.85rem}
+</style></head><body data-ingress="${esc(ingressPath)}">
+<h1>Micro Mining <span class="mode" id="mode">${s.mode === 'practice' ? 'practice mode: earns nothing' : `pool: ${esc(s.source)}`}</span></h1>
+<p class="reason" id="decision">${esc(s.decision || (s.mining ? 'mining' : 'not mining'))}</p>
+<div class="grid">
+<div class="card"><span>hashrate</span><b id="hashrate">${formatHashrate(s.mining ? s.hashrate : 0)}</b><span>hub ${formatHashrate(s.hubHashrate)}, ${s.threads}/${s.maxThreads} threads, kernel ${esc(s.kernel)}</span></div>
+<div class="card"><span>odds of a block per day</span><b id="odds">${formatOdds(s.oddsPerDay)}</b><span>expected time to a block: ${formatDuration(s.expectedTimeToBlock)}</span></div>
+<div class="card"><span>power</span><b id="power">${Math.round(s.powerW)} W</b><span>${s.energyKWh.toFixed(3)} kWh used</span></div>
+<div class="card"><span>shares</span><b id="shares">${s.shares.accepted} accepted</b><span>${s.shares.rejected} rejected, ${s.shares.stale} stale</span></div>
+<div class="card"><span>best share difficulty</span><b id="best">${formatDifficulty(s.bestDifficulty.session)}</b><span>all time ${formatDifficulty(s.bestDifficulty.allTime)}; blocks found ${s.blocksFound}</span></div>
+<div class="card"><span>network difficulty</span><b>${formatDifficulty(s.networkDifficulty)}</b><span>policy ${esc(s.policy)}; appliances idle ${s.appliances.idle}/${s.appliances.total}</span></div>
+</div>
+<h2>Workers</h2>
+<table><thead><tr><th>worker</th><th>status</th><th>hashrate</th><th>accepted</th><th>rejected</th><th>best</th></tr></thead><tbody>${rows || '<tr><td colspan="6">no local miners connected</td></tr>'}</tbody></table>
+<p class="note">Home Assistant: ${s.haConnected === null ? 'not configured' : s.haConnected ? 'connected' : 'away (reconnecting)'} · MQTT: ${s.mqttConnected === null ? 'off' : s.mqttConnected ? 'connected' : 'reconnecting'} ·
+CPU mining earns almost nothing; the odds above are what they are. <a href="api/status">status JSON</a></p>
+</body></html>`;
+}
