@@ -140,7 +140,8 @@ export function formatDuration(seconds: number): string {
 export function formatOdds(p: number): string {
   if (p <= 0) return '0';
   if (p >= 0.01) return `${(p * 100).toFixed(1)} %`;
-  return `1 in ${Math.round(1 / p).toLocaleString('en')}`;
+  const n = 1 / p;
+  return n >= 1e7 ? `1 in ${n.toExponential(1).replace('e+', 'e')}` : `1 in ${Math.round(n).toLocaleString('en')}`;
 }
 
 export function formatDifficulty(d: number): string {

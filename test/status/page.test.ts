@@ -1,0 +1,98 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { existsSync, statSync } from 'node:fs';
+import { StatusServer, formatDuration, formatHashrate, formatOdds, type HubStatus } from '../../src/app/status.js';
+import { ARTIFACTS, launchBrowser } from '../support/browser.js';
+
+function sample(over: Partial<HubStatus> = {}): HubStatus {
+  return {
+    mode: 'practice',
+    source: 'practice',
+    poolConnected: true,
+    mining: true,
+    policy: 'idle_only',
+    decision: 'mining: 1 thread, 2 appliances idle, 640 W surplus',
+    threads: 1,
+    maxThreads: 2,
+    kernel: 'js',
+    hashrate: 1_530_000,
+    hubHashrate: 1_530_000,
+    shares: { accepted: 12, rejected: 1, stale: 0 },
+    bestDifficulty: { session: 0.25, allTime: 3.5 },
+    blocksFound: 0,
+    networkDifficulty: 1.2e14,
+    oddsPerDay: 2.6e-13,
+    expectedTimeToBlock: 3.4e11,
+    powerW: 15,
+    energyKWh: 0.042,
+    workers: [{ name: 'nerdminer-kitchen', status: 'mining', hashrate: 55_000, accepted: 4, rejected: 0, bestDifficulty: 0.01, lastShare: Date.now() }],
+    appliances: { idle: 2, busy: 1, total: 3 },
+    haConnected: true,
+    mqttConnected: true,
+    startedAt: Date.now(),
+    ...over,
+  };
+}
+
+let status = sample();
+const server = new StatusServer({ port: 0, status: () => status });
+before(() => server.start());
+after(() => server.stop());
+
+test('formatting: hashrate units, odds and durations read like a person would say them', () => {
+  assert.equal(formatHashrate(0), '0 H/s');
+  assert.equal(formatHashrate(1_530_000), '1.53 MH/s');
+  assert.equal(formatHashrate(55_000), '55.00 kH/s');
+  assert.equal(formatOdds(0.5), '50.0 %');
+  assert.equal(formatOdds(1e-6), '1 in 1,000,000');
+  assert.equal(formatOdds(2.6e-13), '1 in 3.8e12');
+  assert.equal(formatDuration(Infinity), 'never (not hashing)');
+  assert.equal(formatDuration(86400 * 3), '3.0 days');
+});
+
+test('health and JSON endpoints answer under any prefix; other methods and paths are refused', async () => {
+  const base = `http://127.0.0.1:${server.port}`;
+  assert.deepEqual(await (await fetch(`${base}/health`)).json(), { ok: true });
+  const j = (await (await fetch(`${base}/api/hassio_ingress/XYZ/api/status`)).json()) as HubStatus;
+  assert.equal(j.decision, status.decision);
+  assert.equal(j.hashrate, 1_530_000);
+  assert.equal((await fetch(`${base}/nope.js`)).status, 404);
+  assert.equal((await fetch(`${base}/`, { method: 'POST' })).status, 405);
+  status = sample({ expectedTimeToBlock: Infinity, mining: false, hashrate: 0 });
+  assert.equal(((await (await fetch(`${base}/api/status`)).json()) as { expectedTimeToBlock: unknown }).expectedTimeToBlock, null);
+  status = sample();
+});
+
+test('an allow list (the add-on: only the ingress proxy) refuses other addresses', async () => {
+  const s = new StatusServer({ port: 0, allow: ['172.30.32.2'], status: () => status });
+  await s.start();
+  try {
+    assert.equal((await fetch(`http://127.0.0.1:${s.port}/`)).status, 403);
+  } finally {
+    await s.stop();
+  }
+});
+
+test('the status page in headless Chromium under an ingress path shows hashrate, odds, power and the reason', async () => {
+  const { browser, close } = await launchBrowser();
+  try {
+    const page = await browser.newPage({ viewport: { width: 1000, height: 760 } });
+    await page.goto(`http://127.0.0.1:${server.port}/api/hassio_ingress/Tok3n/`);
+    assert.equal(await page.textContent('#hashrate'), '1.53 MH/s');
+    assert.equal(await page.textContent('#odds'), '1 in 3.8e12');
+    assert.equal(await page.textContent('#power'), '15 W');
+    assert.equal(await page.textContent('#decision'), 'mining: 1 thread, 2 appliances idle, 640 W surplus');
+    assert.match((await page.textContent('#mode')) ?? '', /practice mode: earns nothing/);
+    assert.match((await page.textContent('table')) ?? '', /nerdminer-kitchen/);
+    // the relative JSON link resolves under the prefix
+    const href = await page.getAttribute('a[href="api/status"]', 'href');
+    const resolved = new URL(href!, page.url()).pathname;
+    assert.equal(resolved, '/api/hassio_ingress/Tok3n/api/status');
+    const shot = join(ARTIFACTS, 'status-page.png');
+    await page.screenshot({ path: shot, fullPage: true });
+    assert.ok(existsSync(shot) && statSync(shot).size > 5000);
+  } finally {
+    await close();
+  }
+});
