@@ -1,6 +1,100 @@
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import type { ScanKernel } from './types.js';
 
-/** The native N-API kernel (being written; see issue 2). */
-export async function loadNativeKernel(): Promise<ScanKernel> {
-  throw new Error('the native kernel is not built in this version');
+/** Bits of the native module's path mask (src/core/native/sha256d.h). */
+export const NATIVE_PATHS = { generic: 1, shani: 2, avx2: 4, armv8: 8, avx512: 16 } as const;
+export type NativePath = keyof typeof NATIVE_PATHS;
+
+const DETAIL: Record<NativePath, string> = {
+  avx512: 'x86-64 AVX-512F, 16 nonces per instruction, 3 rounds and 2 message words precomputed, early exit after round 61',
+  shani: 'x86-64 SHA-NI, 2 nonces interleaved',
+  avx2: 'x86-64 AVX2, 8 nonces per instruction',
+  armv8: 'ARMv8 SHA2 crypto extensions, 2 nonces interleaved',
+  generic: 'portable C',
+};
+
+interface NativeModule {
+  paths(): number;
+  scan(path: number, header: Uint8Array, start: number, count: number, top: number, max: number): number[];
+}
+
+export const NATIVE_MODULE_PATH = fileURLToPath(new URL('../native/build/Release/mm_native.node', import.meta.url));
+
+let cached: NativeModule | null = null;
+
+function loadModule(file: string): NativeModule {
+  if (file === NATIVE_MODULE_PATH && cached) return cached;
+  if (!existsSync(file)) {
+    throw new Error(`native kernel not built (${file} is missing; run "npm run build:native")`);
+  }
+  const m = createRequire(import.meta.url)(file) as NativeModule;
+  if (typeof m.scan !== 'function' || typeof m.paths !== 'function') throw new Error(`${file} is not the micro-mining native module`);
+  if (file === NATIVE_MODULE_PATH) cached = m;
+  return m;
+}
+
+/** The paths this CPU can run, fastest first. */
+export function nativePaths(file = NATIVE_MODULE_PATH): NativePath[] {
+  const mask = loadModule(file).paths();
+  return (['avx512', 'shani', 'armv8', 'avx2', 'generic'] as NativePath[]).filter((p) => mask & NATIVE_PATHS[p]);
+}
+
+let fastest: { path: NativePath; rates: Partial<Record<NativePath, number>> } | null = null;
+
+/** Times every available path on a short scan and returns the fastest (cached per thread). */
+function fastestPath(m: NativeModule, available: NativePath[]): { path: NativePath; rates: Partial<Record<NativePath, number>> } {
+  if (fastest) return fastest;
+  const header = new Uint8Array(80);
+  const rates: Partial<Record<NativePath, number>> = {};
+  for (const p of available) {
+    m.scan(NATIVE_PATHS[p], header, 0, 1 << 14, 0, 16); // warm-up
+    let n = 1 << 15;
+    let t = 0;
+    let done = 0;
+    const t0 = performance.now();
+    while ((t = performance.now() - t0) < 15) {
+      m.scan(NATIVE_PATHS[p], header, done, n, 0, 16);
+      done += n;
+    }
+    rates[p] = done / (t / 1000);
+  }
+  const path = available.reduce((a, b) => ((rates[b] ?? 0) > (rates[a] ?? 0) ? b : a));
+  fastest = { path, rates };
+  return fastest;
+}
+
+/**
+ * The native N-API kernel. It times the paths the CPU has (AVX-512, SHA-NI, ARMv8 SHA2, AVX2,
+ * portable C) on a short scan and takes the fastest; `path` (or MM_NATIVE_PATH) forces one, which must be available.
+ */
+export async function loadNativeKernel(opts: { path?: NativePath; file?: string } = {}): Promise<ScanKernel> {
+  const file = opts.file ?? NATIVE_MODULE_PATH;
+  const m = loadModule(file);
+  const available = nativePaths(file);
+  const forced = opts.path ?? (process.env.MM_NATIVE_PATH as NativePath | undefined);
+  if (forced !== undefined && !(forced in NATIVE_PATHS)) {
+    throw new Error(`MM_NATIVE_PATH "${forced}" is not one of ${Object.keys(NATIVE_PATHS).join(', ')}`);
+  }
+  if (forced && !available.includes(forced)) throw new Error(`native path ${forced} is not available on this CPU (have ${available.join(', ')})`);
+  let path: NativePath;
+  let why: string;
+  if (forced) {
+    path = forced;
+    why = 'forced';
+  } else {
+    const f = fastestPath(m, available);
+    path = f.path;
+    why = `fastest of ${available.map((p) => `${p} ${((f.rates[p] ?? 0) / 1e6).toFixed(1)}`).join(', ')} MH/s`;
+  }
+  const bit = NATIVE_PATHS[path];
+  return {
+    name: 'native',
+    detail: `${DETAIL[path]} (${why})`,
+    scan(header, start, count, topWord, maxCandidates) {
+      if (count <= 0) return [];
+      return m.scan(bit, header, start, count, topWord >>> 0, Math.max(1, Math.min(maxCandidates, 1 << 20)));
+    },
+  };
 }
