@@ -406,53 +406,87 @@ SHANI static int scan_shani(const job_t *j, uint32_t start, uint64_t count, uint
 #define VROTR(x, n) VOR(_mm256_srli_epi32(x, n), _mm256_slli_epi32(x, 32 - (n)))
 #define VSET(x) _mm256_set1_epi32((int)(x))
 
-AVX2 static inline void vcompress(V8 s[8], V8 w[64], int from_sched) {
-  for (int i = from_sched; i < 64; i++) {
-    V8 x = w[i - 15], y = w[i - 2];
-    V8 s0 = VXOR(VXOR(VROTR(x, 7), VROTR(x, 18)), _mm256_srli_epi32(x, 3));
-    V8 s1 = VXOR(VXOR(VROTR(y, 17), VROTR(y, 19)), _mm256_srli_epi32(y, 10));
-    w[i] = VADD(VADD(s1, w[i - 7]), VADD(s0, w[i - 16]));
+#define VROUND(a, b, c, d, e, f, g, h, wk)                                                       \
+  do {                                                                                           \
+    V8 t1_ = VADD(VADD(h, VXOR(VXOR(VROTR(e, 6), VROTR(e, 11)), VROTR(e, 25))),                  \
+                  VADD(VXOR(VAND(e, f), VANDN(e, g)), wk));                                      \
+    d = VADD(d, t1_);                                                                            \
+    h = VADD(t1_, VADD(VXOR(VXOR(VROTR(a, 2), VROTR(a, 13)), VROTR(a, 22)),                      \
+                       VXOR(VAND(a, b), VAND(c, VXOR(a, b)))));                                  \
+  } while (0)
+
+AVX2 static inline V8 vsched(const V8 *w, int i) {
+  V8 x = w[i - 15], y = w[i - 2];
+  return VADD(VADD(VXOR(VXOR(VROTR(y, 17), VROTR(y, 19)), _mm256_srli_epi32(y, 10)), w[i - 7]),
+              VADD(VXOR(VXOR(VROTR(x, 7), VROTR(x, 18)), _mm256_srli_epi32(x, 3)), w[i - 16]));
+}
+
+AVX2 static inline void vrounds(V8 v[8], const V8 *w, int from, int to) {
+  V8 a = v[0], b = v[1], c = v[2], d = v[3], e = v[4], f = v[5], g = v[6], h = v[7];
+  int i = from;
+  for (; i + 8 <= to; i += 8) {
+    VROUND(a, b, c, d, e, f, g, h, VADD(w[i], VSET(K[i])));
+    VROUND(h, a, b, c, d, e, f, g, VADD(w[i + 1], VSET(K[i + 1])));
+    VROUND(g, h, a, b, c, d, e, f, VADD(w[i + 2], VSET(K[i + 2])));
+    VROUND(f, g, h, a, b, c, d, e, VADD(w[i + 3], VSET(K[i + 3])));
+    VROUND(e, f, g, h, a, b, c, d, VADD(w[i + 4], VSET(K[i + 4])));
+    VROUND(d, e, f, g, h, a, b, c, VADD(w[i + 5], VSET(K[i + 5])));
+    VROUND(c, d, e, f, g, h, a, b, VADD(w[i + 6], VSET(K[i + 6])));
+    VROUND(b, c, d, e, f, g, h, a, VADD(w[i + 7], VSET(K[i + 7])));
   }
-  V8 a = s[0], b = s[1], c = s[2], d = s[3], e = s[4], f = s[5], g = s[6], h = s[7];
-  for (int i = 0; i < 64; i++) {
-    V8 S1 = VXOR(VXOR(VROTR(e, 6), VROTR(e, 11)), VROTR(e, 25));
-    V8 ch = VXOR(VAND(e, f), VANDN(e, g));
-    V8 t1 = VADD(VADD(h, S1), VADD(ch, VADD(VSET(K[i]), w[i])));
-    V8 S0 = VXOR(VXOR(VROTR(a, 2), VROTR(a, 13)), VROTR(a, 22));
-    V8 maj = VXOR(VAND(a, b), VAND(c, VXOR(a, b)));
-    V8 t2 = VADD(S0, maj);
-    h = g; g = f; f = e; e = VADD(d, t1); d = c; c = b; b = a; a = VADD(t1, t2);
+  for (; i < to; i++) {
+    VROUND(a, b, c, d, e, f, g, h, VADD(w[i], VSET(K[i])));
+    V8 t = h; h = g; g = f; f = e; e = d; d = c; c = b; b = a; a = t;
   }
-  s[0] = VADD(s[0], a); s[1] = VADD(s[1], b); s[2] = VADD(s[2], c); s[3] = VADD(s[3], d);
-  s[4] = VADD(s[4], e); s[5] = VADD(s[5], f); s[6] = VADD(s[6], g); s[7] = VADD(s[7], h);
+  v[0] = a; v[1] = b; v[2] = c; v[3] = d; v[4] = e; v[5] = f; v[6] = g; v[7] = h;
+}
+
+/* The first three rounds of the second header block and the schedule words W16, W17 do not
+ * depend on the nonce: computed once per scan (shared by the AVX2 and AVX-512 paths). */
+static void precompute3(const job_t *j, uint32_t p[8], uint32_t *w16, uint32_t *w17) {
+  uint32_t a = j->mid[0], b = j->mid[1], c = j->mid[2], d = j->mid[3], e = j->mid[4], f = j->mid[5], g = j->mid[6], h = j->mid[7];
+  for (int i = 0; i < 3; i++) {
+    uint32_t t1 = h + BSIG1(e) + CH(e, f, g) + K[i] + j->tail[i];
+    uint32_t t2 = BSIG0(a) + MAJ(a, b, c);
+    h = g; g = f; f = e; e = d + t1; d = c; c = b; b = a; a = t1 + t2;
+  }
+  p[0] = a; p[1] = b; p[2] = c; p[3] = d; p[4] = e; p[5] = f; p[6] = g; p[7] = h;
+  *w16 = SSIG1(0u) + SSIG0(j->tail[1]) + j->tail[0];
+  *w17 = SSIG1(640u) + SSIG0(j->tail[2]) + j->tail[1];
 }
 
 AVX2 static int scan_avx2(const job_t *j, uint32_t start, uint64_t count, uint32_t top, uint32_t *out, int maxout) {
   int found = 0;
-  V8 w[64], s[8];
+  uint32_t p[8], w16, w17;
+  precompute3(j, p, &w16, &w17);
   const V8 lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
   const V8 bswap = _mm256_setr_epi8(3, 2, 1, 0, 7, 6, 5, 4, 11, 10, 9, 8, 15, 14, 13, 12,
                                     3, 2, 1, 0, 7, 6, 5, 4, 11, 10, 9, 8, 15, 14, 13, 12);
+  V8 w[64], x[64], v[8];
+  for (int i = 0; i < 3; i++) w[i] = VSET(j->tail[i]);
+  w[4] = VSET(0x80000000u);
+  for (int i = 5; i < 15; i++) w[i] = _mm256_setzero_si256();
+  w[15] = VSET(640);
+  w[16] = VSET(w16);
+  w[17] = VSET(w17);
+  x[8] = VSET(0x80000000u);
+  for (int i = 9; i < 15; i++) x[i] = _mm256_setzero_si256();
+  x[15] = VSET(256);
+  const V8 topv = VSET(top);
   uint64_t k = 0;
   for (; k + 8 <= count; k += 8) {
     uint32_t n0 = start + (uint32_t)k;
-    V8 nonces = VADD(VSET(n0), lane);
-    w[0] = VSET(j->tail[0]); w[1] = VSET(j->tail[1]); w[2] = VSET(j->tail[2]);
-    w[3] = _mm256_shuffle_epi8(nonces, bswap);
-    w[4] = VSET(0x80000000u);
-    for (int i = 5; i < 15; i++) w[i] = _mm256_setzero_si256();
-    w[15] = VSET(640);
-    for (int i = 0; i < 8; i++) s[i] = VSET(j->mid[i]);
-    vcompress(s, w, 16);
-    for (int i = 0; i < 8; i++) w[i] = s[i];
-    w[8] = VSET(0x80000000u);
-    for (int i = 9; i < 15; i++) w[i] = _mm256_setzero_si256();
-    w[15] = VSET(256);
-    for (int i = 0; i < 8; i++) s[i] = VSET(IV[i]);
-    vcompress(s, w, 16);
-    /* candidates: bswap(H7) <= top, unsigned: min(x, top) == x */
-    V8 hi = _mm256_shuffle_epi8(s[7], bswap);
-    V8 ok = _mm256_cmpeq_epi32(_mm256_min_epu32(hi, VSET(top)), hi);
+    w[3] = _mm256_shuffle_epi8(VADD(VSET(n0), lane), bswap);
+    for (int i = 18; i < 64; i++) w[i] = vsched(w, i);
+    for (int i = 0; i < 8; i++) v[i] = VSET(p[i]);
+    vrounds(v, w, 3, 64);
+    for (int i = 0; i < 8; i++) x[i] = VADD(v[i], VSET(j->mid[i]));
+    for (int i = 16; i < 61; i++) x[i] = vsched(x, i);
+    for (int i = 0; i < 8; i++) v[i] = VSET(IV[i]);
+    vrounds(v, x, 0, 61);
+    /* after 61 rounds e is the final h: H7 = IV7 + e; candidates: bswap(H7) <= top (unsigned) */
+    V8 hi = _mm256_shuffle_epi8(VADD(v[4], VSET(IV[7])), bswap);
+    V8 ok = _mm256_cmpeq_epi32(_mm256_min_epu32(hi, topv), hi);
     int mask = _mm256_movemask_ps(_mm256_castsi256_ps(ok));
     if (mask) {
       for (int l = 0; l < 8; l++) {
@@ -513,20 +547,8 @@ AVX512 static inline void zrounds(Z v[8], const Z *w, int from, int to) {
 
 AVX512 static int scan_avx512(const job_t *j, uint32_t start, uint64_t count, uint32_t top, uint32_t *out, int maxout) {
   int found = 0;
-  /* the first three rounds of the second header block and W16, W17 do not depend on the nonce */
-  uint32_t p[8];
-  memcpy(p, j->mid, 32);
-  {
-    uint32_t a = p[0], b = p[1], c = p[2], d = p[3], e = p[4], f = p[5], g = p[6], h = p[7];
-    for (int i = 0; i < 3; i++) {
-      uint32_t t1 = h + BSIG1(e) + CH(e, f, g) + K[i] + j->tail[i];
-      uint32_t t2 = BSIG0(a) + MAJ(a, b, c);
-      h = g; g = f; f = e; e = d + t1; d = c; c = b; b = a; a = t1 + t2;
-    }
-    p[0] = a; p[1] = b; p[2] = c; p[3] = d; p[4] = e; p[5] = f; p[6] = g; p[7] = h;
-  }
-  const uint32_t w16 = SSIG1(0u) + 0 + SSIG0(j->tail[1]) + j->tail[0];
-  const uint32_t w17 = SSIG1(640u) + 0 + SSIG0(j->tail[2]) + j->tail[1];
+  uint32_t p[8], w16, w17;
+  precompute3(j, p, &w16, &w17);
   const Z lane = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
   const Z bsw = _mm512_set4_epi32(0x0c0d0e0f, 0x08090a0b, 0x04050607, 0x00010203);
   Z w[64], v[8];
