@@ -1,12 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { createJsKernel, hexToBytes, loadKernel, nbitsToTarget, verifiedScan } from '../../src/core/index.js';
-import { loadNativeKernel, nativePaths } from '../../src/core/kernels/native.js';
+import { NATIVE_MODULE_PATH, loadNativeKernel, nativePaths } from '../../src/core/kernels/native.js';
 import { BLOCK_125552, GENESIS } from '../core/vectors.js';
 
 const SRC = join(import.meta.dirname, '../../src/core/native');
@@ -55,11 +55,41 @@ test('native: the candidate bound is respected and an easy target returns every 
   assert.equal(k.scan(h, 0, 10_000, 0xffffffff, 5).length, 5);
 });
 
+test('native: the module is loaded from build/native/ (scripts/build-native.mjs)', () => {
+  assert.match(NATIVE_MODULE_PATH, /[\\/]build[\\/]native[\\/]mm_native\.node$/);
+});
+
+test('native: a file that is not a loadable addon is a clear error', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mm-bad-native-'));
+  try {
+    const file = join(dir, 'mm_native.node');
+    writeFileSync(file, 'not an ELF file');
+    await assert.rejects(loadNativeKernel({ file }), /native kernel failed to load from .*mm_native\.node/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('native: MM_NATIVE_PATH forces a path, and an unknown one is refused', async () => {
+  const saved = process.env.MM_NATIVE_PATH;
+  try {
+    process.env.MM_NATIVE_PATH = 'generic';
+    const k = await loadNativeKernel();
+    assert.match(k.detail, /^portable C .*forced/);
+    process.env.MM_NATIVE_PATH = 'sse9';
+    await assert.rejects(loadNativeKernel(), /MM_NATIVE_PATH "sse9" is not one of/);
+  } finally {
+    if (saved === undefined) delete process.env.MM_NATIVE_PATH;
+    else process.env.MM_NATIVE_PATH = saved;
+  }
+});
+
 test('native: a missing module or an unavailable path is a clear error, and loadKernel reports it without throwing', async () => {
   await assert.rejects(loadNativeKernel({ file: '/nonexistent/mm_native.node' }), /native kernel not built/);
   const paths = nativePaths();
   const absent = (['avx512', 'shani', 'avx2', 'armv8'] as const).find((p) => !paths.includes(p));
   if (absent) await assert.rejects(loadNativeKernel({ path: absent }), /not available on this CPU/);
+  await assert.rejects(loadNativeKernel({ path: 'mmx' as never }), /is not one of/);
   const r = await loadKernel('native');
   assert.ok(r.kernel, 'the built native kernel passes its known-answer self test');
 });

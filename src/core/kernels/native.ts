@@ -20,7 +20,8 @@ interface NativeModule {
   scan(path: number, header: Uint8Array, start: number, count: number, top: number, max: number): number[];
 }
 
-export const NATIVE_MODULE_PATH = fileURLToPath(new URL('../native/build/Release/mm_native.node', import.meta.url));
+/** Where scripts/build-native.mjs puts the addon (build/native/ at the repository root). */
+export const NATIVE_MODULE_PATH = fileURLToPath(new URL('../../../build/native/mm_native.node', import.meta.url));
 
 let cached: NativeModule | null = null;
 
@@ -29,8 +30,13 @@ function loadModule(file: string): NativeModule {
   if (!existsSync(file)) {
     throw new Error(`native kernel not built (${file} is missing; run "npm run build:native")`);
   }
-  const m = createRequire(import.meta.url)(file) as NativeModule;
-  if (typeof m.scan !== 'function' || typeof m.paths !== 'function') throw new Error(`${file} is not the micro-mining native module`);
+  let m: NativeModule;
+  try {
+    m = createRequire(import.meta.url)(file) as NativeModule;
+  } catch (err) {
+    throw new Error(`native kernel failed to load from ${file}: ${(err as Error).message.split('\n')[0]} (rebuild it with "npm run build:native")`);
+  }
+  if (typeof m?.scan !== 'function' || typeof m?.paths !== 'function') throw new Error(`${file} is not the micro-mining native module`);
   if (file === NATIVE_MODULE_PATH) cached = m;
   return m;
 }
@@ -75,7 +81,8 @@ export async function loadNativeKernel(opts: { path?: NativePath; file?: string 
   const available = nativePaths(file);
   const forced = opts.path ?? (process.env.MM_NATIVE_PATH as NativePath | undefined);
   if (forced !== undefined && !(forced in NATIVE_PATHS)) {
-    throw new Error(`MM_NATIVE_PATH "${forced}" is not one of ${Object.keys(NATIVE_PATHS).join(', ')}`);
+    const from = opts.path !== undefined ? 'native path' : 'MM_NATIVE_PATH';
+    throw new Error(`${from} "${forced}" is not one of ${Object.keys(NATIVE_PATHS).join(', ')}`);
   }
   if (forced && !available.includes(forced)) throw new Error(`native path ${forced} is not available on this CPU (have ${available.join(', ')})`);
   let path: NativePath;
