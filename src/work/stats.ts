@@ -1,0 +1,248 @@
+/**
+ * Per-worker share accounting: accepted/rejected/stale, hashrate from credited share difficulty,
+ * best share, last share time, user agent. One worker's shares never touch another's totals.
+ */
+import { EventEmitter } from 'node:events';
+import { hashrateFromShares } from '../core/index.js';
+
+export interface WorkerSnapshot {
+  name: string;
+  /** 'hub' for the hub's own threads, 'miner' for a household miner on the local endpoint */
+  kind: 'hub' | 'miner';
+  /** shares of practice jobs: they earn nothing */
+  practice: boolean;
+  online: boolean;
+  connections: number;
+  accepted: number;
+  /** all rejections, stale ones included */
+  rejected: number;
+  stale: number;
+  duplicate: number;
+  lowDifficulty: number;
+  /** H/s estimated from credited difficulty over the window; 0 when offline */
+  hashrate: number;
+  /** sum of credited difficulty, lifetime of this process */
+  creditedDifficulty: number;
+  bestDifficulty: number;
+  /** ms since epoch */
+  bestShareAt: number | null;
+  lastShareAt: number | null;
+  userAgent: string;
+  address: string;
+  difficulty: number;
+  upstreamAccepted: number;
+  upstreamRejected: number;
+  blocks: number;
+}
+
+export interface ShareEvent {
+  worker: string;
+  kind: 'hub' | 'miner';
+  accepted: boolean;
+  code?: number;
+  message?: string;
+  /** difficulty of the hash (accepted shares) */
+  difficulty?: number;
+  credited?: number;
+  at: number;
+  practice: boolean;
+  jobId?: string;
+}
+
+export interface BlockEvent {
+  worker: string;
+  jobId: string;
+  hash: string;
+  difficulty: number;
+  practice: boolean;
+  at: number;
+}
+
+export interface WorkerStatsOptions {
+  /** hashrate window in seconds (default 600) */
+  windowS?: number;
+  /** workers remembered at most; the longest-offline are forgotten first (default 4096) */
+  maxWorkers?: number;
+  now?: () => number;
+}
+
+const BUCKETS = 60;
+
+interface Rec extends WorkerSnapshot {
+  firstSeen: number;
+  buckets: Float64Array;
+  bucketStart: number;
+}
+
+/** Events: 'share' (ShareEvent), 'worker' ({name, online}), 'upstream' ({worker, accepted, code, message}), 'block' (BlockEvent). */
+export class WorkerStats extends EventEmitter {
+  private readonly workers = new Map<string, Rec>();
+  private readonly windowMs: number;
+  private readonly bucketMs: number;
+  private readonly maxWorkers: number;
+  private readonly now: () => number;
+  practice = false;
+
+  constructor(opts: WorkerStatsOptions = {}) {
+    super();
+    this.windowMs = (opts.windowS ?? 600) * 1000;
+    this.bucketMs = this.windowMs / BUCKETS;
+    this.maxWorkers = opts.maxWorkers ?? 4096;
+    this.now = opts.now ?? Date.now;
+  }
+
+  private rec(name: string, kind: 'hub' | 'miner'): Rec {
+    let r = this.workers.get(name);
+    if (!r) {
+      if (this.workers.size >= this.maxWorkers) this.evict();
+      const now = this.now();
+      r = {
+        name,
+        kind,
+        practice: this.practice,
+        online: false,
+        connections: 0,
+        accepted: 0,
+        rejected: 0,
+        stale: 0,
+        duplicate: 0,
+        lowDifficulty: 0,
+        hashrate: 0,
+        creditedDifficulty: 0,
+        bestDifficulty: 0,
+        bestShareAt: null,
+        lastShareAt: null,
+        userAgent: '',
+        address: '',
+        difficulty: 0,
+        upstreamAccepted: 0,
+        upstreamRejected: 0,
+        blocks: 0,
+        firstSeen: now,
+        buckets: new Float64Array(BUCKETS),
+        bucketStart: Math.floor(now / this.bucketMs),
+      };
+      this.workers.set(name, r);
+    }
+    return r;
+  }
+
+  private evict(): void {
+    let victim: Rec | null = null;
+    for (const r of this.workers.values()) {
+      if (r.online || r.kind === 'hub') continue;
+      if (!victim || (r.lastShareAt ?? r.firstSeen) < (victim.lastShareAt ?? victim.firstSeen)) victim = r;
+    }
+    if (victim) this.workers.delete(victim.name);
+  }
+
+  connected(name: string, kind: 'hub' | 'miner', info: { userAgent?: string; address?: string; difficulty?: number } = {}): void {
+    const r = this.rec(name, kind);
+    r.connections++;
+    const was = r.online;
+    r.online = true;
+    if (info.userAgent) r.userAgent = info.userAgent;
+    if (info.address) r.address = info.address;
+    if (info.difficulty) r.difficulty = info.difficulty;
+    if (!was) this.emit('worker', { name, online: true });
+  }
+
+  disconnected(name: string): void {
+    const r = this.workers.get(name);
+    if (!r) return;
+    r.connections = Math.max(0, r.connections - 1);
+    if (r.connections === 0 && r.online) {
+      r.online = false;
+      this.emit('worker', { name, online: false });
+    }
+  }
+
+  accepted(name: string, kind: 'hub' | 'miner', difficulty: number, credited: number, jobId?: string, connDifficulty?: number): void {
+    const r = this.rec(name, kind);
+    const now = this.now();
+    r.accepted++;
+    r.creditedDifficulty += credited;
+    r.lastShareAt = now;
+    if (connDifficulty) r.difficulty = connDifficulty;
+    if (difficulty > r.bestDifficulty) {
+      r.bestDifficulty = difficulty;
+      r.bestShareAt = now;
+    }
+    this.roll(r, now);
+    r.buckets[Math.floor(now / this.bucketMs) % BUCKETS] += credited;
+    this.emit('share', { worker: name, kind, accepted: true, difficulty, credited, at: now, practice: this.practice, jobId } satisfies ShareEvent);
+  }
+
+  rejected(name: string, kind: 'hub' | 'miner', code: number, message: string, jobId?: string): void {
+    const r = this.rec(name, kind);
+    r.rejected++;
+    if (code === 21) r.stale++;
+    else if (code === 22) r.duplicate++;
+    else if (code === 23) r.lowDifficulty++;
+    this.emit('share', { worker: name, kind, accepted: false, code, message, at: this.now(), practice: this.practice, jobId } satisfies ShareEvent);
+  }
+
+  upstream(name: string, accepted: boolean, code?: number, message?: string): void {
+    const r = this.workers.get(name);
+    if (r) {
+      if (accepted) r.upstreamAccepted++;
+      else r.upstreamRejected++;
+    }
+    this.emit('upstream', { worker: name, accepted, code, message });
+  }
+
+  block(ev: Omit<BlockEvent, 'at' | 'practice'>): void {
+    const r = this.workers.get(ev.worker);
+    if (r) r.blocks++;
+    this.emit('block', { ...ev, at: this.now(), practice: this.practice } satisfies BlockEvent);
+  }
+
+  /** Zeroes buckets that fell out of the window. */
+  private roll(r: Rec, now: number): void {
+    const cur = Math.floor(now / this.bucketMs);
+    const gap = cur - r.bucketStart;
+    if (gap <= 0) return;
+    if (gap >= BUCKETS) r.buckets.fill(0);
+    else for (let i = 1; i <= gap; i++) r.buckets[(r.bucketStart + i) % BUCKETS] = 0;
+    r.bucketStart = cur;
+  }
+
+  private hashrateOf(r: Rec, now: number): number {
+    this.roll(r, now);
+    if (r.kind === 'miner' && !r.online) return 0;
+    let sum = 0;
+    for (const b of r.buckets) sum += b;
+    if (sum === 0) return 0;
+    const seconds = Math.min(this.windowMs, Math.max(now - r.firstSeen, 30_000)) / 1000;
+    return hashrateFromShares(sum, seconds);
+  }
+
+  worker(name: string): WorkerSnapshot | null {
+    const r = this.workers.get(name);
+    return r ? this.snap(r, this.now()) : null;
+  }
+
+  snapshot(): WorkerSnapshot[] {
+    const now = this.now();
+    return [...this.workers.values()].map((r) => this.snap(r, now));
+  }
+
+  private snap(r: Rec, now: number): WorkerSnapshot {
+    const { buckets: _b, bucketStart: _s, firstSeen: _f, ...rest } = r;
+    return { ...rest, hashrate: this.hashrateOf(r, now) };
+  }
+
+  /** Totals over all workers. */
+  totals(): { accepted: number; rejected: number; stale: number; bestDifficulty: number; hashrate: number; blocks: number } {
+    const t = { accepted: 0, rejected: 0, stale: 0, bestDifficulty: 0, hashrate: 0, blocks: 0 };
+    for (const w of this.snapshot()) {
+      t.accepted += w.accepted;
+      t.rejected += w.rejected;
+      t.stale += w.stale;
+      t.blocks += w.blocks;
+      t.hashrate += w.hashrate;
+      if (w.bestDifficulty > t.bestDifficulty) t.bestDifficulty = w.bestDifficulty;
+    }
+    return t;
+  }
+}
