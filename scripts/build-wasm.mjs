@@ -33,7 +33,9 @@ await mkdir(join(outDir, 'src'), { recursive: true });
 await rm(wasmFile, { force: true });
 
 const { generateKernelSource } = await import('../src/core/kernels/wasm/gen-kernel.mjs');
-const source = generateKernelSource();
+// --ways N: groups of four nonces interleaved per iteration (experiments; default in the generator)
+const wi = process.argv.indexOf('--ways');
+const source = generateKernelSource(wi >= 0 ? Number(process.argv[wi + 1]) : undefined);
 await writeFile(srcFile, source);
 
 let asc;

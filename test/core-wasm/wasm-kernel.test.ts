@@ -163,6 +163,22 @@ test('build-wasm builds the kernel from source into a given folder, and fails cl
   assert.deepEqual(fresh.scan(header, BLOCK_125552.nonce - 10, 21, 0, 4), [BLOCK_125552.nonce]);
   fresh.close?.();
 
+  // the generator's interleaved variant (two groups of four per iteration) is correct too
+  const out2 = join(scratch, 'built-2way');
+  const two = spawnSync(process.execPath, ['scripts/build-wasm.mjs', '--out-dir', out2, '--ways', '2'], { cwd: root, encoding: 'utf8' });
+  assert.equal(two.status, 0, two.stderr);
+  const k2 = await loadWasmKernel({ path: join(out2, 'kernel.wasm') });
+  const js = createJsKernel();
+  for (const [start, count] of [[BLOCK_125552.nonce - 13, 29], [2 ** 32 - 21, 21], [5, 7], [1000, 3001]]) {
+    assert.deepEqual(k2.scan(header, start, count, 0x0fffffff, 1000), js.scan(header, start, count, 0x0fffffff, 1000));
+  }
+  assert.deepEqual(k2.scan(header, BLOCK_125552.nonce - 10, 21, 0, 4), [BLOCK_125552.nonce]);
+  k2.close?.();
+
+  const noWays = spawnSync(process.execPath, ['scripts/build-wasm.mjs', '--out-dir', out, '--ways', '9'], { cwd: root, encoding: 'utf8' });
+  assert.equal(noWays.status, 1);
+  assert.match(noWays.stderr, /build-wasm: ways must be 1\.\.4, got 9/);
+
   const blocked = join(scratch, 'a-file');
   await writeFile(blocked, 'x');
   const bad = spawnSync(process.execPath, ['scripts/build-wasm.mjs', '--out-dir', join(blocked, 'sub')], {

@@ -4,7 +4,7 @@
 // and every value is tracked by kind while generating:
 //   'c'  known now (a compile-time constant, e.g. the IV, K, padding words),
 //   'j'  the same for every nonce of a header (computed once per header by `prepare()`, as scalar
-//        u32 code, and kept splatted in linear memory for the nonce loop),
+//        u32 code, and kept splatted in linear memory for the nonce loop, as are the constants),
 //   'v'  depends on the nonce (v128 code inside the nonce loop).
 // An operation on 'c' values is folded here; on 'c'/'j' values it goes into `prepare()`; only
 // operations touching a 'v' value reach the loop. That folding gives, with no special cases:
@@ -32,6 +32,13 @@ const IV = [0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b0568
 export const KERNEL_ABI = 1;
 /** bytes reserved for candidates (u32 each) */
 export const OUT_CAP = 4096;
+/**
+ * Groups of four nonces interleaved per loop iteration. On x86-64 (16 vector registers) one is
+ * clearly best: two ways ran at less than half the speed (spills). Kept as an option for targets
+ * with more registers (aarch64 has 32).
+ */
+export const DEFAULT_WAYS = 1;
+
 
 const rotr = (x, n) => ((x >>> n) | (x << (32 - n))) >>> 0;
 const cS0 = (x) => (rotr(x, 2) ^ rotr(x, 13) ^ rotr(x, 22)) >>> 0;
@@ -43,7 +50,8 @@ const hex = (x) => '0x' + (x >>> 0).toString(16).padStart(8, '0');
 class Gen {
   constructor() {
     this.pre = []; // scalar statements of prepare()
-    this.body = []; // vector statements of the nonce loop
+    this.bodies = [[]]; // vector statements of the nonce loop, one list per interleaved way
+    this.way = 0;
     this.memo = new Map();
     this.nj = 0;
     this.nv = 0;
@@ -61,7 +69,13 @@ class Gen {
 
   /** the 'v' input: the nonce word (big-endian in the block) of each lane */
   nonceWord() {
-    return { k: 'v', id: 'w3' };
+    return { k: 'v', id: `w3_${this.way}` };
+  }
+
+  /** starts the vector code of another interleaved group of four nonces */
+  nextWay() {
+    this.way++;
+    this.bodies.push([]);
   }
 
   once(key, make) {
@@ -80,8 +94,8 @@ class Gen {
   }
 
   newV(expr) {
-    const id = `x${this.nv++}`;
-    this.body.push(`const ${id} = ${expr};`);
+    const id = `x${this.way}_${this.nv++}`;
+    this.bodies[this.way].push(`const ${id} = ${expr};`);
     return { k: 'v', id };
   }
 
@@ -94,7 +108,9 @@ class Gen {
   /** vector expression of any value */
   vec(x) {
     if (x.k === 'v') return x.id;
-    if (x.k === 'c') return `i32x4.splat(${x.id})`;
+    // zero is one cheap instruction; other constants are read from memory like the 'j' values
+    // (as x86-64 memory operands they cost nothing; materializing a v128 constant does)
+    if (x.k === 'c' && x.v === 0) return 'i32x4.splat(0)';
     let slot = this.slots.get(x.id);
     if (slot === undefined) {
       slot = this.slots.size;
@@ -214,8 +230,21 @@ class Gen {
   }
 }
 
-function build() {
+function build(ways) {
   const g = new Gen();
+  const finals = [];
+  for (let way = 0; way < ways; way++) {
+    if (way > 0) g.nextWay();
+    finals.push(buildWay(g));
+  }
+  // interleave the ways statement by statement (they are independent)
+  const body = [];
+  const longest = Math.max(...g.bodies.map((b) => b.length));
+  for (let i = 0; i < longest; i++) for (const b of g.bodies) if (i < b.length) body.push(b[i]);
+  return { g, body, finals };
+}
+
+function buildWay(g) {
   const iv = IV.map((x) => g.c(x));
   // first block of the header: all 'j' (the midstate)
   const block1 = g.schedule(Array.from({ length: 16 }, (_, i) => g.headerWord(i)));
@@ -233,17 +262,36 @@ function build() {
   const r3 = g.rounds(iv, block3, 61);
   const h7 = g.add(r3[4], iv[7]);
   if (h7.k !== 'v') throw new Error('internal: the final word does not depend on the nonce');
-  return { g, h7 };
+  return h7;
 }
 
-export function generateKernelSource() {
-  const { g, h7 } = build();
+/**
+ * @param ways groups of four nonces hashed side by side per loop iteration (1: 4 nonces, 2: 8)
+ */
+export function generateKernelSource(ways = DEFAULT_WAYS) {
+  if (!(Number.isInteger(ways) && ways >= 1 && ways <= 4)) throw new Error(`ways must be 1..4, got ${ways}`);
+  const { g, body, finals } = build(ways);
+  const lanes = 4 * ways;
   const jobBytes = Math.max(16, g.slots.size * 16);
-  const stores = [...g.slots.entries()].map(([id, slot]) => `v128.store(JOB + ${slot * 16}, i32x4.splat(${id}));`);
+  const stores = [...g.slots.entries()].map(
+    ([id, slot]) => `v128.store(JOB + ${slot * 16}, i32x4.splat(${id.startsWith('0x') ? `<u32>${id}` : id}));`,
+  );
   const ind = (lines, n) => lines.map((l) => ' '.repeat(n) + l).join('\n');
+  const bswap = '3, 2, 1, 0, 7, 6, 5, 4, 11, 10, 9, 8, 15, 14, 13, 12';
+  const inputs = [];
+  const checks = [];
+  for (let w = 0; w < ways; w++) {
+    inputs.push(
+      w === 0
+        ? `const w3_0 = i8x16.shuffle(nonces, nonces, ${bswap});`
+        : `const n_${w} = i32x4.add(nonces, i32x4.splat(${4 * w}));\nconst w3_${w} = i8x16.shuffle(n_${w}, n_${w}, ${bswap});`,
+    );
+    const h = finals[w].id;
+    checks.push(`i32x4.bitmask(i32x4.le_u(i8x16.shuffle(${h}, ${h}, ${bswap}), topv))${w ? ` << ${4 * w}` : ''}`);
+  }
   return `// GENERATED by src/core/kernels/wasm/gen-kernel.mjs at build time. Do not edit; do not commit.
 // sha256d nonce scan, four nonces per v128 (lanes 0..3 = nonces n..n+3).
-// ${g.pre.length} scalar statements per header, ${g.body.length} vector statements per 4 nonces.
+// ${g.pre.length} scalar statements per header, ${body.length} vector statements per ${lanes} nonces (${ways} way(s) of 4).
 
 const HEADER: usize = memory.data(80, 16);
 const JOB: usize = memory.data(${jobBytes}, 16);
@@ -308,17 +356,16 @@ export function scan(start: u32, count: u32, top: u32, cap: u32): u32 {
   if (count == 0 || cap == 0) return 0;
   if (cap > ${OUT_CAP}) cap = ${OUT_CAP};
   let found: u32 = 0;
-  const groups = (count + 3) >>> 2;
+  const groups = (count + ${lanes - 1}) / ${lanes};
   const topv = i32x4.splat(top);
   let nonces = i32x4.add(i32x4.splat(start), i32x4(0, 1, 2, 3));
   for (let group: u32 = 0; group < groups; group++) {
-    const w3 = i8x16.shuffle(nonces, nonces, 3, 2, 1, 0, 7, 6, 5, 4, 11, 10, 9, 8, 15, 14, 13, 12);
-${ind(g.body, 4)}
-    const hi = i8x16.shuffle(${h7.id}, ${h7.id}, 3, 2, 1, 0, 7, 6, 5, 4, 11, 10, 9, 8, 15, 14, 13, 12);
-    const hits = i32x4.bitmask(i32x4.le_u(hi, topv));
+${ind(inputs.join('\n').split('\n'), 4)}
+${ind(body, 4)}
+    const hits: u32 = ${checks.join(' | ')};
     if (hits != 0) {
-      for (let lane: u32 = 0; lane < 4; lane++) {
-        const index = (group << 2) + lane;
+      for (let lane: u32 = 0; lane < ${lanes}; lane++) {
+        const index = group * ${lanes} + lane;
         if (((hits >>> lane) & 1) != 0 && index < count) {
           store<u32>(OUT + (found << 2), start + index);
           found++;
@@ -326,7 +373,7 @@ ${ind(g.body, 4)}
         }
       }
     }
-    nonces = i32x4.add(nonces, i32x4.splat(4));
+    nonces = i32x4.add(nonces, i32x4.splat(${lanes}));
   }
   return found;
 }
