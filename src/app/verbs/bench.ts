@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { loadKernel, measureRate, type AnyKernelName } from '../../core/index.js';
 import { HashPool, type WorkUnit } from '../../hashpool/index.js';
+import { logger } from '../../log.js';
 import { numberFlag, parseVerbArgs } from '../args.js';
 
 const HELP = `usage: micro-mining bench [--seconds S] [--json]
@@ -88,7 +89,10 @@ export async function bench(
 
 /** Hashrate of the hub pool with every thread on one kernel, measured after a short warm-up. */
 async function poolRate(kernel: AnyKernelName, threads: number, seconds: number): Promise<number> {
-  const pool = new HashPool({ threads, maxThreads: threads, kernel, nice: 0, taskMs: 250 });
+  // the pool's kernel line would repeat what the rows already say: warnings only
+  const log = logger('bench');
+  log.level = log.isLevelEnabled('warn') ? 'warn' : log.level;
+  const pool = new HashPool({ threads, maxThreads: threads, kernel, nice: 0, taskMs: 250, logger: log });
   await pool.start();
   let n = 0;
   pool.setSource(
