@@ -7,12 +7,13 @@ import type { ScanKernel } from './types.js';
 export const NATIVE_PATHS = { generic: 1, shani: 2, avx2: 4, armv8: 8, avx512: 16 } as const;
 export type NativePath = keyof typeof NATIVE_PATHS;
 
+const PRE = 'midstate, nonce-independent rounds and message words once per scan, early exit after round 60 of the second hash';
 const DETAIL: Record<NativePath, string> = {
-  avx512: 'x86-64 AVX-512F, 16 nonces per instruction, 3 rounds and 2 message words precomputed, early exit after round 61',
+  avx512: `x86-64 AVX-512F, 16 nonces per vector; ${PRE}`,
   shani: 'x86-64 SHA-NI, 2 nonces interleaved',
-  avx2: 'x86-64 AVX2, 8 nonces per instruction',
+  avx2: `x86-64 AVX2, 8 nonces per vector; ${PRE}`,
   armv8: 'ARMv8 SHA2 crypto extensions, 2 nonces interleaved',
-  generic: 'portable C',
+  generic: `portable C, one nonce at a time; ${PRE}`,
 };
 
 interface NativeModule {

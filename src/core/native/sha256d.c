@@ -66,22 +66,72 @@ static void compress_c(uint32_t s[8], const uint32_t in[16]) {
   s[0] += a; s[1] += b; s[2] += c; s[3] += d; s[4] += e; s[5] += f; s[6] += g; s[7] += h;
 }
 
-/* What every path needs from the header, computed once per scan. */
+/* What the paths need from the header, computed once per scan call. */
 typedef struct {
-  uint32_t mid[8];   /* state after the first 64 bytes */
-  uint32_t tail[3];  /* merkle tail, ntime, nbits as big-endian words */
-} job_t;
+  uint32_t mid[8];   /* state after the first 64 header bytes (midstate) */
+  uint32_t tail[3];  /* merkle tail, ntime, nbits as big-endian words (W0..W2 of block 2) */
+  uint32_t s3[8];    /* state after rounds 0..2 of block 2, which do not depend on the nonce */
+  uint32_t a4c, e4c; /* a and e after round 3, minus W3 (the nonce) */
+  uint32_t kw1[18];  /* K[i] + W[i] for block 2's constant words W4..W17 */
+  uint32_t w1[18];   /* block 2's words W0..W17 (W3 = 0 here) */
+  uint32_t c1[33];   /* nonce-independent parts of block 2's schedule words W18..W32 */
+  uint32_t a1c, e1c; /* second hash: a and e after round 0, minus W0 */
+  uint32_t kw2[16];  /* second hash: K[i] + W[i] for the padding words W8..W15 */
+  uint32_t c2[32];   /* second hash: constant parts of the schedule words W17..W31 */
+} prep_t;
 
-static void prepare(job_t *j, const uint8_t header[80]) {
+static void prepare(prep_t *p, const uint8_t header[80]) {
   uint32_t w[16];
   for (int i = 0; i < 16; i++) w[i] = be32(header + 4 * i);
-  memcpy(j->mid, IV, 32);
-  compress_c(j->mid, w);
-  for (int i = 0; i < 3; i++) j->tail[i] = be32(header + 64 + 4 * i);
+  memcpy(p->mid, IV, 32);
+  compress_c(p->mid, w);
+  for (int i = 0; i < 3; i++) p->tail[i] = be32(header + 64 + 4 * i);
+
+  /* block 2 of the header: W3 is the nonce, the rest is constant */
+  uint32_t *W = p->w1;
+  memset(W, 0, sizeof p->w1);
+  W[0] = p->tail[0]; W[1] = p->tail[1]; W[2] = p->tail[2]; W[4] = 0x80000000u; W[15] = 640;
+  W[16] = SSIG1(W[14]) + W[9] + SSIG0(W[1]) + W[0];
+  W[17] = SSIG1(W[15]) + W[10] + SSIG0(W[2]) + W[1];
+  uint32_t a = p->mid[0], b = p->mid[1], c = p->mid[2], d = p->mid[3], e = p->mid[4], f = p->mid[5], g = p->mid[6], h = p->mid[7];
+  for (int i = 0; i < 3; i++) {
+    uint32_t t1 = h + BSIG1(e) + CH(e, f, g) + K[i] + W[i];
+    uint32_t t2 = BSIG0(a) + MAJ(a, b, c);
+    h = g; g = f; f = e; e = d + t1; d = c; c = b; b = a; a = t1 + t2;
+  }
+  p->s3[0] = a; p->s3[1] = b; p->s3[2] = c; p->s3[3] = d; p->s3[4] = e; p->s3[5] = f; p->s3[6] = g; p->s3[7] = h;
+  uint32_t t1c = h + BSIG1(e) + CH(e, f, g) + K[3];
+  p->a4c = t1c + BSIG0(a) + MAJ(a, b, c);
+  p->e4c = d + t1c;
+  memset(p->kw1, 0, sizeof p->kw1);
+  for (int i = 4; i < 18; i++) p->kw1[i] = K[i] + W[i];
+  memset(p->c1, 0, sizeof p->c1);
+  p->c1[18] = SSIG1(W[16]) + W[11] + W[2];
+  p->c1[19] = SSIG1(W[17]) + W[12] + SSIG0(W[4]);
+  p->c1[20] = W[13] + SSIG0(W[5]) + W[4];
+  p->c1[22] = W[15] + SSIG0(W[7]) + W[6];
+  p->c1[30] = SSIG0(W[15]) + W[14];
+  p->c1[31] = SSIG0(W[16]) + W[15];
+  p->c1[32] = SSIG0(W[17]) + W[16];
+
+  /* the second hash: W0..W7 the digest, W8 = 0x80000000, W15 = 256 */
+  a = IV[0]; b = IV[1]; c = IV[2]; d = IV[3]; e = IV[4]; f = IV[5]; g = IV[6]; h = IV[7];
+  t1c = h + BSIG1(e) + CH(e, f, g) + K[0];
+  p->a1c = t1c + BSIG0(a) + MAJ(a, b, c);
+  p->e1c = d + t1c;
+  memset(p->kw2, 0, sizeof p->kw2);
+  for (int i = 8; i < 16; i++) p->kw2[i] = K[i] + (i == 8 ? 0x80000000u : i == 15 ? 256u : 0u);
+  memset(p->c2, 0, sizeof p->c2);
+  p->c2[17] = SSIG1(256u);
+  p->c2[22] = 256u;
+  p->c2[23] = SSIG0(0x80000000u);
+  p->c2[24] = 0x80000000u;
+  p->c2[30] = SSIG0(256u);
+  p->c2[31] = 256u;
 }
 
-/* ---------- generic C ---------- */
-static int scan_generic(const job_t *j, uint32_t start, uint64_t count, uint32_t top, uint32_t *out, int maxout) {
+/* ---------- reference: plain compressions, no shortcut (the known-answer test compares every path to it) ---------- */
+static int scan_reference(const prep_t *j, uint32_t start, uint64_t count, uint32_t top, uint32_t *out, int maxout) {
   int found = 0;
   uint32_t w1[16] = { j->tail[0], j->tail[1], j->tail[2], 0, 0x80000000u, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 640 };
   uint32_t w2[16] = { 0, 0, 0, 0, 0, 0, 0, 0, 0x80000000u, 0, 0, 0, 0, 0, 0, 256 };
@@ -101,6 +151,38 @@ static int scan_generic(const job_t *j, uint32_t start, uint64_t count, uint32_t
   }
   return found;
 }
+
+/* ---------- generic C: the lane code below with one 32-bit "lane" ---------- */
+static int scan_generic(const prep_t *p, uint32_t start, uint64_t count, uint32_t top, uint32_t *out, int maxout);
+#define LANES_FN scan_generic
+#define LANES_ATTR
+#define LANES 1
+#define VT uint32_t
+#define VSET(x) ((uint32_t)(x))
+#define VADD(a, b) ((a) + (b))
+#define VROR(x, n) ROTR(x, n)
+#define VSHR(x, n) ((x) >> (n))
+#define VXOR3(a, b, c) ((a) ^ (b) ^ (c))
+#define VCH(e, f, g) CH(e, f, g)
+#define VMAJ(a, b, c) MAJ(a, b, c)
+#define VBSWAP(x) bswap32(x)
+#define VLANE 0u
+#define VCAND(x, t) ((unsigned)((x) <= (t)))
+#include "lanes.h"
+#undef LANES_FN
+#undef LANES_ATTR
+#undef LANES
+#undef VT
+#undef VSET
+#undef VADD
+#undef VROR
+#undef VSHR
+#undef VXOR3
+#undef VCH
+#undef VMAJ
+#undef VBSWAP
+#undef VLANE
+#undef VCAND
 
 #ifdef MM_X86
 /* ---------- x86-64 SHA-NI, two nonces interleaved ---------- */
@@ -125,7 +207,7 @@ SHANI static inline void from_ni(__m128i abef, __m128i cdgh, uint32_t s[8]) {
 /* SHA-NI, two nonces interleaved (the body below is written out per lane so every value stays in a
  * register; more lanes measured no faster here: sha256rnds2 throughput is the limit). */
 
-SHANI static int scan_shani(const job_t *j, uint32_t start, uint64_t count, uint32_t top, uint32_t *out, int maxout) {
+SHANI static int scan_shani(const prep_t *j, uint32_t start, uint64_t count, uint32_t top, uint32_t *out, int maxout) {
   int found = 0;
   __m128i midABEF, midCDGH, ivABEF, ivCDGH;
   to_ni(j->mid, &midABEF, &midCDGH);
@@ -396,205 +478,68 @@ SHANI static int scan_shani(const job_t *j, uint32_t start, uint64_t count, uint
 }
 
 /* ---------- x86-64 AVX2: eight nonces, one per 32-bit lane ---------- */
-#define AVX2 __attribute__((target("avx2")))
-#define V8 __m256i
-#define VADD(a, b) _mm256_add_epi32(a, b)
-#define VXOR(a, b) _mm256_xor_si256(a, b)
-#define VAND(a, b) _mm256_and_si256(a, b)
-#define VANDN(a, b) _mm256_andnot_si256(a, b)
-#define VOR(a, b) _mm256_or_si256(a, b)
-#define VROTR(x, n) VOR(_mm256_srli_epi32(x, n), _mm256_slli_epi32(x, 32 - (n)))
+#define LANES_FN scan_avx2
+#define LANES_ATTR __attribute__((target("avx2")))
+#define LANES 8
+#define VT __m256i
 #define VSET(x) _mm256_set1_epi32((int)(x))
-
-#define VROUND(a, b, c, d, e, f, g, h, wk)                                                       \
-  do {                                                                                           \
-    V8 t1_ = VADD(VADD(h, VXOR(VXOR(VROTR(e, 6), VROTR(e, 11)), VROTR(e, 25))),                  \
-                  VADD(VXOR(VAND(e, f), VANDN(e, g)), wk));                                      \
-    d = VADD(d, t1_);                                                                            \
-    h = VADD(t1_, VADD(VXOR(VXOR(VROTR(a, 2), VROTR(a, 13)), VROTR(a, 22)),                      \
-                       VXOR(VAND(a, b), VAND(c, VXOR(a, b)))));                                  \
-  } while (0)
-
-AVX2 static inline V8 vsched(const V8 *w, int i) {
-  V8 x = w[i - 15], y = w[i - 2];
-  return VADD(VADD(VXOR(VXOR(VROTR(y, 17), VROTR(y, 19)), _mm256_srli_epi32(y, 10)), w[i - 7]),
-              VADD(VXOR(VXOR(VROTR(x, 7), VROTR(x, 18)), _mm256_srli_epi32(x, 3)), w[i - 16]));
-}
-
-AVX2 static inline void vrounds(V8 v[8], const V8 *w, int from, int to) {
-  V8 a = v[0], b = v[1], c = v[2], d = v[3], e = v[4], f = v[5], g = v[6], h = v[7];
-  int i = from;
-  for (; i + 8 <= to; i += 8) {
-    VROUND(a, b, c, d, e, f, g, h, VADD(w[i], VSET(K[i])));
-    VROUND(h, a, b, c, d, e, f, g, VADD(w[i + 1], VSET(K[i + 1])));
-    VROUND(g, h, a, b, c, d, e, f, VADD(w[i + 2], VSET(K[i + 2])));
-    VROUND(f, g, h, a, b, c, d, e, VADD(w[i + 3], VSET(K[i + 3])));
-    VROUND(e, f, g, h, a, b, c, d, VADD(w[i + 4], VSET(K[i + 4])));
-    VROUND(d, e, f, g, h, a, b, c, VADD(w[i + 5], VSET(K[i + 5])));
-    VROUND(c, d, e, f, g, h, a, b, VADD(w[i + 6], VSET(K[i + 6])));
-    VROUND(b, c, d, e, f, g, h, a, VADD(w[i + 7], VSET(K[i + 7])));
-  }
-  for (; i < to; i++) {
-    VROUND(a, b, c, d, e, f, g, h, VADD(w[i], VSET(K[i])));
-    V8 t = h; h = g; g = f; f = e; e = d; d = c; c = b; b = a; a = t;
-  }
-  v[0] = a; v[1] = b; v[2] = c; v[3] = d; v[4] = e; v[5] = f; v[6] = g; v[7] = h;
-}
-
-/* The first three rounds of the second header block and the schedule words W16, W17 do not
- * depend on the nonce: computed once per scan (shared by the AVX2 and AVX-512 paths). */
-static void precompute3(const job_t *j, uint32_t p[8], uint32_t *w16, uint32_t *w17) {
-  uint32_t a = j->mid[0], b = j->mid[1], c = j->mid[2], d = j->mid[3], e = j->mid[4], f = j->mid[5], g = j->mid[6], h = j->mid[7];
-  for (int i = 0; i < 3; i++) {
-    uint32_t t1 = h + BSIG1(e) + CH(e, f, g) + K[i] + j->tail[i];
-    uint32_t t2 = BSIG0(a) + MAJ(a, b, c);
-    h = g; g = f; f = e; e = d + t1; d = c; c = b; b = a; a = t1 + t2;
-  }
-  p[0] = a; p[1] = b; p[2] = c; p[3] = d; p[4] = e; p[5] = f; p[6] = g; p[7] = h;
-  *w16 = SSIG1(0u) + SSIG0(j->tail[1]) + j->tail[0];
-  *w17 = SSIG1(640u) + SSIG0(j->tail[2]) + j->tail[1];
-}
-
-AVX2 static int scan_avx2(const job_t *j, uint32_t start, uint64_t count, uint32_t top, uint32_t *out, int maxout) {
-  int found = 0;
-  uint32_t p[8], w16, w17;
-  precompute3(j, p, &w16, &w17);
-  const V8 lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
-  const V8 bswap = _mm256_setr_epi8(3, 2, 1, 0, 7, 6, 5, 4, 11, 10, 9, 8, 15, 14, 13, 12,
-                                    3, 2, 1, 0, 7, 6, 5, 4, 11, 10, 9, 8, 15, 14, 13, 12);
-  V8 w[64], x[64], v[8];
-  for (int i = 0; i < 3; i++) w[i] = VSET(j->tail[i]);
-  w[4] = VSET(0x80000000u);
-  for (int i = 5; i < 15; i++) w[i] = _mm256_setzero_si256();
-  w[15] = VSET(640);
-  w[16] = VSET(w16);
-  w[17] = VSET(w17);
-  x[8] = VSET(0x80000000u);
-  for (int i = 9; i < 15; i++) x[i] = _mm256_setzero_si256();
-  x[15] = VSET(256);
-  const V8 topv = VSET(top);
-  uint64_t k = 0;
-  for (; k + 8 <= count; k += 8) {
-    uint32_t n0 = start + (uint32_t)k;
-    w[3] = _mm256_shuffle_epi8(VADD(VSET(n0), lane), bswap);
-    for (int i = 18; i < 64; i++) w[i] = vsched(w, i);
-    for (int i = 0; i < 8; i++) v[i] = VSET(p[i]);
-    vrounds(v, w, 3, 64);
-    for (int i = 0; i < 8; i++) x[i] = VADD(v[i], VSET(j->mid[i]));
-    for (int i = 16; i < 61; i++) x[i] = vsched(x, i);
-    for (int i = 0; i < 8; i++) v[i] = VSET(IV[i]);
-    vrounds(v, x, 0, 61);
-    /* after 61 rounds e is the final h: H7 = IV7 + e; candidates: bswap(H7) <= top (unsigned) */
-    V8 hi = _mm256_shuffle_epi8(VADD(v[4], VSET(IV[7])), bswap);
-    V8 ok = _mm256_cmpeq_epi32(_mm256_min_epu32(hi, topv), hi);
-    int mask = _mm256_movemask_ps(_mm256_castsi256_ps(ok));
-    if (mask) {
-      for (int l = 0; l < 8; l++) {
-        if (mask & (1 << l)) {
-          out[found++] = n0 + (uint32_t)l;
-          if (found >= maxout) return found;
-        }
-      }
-    }
-  }
-  if (k < count) found += scan_generic(j, start + (uint32_t)k, count - k, top, out + found, maxout - found);
-  return found;
-}
+#define VADD(a, b) _mm256_add_epi32(a, b)
+#define VROR(x, n) _mm256_or_si256(_mm256_srli_epi32(x, n), _mm256_slli_epi32(x, 32 - (n)))
+#define VSHR(x, n) _mm256_srli_epi32(x, n)
+#define VXOR3(a, b, c) _mm256_xor_si256(_mm256_xor_si256(a, b), c)
+#define VCH(e, f, g) _mm256_xor_si256(_mm256_and_si256(e, _mm256_xor_si256(f, g)), g)
+#define VMAJ(a, b, c) _mm256_or_si256(_mm256_and_si256(a, b), _mm256_and_si256(c, _mm256_or_si256(a, b)))
+#define VBSWAP(x) _mm256_shuffle_epi8(x, _mm256_setr_epi8(3, 2, 1, 0, 7, 6, 5, 4, 11, 10, 9, 8, 15, 14, 13, 12, \
+                                                          3, 2, 1, 0, 7, 6, 5, 4, 11, 10, 9, 8, 15, 14, 13, 12))
+#define VLANE _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7)
+#define VCAND(x, t) ((unsigned)_mm256_movemask_ps(_mm256_castsi256_ps(_mm256_cmpeq_epi32(_mm256_min_epu32(x, t), x))))
+#include "lanes.h"
+#undef LANES_FN
+#undef LANES_ATTR
+#undef LANES
+#undef VT
+#undef VSET
+#undef VADD
+#undef VROR
+#undef VSHR
+#undef VXOR3
+#undef VCH
+#undef VMAJ
+#undef VBSWAP
+#undef VLANE
+#undef VCAND
 
 /* ---------- x86-64 AVX-512F: sixteen nonces, one per lane, with rotates and 3-input logic ---------- */
-#define AVX512 __attribute__((target("avx512f")))
-#define Z __m512i
-#define ZADD(a, b) _mm512_add_epi32(a, b)
-#define ZSET(x) _mm512_set1_epi32((int)(x))
-#define ZROR(x, n) _mm512_ror_epi32(x, n)
-#define ZXOR3(a, b, c) _mm512_ternarylogic_epi32(a, b, c, 0x96)
-#define ZCH(e, f, g) _mm512_ternarylogic_epi32(e, f, g, 0xCA)
-#define ZMAJ(a, b, c) _mm512_ternarylogic_epi32(a, b, c, 0xE8)
-
-#define ZROUND(a, b, c, d, e, f, g, h, wk)                                  \
-  do {                                                                      \
-    Z t1_ = ZADD(ZADD(h, ZXOR3(ZROR(e, 6), ZROR(e, 11), ZROR(e, 25))), ZADD(ZCH(e, f, g), wk)); \
-    d = ZADD(d, t1_);                                                       \
-    h = ZADD(t1_, ZADD(ZXOR3(ZROR(a, 2), ZROR(a, 13), ZROR(a, 22)), ZMAJ(a, b, c))); \
-  } while (0)
-
-AVX512 static inline Z zsched(const Z *w, int i) {
-  Z x = w[i - 15], y = w[i - 2];
-  return ZADD(ZADD(ZXOR3(ZROR(y, 17), ZROR(y, 19), _mm512_srli_epi32(y, 10)), w[i - 7]),
-              ZADD(ZXOR3(ZROR(x, 7), ZROR(x, 18), _mm512_srli_epi32(x, 3)), w[i - 16]));
-}
-
-/* rounds from..to-1 on state v (a..h rotate through the names by 8-round unrolling) */
-AVX512 static inline void zrounds(Z v[8], const Z *w, int from, int to) {
-  Z a = v[0], b = v[1], c = v[2], d = v[3], e = v[4], f = v[5], g = v[6], h = v[7];
-  int i = from;
-  for (; i + 8 <= to; i += 8) {
-    ZROUND(a, b, c, d, e, f, g, h, ZADD(w[i], ZSET(K[i])));
-    ZROUND(h, a, b, c, d, e, f, g, ZADD(w[i + 1], ZSET(K[i + 1])));
-    ZROUND(g, h, a, b, c, d, e, f, ZADD(w[i + 2], ZSET(K[i + 2])));
-    ZROUND(f, g, h, a, b, c, d, e, ZADD(w[i + 3], ZSET(K[i + 3])));
-    ZROUND(e, f, g, h, a, b, c, d, ZADD(w[i + 4], ZSET(K[i + 4])));
-    ZROUND(d, e, f, g, h, a, b, c, ZADD(w[i + 5], ZSET(K[i + 5])));
-    ZROUND(c, d, e, f, g, h, a, b, ZADD(w[i + 6], ZSET(K[i + 6])));
-    ZROUND(b, c, d, e, f, g, h, a, ZADD(w[i + 7], ZSET(K[i + 7])));
-  }
-  for (; i < to; i++) {
-    ZROUND(a, b, c, d, e, f, g, h, ZADD(w[i], ZSET(K[i])));
-    Z t = h; h = g; g = f; f = e; e = d; d = c; c = b; b = a; a = t;
-  }
-  v[0] = a; v[1] = b; v[2] = c; v[3] = d; v[4] = e; v[5] = f; v[6] = g; v[7] = h;
-}
-
-AVX512 static int scan_avx512(const job_t *j, uint32_t start, uint64_t count, uint32_t top, uint32_t *out, int maxout) {
-  int found = 0;
-  uint32_t p[8], w16, w17;
-  precompute3(j, p, &w16, &w17);
-  const Z lane = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
-  const Z bsw = _mm512_set4_epi32(0x0c0d0e0f, 0x08090a0b, 0x04050607, 0x00010203);
-  Z w[64], v[8];
-  for (int i = 0; i < 3; i++) w[i] = ZSET(j->tail[i]);
-  w[4] = ZSET(0x80000000u);
-  for (int i = 5; i < 15; i++) w[i] = _mm512_setzero_si512();
-  w[15] = ZSET(640);
-  w[16] = ZSET(w16);
-  w[17] = ZSET(w17);
-  Z x[64];
-  for (int i = 9; i < 15; i++) x[i] = _mm512_setzero_si512();
-  x[8] = ZSET(0x80000000u);
-  x[15] = ZSET(256);
-  const Z topv = ZSET(top);
-  uint64_t k = 0;
-  for (; k + 16 <= count; k += 16) {
-    uint32_t n0 = start + (uint32_t)k;
-    Z nonces = ZADD(ZSET(n0), lane);
-    /* byte-swap each lane: AVX-512F has no byte shuffle, so rotate and mask */
-    w[3] = _mm512_ternarylogic_epi32(_mm512_and_si512(ZROR(nonces, 8), ZSET(0xff00ff00u)),
-                                     _mm512_and_si512(_mm512_rol_epi32(nonces, 8), ZSET(0x00ff00ffu)), ZSET(0), 0xFE);
-    for (int i = 18; i < 64; i++) w[i] = zsched(w, i);
-    for (int i = 0; i < 8; i++) v[i] = ZSET(p[i]);
-    zrounds(v, w, 3, 64);
-    for (int i = 0; i < 8; i++) x[i] = ZADD(v[i], ZSET(j->mid[i]));
-    for (int i = 16; i < 61; i++) x[i] = zsched(x, i);
-    for (int i = 0; i < 8; i++) v[i] = ZSET(IV[i]);
-    zrounds(v, x, 0, 61);
-    /* after 61 rounds e is the final h: H7 = IV7 + e; candidates have bswap(H7) <= top */
-    Z h7 = ZADD(v[4], ZSET(IV[7]));
-    Z hi = _mm512_ternarylogic_epi32(_mm512_and_si512(ZROR(h7, 8), ZSET(0xff00ff00u)),
-                                     _mm512_and_si512(_mm512_rol_epi32(h7, 8), ZSET(0x00ff00ffu)), ZSET(0), 0xFE);
-    __mmask16 m = _mm512_cmple_epu32_mask(hi, topv);
-    if (m) {
-      for (int l = 0; l < 16; l++) {
-        if (m & (1u << l)) {
-          out[found++] = n0 + (uint32_t)l;
-          if (found >= maxout) return found;
-        }
-      }
-    }
-  }
-  (void)bsw;
-  if (k < count) found += scan_generic(j, start + (uint32_t)k, count - k, top, out + found, maxout - found);
-  return found;
-}
+#define LANES_FN scan_avx512
+#define LANES_ATTR __attribute__((target("avx512f")))
+#define LANES 16
+#define VT __m512i
+#define VSET(x) _mm512_set1_epi32((int)(x))
+#define VADD(a, b) _mm512_add_epi32(a, b)
+#define VROR(x, n) _mm512_ror_epi32(x, n)
+#define VSHR(x, n) _mm512_srli_epi32(x, n)
+#define VXOR3(a, b, c) _mm512_ternarylogic_epi32(a, b, c, 0x96)
+#define VCH(e, f, g) _mm512_ternarylogic_epi32(e, f, g, 0xCA)
+#define VMAJ(a, b, c) _mm512_ternarylogic_epi32(a, b, c, 0xE8)
+/* AVX-512F has no byte shuffle: rotate by 8 and 24, keep alternate bytes */
+#define VBSWAP(x) _mm512_ternarylogic_epi32(_mm512_ror_epi32(x, 8), _mm512_rol_epi32(x, 8), _mm512_set1_epi32((int)0xff00ff00u), 0xE4)
+#define VLANE _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)
+#define VCAND(x, t) ((unsigned)_mm512_cmple_epu32_mask(x, t))
+#include "lanes.h"
+#undef LANES_FN
+#undef LANES_ATTR
+#undef LANES
+#undef VT
+#undef VSET
+#undef VADD
+#undef VROR
+#undef VSHR
+#undef VXOR3
+#undef VCH
+#undef VMAJ
+#undef VBSWAP
+#undef VLANE
+#undef VCAND
 #endif /* MM_X86 */
 
 #ifdef MM_ARM64
@@ -631,7 +576,7 @@ ARMSHA static inline void acompress2(uint32x4_t *abcd_a, uint32x4_t *efgh_a, uin
   *abcd_b = vaddq_u32(*abcd_b, B); *efgh_b = vaddq_u32(*efgh_b, F);
 }
 
-ARMSHA static int scan_armv8(const job_t *j, uint32_t start, uint64_t count, uint32_t top, uint32_t *out, int maxout) {
+ARMSHA static int scan_armv8(const prep_t *j, uint32_t start, uint64_t count, uint32_t top, uint32_t *out, int maxout) {
   int found = 0;
   const uint32x4_t mid0 = vld1q_u32(j->mid), mid1 = vld1q_u32(j->mid + 4);
   const uint32x4_t iv0 = vld1q_u32(IV), iv1 = vld1q_u32(IV + 4);
@@ -698,9 +643,10 @@ int mm_cpu_paths(void) {
 int mm_scan(int path, const uint8_t header[80], uint32_t start, uint64_t count, uint32_t top, uint32_t *out, int maxout) {
   if (maxout <= 0 || count == 0) return 0;
   if ((uint64_t)start + count > 0x100000000ull) count = 0x100000000ull - start;
-  job_t j;
+  prep_t j;
   prepare(&j, header);
   int have = mm_cpu_paths();
+  if (path == MM_PATH_REFERENCE) return scan_reference(&j, start, count, top, out, maxout);
   if (!(have & path)) path = MM_PATH_GENERIC;
   switch (path) {
 #ifdef MM_X86

@@ -4,6 +4,9 @@
 #include <stdint.h>
 
 enum { MM_PATH_GENERIC = 1, MM_PATH_SHANI = 2, MM_PATH_AVX2 = 4, MM_PATH_ARMV8 = 8, MM_PATH_AVX512 = 16 };
+/* Two plain compressions per nonce, no shortcut: what the known-answer test compares every path to.
+ * Always accepted by mm_scan, never listed by mm_cpu_paths. */
+enum { MM_PATH_REFERENCE = 256 };
 
 /* Which paths this CPU can run (bit mask of MM_PATH_*). */
 int mm_cpu_paths(void);
