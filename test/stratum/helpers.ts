@@ -17,6 +17,8 @@ export class LinePeer {
   private buf = '';
   private waiters: { pred: (m: Msg) => boolean; resolve: (m: Msg) => void; from: number }[] = [];
   closed = false;
+  /** called for every message received */
+  onMsg?: (m: Msg) => void;
   readonly closedP: Promise<void>;
   private nextId = 1;
 
@@ -37,6 +39,7 @@ export class LinePeer {
           continue;
         }
         this.msgs.push(m);
+        this.onMsg?.(m);
         this.waiters = this.waiters.filter((w) => {
           if (w.pred(m)) {
             w.resolve(m);
