@@ -49,7 +49,7 @@ export class ReplayPool {
     for (const p of this.peers) if (!p.closed) typeof m === 'string' ? p.write(m) : p.send(m);
   }
 
-  notify(clean = false, jobId = BITAXE.notify[0]): void {
+  notify(clean = false, jobId: string = BITAXE.notify[0]): void {
     const params = [...BITAXE.notify] as unknown[];
     params[0] = jobId;
     params[8] = clean;

@@ -46,7 +46,7 @@ test('subscribe gives each connection its own extranonce1; authorize brings set_
   const ha = await handshake(a, { user: 'alice.cpu' });
   const hb = await handshake(b, { user: 'bob.nerd' });
   const sub = a.msgs.find((m) => Array.isArray(m.result))!;
-  assert.equal((sub.result as unknown[][])[0][0][0], 'mining.set_difficulty');
+  assert.equal((sub.result as string[][][])[0][0][0], 'mining.set_difficulty');
   assert.equal(ha.extranonce1.length, 8);
   assert.equal(ha.extranonce2Size, 4);
   assert.notEqual(ha.extranonce1, hb.extranonce1);
