@@ -1,0 +1,23 @@
+// src/ha: the Home Assistant connection, registries, appliance model and idle classifier.
+export type {
+  Appliance,
+  ApplianceEvent,
+  ApplianceRole,
+  ApplianceStatus,
+  AreaEntry,
+  DeviceEntry,
+  EntityEntry,
+  EntityState,
+  IdleOverride,
+  IdleRules,
+  LabelEntry,
+  OverrideMatch,
+  PowerBudget,
+  RegistrySnapshot,
+  WorkerMapping,
+} from './types.js';
+export { DEFAULT_IDLE_STATES, DEFAULT_BUSY_STATES, idleRulesSchema, resolveIdleRules, type IdleRulesInput } from './rules.js';
+export { IdleClassifier, evaluateEntity, isPowerSensor, isIdleTimeSensor, parseNumber, domainOf, type ClassifierOptions, type Warn } from './classifier.js';
+export { HaConnection, haConnectionTarget, toWsUrl, type HaConnectionOptions, type HaConnectionState } from './connection.js';
+export { HaAppliances, parseState, type HaAppliancesOptions, type HaAppliancesStatus } from './service.js';
+export { hubLoadMeter } from './hubload.js';

@@ -1,0 +1,278 @@
+// The appliance service: the HA connection feeding the pure classifier. Reads the registries
+// and states on every (re)connect, follows state_changed and registry updates, runs the hold
+// timer, and emits appliance events synchronously on each HA event.
+import { EventEmitter } from 'node:events';
+import { z } from 'zod';
+import type { Connection } from 'home-assistant-js-websocket';
+import { logger, type Logger } from '../log.js';
+import { HaConnection, type HaConnectionOptions, type HaConnectionState } from './connection.js';
+import { IdleClassifier } from './classifier.js';
+import { resolveIdleRules } from './rules.js';
+import type { Appliance, ApplianceEvent, EntityState, IdleRules, PowerBudget, RegistrySnapshot, WorkerMapping } from './types.js';
+
+// Registry entries are validated leniently: known fields typed, others passed through; a bad
+// entry is dropped with a log line, never a crash.
+const str = z.string().max(1024);
+const deviceSchema = z.looseObject({
+  id: str,
+  name: str.nullable().optional().catch(null),
+  name_by_user: str.nullable().optional().catch(null),
+  area_id: str.nullable().optional().catch(null),
+  labels: z.array(str).max(1000).optional().catch([]),
+  manufacturer: str.nullable().optional().catch(null),
+  model: str.nullable().optional().catch(null),
+  connections: z.array(z.tuple([str, str])).max(100).optional().catch([]),
+  configuration_url: str.nullable().optional().catch(null),
+  disabled_by: str.nullable().optional().catch(null),
+  entry_type: str.nullable().optional().catch(null),
+});
+const entitySchema = z.looseObject({
+  entity_id: z.string().regex(/^[a-z0-9_]+\.[^\s]{1,255}$/),
+  device_id: str.nullable().optional().catch(null),
+  area_id: str.nullable().optional().catch(null),
+  labels: z.array(str).max(1000).optional().catch([]),
+  disabled_by: str.nullable().optional().catch(null),
+  hidden_by: str.nullable().optional().catch(null),
+  entity_category: str.nullable().optional().catch(null),
+  platform: str.optional().catch(undefined),
+});
+const areaSchema = z.looseObject({ area_id: str, name: str });
+const labelSchema = z.looseObject({ label_id: str, name: str });
+const stateSchema = z.looseObject({
+  entity_id: z.string().min(3).max(300),
+  state: z.union([z.string(), z.number(), z.boolean(), z.null()]).transform((v) => (v === null ? 'unknown' : String(v))),
+  attributes: z.record(z.string(), z.unknown()).catch({}).default({}),
+  last_changed: z.string().max(64).optional().catch(undefined),
+});
+
+function validList<T>(what: string, schema: z.ZodType<T>, raw: unknown, log: Logger): T[] {
+  if (!Array.isArray(raw)) {
+    log.warn({ what, got: typeof raw }, `HA sent a ${what} list that is not a list; treated as empty`);
+    return [];
+  }
+  const out: T[] = [];
+  let bad = 0;
+  for (const item of raw) {
+    const r = schema.safeParse(item);
+    if (r.success) out.push(r.data);
+    else if (++bad <= 5) log.warn({ what, entry: JSON.stringify(item)?.slice(0, 200), error: r.error.issues[0]?.message }, `bad ${what} entry from HA skipped`);
+  }
+  if (bad > 5) log.warn({ what, skipped: bad }, `${bad} bad ${what} entries from HA skipped in all`);
+  return out;
+}
+
+/** Parses one HA state (from state_changed or get_states); undefined with a log line when bad. */
+export function parseState(raw: unknown, log: Logger): EntityState | undefined {
+  const r = stateSchema.safeParse(raw);
+  if (r.success) return r.data as EntityState;
+  log.warn({ entry: JSON.stringify(raw)?.slice(0, 200), error: r.error.issues[0]?.message }, 'bad state from HA skipped');
+  return undefined;
+}
+
+export interface HaAppliancesOptions extends Omit<HaConnectionOptions, 'log'> {
+  /** Idle rules (validated; defaults filled in). */
+  rules?: unknown;
+  /** Debounce of registry re-reads after registry update events. */
+  registryDebounceMs?: number;
+  log?: Logger;
+  /** Clock, for tests. */
+  now?: () => number;
+}
+
+export interface HaAppliancesStatus {
+  connection: HaConnectionState;
+  haVersion: string;
+  /** True while HA is away (the app keeps running and says so). */
+  haAway: boolean;
+  lastError?: string;
+  appliances: number;
+  lastSyncAt: number | null;
+}
+
+/**
+ * Appliances of a Home Assistant and their idle/busy state.
+ * Events: `event` (ApplianceEvent), `appliances` (Appliance[] after each registry sync),
+ * `state` (HaConnectionState).
+ */
+export class HaAppliances extends EventEmitter {
+  readonly rules: IdleRules;
+  readonly classifier: IdleClassifier;
+  readonly connection: HaConnection;
+  private readonly log: Logger;
+  private readonly now: () => number;
+  private timer?: NodeJS.Timeout;
+  private regTimer?: NodeJS.Timeout;
+  private unsubs: (() => Promise<void>)[] = [];
+  private lastSyncAt: number | null = null;
+  private syncing?: Promise<void>;
+  private started = false;
+  private subscribedConn?: Connection;
+
+  constructor(private readonly opts: HaAppliancesOptions) {
+    super();
+    this.log = opts.log ?? logger('ha');
+    this.now = opts.now ?? Date.now;
+    this.rules = resolveIdleRules(opts.rules ?? {});
+    this.classifier = new IdleClassifier(this.rules, { warn: (msg, fields) => this.log.warn(fields, msg) });
+    this.connection = new HaConnection({ ...opts, log: this.log });
+    this.connection.on('state', (s: HaConnectionState) => this.emit('state', s));
+    this.connection.on('ready', (conn: Connection) => void this.onReady(conn));
+  }
+
+  async start(): Promise<void> {
+    if (this.started) return;
+    this.started = true;
+    await this.connection.start();
+  }
+
+  /** Resolves when the appliance set has been read from a RUNNING HA (or rejects after timeoutMs). */
+  waitSynced(timeoutMs = 30_000): Promise<void> {
+    if (this.connection.state === 'ready' && this.lastSyncAt !== null && !this.syncing) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const t = setTimeout(() => {
+        this.off('appliances', ok);
+        reject(new Error(`HA appliances not synced within ${timeoutMs} ms (connection ${this.connection.state}${this.connection.lastError ? `: ${this.connection.lastError}` : ''})`));
+      }, timeoutMs);
+      const ok = () => {
+        clearTimeout(t);
+        resolve();
+      };
+      this.once('appliances', ok);
+    });
+  }
+
+  appliances(): Appliance[] {
+    return this.classifier.appliances();
+  }
+
+  budget(): PowerBudget {
+    return this.classifier.budget();
+  }
+
+  status(): HaAppliancesStatus {
+    const s = this.connection.state;
+    return {
+      connection: s,
+      haVersion: this.connection.haVersion,
+      haAway: s !== 'ready',
+      lastError: this.connection.lastError,
+      appliances: this.classifier.appliances().length,
+      lastSyncAt: this.lastSyncAt,
+    };
+  }
+
+  /** CPU use of the hub by everything but the miner, %. */
+  hubLoad(percent: number): void {
+    this.emitAll(this.classifier.hubLoad(percent, this.now()));
+  }
+
+  setWorkers(workers: WorkerMapping[]): void {
+    this.emitAll(this.classifier.setWorkers(workers, this.now()));
+  }
+
+  private emitAll(events: ApplianceEvent[]): void {
+    for (const ev of events) {
+      if (ev.type === 'gone') this.log.info({ appliance: ev.applianceId, name: ev.name }, 'appliance gone');
+      else if (ev.type === 'idle' || ev.type === 'busy') this.log.debug({ appliance: ev.applianceId, name: ev.name, reason: ev.reason }, `appliance ${ev.type}`);
+      this.emit('event', ev);
+    }
+    this.arm();
+  }
+
+  /** The hold timer: fires at the classifier's next deadline. */
+  private arm(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    const next = this.classifier.nextDeadline();
+    if (next === undefined || !this.started) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.emitAll(this.classifier.tick(this.now()));
+    }, Math.max(0, next - this.now()) + 1);
+  }
+
+  private async onReady(conn: Connection): Promise<void> {
+    // Subscriptions once per Connection object: the library re-subscribes after reconnects.
+    if (this.subscribedConn !== conn) {
+      this.unsubs = [];
+      this.subscribedConn = conn;
+      try {
+        this.unsubs.push(
+          await conn.subscribeEvents<{ data?: { entity_id?: unknown; new_state?: unknown } }>((ev) => this.onStateChanged(ev), 'state_changed'),
+        );
+        for (const type of ['device_registry_updated', 'entity_registry_updated', 'area_registry_updated', 'label_registry_updated']) {
+          this.unsubs.push(await conn.subscribeEvents(() => this.registryChanged(), type));
+        }
+      } catch (err) {
+        this.log.warn({ err }, 'could not subscribe to HA events; retrying on the next connect');
+        for (const u of this.unsubs.splice(0)) await u().catch(() => undefined);
+        this.subscribedConn = undefined;
+        return;
+      }
+    }
+    await this.sync(conn);
+  }
+
+  private onStateChanged(ev: { data?: { entity_id?: unknown; new_state?: unknown } }): void {
+    const id = ev?.data?.entity_id;
+    if (typeof id !== 'string' || id.length > 300) {
+      this.log.warn({ event: JSON.stringify(ev)?.slice(0, 200) }, 'state_changed without a valid entity_id skipped');
+      return;
+    }
+    const raw = ev.data?.new_state;
+    const state = raw === null || raw === undefined ? null : parseState(raw, this.log);
+    if (state === undefined) return;
+    this.emitAll(this.classifier.updateState(id, state, this.now()));
+  }
+
+  private registryChanged(): void {
+    clearTimeout(this.regTimer);
+    this.regTimer = setTimeout(() => {
+      const conn = this.connection.conn;
+      if (conn && this.connection.state === 'ready') void this.sync(conn);
+    }, this.opts.registryDebounceMs ?? 250);
+  }
+
+  private async sync(conn: Connection): Promise<void> {
+    if (this.syncing) await this.syncing.catch(() => undefined);
+    const run = (async () => {
+      const [devices, entities, areas, labels, states] = await Promise.all([
+        conn.sendMessagePromise<unknown>({ type: 'config/device_registry/list' }),
+        conn.sendMessagePromise<unknown>({ type: 'config/entity_registry/list' }),
+        conn.sendMessagePromise<unknown>({ type: 'config/area_registry/list' }),
+        conn.sendMessagePromise<unknown>({ type: 'config/label_registry/list' }).catch(() => []),
+        conn.sendMessagePromise<unknown>({ type: 'get_states' }),
+      ]);
+      const snap: RegistrySnapshot = {
+        devices: validList('device', deviceSchema, devices, this.log) as RegistrySnapshot['devices'],
+        entities: validList('entity', entitySchema, entities, this.log) as RegistrySnapshot['entities'],
+        areas: validList('area', areaSchema, areas, this.log),
+        labels: validList('label', labelSchema, labels, this.log),
+      };
+      const st = validList('state', stateSchema, states, this.log) as EntityState[];
+      const now = this.now();
+      const events = [...this.classifier.setStates(st, now), ...this.classifier.setRegistries(snap, now)];
+      this.lastSyncAt = now;
+      this.emitAll(events);
+      this.log.info({ appliances: this.classifier.appliances().length, entities: snap.entities.length }, 'HA appliances synced');
+      this.emit('appliances', this.classifier.appliances());
+    })();
+    this.syncing = run;
+    try {
+      await run;
+    } catch (err) {
+      this.log.warn({ err: (err as Error)?.message ?? err }, 'reading HA registries failed; retrying on the next connect');
+    } finally {
+      if (this.syncing === run) this.syncing = undefined;
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.started = false;
+    clearTimeout(this.timer);
+    clearTimeout(this.regTimer);
+    this.unsubs = [];
+    this.subscribedConn = undefined;
+    await this.connection.stop();
+  }
+}
