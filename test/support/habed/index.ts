@@ -110,6 +110,8 @@ export interface HaTestBed {
   announceDevice(spec: MqttDeviceSpec): Promise<AnnouncedDevice>;
   /** Publishes an entity's state on its state topic (retained). */
   publishState(deviceIdOrSpec: string, key: string, value: string): Promise<void>;
+  /** Resolves with the entity's state once HA reports the wanted state (or any state when omitted). */
+  waitState(entityId: string, state?: string, timeoutMs?: number): Promise<{ state: string; attributes: Record<string, unknown>; last_updated: string }>;
   /** Publishes anything to the test bed's broker. */
   publish(topic: string, payload: string, retain?: boolean): Promise<void>;
   /** Removes an announced device (empty discovery configs) and waits until HA dropped it. */
@@ -384,6 +386,19 @@ class Bed implements HaTestBed {
   async publishState(deviceId: string, key: string, value: string): Promise<void> {
     const topic = this.topics.get(`${deviceId}/${key}`) ?? `habed/${deviceId}/${key}/state`;
     await this.publish(topic, value, true);
+  }
+
+  async waitState(entityId: string, state?: string, timeoutMs = 10_000): Promise<{ state: string; attributes: Record<string, unknown>; last_updated: string }> {
+    const deadline = Date.now() + timeoutMs;
+    let last = '';
+    while (Date.now() < deadline) {
+      const r = await this.fetchJson('GET', `/api/states/${entityId}`, undefined, this.token);
+      const st = r.json as { state: string; attributes: Record<string, unknown>; last_updated: string } | undefined;
+      if (r.status === 200 && st && (state === undefined || st.state === state)) return st;
+      last = r.status === 200 && st ? st.state : String(r.status);
+      await sleep(50);
+    }
+    throw new Error(`${entityId} did not reach state ${state ?? '(any)'} within ${timeoutMs} ms (last: ${last})`);
   }
 
   async removeDevice(spec: MqttDeviceSpec): Promise<void> {
