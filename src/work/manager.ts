@@ -176,7 +176,7 @@ export class JobManager extends EventEmitter implements MinerBackend {
     this.jobs.clear();
     this.currentRec = null;
     this.resetHub();
-    if (this.pool) this.pool.setSource(this.unitSource);
+    if (this.pool) for (const id of ids) this.pool.cancelJob(id);
     if (ids.length) this.emit('stale', ids);
     this.trimStale();
   }
