@@ -205,3 +205,12 @@ test('bad rules are refused with the field named', () => {
   assert.throws(() => resolveIdleRules({ workers: [{ workerId: 'x', mac: 'nope' }] }), /workers\.0\.mac/);
   assert.throws(() => resolveIdleRules({ bogus: 1 }), /idle rules/);
 });
+
+test('hubLoadMeter gives a percentage', async () => {
+  const { hubLoadMeter } = await import('../../src/ha/index.js');
+  const meter = hubLoadMeter();
+  let x = 0;
+  for (let i = 0; i < 2e6; i++) x += i % 7;
+  const p = meter();
+  assert.ok(x > 0 && p >= 0 && p <= 100, String(p));
+});
