@@ -34,7 +34,7 @@ if (role === '--server') {
     if (msg.cmd === 'stop') {
       await server.stop();
       await manager.stop();
-      process.disconnect();
+      process.disconnect?.();
     }
   });
   process.send!({ port: server.address().port, mem: mem() });
