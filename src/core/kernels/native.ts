@@ -10,7 +10,7 @@ export type NativePath = keyof typeof NATIVE_PATHS;
 const PRE = 'midstate, nonce-independent rounds and message words once per scan, early exit after round 60 of the second hash';
 const DETAIL: Record<NativePath, string> = {
   avx512: `x86-64 AVX-512F, 16 nonces per vector; ${PRE}`,
-  shani: 'x86-64 SHA-NI, 2 nonces interleaved',
+  shani: 'x86-64 SHA-NI, 2 nonces interleaved; midstate, rounds 0-1, constant W+K pairs and message groups once per scan, second hash stopped after round 61',
   avx2: `x86-64 AVX2, 8 nonces per vector; ${PRE}`,
   armv8: 'ARMv8 SHA2 crypto extensions, 2 nonces interleaved',
   generic: `portable C, one nonce at a time; ${PRE}`,

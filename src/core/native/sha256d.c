@@ -185,7 +185,7 @@ static int scan_generic(const prep_t *p, uint32_t start, uint64_t count, uint32_
 #undef VCAND
 
 #ifdef MM_X86
-/* ---------- x86-64 SHA-NI, two nonces interleaved ---------- */
+/* ---------- x86-64 SHA-NI ---------- */
 #define SHANI __attribute__((target("sha,sse4.1")))
 
 /* Convert a state in natural order (a..h) into SHA-NI's ABEF / CDGH registers, and back. */
@@ -204,278 +204,136 @@ SHANI static inline void from_ni(__m128i abef, __m128i cdgh, uint32_t s[8]) {
 
 #define KV(i) _mm_loadu_si128((const __m128i *)(K + (i)))
 
-/* SHA-NI, two nonces interleaved (the body below is written out per lane so every value stays in a
- * register; more lanes measured no faster here: sha256rnds2 throughput is the limit). */
+/* SHA-NI, SHANI_LANES nonces interleaved: sha256rnds2 has a latency of several cycles, so
+ * independent nonces fill the pipeline. Per scan: rounds 0..1 of the header's second block,
+ * the W+K pairs of every constant message group and the sha256msg1 results of constant groups.
+ * The second hash stops after round 61 (its F is then the final h). */
+#ifndef SHANI_LANES
+#define SHANI_LANES 2
+#endif
+#define PER_LANE(...) _Pragma("GCC unroll 8") for (int l = 0; l < SHANI_LANES; l++) { __VA_ARGS__; }
+/* four rounds on lane l: wk holds W+K of the four rounds, wkh the upper two moved down */
+#define NI_RND4(l, wk, wkh)                                      \
+  do {                                                           \
+    S1[l] = _mm_sha256rnds2_epu32(S1[l], S0[l], wk);             \
+    S0[l] = _mm_sha256rnds2_epu32(S0[l], S1[l], wkh);            \
+  } while (0)
+#define NI_RND4W(l, w, i)                                        \
+  do {                                                           \
+    __m128i wk_ = _mm_add_epi32(w, KV(i));                       \
+    NI_RND4(l, wk_, _mm_shuffle_epi32(wk_, 0x0E));               \
+  } while (0)
+/* the next message group from the four before it (W[i-16..i-13] .. W[i-4..i-1]) */
+#define NI_MSG(m0, m1, m2, m3) _mm_sha256msg2_epu32(_mm_add_epi32(_mm_sha256msg1_epu32(m0, m1), _mm_alignr_epi8(m3, m2, 4)), m3)
 
-SHANI static int scan_shani(const prep_t *j, uint32_t start, uint64_t count, uint32_t top, uint32_t *out, int maxout) {
+SHANI static int scan_shani(const prep_t *p, uint32_t start, uint64_t count, uint32_t top, uint32_t *out, int maxout) {
   int found = 0;
-  __m128i midABEF, midCDGH, ivABEF, ivCDGH;
-  to_ni(j->mid, &midABEF, &midCDGH);
-  to_ni(IV, &ivABEF, &ivCDGH);
-  const __m128i c80 = _mm_setr_epi32((int)0x80000000u, 0, 0, 0), zero = _mm_setzero_si128();
-  const __m128i len1 = _mm_setr_epi32(0, 0, 0, 640), len2 = _mm_setr_epi32(0, 0, 0, 256);
-  uint64_t k = 0;
-  for (; k + 2 <= count; k += 2) {
-    uint32_t n0 = start + (uint32_t)k;
-    __m128i S0_0, S1_0, a_0, b_0, c_0, d_0, t_0, S0_1, S1_1, a_1, b_1, c_1, d_1, t_1;
-    a_0 = _mm_setr_epi32((int)j->tail[0], (int)j->tail[1], (int)j->tail[2], (int)bswap32(n0 + 0u));
-    b_0 = c80; c_0 = zero; d_0 = len1; S0_0 = midABEF; S1_0 = midCDGH;
-    a_1 = _mm_setr_epi32((int)j->tail[0], (int)j->tail[1], (int)j->tail[2], (int)bswap32(n0 + 1u));
-    b_1 = c80; c_1 = zero; d_1 = len1; S0_1 = midABEF; S1_1 = midCDGH;
-    t_0 = _mm_add_epi32(a_0, KV(0));
-    t_1 = _mm_add_epi32(a_1, KV(0));
-    S1_0 = _mm_sha256rnds2_epu32(S1_0, S0_0, t_0);
-    S1_1 = _mm_sha256rnds2_epu32(S1_1, S0_1, t_1);
-    S0_0 = _mm_sha256rnds2_epu32(S0_0, S1_0, _mm_shuffle_epi32(t_0, 0x0E));
-    S0_1 = _mm_sha256rnds2_epu32(S0_1, S1_1, _mm_shuffle_epi32(t_1, 0x0E));
-    t_0 = _mm_add_epi32(b_0, KV(4));
-    t_1 = _mm_add_epi32(b_1, KV(4));
-    S1_0 = _mm_sha256rnds2_epu32(S1_0, S0_0, t_0);
-    S1_1 = _mm_sha256rnds2_epu32(S1_1, S0_1, t_1);
-    S0_0 = _mm_sha256rnds2_epu32(S0_0, S1_0, _mm_shuffle_epi32(t_0, 0x0E));
-    S0_1 = _mm_sha256rnds2_epu32(S0_1, S1_1, _mm_shuffle_epi32(t_1, 0x0E));
-    t_0 = _mm_add_epi32(c_0, KV(8));
-    t_1 = _mm_add_epi32(c_1, KV(8));
-    S1_0 = _mm_sha256rnds2_epu32(S1_0, S0_0, t_0);
-    S1_1 = _mm_sha256rnds2_epu32(S1_1, S0_1, t_1);
-    S0_0 = _mm_sha256rnds2_epu32(S0_0, S1_0, _mm_shuffle_epi32(t_0, 0x0E));
-    S0_1 = _mm_sha256rnds2_epu32(S0_1, S1_1, _mm_shuffle_epi32(t_1, 0x0E));
-    t_0 = _mm_add_epi32(d_0, KV(12));
-    t_1 = _mm_add_epi32(d_1, KV(12));
-    S1_0 = _mm_sha256rnds2_epu32(S1_0, S0_0, t_0);
-    S1_1 = _mm_sha256rnds2_epu32(S1_1, S0_1, t_1);
-    S0_0 = _mm_sha256rnds2_epu32(S0_0, S1_0, _mm_shuffle_epi32(t_0, 0x0E));
-    S0_1 = _mm_sha256rnds2_epu32(S0_1, S1_1, _mm_shuffle_epi32(t_1, 0x0E));
-    a_0 = _mm_sha256msg2_epu32(_mm_add_epi32(_mm_sha256msg1_epu32(a_0, b_0), _mm_alignr_epi8(d_0, c_0, 4)), d_0);
-    a_1 = _mm_sha256msg2_epu32(_mm_add_epi32(_mm_sha256msg1_epu32(a_1, b_1), _mm_alignr_epi8(d_1, c_1, 4)), d_1);
-    t_0 = _mm_add_epi32(a_0, KV(16));
-    t_1 = _mm_add_epi32(a_1, KV(16));
-    S1_0 = _mm_sha256rnds2_epu32(S1_0, S0_0, t_0);
-    S1_1 = _mm_sha256rnds2_epu32(S1_1, S0_1, t_1);
-    S0_0 = _mm_sha256rnds2_epu32(S0_0, S1_0, _mm_shuffle_epi32(t_0, 0x0E));
-    S0_1 = _mm_sha256rnds2_epu32(S0_1, S1_1, _mm_shuffle_epi32(t_1, 0x0E));
-    b_0 = _mm_sha256msg2_epu32(_mm_add_epi32(_mm_sha256msg1_epu32(b_0, c_0), _mm_alignr_epi8(a_0, d_0, 4)), a_0);
-    b_1 = _mm_sha256msg2_epu32(_mm_add_epi32(_mm_sha256msg1_epu32(b_1, c_1), _mm_alignr_epi8(a_1, d_1, 4)), a_1);
-    t_0 = _mm_add_epi32(b_0, KV(20));
-    t_1 = _mm_add_epi32(b_1, KV(20));
-    S1_0 = _mm_sha256rnds2_epu32(S1_0, S0_0, t_0);
-    S1_1 = _mm_sha256rnds2_epu32(S1_1, S0_1, t_1);
-    S0_0 = _mm_sha256rnds2_epu32(S0_0, S1_0, _mm_shuffle_epi32(t_0, 0x0E));
-    S0_1 = _mm_sha256rnds2_epu32(S0_1, S1_1, _mm_shuffle_epi32(t_1, 0x0E));
-    c_0 = _mm_sha256msg2_epu32(_mm_add_epi32(_mm_sha256msg1_epu32(c_0, d_0), _mm_alignr_epi8(b_0, a_0, 4)), b_0);
-    c_1 = _mm_sha256msg2_epu32(_mm_add_epi32(_mm_sha256msg1_epu32(c_1, d_1), _mm_alignr_epi8(b_1, a_1, 4)), b_1);
-    t_0 = _mm_add_epi32(c_0, KV(24));
-    t_1 = _mm_add_epi32(c_1, KV(24));
-    S1_0 = _mm_sha256rnds2_epu32(S1_0, S0_0, t_0);
-    S1_1 = _mm_sha256rnds2_epu32(S1_1, S0_1, t_1);
-    S0_0 = _mm_sha256rnds2_epu32(S0_0, S1_0, _mm_shuffle_epi32(t_0, 0x0E));
-    S0_1 = _mm_sha256rnds2_epu32(S0_1, S1_1, _mm_shuffle_epi32(t_1, 0x0E));
-    d_0 = _mm_sha256msg2_epu32(_mm_add_epi32(_mm_sha256msg1_epu32(d_0, a_0), _mm_alignr_epi8(c_0, b_0, 4)), c_0);
-    d_1 = _mm_sha256msg2_epu32(_mm_add_epi32(_mm_sha256msg1_epu32(d_1, a_1), _mm_alignr_epi8(c_1, b_1, 4)), c_1);
-    t_0 = _mm_add_epi32(d_0, KV(28));
-    t_1 = _mm_add_epi32(d_1, KV(28));
-    S1_0 = _mm_sha256rnds2_epu32(S1_0, S0_0, t_0);
-    S1_1 = _mm_sha256rnds2_epu32(S1_1, S0_1, t_1);
-    S0_0 = _mm_sha256rnds2_epu32(S0_0, S1_0, _mm_shuffle_epi32(t_0, 0x0E));
-    S0_1 = _mm_sha256rnds2_epu32(S0_1, S1_1, _mm_shuffle_epi32(t_1, 0x0E));
-    a_0 = _mm_sha256msg2_epu32(_mm_add_epi32(_mm_sha256msg1_epu32(a_0, b_0), _mm_alignr_epi8(d_0, c_0, 4)), d_0);
-    a_1 = _mm_sha256msg2_epu32(_mm_add_epi32(_mm_sha256msg1_epu32(a_1, b_1), _mm_alignr_epi8(d_1, c_1, 4)), d_1);
-    t_0 = _mm_add_epi32(a_0, KV(32));
-    t_1 = _mm_add_epi32(a_1, KV(32));
-    S1_0 = _mm_sha256rnds2_epu32(S1_0, S0_0, t_0);
-    S1_1 = _mm_sha256rnds2_epu32(S1_1, S0_1, t_1);
-    S0_0 = _mm_sha256rnds2_epu32(S0_0, S1_0, _mm_shuffle_epi32(t_0, 0x0E));
-    S0_1 = _mm_sha256rnds2_epu32(S0_1, S1_1, _mm_shuffle_epi32(t_1, 0x0E));
-    b_0 = _mm_sha256msg2_epu32(_mm_add_epi32(_mm_sha256msg1_epu32(b_0, c_0), _mm_alignr_epi8(a_0, d_0, 4)), a_0);
-    b_1 = _mm_sha256msg2_epu32(_mm_add_epi32(_mm_sha256msg1_epu32(b_1, c_1), _mm_alignr_epi8(a_1, d_1, 4)), a_1);
-    t_0 = _mm_add_epi32(b_0, KV(36));
-    t_1 = _mm_add_epi32(b_1, KV(36));
-    S1_0 = _mm_sha256rnds2_epu32(S1_0, S0_0, t_0);
-    S1_1 = _mm_sha256rnds2_epu32(S1_1, S0_1, t_1);
-    S0_0 = _mm_sha256rnds2_epu32(S0_0, S1_0, _mm_shuffle_epi32(t_0, 0x0E));
-    S0_1 = _mm_sha256rnds2_epu32(S0_1, S1_1, _mm_shuffle_epi32(t_1, 0x0E));
-    c_0 = _mm_sha256msg2_epu32(_mm_add_epi32(_mm_sha256msg1_epu32(c_0, d_0), _mm_alignr_epi8(b_0, a_0, 4)), b_0);
-    c_1 = _mm_sha256msg2_epu32(_mm_add_epi32(_mm_sha256msg1_epu32(c_1, d_1), _mm_alignr_epi8(b_1, a_1, 4)), b_1);
-    t_0 = _mm_add_epi32(c_0, KV(40));
-    t_1 = _mm_add_epi32(c_1, KV(40));
-    S1_0 = _mm_sha256rnds2_epu32(S1_0, S0_0, t_0);
-    S1_1 = _mm_sha256rnds2_epu32(S1_1, S0_1, t_1);
-    S0_0 = _mm_sha256rnds2_epu32(S0_0, S1_0, _mm_shuffle_epi32(t_0, 0x0E));
-    S0_1 = _mm_sha256rnds2_epu32(S0_1, S1_1, _mm_shuffle_epi32(t_1, 0x0E));
-    d_0 = _mm_sha256msg2_epu32(_mm_add_epi32(_mm_sha256msg1_epu32(d_0, a_0), _mm_alignr_epi8(c_0, b_0, 4)), c_0);
-    d_1 = _mm_sha256msg2_epu32(_mm_add_epi32(_mm_sha256msg1_epu32(d_1, a_1), _mm_alignr_epi8(c_1, b_1, 4)), c_1);
-    t_0 = _mm_add_epi32(d_0, KV(44));
-    t_1 = _mm_add_epi32(d_1, KV(44));
-    S1_0 = _mm_sha256rnds2_epu32(S1_0, S0_0, t_0);
-    S1_1 = _mm_sha256rnds2_epu32(S1_1, S0_1, t_1);
-    S0_0 = _mm_sha256rnds2_epu32(S0_0, S1_0, _mm_shuffle_epi32(t_0, 0x0E));
-    S0_1 = _mm_sha256rnds2_epu32(S0_1, S1_1, _mm_shuffle_epi32(t_1, 0x0E));
-    a_0 = _mm_sha256msg2_epu32(_mm_add_epi32(_mm_sha256msg1_epu32(a_0, b_0), _mm_alignr_epi8(d_0, c_0, 4)), d_0);
-    a_1 = _mm_sha256msg2_epu32(_mm_add_epi32(_mm_sha256msg1_epu32(a_1, b_1), _mm_alignr_epi8(d_1, c_1, 4)), d_1);
-    t_0 = _mm_add_epi32(a_0, KV(48));
-    t_1 = _mm_add_epi32(a_1, KV(48));
-    S1_0 = _mm_sha256rnds2_epu32(S1_0, S0_0, t_0);
-    S1_1 = _mm_sha256rnds2_epu32(S1_1, S0_1, t_1);
-    S0_0 = _mm_sha256rnds2_epu32(S0_0, S1_0, _mm_shuffle_epi32(t_0, 0x0E));
-    S0_1 = _mm_sha256rnds2_epu32(S0_1, S1_1, _mm_shuffle_epi32(t_1, 0x0E));
-    b_0 = _mm_sha256msg2_epu32(_mm_add_epi32(_mm_sha256msg1_epu32(b_0, c_0), _mm_alignr_epi8(a_0, d_0, 4)), a_0);
-    b_1 = _mm_sha256msg2_epu32(_mm_add_epi32(_mm_sha256msg1_epu32(b_1, c_1), _mm_alignr_epi8(a_1, d_1, 4)), a_1);
-    t_0 = _mm_add_epi32(b_0, KV(52));
-    t_1 = _mm_add_epi32(b_1, KV(52));
-    S1_0 = _mm_sha256rnds2_epu32(S1_0, S0_0, t_0);
-    S1_1 = _mm_sha256rnds2_epu32(S1_1, S0_1, t_1);
-    S0_0 = _mm_sha256rnds2_epu32(S0_0, S1_0, _mm_shuffle_epi32(t_0, 0x0E));
-    S0_1 = _mm_sha256rnds2_epu32(S0_1, S1_1, _mm_shuffle_epi32(t_1, 0x0E));
-    c_0 = _mm_sha256msg2_epu32(_mm_add_epi32(_mm_sha256msg1_epu32(c_0, d_0), _mm_alignr_epi8(b_0, a_0, 4)), b_0);
-    c_1 = _mm_sha256msg2_epu32(_mm_add_epi32(_mm_sha256msg1_epu32(c_1, d_1), _mm_alignr_epi8(b_1, a_1, 4)), b_1);
-    t_0 = _mm_add_epi32(c_0, KV(56));
-    t_1 = _mm_add_epi32(c_1, KV(56));
-    S1_0 = _mm_sha256rnds2_epu32(S1_0, S0_0, t_0);
-    S1_1 = _mm_sha256rnds2_epu32(S1_1, S0_1, t_1);
-    S0_0 = _mm_sha256rnds2_epu32(S0_0, S1_0, _mm_shuffle_epi32(t_0, 0x0E));
-    S0_1 = _mm_sha256rnds2_epu32(S0_1, S1_1, _mm_shuffle_epi32(t_1, 0x0E));
-    d_0 = _mm_sha256msg2_epu32(_mm_add_epi32(_mm_sha256msg1_epu32(d_0, a_0), _mm_alignr_epi8(c_0, b_0, 4)), c_0);
-    d_1 = _mm_sha256msg2_epu32(_mm_add_epi32(_mm_sha256msg1_epu32(d_1, a_1), _mm_alignr_epi8(c_1, b_1, 4)), c_1);
-    t_0 = _mm_add_epi32(d_0, KV(60));
-    t_1 = _mm_add_epi32(d_1, KV(60));
-    S1_0 = _mm_sha256rnds2_epu32(S1_0, S0_0, t_0);
-    S1_1 = _mm_sha256rnds2_epu32(S1_1, S0_1, t_1);
-    S0_0 = _mm_sha256rnds2_epu32(S0_0, S1_0, _mm_shuffle_epi32(t_0, 0x0E));
-    S0_1 = _mm_sha256rnds2_epu32(S0_1, S1_1, _mm_shuffle_epi32(t_1, 0x0E));
-    uint32_t h[2][8];
-    from_ni(_mm_add_epi32(S0_0, midABEF), _mm_add_epi32(S1_0, midCDGH), h[0]);
-    a_0 = _mm_loadu_si128((const __m128i *)h[0]); b_0 = _mm_loadu_si128((const __m128i *)(h[0] + 4));
-    c_0 = c80; d_0 = len2; S0_0 = ivABEF; S1_0 = ivCDGH;
-    from_ni(_mm_add_epi32(S0_1, midABEF), _mm_add_epi32(S1_1, midCDGH), h[1]);
-    a_1 = _mm_loadu_si128((const __m128i *)h[1]); b_1 = _mm_loadu_si128((const __m128i *)(h[1] + 4));
-    c_1 = c80; d_1 = len2; S0_1 = ivABEF; S1_1 = ivCDGH;
-    t_0 = _mm_add_epi32(a_0, KV(0));
-    t_1 = _mm_add_epi32(a_1, KV(0));
-    S1_0 = _mm_sha256rnds2_epu32(S1_0, S0_0, t_0);
-    S1_1 = _mm_sha256rnds2_epu32(S1_1, S0_1, t_1);
-    S0_0 = _mm_sha256rnds2_epu32(S0_0, S1_0, _mm_shuffle_epi32(t_0, 0x0E));
-    S0_1 = _mm_sha256rnds2_epu32(S0_1, S1_1, _mm_shuffle_epi32(t_1, 0x0E));
-    t_0 = _mm_add_epi32(b_0, KV(4));
-    t_1 = _mm_add_epi32(b_1, KV(4));
-    S1_0 = _mm_sha256rnds2_epu32(S1_0, S0_0, t_0);
-    S1_1 = _mm_sha256rnds2_epu32(S1_1, S0_1, t_1);
-    S0_0 = _mm_sha256rnds2_epu32(S0_0, S1_0, _mm_shuffle_epi32(t_0, 0x0E));
-    S0_1 = _mm_sha256rnds2_epu32(S0_1, S1_1, _mm_shuffle_epi32(t_1, 0x0E));
-    t_0 = _mm_add_epi32(c_0, KV(8));
-    t_1 = _mm_add_epi32(c_1, KV(8));
-    S1_0 = _mm_sha256rnds2_epu32(S1_0, S0_0, t_0);
-    S1_1 = _mm_sha256rnds2_epu32(S1_1, S0_1, t_1);
-    S0_0 = _mm_sha256rnds2_epu32(S0_0, S1_0, _mm_shuffle_epi32(t_0, 0x0E));
-    S0_1 = _mm_sha256rnds2_epu32(S0_1, S1_1, _mm_shuffle_epi32(t_1, 0x0E));
-    t_0 = _mm_add_epi32(d_0, KV(12));
-    t_1 = _mm_add_epi32(d_1, KV(12));
-    S1_0 = _mm_sha256rnds2_epu32(S1_0, S0_0, t_0);
-    S1_1 = _mm_sha256rnds2_epu32(S1_1, S0_1, t_1);
-    S0_0 = _mm_sha256rnds2_epu32(S0_0, S1_0, _mm_shuffle_epi32(t_0, 0x0E));
-    S0_1 = _mm_sha256rnds2_epu32(S0_1, S1_1, _mm_shuffle_epi32(t_1, 0x0E));
-    a_0 = _mm_sha256msg2_epu32(_mm_add_epi32(_mm_sha256msg1_epu32(a_0, b_0), _mm_alignr_epi8(d_0, c_0, 4)), d_0);
-    a_1 = _mm_sha256msg2_epu32(_mm_add_epi32(_mm_sha256msg1_epu32(a_1, b_1), _mm_alignr_epi8(d_1, c_1, 4)), d_1);
-    t_0 = _mm_add_epi32(a_0, KV(16));
-    t_1 = _mm_add_epi32(a_1, KV(16));
-    S1_0 = _mm_sha256rnds2_epu32(S1_0, S0_0, t_0);
-    S1_1 = _mm_sha256rnds2_epu32(S1_1, S0_1, t_1);
-    S0_0 = _mm_sha256rnds2_epu32(S0_0, S1_0, _mm_shuffle_epi32(t_0, 0x0E));
-    S0_1 = _mm_sha256rnds2_epu32(S0_1, S1_1, _mm_shuffle_epi32(t_1, 0x0E));
-    b_0 = _mm_sha256msg2_epu32(_mm_add_epi32(_mm_sha256msg1_epu32(b_0, c_0), _mm_alignr_epi8(a_0, d_0, 4)), a_0);
-    b_1 = _mm_sha256msg2_epu32(_mm_add_epi32(_mm_sha256msg1_epu32(b_1, c_1), _mm_alignr_epi8(a_1, d_1, 4)), a_1);
-    t_0 = _mm_add_epi32(b_0, KV(20));
-    t_1 = _mm_add_epi32(b_1, KV(20));
-    S1_0 = _mm_sha256rnds2_epu32(S1_0, S0_0, t_0);
-    S1_1 = _mm_sha256rnds2_epu32(S1_1, S0_1, t_1);
-    S0_0 = _mm_sha256rnds2_epu32(S0_0, S1_0, _mm_shuffle_epi32(t_0, 0x0E));
-    S0_1 = _mm_sha256rnds2_epu32(S0_1, S1_1, _mm_shuffle_epi32(t_1, 0x0E));
-    c_0 = _mm_sha256msg2_epu32(_mm_add_epi32(_mm_sha256msg1_epu32(c_0, d_0), _mm_alignr_epi8(b_0, a_0, 4)), b_0);
-    c_1 = _mm_sha256msg2_epu32(_mm_add_epi32(_mm_sha256msg1_epu32(c_1, d_1), _mm_alignr_epi8(b_1, a_1, 4)), b_1);
-    t_0 = _mm_add_epi32(c_0, KV(24));
-    t_1 = _mm_add_epi32(c_1, KV(24));
-    S1_0 = _mm_sha256rnds2_epu32(S1_0, S0_0, t_0);
-    S1_1 = _mm_sha256rnds2_epu32(S1_1, S0_1, t_1);
-    S0_0 = _mm_sha256rnds2_epu32(S0_0, S1_0, _mm_shuffle_epi32(t_0, 0x0E));
-    S0_1 = _mm_sha256rnds2_epu32(S0_1, S1_1, _mm_shuffle_epi32(t_1, 0x0E));
-    d_0 = _mm_sha256msg2_epu32(_mm_add_epi32(_mm_sha256msg1_epu32(d_0, a_0), _mm_alignr_epi8(c_0, b_0, 4)), c_0);
-    d_1 = _mm_sha256msg2_epu32(_mm_add_epi32(_mm_sha256msg1_epu32(d_1, a_1), _mm_alignr_epi8(c_1, b_1, 4)), c_1);
-    t_0 = _mm_add_epi32(d_0, KV(28));
-    t_1 = _mm_add_epi32(d_1, KV(28));
-    S1_0 = _mm_sha256rnds2_epu32(S1_0, S0_0, t_0);
-    S1_1 = _mm_sha256rnds2_epu32(S1_1, S0_1, t_1);
-    S0_0 = _mm_sha256rnds2_epu32(S0_0, S1_0, _mm_shuffle_epi32(t_0, 0x0E));
-    S0_1 = _mm_sha256rnds2_epu32(S0_1, S1_1, _mm_shuffle_epi32(t_1, 0x0E));
-    a_0 = _mm_sha256msg2_epu32(_mm_add_epi32(_mm_sha256msg1_epu32(a_0, b_0), _mm_alignr_epi8(d_0, c_0, 4)), d_0);
-    a_1 = _mm_sha256msg2_epu32(_mm_add_epi32(_mm_sha256msg1_epu32(a_1, b_1), _mm_alignr_epi8(d_1, c_1, 4)), d_1);
-    t_0 = _mm_add_epi32(a_0, KV(32));
-    t_1 = _mm_add_epi32(a_1, KV(32));
-    S1_0 = _mm_sha256rnds2_epu32(S1_0, S0_0, t_0);
-    S1_1 = _mm_sha256rnds2_epu32(S1_1, S0_1, t_1);
-    S0_0 = _mm_sha256rnds2_epu32(S0_0, S1_0, _mm_shuffle_epi32(t_0, 0x0E));
-    S0_1 = _mm_sha256rnds2_epu32(S0_1, S1_1, _mm_shuffle_epi32(t_1, 0x0E));
-    b_0 = _mm_sha256msg2_epu32(_mm_add_epi32(_mm_sha256msg1_epu32(b_0, c_0), _mm_alignr_epi8(a_0, d_0, 4)), a_0);
-    b_1 = _mm_sha256msg2_epu32(_mm_add_epi32(_mm_sha256msg1_epu32(b_1, c_1), _mm_alignr_epi8(a_1, d_1, 4)), a_1);
-    t_0 = _mm_add_epi32(b_0, KV(36));
-    t_1 = _mm_add_epi32(b_1, KV(36));
-    S1_0 = _mm_sha256rnds2_epu32(S1_0, S0_0, t_0);
-    S1_1 = _mm_sha256rnds2_epu32(S1_1, S0_1, t_1);
-    S0_0 = _mm_sha256rnds2_epu32(S0_0, S1_0, _mm_shuffle_epi32(t_0, 0x0E));
-    S0_1 = _mm_sha256rnds2_epu32(S0_1, S1_1, _mm_shuffle_epi32(t_1, 0x0E));
-    c_0 = _mm_sha256msg2_epu32(_mm_add_epi32(_mm_sha256msg1_epu32(c_0, d_0), _mm_alignr_epi8(b_0, a_0, 4)), b_0);
-    c_1 = _mm_sha256msg2_epu32(_mm_add_epi32(_mm_sha256msg1_epu32(c_1, d_1), _mm_alignr_epi8(b_1, a_1, 4)), b_1);
-    t_0 = _mm_add_epi32(c_0, KV(40));
-    t_1 = _mm_add_epi32(c_1, KV(40));
-    S1_0 = _mm_sha256rnds2_epu32(S1_0, S0_0, t_0);
-    S1_1 = _mm_sha256rnds2_epu32(S1_1, S0_1, t_1);
-    S0_0 = _mm_sha256rnds2_epu32(S0_0, S1_0, _mm_shuffle_epi32(t_0, 0x0E));
-    S0_1 = _mm_sha256rnds2_epu32(S0_1, S1_1, _mm_shuffle_epi32(t_1, 0x0E));
-    d_0 = _mm_sha256msg2_epu32(_mm_add_epi32(_mm_sha256msg1_epu32(d_0, a_0), _mm_alignr_epi8(c_0, b_0, 4)), c_0);
-    d_1 = _mm_sha256msg2_epu32(_mm_add_epi32(_mm_sha256msg1_epu32(d_1, a_1), _mm_alignr_epi8(c_1, b_1, 4)), c_1);
-    t_0 = _mm_add_epi32(d_0, KV(44));
-    t_1 = _mm_add_epi32(d_1, KV(44));
-    S1_0 = _mm_sha256rnds2_epu32(S1_0, S0_0, t_0);
-    S1_1 = _mm_sha256rnds2_epu32(S1_1, S0_1, t_1);
-    S0_0 = _mm_sha256rnds2_epu32(S0_0, S1_0, _mm_shuffle_epi32(t_0, 0x0E));
-    S0_1 = _mm_sha256rnds2_epu32(S0_1, S1_1, _mm_shuffle_epi32(t_1, 0x0E));
-    a_0 = _mm_sha256msg2_epu32(_mm_add_epi32(_mm_sha256msg1_epu32(a_0, b_0), _mm_alignr_epi8(d_0, c_0, 4)), d_0);
-    a_1 = _mm_sha256msg2_epu32(_mm_add_epi32(_mm_sha256msg1_epu32(a_1, b_1), _mm_alignr_epi8(d_1, c_1, 4)), d_1);
-    t_0 = _mm_add_epi32(a_0, KV(48));
-    t_1 = _mm_add_epi32(a_1, KV(48));
-    S1_0 = _mm_sha256rnds2_epu32(S1_0, S0_0, t_0);
-    S1_1 = _mm_sha256rnds2_epu32(S1_1, S0_1, t_1);
-    S0_0 = _mm_sha256rnds2_epu32(S0_0, S1_0, _mm_shuffle_epi32(t_0, 0x0E));
-    S0_1 = _mm_sha256rnds2_epu32(S0_1, S1_1, _mm_shuffle_epi32(t_1, 0x0E));
-    b_0 = _mm_sha256msg2_epu32(_mm_add_epi32(_mm_sha256msg1_epu32(b_0, c_0), _mm_alignr_epi8(a_0, d_0, 4)), a_0);
-    b_1 = _mm_sha256msg2_epu32(_mm_add_epi32(_mm_sha256msg1_epu32(b_1, c_1), _mm_alignr_epi8(a_1, d_1, 4)), a_1);
-    t_0 = _mm_add_epi32(b_0, KV(52));
-    t_1 = _mm_add_epi32(b_1, KV(52));
-    S1_0 = _mm_sha256rnds2_epu32(S1_0, S0_0, t_0);
-    S1_1 = _mm_sha256rnds2_epu32(S1_1, S0_1, t_1);
-    S0_0 = _mm_sha256rnds2_epu32(S0_0, S1_0, _mm_shuffle_epi32(t_0, 0x0E));
-    S0_1 = _mm_sha256rnds2_epu32(S0_1, S1_1, _mm_shuffle_epi32(t_1, 0x0E));
-    c_0 = _mm_sha256msg2_epu32(_mm_add_epi32(_mm_sha256msg1_epu32(c_0, d_0), _mm_alignr_epi8(b_0, a_0, 4)), b_0);
-    c_1 = _mm_sha256msg2_epu32(_mm_add_epi32(_mm_sha256msg1_epu32(c_1, d_1), _mm_alignr_epi8(b_1, a_1, 4)), b_1);
-    t_0 = _mm_add_epi32(c_0, KV(56));
-    t_1 = _mm_add_epi32(c_1, KV(56));
-    S1_0 = _mm_sha256rnds2_epu32(S1_0, S0_0, t_0);
-    S1_1 = _mm_sha256rnds2_epu32(S1_1, S0_1, t_1);
-    S0_0 = _mm_sha256rnds2_epu32(S0_0, S1_0, _mm_shuffle_epi32(t_0, 0x0E));
-    S0_1 = _mm_sha256rnds2_epu32(S0_1, S1_1, _mm_shuffle_epi32(t_1, 0x0E));
-    d_0 = _mm_sha256msg2_epu32(_mm_add_epi32(_mm_sha256msg1_epu32(d_0, a_0), _mm_alignr_epi8(c_0, b_0, 4)), c_0);
-    d_1 = _mm_sha256msg2_epu32(_mm_add_epi32(_mm_sha256msg1_epu32(d_1, a_1), _mm_alignr_epi8(c_1, b_1, 4)), c_1);
-    t_0 = _mm_add_epi32(d_0, KV(60));
-    t_1 = _mm_add_epi32(d_1, KV(60));
-    S1_0 = _mm_sha256rnds2_epu32(S1_0, S0_0, t_0);
-    S1_1 = _mm_sha256rnds2_epu32(S1_1, S0_1, t_1);
-    S0_0 = _mm_sha256rnds2_epu32(S0_0, S1_0, _mm_shuffle_epi32(t_0, 0x0E));
-    S0_1 = _mm_sha256rnds2_epu32(S0_1, S1_1, _mm_shuffle_epi32(t_1, 0x0E));
-    /* H7 = IV7 + h; h sits in lane 0 of the CDGH register */
-    if (bswap32((uint32_t)_mm_cvtsi128_si32(S1_0) + IV[7]) <= top) { out[found++] = n0 + 0u; if (found >= maxout) return found; }
-    if (bswap32((uint32_t)_mm_cvtsi128_si32(S1_1) + IV[7]) <= top) { out[found++] = n0 + 1u; if (found >= maxout) return found; }
+  /* block 2 of the header after rounds 0 and 1 */
+  uint32_t s2[8];
+  {
+    uint32_t a = p->mid[0], b = p->mid[1], c = p->mid[2], d = p->mid[3], e = p->mid[4], f = p->mid[5], g = p->mid[6], h = p->mid[7];
+    for (int i = 0; i < 2; i++) {
+      uint32_t t1 = h + BSIG1(e) + CH(e, f, g) + K[i] + p->tail[i];
+      uint32_t t2 = BSIG0(a) + MAJ(a, b, c);
+      h = g; g = f; f = e; e = d + t1; d = c; c = b; b = a; a = t1 + t2;
+    }
+    s2[0] = a; s2[1] = b; s2[2] = c; s2[3] = d; s2[4] = e; s2[5] = f; s2[6] = g; s2[7] = h;
   }
-  if (k < count) found += scan_generic(j, start + (uint32_t)k, count - k, top, out + found, maxout - found);
+  __m128i abef2, cdgh2, midABEF, midCDGH, ivABEF, ivCDGH;
+  to_ni(s2, &abef2, &cdgh2);
+  to_ni(p->mid, &midABEF, &midCDGH);
+  to_ni(IV, &ivABEF, &ivCDGH);
+  const uint32_t wk2 = p->tail[2] + K[2];
+  /* header block 2: M0 = W0..W3 (W3 the nonce), M1 = {0x80000000, 0, 0, 0}, M2 = 0, M3 = {0, 0, 0, 640} */
+  const __m128i m0c = _mm_setr_epi32((int)p->tail[0], (int)p->tail[1], (int)p->tail[2], 0);
+  const __m128i m1c = _mm_setr_epi32((int)0x80000000u, 0, 0, 0), m2c = _mm_setzero_si128(), m3c = _mm_setr_epi32(0, 0, 0, 640);
+  const __m128i wk4 = _mm_add_epi32(m1c, KV(4)), wk8 = _mm_add_epi32(m2c, KV(8)), wk12 = _mm_add_epi32(m3c, KV(12));
+  const __m128i wk4h = _mm_shuffle_epi32(wk4, 0x0E), wk8h = _mm_shuffle_epi32(wk8, 0x0E), wk12h = _mm_shuffle_epi32(wk12, 0x0E);
+  const __m128i x0 = _mm_alignr_epi8(m3c, m2c, 4), x1 = _mm_sha256msg1_epu32(m1c, m2c), x2 = _mm_sha256msg1_epu32(m2c, m3c);
+  /* second hash: M2 = {0x80000000, 0, 0, 0}, M3 = {0, 0, 0, 256} */
+  const __m128i n3c = _mm_setr_epi32(0, 0, 0, 256);
+  const __m128i vk8 = _mm_add_epi32(m1c, KV(8)), vk12 = _mm_add_epi32(n3c, KV(12));
+  const __m128i vk8h = _mm_shuffle_epi32(vk8, 0x0E), vk12h = _mm_shuffle_epi32(vk12, 0x0E);
+  const __m128i y0 = _mm_alignr_epi8(n3c, m1c, 4), y2 = _mm_sha256msg1_epu32(m1c, n3c);
+
+  uint64_t k = 0;
+  for (; k + SHANI_LANES <= count; k += SHANI_LANES) {
+    uint32_t n0 = start + (uint32_t)k;
+    __m128i S0[SHANI_LANES], S1[SHANI_LANES], M0[SHANI_LANES], M1[SHANI_LANES], M2[SHANI_LANES], M3[SHANI_LANES];
+    /* rounds 2, 3: W2 + K2 and the nonce + K3 */
+    PER_LANE({
+      uint32_t w3 = bswap32(n0 + (uint32_t)l);
+      M0[l] = _mm_insert_epi32(m0c, (int)w3, 3);
+      S1[l] = abef2;
+      S0[l] = _mm_sha256rnds2_epu32(cdgh2, abef2, _mm_cvtsi64_si128((long long)(((uint64_t)(w3 + K[3]) << 32) | wk2)));
+    });
+    PER_LANE(NI_RND4(l, wk4, wk4h));
+    PER_LANE(NI_RND4(l, wk8, wk8h));
+    PER_LANE(NI_RND4(l, wk12, wk12h));
+    PER_LANE({ M1[l] = _mm_sha256msg2_epu32(_mm_add_epi32(_mm_sha256msg1_epu32(M0[l], m1c), x0), m3c); });
+    PER_LANE(NI_RND4W(l, M1[l], 16));
+    PER_LANE({ M2[l] = _mm_sha256msg2_epu32(_mm_add_epi32(x1, _mm_alignr_epi8(M1[l], m3c, 4)), M1[l]); });
+    PER_LANE(NI_RND4W(l, M2[l], 20));
+    PER_LANE({ M3[l] = _mm_sha256msg2_epu32(_mm_add_epi32(x2, _mm_alignr_epi8(M2[l], M1[l], 4)), M2[l]); });
+    PER_LANE(NI_RND4W(l, M3[l], 24));
+    PER_LANE({ M0[l] = NI_MSG(m3c, M1[l], M2[l], M3[l]); });
+    PER_LANE(NI_RND4W(l, M0[l], 28));
+    /* W32..W63: M1..M3, M0 rotate */
+    _Pragma("GCC unroll 8") for (int i = 32; i < 64; i += 16) {
+      PER_LANE({ M1[l] = NI_MSG(M1[l], M2[l], M3[l], M0[l]); NI_RND4W(l, M1[l], i); });
+      PER_LANE({ M2[l] = NI_MSG(M2[l], M3[l], M0[l], M1[l]); NI_RND4W(l, M2[l], i + 4); });
+      PER_LANE({ M3[l] = NI_MSG(M3[l], M0[l], M1[l], M2[l]); NI_RND4W(l, M3[l], i + 8); });
+      PER_LANE({ M0[l] = NI_MSG(M0[l], M1[l], M2[l], M3[l]); NI_RND4W(l, M0[l], i + 12); });
+    }
+    /* the digest (ABEF, CDGH) as the second hash's message: W0..3 = a b c d, W4..7 = e f g h */
+    PER_LANE({
+      __m128i abef = _mm_add_epi32(S0[l], midABEF), cdgh = _mm_add_epi32(S1[l], midCDGH);
+      M0[l] = _mm_shuffle_epi32(_mm_unpackhi_epi64(abef, cdgh), 0xB1);
+      M1[l] = _mm_shuffle_epi32(_mm_unpacklo_epi64(abef, cdgh), 0xB1);
+      S0[l] = ivABEF;
+      S1[l] = ivCDGH;
+    });
+    PER_LANE(NI_RND4W(l, M0[l], 0));
+    PER_LANE(NI_RND4W(l, M1[l], 4));
+    PER_LANE(NI_RND4(l, vk8, vk8h));
+    PER_LANE(NI_RND4(l, vk12, vk12h));
+    PER_LANE({ M0[l] = _mm_sha256msg2_epu32(_mm_add_epi32(_mm_sha256msg1_epu32(M0[l], M1[l]), y0), n3c); });
+    PER_LANE(NI_RND4W(l, M0[l], 16));
+    PER_LANE({ M2[l] = NI_MSG(M1[l], m1c, n3c, M0[l]); });
+    PER_LANE(NI_RND4W(l, M2[l], 20));
+    PER_LANE({ M3[l] = _mm_sha256msg2_epu32(_mm_add_epi32(y2, _mm_alignr_epi8(M2[l], M0[l], 4)), M2[l]); });
+    PER_LANE(NI_RND4W(l, M3[l], 24));
+    PER_LANE({ M1[l] = NI_MSG(n3c, M0[l], M2[l], M3[l]); });
+    PER_LANE(NI_RND4W(l, M1[l], 28));
+    /* order now: M0 (W16..19), M2 (W20..23), M3 (W24..27), M1 (W28..31) */
+    PER_LANE({ M0[l] = NI_MSG(M0[l], M2[l], M3[l], M1[l]); NI_RND4W(l, M0[l], 32); });
+    PER_LANE({ M2[l] = NI_MSG(M2[l], M3[l], M1[l], M0[l]); NI_RND4W(l, M2[l], 36); });
+    PER_LANE({ M3[l] = NI_MSG(M3[l], M1[l], M0[l], M2[l]); NI_RND4W(l, M3[l], 40); });
+    PER_LANE({ M1[l] = NI_MSG(M1[l], M0[l], M2[l], M3[l]); NI_RND4W(l, M1[l], 44); });
+    PER_LANE({ M0[l] = NI_MSG(M0[l], M2[l], M3[l], M1[l]); NI_RND4W(l, M0[l], 48); });
+    PER_LANE({ M2[l] = NI_MSG(M2[l], M3[l], M1[l], M0[l]); NI_RND4W(l, M2[l], 52); });
+    PER_LANE({ M3[l] = NI_MSG(M3[l], M1[l], M0[l], M2[l]); NI_RND4W(l, M3[l], 56); });
+    /* rounds 60, 61 only: the new ABEF's F (lane 0) is e after round 61, the final h */
+    uint32_t h7[SHANI_LANES];
+    PER_LANE({
+      M1[l] = NI_MSG(M1[l], M0[l], M2[l], M3[l]);
+      S1[l] = _mm_sha256rnds2_epu32(S1[l], S0[l], _mm_add_epi32(M1[l], KV(60)));
+      h7[l] = (uint32_t)_mm_cvtsi128_si32(S1[l]) + IV[7];
+    });
+    for (int l = 0; l < SHANI_LANES; l++) {
+      if (bswap32(h7[l]) <= top) {
+        out[found++] = n0 + (uint32_t)l;
+        if (found >= maxout) return found;
+      }
+    }
+  }
+  if (k < count) found += scan_generic(p, start + (uint32_t)k, count - k, top, out + found, maxout - found);
   return found;
 }
+#undef PER_LANE
+#undef NI_RND4
+#undef NI_RND4W
+#undef NI_MSG
 
 /* ---------- x86-64 AVX2: eight nonces, one per 32-bit lane ---------- */
 #define LANES_FN scan_avx2
