@@ -87,7 +87,7 @@ test('native: MM_NATIVE_PATH forces a path, and an unknown one is refused', asyn
 test('native: a missing module or an unavailable path is a clear error, and loadKernel reports it without throwing', async () => {
   await assert.rejects(loadNativeKernel({ file: '/nonexistent/mm_native.node' }), /native kernel not built/);
   const paths = nativePaths();
-  const absent = (['avx512', 'shani', 'avx2', 'armv8'] as const).find((p) => !paths.includes(p));
+  const absent = (['avx512', 'shani', 'avx2', 'armv8', 'neon'] as const).find((p) => !paths.includes(p));
   if (absent) await assert.rejects(loadNativeKernel({ path: absent }), /not available on this CPU/);
   await assert.rejects(loadNativeKernel({ path: 'mmx' as never }), /is not one of/);
   const r = await loadKernel('native');
@@ -114,7 +114,7 @@ test('the standalone known-answer test passes on this host (every x86 path) ', (
 
 const armTools = have('aarch64-linux-gnu-gcc') && (have('qemu-aarch64-static') || have('qemu-aarch64'));
 test(
-  'the ARMv8 SHA2 kernel, cross-compiled for aarch64, passes its known-answer test under qemu-user',
+  'the ARMv8 SHA2 and NEON kernels, cross-compiled for aarch64, pass their known-answer test under qemu-user',
   { skip: !armTools && !inCI ? 'aarch64-linux-gnu-gcc or qemu-user missing (run .ci/setup.d/native.sh)' : false },
   () => {
     assert.ok(armTools, 'CI must have the aarch64 cross compiler and qemu-user (.ci/setup.d/native.sh)');
@@ -128,6 +128,8 @@ test(
       assert.equal(r.status, 0, r.stdout + r.stderr);
       assert.match(r.stdout, /armv8 +genesis +ok/);
       assert.match(r.stdout, /armv8 +block 125552 +ok/);
+      assert.match(r.stdout, /neon +genesis +ok/);
+      assert.match(r.stdout, /neon +block 125552 +ok/);
       assert.match(r.stdout, /KAT OK/);
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import type { ScanKernel } from './types.js';
 
 /** Bits of the native module's path mask (src/core/native/sha256d.h). */
-export const NATIVE_PATHS = { generic: 1, shani: 2, avx2: 4, armv8: 8, avx512: 16 } as const;
+export const NATIVE_PATHS = { generic: 1, shani: 2, avx2: 4, armv8: 8, avx512: 16, neon: 32 } as const;
 export type NativePath = keyof typeof NATIVE_PATHS;
 
 const PRE = 'midstate, nonce-independent rounds and message words once per scan, early exit after round 60 of the second hash';
@@ -13,6 +13,7 @@ const DETAIL: Record<NativePath, string> = {
   shani: 'x86-64 SHA-NI, 2 nonces interleaved; midstate, rounds 0-1, constant W+K pairs and message groups once per scan, second hash stopped after round 61',
   avx2: `x86-64 AVX2, 8 nonces per vector; ${PRE}`,
   armv8: 'ARMv8 SHA2 crypto extensions, 2 nonces interleaved',
+  neon: `ARMv8 NEON, 4 nonces per vector; ${PRE}`,
   generic: `portable C, one nonce at a time; ${PRE}`,
 };
 
@@ -45,7 +46,7 @@ function loadModule(file: string): NativeModule {
 /** The paths this CPU can run, fastest first. */
 export function nativePaths(file = NATIVE_MODULE_PATH): NativePath[] {
   const mask = loadModule(file).paths();
-  return (['avx512', 'shani', 'armv8', 'avx2', 'generic'] as NativePath[]).filter((p) => mask & NATIVE_PATHS[p]);
+  return (['avx512', 'shani', 'armv8', 'neon', 'avx2', 'generic'] as NativePath[]).filter((p) => mask & NATIVE_PATHS[p]);
 }
 
 let fastest: { path: NativePath; rates: Partial<Record<NativePath, number>> } | null = null;
@@ -73,7 +74,7 @@ function fastestPath(m: NativeModule, available: NativePath[]): { path: NativePa
 }
 
 /**
- * The native N-API kernel. It times the paths the CPU has (AVX-512, SHA-NI, ARMv8 SHA2, AVX2,
+ * The native N-API kernel. It times the paths the CPU has (AVX-512, SHA-NI, ARMv8 SHA2, NEON, AVX2,
  * portable C) on a short scan and takes the fastest; `path` (or MM_NATIVE_PATH) forces one, which must be available.
  */
 export async function loadNativeKernel(opts: { path?: NativePath; file?: string } = {}): Promise<ScanKernel> {

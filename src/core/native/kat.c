@@ -18,10 +18,10 @@ static const struct { const char *name, *header; uint32_t nonce; } CASES[] = {
 
 int main(void) {
   int have = mm_cpu_paths(), fails = 0;
-  const int paths[] = { MM_PATH_GENERIC, MM_PATH_SHANI, MM_PATH_AVX2, MM_PATH_ARMV8, MM_PATH_AVX512 };
-  const char *names[] = { "generic", "shani", "avx2", "armv8", "avx512" };
+  const int paths[] = { MM_PATH_GENERIC, MM_PATH_SHANI, MM_PATH_AVX2, MM_PATH_ARMV8, MM_PATH_AVX512, MM_PATH_NEON };
+  const char *names[] = { "generic", "shani", "avx2", "armv8", "avx512", "neon" };
   printf("cpu paths: 0x%x\n", have);
-  for (int p = 0; p < 5; p++) {
+  for (int p = 0; p < 6; p++) {
     if (!(have & paths[p])) continue;
     for (unsigned c = 0; c < sizeof CASES / sizeof CASES[0]; c++) {
       uint8_t h[80];

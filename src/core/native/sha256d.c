@@ -463,6 +463,40 @@ ARMSHA static int scan_armv8(const prep_t *j, uint32_t start, uint64_t count, ui
   if (k < count) found += scan_generic(j, start + (uint32_t)k, count - k, top, out + found, maxout - found);
   return found;
 }
+
+/* ---------- ARMv8 NEON (Advanced SIMD, every aarch64 core): four nonces, one per lane ----------
+ * For the many aarch64 boards without the crypto extensions (Raspberry Pi 4's Cortex-A72). */
+static const uint32_t NEON_LANE[4] = { 0, 1, 2, 3 };
+static const uint32_t NEON_BIT[4] = { 1, 2, 4, 8 };
+#define LANES_FN scan_neon
+#define LANES_ATTR
+#define LANES 4
+#define VT uint32x4_t
+#define VSET(x) vdupq_n_u32((uint32_t)(x))
+#define VADD(a, b) vaddq_u32(a, b)
+#define VROR(x, n) vsriq_n_u32(vshlq_n_u32(x, 32 - (n)), x, n)
+#define VSHR(x, n) vshrq_n_u32(x, n)
+#define VXOR3(a, b, c) veorq_u32(veorq_u32(a, b), c)
+#define VCH(e, f, g) vbslq_u32(e, f, g)
+#define VMAJ(a, b, c) vbslq_u32(veorq_u32(a, b), c, a)
+#define VBSWAP(x) vreinterpretq_u32_u8(vrev32q_u8(vreinterpretq_u8_u32(x)))
+#define VLANE vld1q_u32(NEON_LANE)
+#define VCAND(x, t) ((unsigned)vaddvq_u32(vandq_u32(vcleq_u32(x, t), vld1q_u32(NEON_BIT))))
+#include "lanes.h"
+#undef LANES_FN
+#undef LANES_ATTR
+#undef LANES
+#undef VT
+#undef VSET
+#undef VADD
+#undef VROR
+#undef VSHR
+#undef VXOR3
+#undef VCH
+#undef VMAJ
+#undef VBSWAP
+#undef VLANE
+#undef VCAND
 #endif /* MM_ARM64 */
 
 int mm_cpu_paths(void) {
@@ -493,6 +527,7 @@ int mm_cpu_paths(void) {
   }
 #endif
 #ifdef MM_ARM64
+  paths |= MM_PATH_NEON; /* Advanced SIMD is part of every aarch64 core */
   if (getauxval(AT_HWCAP) & HWCAP_SHA2) paths |= MM_PATH_ARMV8;
 #endif
   return paths;
@@ -514,6 +549,7 @@ int mm_scan(int path, const uint8_t header[80], uint32_t start, uint64_t count, 
 #endif
 #ifdef MM_ARM64
     case MM_PATH_ARMV8: return scan_armv8(&j, start, count, top, out, maxout);
+    case MM_PATH_NEON: return scan_neon(&j, start, count, top, out, maxout);
 #endif
     default: return scan_generic(&j, start, count, top, out, maxout);
   }

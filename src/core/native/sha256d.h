@@ -1,9 +1,9 @@
-/* Micro Mining: sha256d nonce-scan kernels (generic C, x86-64 SHA-NI, AVX2, AVX-512, ARMv8 SHA2). */
+/* Micro Mining: sha256d nonce-scan kernels (generic C, x86-64 SHA-NI, AVX2, AVX-512, ARMv8 SHA2, ARMv8 NEON). */
 #ifndef MM_SHA256D_H
 #define MM_SHA256D_H
 #include <stdint.h>
 
-enum { MM_PATH_GENERIC = 1, MM_PATH_SHANI = 2, MM_PATH_AVX2 = 4, MM_PATH_ARMV8 = 8, MM_PATH_AVX512 = 16 };
+enum { MM_PATH_GENERIC = 1, MM_PATH_SHANI = 2, MM_PATH_AVX2 = 4, MM_PATH_ARMV8 = 8, MM_PATH_AVX512 = 16, MM_PATH_NEON = 32 };
 /* Two plain compressions per nonce, no shortcut: what the known-answer test compares every path to.
  * Always accepted by mm_scan, never listed by mm_cpu_paths. */
 enum { MM_PATH_REFERENCE = 256 };
