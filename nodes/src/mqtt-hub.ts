@@ -1,0 +1,100 @@
+// The remote side of HubApi: a Node-RED outside the hub (e.g. the community Node-RED add-on)
+// talks to the hub over MQTT (topics: MQTT_TOPICS in src/flow/hub-api.ts).
+import mqtt, { type MqttClient } from 'mqtt';
+import type { Plan } from '../../src/schedule/index.js';
+import { MQTT_TOPICS, type ControlCommand, type HubApi, type HubChange, type HubSnapshot, type HubStats } from '../../src/flow/hub-api.js';
+
+const MAX_PAYLOAD = 1 << 20;
+
+export interface MqttHubOptions {
+  url: string;
+  baseTopic: string;
+  username?: string;
+  password?: string;
+  onState?: (state: 'connected' | 'offline' | 'hub-online' | 'hub-offline', detail?: string) => void;
+  onError?: (message: string) => void;
+}
+
+export class MqttHub implements HubApi {
+  readonly name: string;
+  private readonly client: MqttClient;
+  private last: HubSnapshot | null = null;
+  private lastStats: HubStats | null = null;
+  private readonly listeners = new Set<(s: HubSnapshot, c: HubChange) => void>();
+  private readonly t: Record<keyof typeof MQTT_TOPICS, string>;
+
+  constructor(private readonly opts: MqttHubOptions) {
+    const u = new URL(opts.url);
+    this.name = `${u.protocol}//${u.host}`;
+    const base = opts.baseTopic.replace(/\/+$/, '') || 'micro-mining';
+    this.t = Object.fromEntries(Object.entries(MQTT_TOPICS).map(([k, v]) => [k, `${base}/${v}`])) as Record<keyof typeof MQTT_TOPICS, string>;
+    this.client = mqtt.connect(opts.url, {
+      username: opts.username || undefined,
+      password: opts.password || undefined,
+      reconnectPeriod: 2000,
+      connectTimeout: 5000,
+      clientId: `mm-nodes-${Math.random().toString(16).slice(2, 10)}`,
+    });
+    this.client.on('connect', () => {
+      opts.onState?.('connected');
+      this.client.subscribe([this.t.snapshot, this.t.change, this.t.stats, this.t.availability], { qos: 1 });
+    });
+    this.client.on('offline', () => opts.onState?.('offline'));
+    this.client.on('error', (err) => opts.onError?.(`MQTT ${this.name}: ${err.message}`));
+    this.client.on('message', (topic, buf) => this.onMessage(topic, buf));
+  }
+
+  private onMessage(topic: string, buf: Buffer): void {
+    if (buf.length > MAX_PAYLOAD) {
+      this.opts.onError?.(`MQTT ${topic}: payload of ${buf.length} bytes ignored (limit ${MAX_PAYLOAD})`);
+      return;
+    }
+    if (topic === this.t.availability) {
+      this.opts.onState?.(buf.toString() === 'online' ? 'hub-online' : 'hub-offline');
+      return;
+    }
+    let v: unknown;
+    try {
+      v = JSON.parse(buf.toString('utf8'));
+    } catch {
+      this.opts.onError?.(`MQTT ${topic}: not JSON, ignored`);
+      return;
+    }
+    if (!v || typeof v !== 'object') return;
+    if (topic === this.t.snapshot) this.last = v as HubSnapshot;
+    else if (topic === this.t.stats) this.lastStats = v as HubStats;
+    else if (topic === this.t.change && this.last) {
+      for (const l of [...this.listeners]) l(structuredClone(this.last), v as HubChange);
+    }
+  }
+
+  async snapshot(): Promise<HubSnapshot> {
+    if (!this.last) throw new Error(`no state from the hub yet on ${this.t.snapshot}`);
+    return structuredClone(this.last);
+  }
+
+  subscribe(listener: (snapshot: HubSnapshot, change: HubChange) => void): () => void {
+    this.listeners.add(listener);
+    return () => {
+      this.listeners.delete(listener);
+    };
+  }
+
+  async applyPlan(plan: Plan): Promise<void> {
+    await this.client.publishAsync(this.t.planSet, JSON.stringify(plan), { qos: 1 });
+  }
+
+  async stats(): Promise<HubStats> {
+    if (!this.lastStats) throw new Error(`no statistics from the hub yet on ${this.t.stats}`);
+    return structuredClone(this.lastStats);
+  }
+
+  async control(cmd: ControlCommand): Promise<void> {
+    await this.client.publishAsync(this.t.controlSet, JSON.stringify(cmd), { qos: 1 });
+  }
+
+  async close(): Promise<void> {
+    this.listeners.clear();
+    await this.client.endAsync(true);
+  }
+}

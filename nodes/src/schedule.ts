@@ -1,0 +1,50 @@
+// mm-schedule: hub state + policy -> a plan (the pure scheduler of src/schedule). Remembers its
+// state (minimum run/pause, fairness) in the node's context.
+import { defaultPolicy, parsePolicy, parseScheduleInput, parseScheduleState, schedule, type ScheduleState } from '../../src/schedule/index.js';
+import { kindOf, short, type Node, type NodeAPI, type NodeDef } from './red.js';
+
+export function registerSchedule(RED: NodeAPI): void {
+  RED.nodes.registerType('mm-schedule', function (this: Node, config: NodeDef) {
+    RED.nodes.createNode(this, config);
+    const node = this;
+    const onlyChanges = config.onlyChanges === true || config.onlyChanges === 'true';
+    let lastKey = '';
+    node.status({ fill: 'grey', shape: 'ring', text: 'waiting for the hub state' });
+
+    node.on('input', (msg, send, done) => {
+      const p = msg.payload;
+      if (p === null || typeof p !== 'object' || Array.isArray(p)) {
+        done(new Error(`mm-schedule: msg.payload must be the hub state from an mm-appliances node, got ${kindOf(p)}`));
+        return;
+      }
+      const policy = msg.policy === undefined ? { ok: true as const, value: defaultPolicy() } : parsePolicy(msg.policy);
+      if (!policy.ok) {
+        done(new Error(`mm-schedule: msg.policy: ${policy.error}`));
+        return;
+      }
+      const now = typeof msg.now === 'number' && Number.isFinite(msg.now) ? msg.now : Date.now();
+      const input = parseScheduleInput({ ...(p as object), now, utcOffsetMinutes: -new Date(now).getTimezoneOffset() });
+      if (!input.ok) {
+        node.status({ fill: 'red', shape: 'ring', text: 'bad input' });
+        done(new Error(`mm-schedule: ${input.error}`));
+        return;
+      }
+      const saved = parseScheduleState(node.context().get('state'));
+      const prev: ScheduleState | null = saved.ok ? saved.value : null;
+      const { plan, state } = schedule(input.value, policy.value, prev);
+      node.context().set('state', state);
+      const working = plan.hubThreads > 0 || plan.workers.some((w) => w.action === 'work');
+      node.status({ fill: working ? 'green' : 'yellow', shape: working ? 'dot' : 'ring', text: short(plan.summary) });
+      const key = JSON.stringify(plan.workers.map((w) => [w.id, w.action, w.threads]));
+      if (onlyChanges && key === lastKey) {
+        done();
+        return;
+      }
+      lastKey = key;
+      msg.payload = plan;
+      msg.topic = 'plan';
+      send(msg);
+      done();
+    });
+  });
+}

@@ -1,0 +1,1 @@
+export function buildNodes(opts?: { quiet?: boolean }): Promise<{ js: string; html: string }>;

@@ -1,0 +1,207 @@
+// The hub side of HubApi inside the hub process: holds the appliance set, budget and manual
+// state the app feeds in, and applies plans to the hash pool and the local miners.
+import { EventEmitter } from 'node:events';
+import { availableParallelism } from 'node:os';
+import { logger, type Logger } from '../log.js';
+import type { ApplianceInput, BudgetInput, ManualInput, MinerInput, Plan } from '../schedule/index.js';
+import type { ControlCommand, HubApi, HubChange, HubSnapshot, HubStats } from './hub-api.js';
+
+/** What the hub needs of the hash pool (HashPool has all of it). */
+export interface PoolLike {
+  setThreads(n: number): void;
+  readonly threads: number;
+  readonly maxThreads: number;
+  stats(): { hashrate: number; perThread: number[] };
+}
+
+/** The local Stratum miners (the app adapts the Stratum endpoint and worker stats to this). */
+export interface MinerControl {
+  list(): MinerInput[];
+  /** Give work to, or pause, one miner. */
+  setWorking(id: string, working: boolean): void;
+}
+
+export interface InProcessHubOptions {
+  pool: PoolLike | null;
+  miners?: MinerControl | null;
+  /** logical cores of the hub (default: this machine's) */
+  cores?: number;
+  /** estimated extra power of one hashing thread, W (default 6) */
+  wattsPerThread?: number;
+  /** H/s per thread until one is measured (default 1,000,000) */
+  hashratePerThreadEstimate?: number;
+  logger?: Logger;
+}
+
+/**
+ * Feed it appliances (`setAppliances`, `updateAppliance`, `removeAppliance`), the budget and the
+ * hub's CPU load; the flow reads it through HubApi and applies plans back. Emits `plan` (Plan)
+ * after each applied plan.
+ */
+export class InProcessHub extends EventEmitter implements HubApi {
+  readonly name = 'in-process';
+  private readonly appliances = new Map<string, ApplianceInput>();
+  private budget: BudgetInput = {};
+  private manual: ManualInput = {};
+  private otherLoad: number | null = null;
+  private perThread: number;
+  private readonly subscribers = new Set<(s: HubSnapshot, c: HubChange) => void>();
+  private readonly working = new Map<string, boolean>();
+  private last: Plan | null = null;
+  private readonly log: Logger;
+  private readonly cores: number;
+  private readonly wattsPerThread: number;
+
+  constructor(private readonly opts: InProcessHubOptions) {
+    super();
+    this.cores = opts.cores ?? availableParallelism();
+    this.wattsPerThread = opts.wattsPerThread ?? 6;
+    this.perThread = opts.hashratePerThreadEstimate ?? 1_000_000;
+    this.log = opts.logger ?? logger('flow-hub');
+  }
+
+  /** The last applied plan (null before the first). */
+  get lastPlan(): Plan | null {
+    return this.last;
+  }
+
+  setAppliances(list: ApplianceInput[]): void {
+    this.appliances.clear();
+    for (const a of list) this.appliances.set(a.id, a);
+    this.notify({ type: 'workers', at: Date.now() });
+  }
+
+  updateAppliance(a: ApplianceInput): void {
+    const prev = this.appliances.get(a.id);
+    this.appliances.set(a.id, a);
+    if (!prev || prev.status !== a.status || prev.watts !== a.watts || prev.workerId !== a.workerId) {
+      this.notify({ type: 'appliance', id: a.id, status: a.status, at: Date.now() });
+    }
+  }
+
+  removeAppliance(id: string): void {
+    if (this.appliances.delete(id)) this.notify({ type: 'appliance', id, status: 'gone', at: Date.now() });
+  }
+
+  setBudget(b: BudgetInput): void {
+    const same = b.surplusW === this.budget.surplusW && b.staticW === this.budget.staticW && b.price === this.budget.price;
+    this.budget = { ...b };
+    if (!same) this.notify({ type: 'budget', at: Date.now() });
+  }
+
+  /** CPU use of everything but the miner, % (from hubLoadMeter or an HA sensor). Not a change event by itself. */
+  setHubLoad(percent: number | null): void {
+    this.otherLoad = percent;
+  }
+
+  /** Tell the flow that the miners changed (connected / gone). */
+  minersChanged(): void {
+    this.notify({ type: 'workers', at: Date.now() });
+  }
+
+  async snapshot(): Promise<HubSnapshot> {
+    return this.snap();
+  }
+
+  subscribe(listener: (snapshot: HubSnapshot, change: HubChange) => void): () => void {
+    this.subscribers.add(listener);
+    return () => {
+      this.subscribers.delete(listener);
+    };
+  }
+
+  async applyPlan(plan: Plan): Promise<void> {
+    const pool = this.opts.pool;
+    if (pool) {
+      const n = Math.max(0, Math.min(plan.hubThreads, pool.maxThreads));
+      if (pool.threads !== n) {
+        pool.setThreads(n);
+        this.log.info({ threads: n }, plan.summary);
+      }
+    }
+    const miners = this.opts.miners;
+    if (miners) {
+      for (const d of plan.workers) {
+        if (d.kind !== 'miner') continue;
+        const on = d.action === 'work';
+        if (this.working.get(d.id) !== on) {
+          this.working.set(d.id, on);
+          try {
+            miners.setWorking(d.id, on);
+          } catch (err) {
+            this.log.error({ err, miner: d.id }, 'could not switch a miner');
+          }
+        }
+      }
+    }
+    this.last = plan;
+    this.emit('plan', plan);
+  }
+
+  async stats(): Promise<HubStats> {
+    const pool = this.opts.pool;
+    const ps = pool?.stats();
+    const miners = (this.opts.miners?.list() ?? []).map((m) => ({
+      id: m.id,
+      connected: m.connected,
+      hashrate: m.hashrate,
+      working: this.working.get(m.id) ?? false,
+    }));
+    const hubHashrate = ps?.hashrate ?? 0;
+    return {
+      at: Date.now(),
+      hubThreads: pool?.threads ?? 0,
+      hubHashrate,
+      hashrate: hubHashrate + miners.filter((m) => m.working).reduce((s, m) => s + m.hashrate, 0),
+      miners,
+      summary: this.last?.summary ?? null,
+      manual: { ...this.manual },
+    };
+  }
+
+  async control(cmd: ControlCommand): Promise<void> {
+    if (cmd.action === 'stop') this.manual = { ...this.manual, paused: true };
+    else if (cmd.action === 'start') this.manual = { ...this.manual, paused: false };
+    else this.manual = { ...this.manual, maxThreads: cmd.threads };
+    this.log.info({ cmd }, 'manual control');
+    this.notify({ type: 'manual', at: Date.now() });
+  }
+
+  private snap(): HubSnapshot {
+    const pool = this.opts.pool;
+    if (pool) {
+      const rates = pool.stats().perThread.filter((r) => r > 0);
+      if (rates.length) this.perThread = rates.reduce((a, b) => a + b, 0) / rates.length;
+    }
+    return {
+      appliances: [...this.appliances.values()].map((a) => ({ ...a, roles: [...a.roles] })),
+      hub: pool
+        ? {
+            cores: this.cores,
+            maxThreads: pool.maxThreads,
+            hashratePerThread: this.perThread,
+            wattsPerThread: this.wattsPerThread,
+            otherLoadPercent: this.otherLoad,
+          }
+        : null,
+      miners: (this.opts.miners?.list() ?? []).map((m) => ({ ...m })),
+      budget: { ...this.budget },
+      manual: { ...this.manual },
+    };
+  }
+
+  private notify(change: HubChange): void {
+    if (!this.subscribers.size) return;
+    const s = this.snap();
+    let first = true;
+    for (const l of [...this.subscribers]) {
+      try {
+        // each listener gets its own copy: flows may change messages
+        l(first ? s : structuredClone(s), { ...change });
+        first = false;
+      } catch (err) {
+        this.log.error({ err }, 'a hub listener failed');
+      }
+    }
+  }
+}

@@ -1,0 +1,3 @@
+/** The embedded Node-RED runtime, the hub API its nodes use, and the default flow. */
+export { HUB_SETTING, MQTT_TOPICS, type ControlCommand, type HubApi, type HubChange, type HubSnapshot, type HubStats } from './hub-api.js';
+export { InProcessHub, type InProcessHubOptions, type MinerControl, type PoolLike } from './in-process-hub.js';
