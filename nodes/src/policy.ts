@@ -68,8 +68,10 @@ export function registerPolicy(RED: NodeAPI): void {
         done(new Error(`mm-policy: msg.policy must be an object of policy fields to override, got ${kindOf(over)}`));
         return;
       }
-      if (msg.payload === null || typeof msg.payload !== 'object' || Array.isArray(msg.payload)) {
-        done(new Error(`mm-policy: msg.payload must be the hub state from an mm-appliances node, got ${kindOf(msg.payload)}`));
+      const p = msg.payload as { appliances?: unknown } | null;
+      if (p === null || typeof p !== 'object' || Array.isArray(p) || !Array.isArray(p.appliances)) {
+        const got = p && typeof p === 'object' && !Array.isArray(p) ? 'an object without an appliances list' : kindOf(p);
+        done(new Error(`mm-policy: msg.payload must be the hub state from an mm-appliances node, got ${got}`));
         return;
       }
       const merged = over ? parsePolicy({ ...configured, ...(over as object) }) : base;

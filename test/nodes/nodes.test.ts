@@ -159,8 +159,8 @@ test('bad input into every node: a clear error in the sidebar, no crash, nothing
   const cases: [string, Record<string, unknown>, RegExp][] = [
     ['app', { payload: { hello: 1 } }, /mm-appliances: .*msg\.payload must be empty/],
     ['pol', { payload: 'washer' }, /mm-policy: msg\.payload must be the hub state/],
-    ['pol', { payload: {}, policy: { mode: 'sometimes' } }, /mm-policy: msg\.policy: bad policy: mode/],
-    ['pol', { payload: {}, policy: [1] }, /msg\.policy must be an object/],
+    ['pol', { payload: { appliances: [] }, policy: { mode: 'sometimes' } }, /mm-policy: msg\.policy: bad policy: mode/],
+    ['pol', { payload: { appliances: [] }, policy: [1] }, /msg\.policy must be an object/],
     ['sch', { payload: 42 }, /mm-schedule: msg\.payload must be the hub state/],
     ['sch', { payload: { appliances: 'none', hub: null, miners: [] } }, /mm-schedule: bad schedule input: appliances/],
     ['sch', { payload: { appliances: [], hub: null, miners: [] }, policy: { minRunSeconds: -1 } }, /msg\.policy: bad policy: minRunSeconds/],
