@@ -124,7 +124,8 @@ export class MqttEntities {
     clearTimeout(this.birthTimer);
     const client = this.client;
     if (!client) return;
-    await this.chain.catch(() => {});
+    // Pending publishes finish first, unless the broker is gone (qos-1 publishes would wait for it).
+    await withTimeout(this.chain, 2000, 'pending publishes').catch(() => {});
     if (client.connected) {
       try {
         await withTimeout(client.publishAsync(this.topics.availability, PAYLOAD_NOT_AVAILABLE, { qos: 1, retain: true }), 2000, 'offline publish');

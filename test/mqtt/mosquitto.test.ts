@@ -412,3 +412,16 @@ test('bad options are refused with the field named', () => {
   assert.throws(() => new MqttEntities({ url: broker.url, statusTopic: 'x/+', onCommand: () => {} }), /statusTopic/);
   assert.equal(workerSlug('ok'), 'ok');
 });
+
+test('stop() returns promptly when the broker has gone away', async () => {
+  const lonely = await startMosquitto();
+  const e = new MqttEntities({ url: lonely.url, nodeId: 'gone', readBackQuietMs: 100, reconnectPeriodMs: 200, onCommand: () => {} });
+  await e.start(snapshot());
+  await lonely.stop();
+  void e.update(snapshot({ hashrate: 7 })); // queued while the broker is gone
+  const t0 = Date.now();
+  await e.stop();
+  const took = Date.now() - t0;
+  console.log(`# stop() with the broker gone took ${took} ms`);
+  assert.ok(took < 5000, `stop() took ${took} ms (generous bound: it must not wait for the broker)`);
+});
