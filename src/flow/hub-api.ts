@@ -1,7 +1,7 @@
 // What the Node-RED nodes need from the hub. In the embedded runtime the hub passes an in-process
 // implementation (InProcessHub) through the Node-RED setting `microMiningHub`; a Node-RED elsewhere
 // reaches the hub over MQTT (see MQTT_TOPICS). Types only here, so the node bundle can import it.
-import type { BudgetInput, ApplianceInput, HubInput, ManualInput, MinerInput, Plan } from '../schedule/index.js';
+import type { BudgetInput, ApplianceInput, HubInput, ManualInput, MinerInput, Plan, PolicyMode } from '../schedule/index.js';
 
 /** The state the scheduler plans from (everything of ScheduleInput but the clock). */
 export interface HubSnapshot {
@@ -34,7 +34,11 @@ export interface HubStats {
   extra?: Record<string, unknown>;
 }
 
-export type ControlCommand = { action: 'start' } | { action: 'stop' } | { action: 'threads'; threads: number | null };
+export type ControlCommand =
+  | { action: 'start' }
+  | { action: 'stop' }
+  | { action: 'threads'; threads: number | null }
+  | { action: 'policy'; mode: PolicyMode | null };
 
 export interface HubApi {
   /** `in-process` or the MQTT broker (without credentials) */

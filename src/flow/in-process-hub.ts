@@ -162,6 +162,7 @@ export class InProcessHub extends EventEmitter implements HubApi {
   async control(cmd: ControlCommand): Promise<void> {
     if (cmd.action === 'stop') this.manual = { ...this.manual, paused: true };
     else if (cmd.action === 'start') this.manual = { ...this.manual, paused: false };
+    else if (cmd.action === 'policy') this.manual = { ...this.manual, mode: cmd.mode };
     else this.manual = { ...this.manual, maxThreads: cmd.threads };
     this.log.info({ cmd }, 'manual control');
     this.notify({ type: 'manual', at: Date.now() });

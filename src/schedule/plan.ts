@@ -97,8 +97,10 @@ interface Candidate {
  * `minPauseSeconds` before it starts again, and fairness never swaps out a worker that has run
  * less than `minRunSeconds`.
  */
-export function schedule(input: ScheduleInput, policy: Policy, previous: ScheduleState | null = null): ScheduleResult {
+export function schedule(input: ScheduleInput, configured: Policy, previous: ScheduleState | null = null): ScheduleResult {
   const now = input.now;
+  // a mode chosen by hand (HA select entity, add-on option) overrides the flow's
+  const policy: Policy = input.manual?.mode ? { ...configured, mode: input.manual.mode } : configured;
   const prevWorkers = previous?.workers ?? {};
   const idleAppliances = input.appliances.filter((a) => a.status === 'idle').length;
   const mustBeIdle = policy.mode !== 'always';

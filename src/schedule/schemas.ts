@@ -41,6 +41,7 @@ export const budgetInputSchema = z.object({
 export const manualInputSchema = z.object({
   paused: z.boolean().optional(),
   maxThreads: z.number().int().min(0).max(1024).nullable().optional(),
+  mode: z.enum(['always', 'idle_only', 'surplus']).nullable().optional(),
 });
 
 export const scheduleInputSchema = z.object({

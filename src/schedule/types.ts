@@ -56,6 +56,8 @@ export interface ManualInput {
   paused?: boolean;
   /** A hand-set cap for hub threads. */
   maxThreads?: number | null;
+  /** The policy mode chosen in Home Assistant (select entity) or the add-on options; it overrides the flow's configured mode. */
+  mode?: PolicyMode | null;
 }
 
 /** Everything one planning step reads. `now` is passed in: the scheduler never reads a clock. */

@@ -254,3 +254,13 @@ test('bad input and bad policy: clear errors naming the field', () => {
   assert.equal(parseScheduleInput({ now: 1, appliances: new Array(5001).fill(hubAppliance('idle')), hub: null, miners: [] }).ok, false, 'bounded');
   assert.equal(parsePlan({ hubThreads: -1 }).ok, false);
 });
+
+test('a mode chosen by hand (HA select entity, add-on option) overrides the flow policy mode', () => {
+  const pol = policy({ mode: 'idle_only' });
+  const busy = input({ appliances: [hubAppliance('busy')] });
+  assert.equal(schedule(busy, pol).plan.hubThreads, 0);
+  const forced = schedule({ ...busy, manual: { mode: 'always' } }, pol).plan;
+  assert.ok(forced.hubThreads > 0, forced.summary);
+  assert.equal(schedule({ ...busy, manual: { mode: null } }, pol).plan.hubThreads, 0);
+  assert.equal(parseScheduleInput({ ...busy, manual: { mode: 'sometimes' } }).ok, false);
+});
