@@ -387,8 +387,11 @@ export function parseFlags(argv: string[]): FlagValues {
   } catch (err) {
     const e = err as Error & { code?: string };
     if (e.code?.startsWith('ERR_PARSE_ARGS')) {
-      const m = /'(--?[^' ]+)/.exec(e.message);
-      throw new InputError(`${e.message.replace(/\. To specify.*$/s, '')} (see "micro-mining start --help")`, m?.[1]);
+      const m = /'--?(no-)?([^' =]+)/.exec(e.message);
+      const key = m ? (m[2].replace(/-/g, '_') as ConfigKey) : undefined;
+      const known = key !== undefined && (KEYS as string[]).includes(key);
+      const first = e.message.split('\n')[0].replace(/\. To specify.*$/s, '').replace(/\.$/, '');
+      throw new InputError(`${first}${known ? `; ${FIELD[key].fix}` : ''} (see "micro-mining start --help")`, known ? key : m ? `--${m[1] ?? ''}${m[2]}` : undefined);
     }
     throw err;
   }
@@ -420,7 +423,7 @@ export function readEnv(env: NodeJS.ProcessEnv): { values: Partial<Record<Config
     const v = env[name];
     if (v !== undefined && v.trim() !== '') {
       values[k] = v;
-      origins[k] = `${name}=${f.secret ? '***' : JSON.stringify(v).slice(1, -1).slice(0, 80)}`;
+      origins[k] = `${name}=${f.secret ? '***' : maskInline(JSON.stringify(v).slice(1, -1)).slice(0, 80)}`;
     }
     if (f.negatable) {
       const nname = `MM_NO_${f.flag.replace(/-/g, '_').toUpperCase()}`;
@@ -517,8 +520,9 @@ export interface LoadOptions {
   home?: string;
 }
 
-function originOf(key: ConfigKey, sources: Partial<Record<ConfigKey, string>>): string {
-  return sources[key] ?? 'default';
+/** Source strings never carry a password written into a URL. */
+function maskInline(s: string): string {
+  return s.replace(/\/\/([^:@/\s]*):[^@/\s]*@/g, '//$1:***@');
 }
 
 function fail(key: ConfigKey, why: string, sources: Partial<Record<ConfigKey, string>>): never {
@@ -573,7 +577,7 @@ export function loadConfig(opts: LoadOptions = {}): Config {
     if (typeof v === 'string' && v.trim() === '') continue;
     merged[k] = v;
     const f = FIELD[k as ConfigKey];
-    sources[k as ConfigKey] = typeof v === 'boolean' ? (v ? `--${f.flag}` : `--no-${f.flag}`) : `--${f.flag} ${f.secret ? '***' : v}`;
+    sources[k as ConfigKey] = typeof v === 'boolean' ? (v ? `--${f.flag}` : `--no-${f.flag}`) : `--${f.flag} ${f.secret ? '***' : maskInline(v).slice(0, 200)}`;
   }
   if (configPath) merged.config = configPath;
 
