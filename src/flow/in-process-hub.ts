@@ -60,6 +60,11 @@ export class InProcessHub extends EventEmitter implements HubApi {
     this.log = opts.logger ?? logger('flow-hub');
   }
 
+  /** The manual settings now (pause, thread cap, policy mode chosen by hand). */
+  get manualInput(): ManualInput {
+    return { ...this.manual };
+  }
+
   /** The last applied plan (null before the first). */
   get lastPlan(): Plan | null {
     return this.last;

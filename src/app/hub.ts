@@ -1,0 +1,488 @@
+/**
+ * The hub: wires the parts of the data flow together (DESIGN.md):
+ * job source -> job manager -> hub pool + local Stratum endpoint -> share validation -> stats ->
+ * MQTT entities / status page; HA appliances -> the flow (embedded Node-RED, or the scheduler
+ * directly) -> plans applied to the hub pool and the local miners.
+ */
+import { mkdirSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { nbitsToDifficulty, parseU32Hex, type StratumJob } from '../core/index.js';
+import { FlowRuntime, InProcessHub, type MinerControl } from '../flow/index.js';
+import { HaAppliances, hubLoadMeter, type Appliance, type ApplianceEvent, type IdleRulesInput } from '../ha/index.js';
+import { HashPool } from '../hashpool/index.js';
+import { logger, redactUrl, type Logger } from '../log.js';
+import {
+  MqttEntities,
+  expectedSecondsToBlock,
+  oddsPerDay,
+  startEmbeddedBroker,
+  type EmbeddedBroker,
+  type MinerCommand,
+  type MinerSnapshot,
+} from '../mqtt/index.js';
+import { defaultPolicy, parsePolicy, schedule, type ApplianceInput, type Policy, type ScheduleState } from '../schedule/index.js';
+import { StratumServer } from '../stratum/index.js';
+import { JobManager, PracticeSource, UpstreamSource, type BlockEvent, type JobSource, type ShareEvent } from '../work/index.js';
+import type { Config } from './config.js';
+import { StatusServer, type HubStatus } from './status.js';
+import { TotalsStore, emptyTotals, type LifetimeTotals } from './store.js';
+
+export interface HubOverrides {
+  logger?: Logger;
+  /** estimated extra power of one busy hub thread, W (default 6) */
+  wattsPerThread?: number;
+  /** embedded broker port (default 1883; 0 = any free port) */
+  mqttPort?: number;
+  /** how often the MQTT states and the hub appliance are refreshed, ms (default 5000) */
+  tickMs?: number;
+}
+
+/** A hub running from one validated configuration. */
+export class Hub {
+  readonly log: Logger;
+  readonly cores = availableParallelism();
+  pool!: HashPool;
+  manager!: JobManager;
+  hub!: InProcessHub;
+  server: StratumServer | null = null;
+  ha: HaAppliances | null = null;
+  flow: FlowRuntime | null = null;
+  broker: EmbeddedBroker | null = null;
+  entities: MqttEntities | null = null;
+  statusServer: StatusServer | null = null;
+  private store!: TotalsStore;
+  private totals: LifetimeTotals = emptyTotals();
+  private session = { accepted: 0, rejected: 0, stale: 0, best: 0, blocks: 0 };
+  private networkDifficulty: number | undefined;
+  private timers: NodeJS.Timeout[] = [];
+  private stopping: Promise<void> | null = null;
+  private startedAt = Date.now();
+  private lastEnergyAt = Date.now();
+  private scheduleState: ScheduleState | null = null;
+  private directPolicy: Policy | null = null;
+  private readonly wattsPerThread: number;
+  private readonly tickMs: number;
+  private loadMeter: (() => number) | null = null;
+  private stopped: (() => Promise<void>)[] = [];
+
+  constructor(
+    readonly config: Config,
+    private readonly overrides: HubOverrides = {},
+  ) {
+    this.log = overrides.logger ?? logger('hub');
+    this.wattsPerThread = overrides.wattsPerThread ?? 6;
+    this.tickMs = overrides.tickMs ?? 5000;
+  }
+
+  /** Starts every configured part; a part that fails to start stops what was started and throws. */
+  async start(): Promise<void> {
+    const c = this.config;
+    this.startedAt = Date.now();
+    mkdirSync(c.dataDir, { recursive: true });
+    for (const w of c.warnings) this.log.warn(w);
+
+    // lifetime totals
+    this.store = new TotalsStore(c.dataDir);
+    const loaded = await this.store.load();
+    this.totals = loaded.totals;
+    this.stopped.push(() => this.store.flush());
+
+    try {
+      await this.startMining();
+      await this.startScheduling();
+      await this.startMqtt();
+      await this.startStatus();
+    } catch (err) {
+      await this.stop();
+      throw err;
+    }
+    const t = setInterval(() => this.tick(), Math.min(this.tickMs, 1000));
+    t.unref();
+    this.timers.push(t);
+    const m = setInterval(() => void this.publish(), this.tickMs);
+    m.unref();
+    this.timers.push(m);
+    this.log.info(
+      { source: this.manager.label, threads: c.threads, policy: c.policy },
+      `hub running: ${this.manager.label}, up to ${c.threads} hub thread${c.threads === 1 ? '' : 's'}, policy ${c.policy}`,
+    );
+  }
+
+  /** Stops every part in reverse order; leaves no worker, socket or timer. Idempotent. */
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      for (const t of this.timers) clearInterval(t);
+      this.timers = [];
+      this.accountEnergy();
+      await this.saveTotals();
+      for (const fn of this.stopped.reverse()) {
+        try {
+          await fn();
+        } catch (err) {
+          this.log.error({ err }, 'a part failed to stop cleanly');
+        }
+      }
+      this.stopped = [];
+    })();
+    return this.stopping;
+  }
+
+  // ----------------------------------------------------------------------------------------------
+  // mining: job source, job manager, hub pool, local endpoint
+
+  private async startMining(): Promise<void> {
+    const c = this.config;
+    this.pool = new HashPool({ threads: 0, maxThreads: this.cores, kernel: c.kernel, logger: logger('hashpool') });
+    await this.pool.start();
+    this.stopped.push(() => this.pool.stop());
+
+    const source: JobSource = c.pool
+      ? new UpstreamSource({ url: c.pool.url, fallbackUrl: c.pool.fallbackUrl ?? undefined, user: c.pool.user, password: c.pool.password })
+      : new PracticeSource({});
+    this.manager = new JobManager({ source, logger: logger('work') });
+    this.manager.on('job', (job: StratumJob) => {
+      try {
+        this.networkDifficulty = nbitsToDifficulty(parseU32Hex(job.nbits, 'nbits'));
+      } catch {
+        /* a malformed nbits is the validator's business */
+      }
+    });
+    this.manager.stats.on('share', (e: ShareEvent) => this.onShare(e));
+    this.manager.stats.on('block', (e: BlockEvent) => this.onBlock(e));
+    await this.manager.start();
+    this.stopped.push(() => this.manager.stop());
+    this.manager.attachPool(this.pool);
+    this.log.info({ source: c.pool ? redactUrl(c.pool.url) : 'practice' }, `job source: ${this.manager.label}`);
+
+    if (c.stratum.enabled) {
+      this.server = new StratumServer({
+        backend: this.manager,
+        port: c.stratum.port,
+        host: c.stratum.bind,
+        password: c.stratum.password ?? undefined,
+        maxConnections: c.stratum.maxMiners,
+        vardiff: { targetIntervalS: c.stratum.shareIntervalS },
+        logger: logger('stratum'),
+      });
+      await this.server.start();
+      const server = this.server;
+      this.stopped.push(() => server.stop());
+      server.on('connect', () => this.hub?.minersChanged());
+      server.on('disconnect', () => this.hub?.minersChanged());
+    }
+  }
+
+  /** The local Stratum miners as the scheduler sees them. */
+  private minerControl(): MinerControl {
+    return {
+      list: () =>
+        this.manager.stats
+          .snapshot()
+          .filter((w) => w.kind === 'miner')
+          .map((w) => ({ id: w.name, name: w.name, connected: w.online, hashrate: w.hashrate, watts: 0 })),
+      setWorking: (id, working) => {
+        // Stratum has no pause message: a paused miner keeps its connection and its jobs; the
+        // plan's decision is shown on the status page and in HA.
+        this.log.debug({ miner: id, working }, 'miner plan');
+      },
+    };
+  }
+
+  // ----------------------------------------------------------------------------------------------
+  // scheduling: HA appliances -> in-process hub -> flow (or the scheduler directly)
+
+  private async startScheduling(): Promise<void> {
+    const c = this.config;
+    this.hub = new InProcessHub({ pool: this.pool, miners: this.minerControl(), cores: this.cores, wattsPerThread: this.wattsPerThread, logger: logger('flow-hub') });
+    await this.hub.control({ action: 'threads', threads: c.threads });
+    await this.hub.control({ action: 'policy', mode: c.policy });
+    this.hub.setBudget({ staticW: c.power.budgetW });
+    this.loadMeter = hubLoadMeter();
+
+    if (c.ha) {
+      this.ha = new HaAppliances({ url: c.ha.url, token: c.ha.token, rules: this.idleRules(), log: logger('ha') });
+      const ha = this.ha;
+      ha.on('event', (e: ApplianceEvent) => this.onApplianceEvent(e));
+      ha.on('appliances', (list: Appliance[]) => this.hub.setAppliances(list.map(toInput)));
+      await ha.start();
+      this.stopped.push(() => ha.stop());
+    } else {
+      // without Home Assistant the hub itself is the one appliance: idle while the rest of the
+      // machine leaves the CPU alone
+      this.hub.setAppliances([this.hubAppliance()]);
+    }
+
+    if (c.nodeRed.enabled) {
+      this.flow = new FlowRuntime({
+        hub: this.hub,
+        dataDir: c.dataDir,
+        port: c.nodeRed.port,
+        credentials: c.nodeRed.username && c.nodeRed.password ? { username: c.nodeRed.username, password: c.nodeRed.password } : undefined,
+        logger: logger('node-red'),
+      });
+      const flow = this.flow;
+      await flow.start();
+      this.stopped.push(() => flow.stop());
+    } else {
+      const p = parsePolicy({ ...defaultPolicy(), mode: c.policy, stagesW: c.power.stagesW, staticBudgetW: c.power.budgetW, priceCeiling: c.power.priceCeiling, quietHours: c.quietHours.map((q) => ({ start: hhmm(q.start), end: hhmm(q.end) })) });
+      if (!p.ok) throw new Error(`policy: ${p.error}`);
+      this.directPolicy = p.value;
+      const unsubscribe = this.hub.subscribe(() => void this.planDirectly());
+      this.stopped.push(async () => unsubscribe());
+      await this.planDirectly();
+    }
+  }
+
+  private idleRules(): IdleRulesInput {
+    const c = this.config;
+    return {
+      holdSeconds: c.idle.holdSeconds,
+      powerThresholdW: c.idle.powerThresholdW,
+      overrides: c.idle.overrides.map((o) => ({ ...o, match: { ...o.match } })),
+      workers: c.idle.workers.map((w) => ({ ...w })),
+      hub: { maxLoadPercent: c.idle.hubMaxLoadPercent },
+      budget: {
+        ...(c.power.sensor ? { surplusEntity: c.power.sensor, surplusInverted: c.power.sensorInverted } : {}),
+        ...(c.power.budgetW !== null ? { staticWatts: c.power.budgetW } : {}),
+        ...(c.power.priceSensor ? { priceEntity: c.power.priceSensor } : {}),
+      },
+    };
+  }
+
+  private hubAppliance(): ApplianceInput {
+    const load = this.loadMeter?.() ?? 0;
+    const busy = load > this.config.idle.hubMaxLoadPercent;
+    return { id: 'hub', name: 'hub', status: busy ? 'busy' : 'idle', roles: ['worker'], workerId: 'hub' };
+  }
+
+  private onApplianceEvent(e: ApplianceEvent): void {
+    if (e.type === 'gone') this.hub.removeAppliance(e.applianceId);
+    else if (e.type === 'budget') this.hub.setBudget({ surplusW: e.budget.surplusW, staticW: e.budget.staticW ?? this.config.power.budgetW, price: e.budget.price });
+    else {
+      const a = this.ha?.appliances().find((x) => x.id === e.applianceId);
+      if (a) this.hub.updateAppliance(toInput(a));
+    }
+  }
+
+  /** Without Node-RED: the default flow's schedule, applied directly. */
+  private async planDirectly(): Promise<void> {
+    if (!this.directPolicy || this.stopping) return;
+    const snap = await this.hub.snapshot();
+    const { plan, state } = schedule(
+      { now: Date.now(), utcOffsetMinutes: -new Date().getTimezoneOffset(), ...snap },
+      this.directPolicy,
+      this.scheduleState,
+    );
+    this.scheduleState = state;
+    await this.hub.applyPlan(plan);
+  }
+
+  // ----------------------------------------------------------------------------------------------
+  // statistics, totals, entities
+
+  private onShare(e: ShareEvent): void {
+    if (e.accepted) {
+      this.session.accepted++;
+      this.totals.sharesAccepted++;
+      const d = e.difficulty ?? 0;
+      if (d > this.session.best) this.session.best = d;
+      if (d > this.totals.bestDifficulty) this.totals.bestDifficulty = d;
+    } else if (e.code === 21) {
+      this.session.stale++;
+      this.totals.sharesStale++;
+    } else {
+      this.session.rejected++;
+      this.totals.sharesRejected++;
+    }
+    void this.saveTotals();
+  }
+
+  private onBlock(e: BlockEvent): void {
+    this.session.blocks++;
+    // a practice "block" meets only the practice job's network target: it is no block
+    if (!e.practice) this.totals.blocksFound++;
+    this.log.warn({ worker: e.worker, hash: e.hash, practice: e.practice }, e.practice ? 'practice job solved (not a real block)' : 'BLOCK FOUND');
+    void this.saveTotals();
+  }
+
+  private saveTotals(): Promise<void> {
+    if (!this.store) return Promise.resolve();
+    const { savedAt: _s, version: _v, ...t } = this.totals;
+    return this.store.save(t).catch((err) => this.log.error({ err }, 'could not save the lifetime totals'));
+  }
+
+  /** Estimated power of the mining now, W: the plan's estimate while hashing. */
+  private powerW(): number {
+    const plan = this.hub?.lastPlan;
+    if (!plan || !this.pool || this.pool.stats().hashrate <= 0) return 0;
+    return plan.expectedWatts;
+  }
+
+  private accountEnergy(): void {
+    const now = Date.now();
+    const dt = (now - this.lastEnergyAt) / 1000;
+    this.lastEnergyAt = now;
+    if (dt > 0 && dt < 3600) this.totals.energyKwh += (this.powerW() * dt) / 3.6e6;
+  }
+
+  private tick(): void {
+    if (this.stopping) return;
+    this.accountEnergy();
+    if (this.loadMeter) {
+      if (this.ha) this.ha.hubLoad(this.loadMeter());
+      else this.hub.updateAppliance(this.hubAppliance());
+    }
+  }
+
+  private async publish(): Promise<void> {
+    if (this.stopping) return;
+    await this.saveTotals();
+    if (this.entities) await this.entities.update(this.minerSnapshot()).catch((err) => this.log.warn({ err }, 'MQTT update failed'));
+    if (!this.flow && this.directPolicy) await this.planDirectly().catch((err) => this.log.error({ err }, 'planning failed'));
+  }
+
+  /** Applies a command from an HA entity. */
+  async command(cmd: MinerCommand): Promise<void> {
+    if (cmd.kind === 'mining') await this.hub.control({ action: cmd.on ? 'start' : 'stop' });
+    else if (cmd.kind === 'threads') await this.hub.control({ action: 'threads', threads: cmd.threads });
+    else if (cmd.kind === 'policy') await this.hub.control({ action: 'policy', mode: cmd.policy });
+    else this.session = { accepted: 0, rejected: 0, stale: 0, best: 0, blocks: 0 };
+    if (!this.flow) await this.planDirectly();
+    await this.entities?.update(this.minerSnapshot());
+  }
+
+  private async startMqtt(): Promise<void> {
+    const c = this.config;
+    if (c.mqtt.mode === 'off') return;
+    let url = c.mqtt.url;
+    if (c.mqtt.mode === 'embedded' || !url) {
+      this.broker = await startEmbeddedBroker({ port: this.overrides.mqttPort ?? 1883 });
+      const broker = this.broker;
+      this.stopped.push(() => broker.stop());
+      url = broker.url;
+      this.log.info({ url }, `embedded MQTT broker on ${url}`);
+    }
+    this.entities = new MqttEntities({
+      url,
+      username: c.mqtt.username ?? undefined,
+      password: c.mqtt.password ?? undefined,
+      discoveryPrefix: c.mqtt.discoveryPrefix,
+      statusTopic: c.mqtt.haStatusTopic,
+      onCommand: (cmd) => this.command(cmd),
+    });
+    const entities = this.entities;
+    await entities.start(this.minerSnapshot());
+    this.stopped.push(() => entities.stop());
+  }
+
+  private async startStatus(): Promise<void> {
+    const c = this.config;
+    this.statusServer = new StatusServer({ port: c.status.port, host: c.status.bind, allow: c.status.allow, status: () => this.status(), logger: logger('status') });
+    const s = this.statusServer;
+    await s.start();
+    this.stopped.push(() => s.stop());
+  }
+
+  /** The numbers of the hub for the status page and the terminal line. */
+  status(): HubStatus {
+    const ps = this.pool?.stats();
+    const snap = this.manager?.stats.snapshot() ?? [];
+    const miners = snap.filter((w) => w.kind === 'miner');
+    const minersRate = miners.reduce((s, w) => s + w.hashrate, 0);
+    const hubRate = ps?.hashrate ?? 0;
+    const hashrate = hubRate + minersRate;
+    const plan = this.hub?.lastPlan;
+    const d = this.networkDifficulty ?? 0;
+    const haStatus = this.ha?.status();
+    return {
+      mode: this.config.pool ? 'pool' : 'practice',
+      source: this.manager?.label ?? '',
+      poolConnected: this.manager?.currentLayout() !== null,
+      mining: hashrate > 0,
+      policy: this.config.policy,
+      decision: plan?.summary ?? 'starting',
+      threads: ps?.threads ?? 0,
+      maxThreads: this.config.threads,
+      kernel: ps?.kernel ?? '',
+      hashrate,
+      hubHashrate: hubRate,
+      shares: { accepted: this.session.accepted, rejected: this.session.rejected, stale: this.session.stale },
+      bestDifficulty: { session: this.session.best, allTime: this.totals.bestDifficulty },
+      blocksFound: this.totals.blocksFound,
+      networkDifficulty: d,
+      oddsPerDay: d > 0 ? oddsPerDay(hashrate, d) : 0,
+      expectedTimeToBlock: d > 0 && hashrate > 0 ? expectedSecondsToBlock(hashrate, d) : Infinity,
+      powerW: this.powerW(),
+      energyKWh: this.totals.energyKwh,
+      workers: miners.map((w) => ({
+        name: w.name,
+        status: w.online ? 'mining' : 'offline',
+        hashrate: w.hashrate,
+        accepted: w.accepted,
+        rejected: w.rejected,
+        bestDifficulty: w.bestDifficulty,
+        lastShare: w.lastShareAt,
+      })),
+      appliances: this.applianceCounts(),
+      haConnected: this.ha ? !haStatus?.haAway : null,
+      mqttConnected: this.entities ? true : null,
+      startedAt: this.startedAt,
+    };
+  }
+
+  private applianceCounts(): { idle: number; busy: number; total: number } {
+    const list = this.ha ? this.ha.appliances() : [];
+    return { idle: list.filter((a) => a.status === 'idle').length, busy: list.filter((a) => a.status === 'busy').length, total: list.length };
+  }
+
+  /** The numbers of the hub for the MQTT entities. */
+  minerSnapshot(): MinerSnapshot {
+    const s = this.status();
+    const manual = this.hubManual();
+    return {
+      hub: {
+        hashrate: s.hashrate,
+        sharesAccepted: s.shares.accepted,
+        sharesRejected: s.shares.rejected,
+        sharesStale: s.shares.stale,
+        bestDifficultySession: s.bestDifficulty.session,
+        bestDifficultyAllTime: s.bestDifficulty.allTime,
+        blocksFound: s.blocksFound,
+        poolConnected: s.poolConnected,
+        activeWorkers: s.workers.filter((w) => w.status === 'mining').length + (s.hubHashrate > 0 ? 1 : 0),
+        networkDifficulty: s.networkDifficulty || undefined,
+        mode: s.mode,
+        policyDecision: s.decision,
+        powerW: s.powerW,
+        energyKwh: s.energyKWh,
+        mining: !manual.paused,
+        maxThreads: manual.maxThreads ?? this.config.threads,
+        maxThreadsLimit: this.cores,
+        policy: manual.mode ?? this.config.policy,
+      },
+      workers: (this.manager?.stats.snapshot() ?? [])
+        .filter((w) => w.kind === 'miner')
+        .map((w) => ({
+          id: w.name,
+          name: w.name,
+          status: w.online ? (w.hashrate > 0 ? 'mining' : 'idle') : 'offline',
+          hashrate: w.hashrate,
+          shares: w.accepted,
+          bestDifficulty: w.bestDifficulty,
+          lastShareAt: w.lastShareAt ?? undefined,
+        })),
+    };
+  }
+
+  private hubManual(): { paused?: boolean; maxThreads?: number | null; mode?: Policy['mode'] | null } {
+    return this.hub?.manualInput ?? {};
+  }
+}
+
+function toInput(a: Appliance): ApplianceInput {
+  return { id: a.id, name: a.name, status: a.status === 'idle' ? 'idle' : a.status === 'busy' ? 'busy' : 'unknown', roles: a.roles, workerId: a.workerId, watts: a.watts };
+}
+
+function hhmm(minutes: number): string {
+  return `${String(Math.floor(minutes / 60)).padStart(2, '0')}:${String(minutes % 60).padStart(2, '0')}`;
+}

@@ -1,0 +1,73 @@
+// `micro-mining start`: the hub on the effective configuration, a live terminal line, and a clean
+// stop on Ctrl-C / SIGTERM (a second signal exits at once).
+import { loadConfig, parseFlags, settingsHelp } from '../config.js';
+import { Hub } from '../hub.js';
+import { TerminalLine } from '../terminal.js';
+import { rootLogger } from '../../log.js';
+
+const HELP = `usage: micro-mining start [--config FILE] [flags …]
+
+Runs the hub: the job source (a Stratum pool, or practice jobs that earn nothing), the hub's
+hashing threads, the local Stratum endpoint for household miners, Home Assistant appliances (with
+--ha-url/--ha-token, or the Supervisor in the add-on), MQTT entities (an embedded broker when none
+is given), the embedded Node-RED flow that schedules the work, and a status page.
+Ctrl-C stops cleanly.
+
+settings (flag, then [environment variable, file key]):
+${settingsHelp()}`;
+
+/** How long a stop may take before the process exits anyway. */
+const STOP_DEADLINE_MS = 2000;
+
+export async function runStart(argv: string[]): Promise<number> {
+  if (parseFlags(argv).help) {
+    console.log(HELP);
+    return 0;
+  }
+  const config = loadConfig({ argv, env: process.env });
+  if (!process.env.MM_LOG_LEVEL) rootLogger().level = config.logLevel;
+  const log = rootLogger().child({ part: 'start' });
+  const hub = new Hub(config);
+  const line = new TerminalLine(() => hub.status());
+  let signals = 0;
+  const done = new Promise<number>((resolve) => {
+    const onSignal = (sig: NodeJS.Signals) => {
+      signals++;
+      if (signals > 1) {
+        log.warn(`${sig} again: exiting now`);
+        process.exit(130);
+      }
+      log.info(`${sig}: stopping`);
+      line.stop();
+      const deadline = setTimeout(() => {
+        log.error(`stop took longer than ${STOP_DEADLINE_MS} ms: exiting`);
+        process.exit(1);
+      }, STOP_DEADLINE_MS);
+      deadline.unref();
+      hub.stop().then(
+        () => {
+          clearTimeout(deadline);
+          process.off('SIGINT', onSignal);
+          process.off('SIGTERM', onSignal);
+          log.info('stopped');
+          resolve(0);
+        },
+        (err) => {
+          log.error({ err }, 'stop failed');
+          resolve(1);
+        },
+      );
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
+  try {
+    await hub.start();
+  } catch (err) {
+    log.fatal({ err }, `could not start: ${(err as Error).message}`);
+    await hub.stop();
+    return 1;
+  }
+  line.start();
+  return done;
+}
