@@ -24,11 +24,11 @@ COPY scripts ./scripts
 COPY src ./src
 COPY nodes ./nodes
 COPY addon ./addon
-# Both kernels must build in the image (a plain `npm install` would only warn).
-RUN npm run build:wasm \
-    && npm run build:native \
+# The kernels and the Node-RED nodes must build in the image (a plain `npm install` would only warn).
+RUN npm run build \
     && test -f build/native/mm_native.node \
     && test -f build/wasm/kernel.wasm \
+    && test -f nodes/dist/micro-mining.js \
     && rm -rf build/native/build build/wasm/src \
     && npm prune --omit=dev --ignore-scripts --no-audit --no-fund \
     && npm cache clean --force

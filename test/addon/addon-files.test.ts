@@ -245,8 +245,12 @@ test('Dockerfile: base image named in the file, labels, build of the kernels, he
     assert.ok(df.includes(`${label}=`), `label ${label}`);
   assert.match(df, /io\.hass\.version="\$\{BUILD_VERSION\}"/);
   assert.match(df, /npm ci\b/);
-  assert.match(df, /npm run build:native/);
-  assert.match(df, /npm run build:wasm/);
+  assert.match(df, /npm run build\b/);
+  const pkg = JSON.parse(read('package.json'));
+  assert.match(pkg.scripts.build, /build:native/, 'npm run build builds the native kernel');
+  assert.match(pkg.scripts.build, /build:wasm/);
+  assert.match(df, /test -f build\/native\/mm_native\.node/);
+  assert.match(df, /test -f build\/wasm\/kernel\.wasm/);
   assert.match(df, /python3/);
   assert.match(df, /g\+\+/);
   assert.match(df, /HEALTHCHECK[\s\S]*127\.0\.0\.1:8099\/health/);
