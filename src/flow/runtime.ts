@@ -3,7 +3,8 @@
 // never open to the network without credentials.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -36,6 +37,19 @@ export interface FlowRuntimeOptions {
   /** serve the editor (default true); false runs the flow only */
   editor?: boolean;
   logger?: Logger;
+}
+
+/** The key that encrypts the flow credentials: made once, kept (mode 0600) in the user dir. */
+export function credentialSecret(userDir: string): string {
+  const file = join(userDir, '.micro-mining-credential-secret');
+  if (existsSync(file)) {
+    const s = readFileSync(file, 'utf8').trim();
+    if (s.length >= 32) return s;
+  }
+  const secret = randomBytes(32).toString('hex');
+  mkdirSync(userDir, { recursive: true });
+  writeFileSync(file, `${secret}\n`, { mode: 0o600 });
+  return secret;
 }
 
 /** Writes the default flow into the user dir unless a flow file exists (the user's edits are kept). Returns true when it wrote one. */
@@ -118,6 +132,9 @@ export class FlowRuntime {
     const log = this.log;
     const settings: Record<string, unknown> = {
       userDir: this.userDir,
+      // flow credentials (e.g. an MQTT password in a config node) are encrypted with a key kept in
+      // the data folder, so they survive restarts and add-on upgrades
+      credentialSecret: credentialSecret(this.userDir),
       flowFile: 'flows.json',
       nodesDir: [NODES_DIR],
       httpAdminRoot: editor ? '/' : false,
