@@ -235,12 +235,14 @@ export class Hub {
 
   private idleRules(): IdleRulesInput {
     const c = this.config;
+    // a mapping of the worker "hub" links the hub itself to an HA device (e.g. the PC it runs on)
+    const hubDevice = c.idle.workers.find((w) => w.workerId === 'hub' && w.deviceId)?.deviceId;
     return {
       holdSeconds: c.idle.holdSeconds,
       powerThresholdW: c.idle.powerThresholdW,
       overrides: c.idle.overrides.map((o) => ({ ...o, match: { ...o.match } })),
-      workers: c.idle.workers.map((w) => ({ ...w })),
-      hub: { maxLoadPercent: c.idle.hubMaxLoadPercent },
+      workers: c.idle.workers.filter((w) => w.workerId !== 'hub').map((w) => ({ ...w })),
+      hub: { maxLoadPercent: c.idle.hubMaxLoadPercent, ...(hubDevice ? { deviceId: hubDevice } : {}) },
       budget: {
         ...(c.power.sensor ? { surplusEntity: c.power.sensor, surplusInverted: c.power.sensorInverted } : {}),
         ...(c.power.budgetW !== null ? { staticWatts: c.power.budgetW } : {}),
