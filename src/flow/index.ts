@@ -2,3 +2,4 @@
 export { HUB_SETTING, MQTT_TOPICS, type ControlCommand, type HubApi, type HubChange, type HubSnapshot, type HubStats } from './hub-api.js';
 export { InProcessHub, type InProcessHubOptions, type MinerControl, type PoolLike } from './in-process-hub.js';
 export { FlowRuntime, checkRuntimeOptions, ensureFlowFile, DEFAULT_FLOW_FILE, type FlowRuntimeOptions } from './runtime.js';
+export { MqttHubBridge, parseControl, type MqttHubBridgeOptions, type MqttHubBridgeStats } from './mqtt-bridge.js';
