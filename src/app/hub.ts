@@ -7,7 +7,7 @@
 import { mkdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { nbitsToDifficulty, parseU32Hex, type StratumJob } from '../core/index.js';
-import { FlowRuntime, InProcessHub, type MinerControl } from '../flow/index.js';
+import { FlowRuntime, InProcessHub, MqttHubBridge, type MinerControl } from '../flow/index.js';
 import { HaAppliances, hubLoadMeter, type Appliance, type ApplianceEvent, type IdleRulesInput } from '../ha/index.js';
 import { HashPool } from '../hashpool/index.js';
 import { logger, redactUrl, type Logger } from '../log.js';
@@ -63,7 +63,7 @@ export class Hub {
   private readonly wattsPerThread: number;
   private readonly tickMs: number;
   private loadMeter: (() => number) | null = null;
-  private stopped: (() => Promise<void>)[] = [];
+  private stopped: [string, () => Promise<void>][] = [];
 
   constructor(
     readonly config: Config,
@@ -85,7 +85,7 @@ export class Hub {
     this.store = new TotalsStore(c.dataDir);
     const loaded = await this.store.load();
     this.totals = loaded.totals;
-    this.stopped.push(() => this.store.flush());
+    this.stopped.push(['totals', () => this.store.flush()]);
 
     try {
       await this.startMining();
@@ -115,12 +115,15 @@ export class Hub {
       this.timers = [];
       this.accountEnergy();
       await this.saveTotals();
-      for (const fn of this.stopped.reverse()) {
+      for (const [part, fn] of this.stopped.reverse()) {
+        const t0 = performance.now();
         try {
           await fn();
         } catch (err) {
-          this.log.error({ err }, 'a part failed to stop cleanly');
+          this.log.error({ err, part }, `${part} failed to stop cleanly`);
         }
+        const ms = performance.now() - t0;
+        if (ms > 250) this.log.warn({ part, ms: Math.round(ms) }, `${part} took ${Math.round(ms)} ms to stop`);
       }
       this.stopped = [];
     })();
@@ -134,7 +137,7 @@ export class Hub {
     const c = this.config;
     this.pool = new HashPool({ threads: 0, maxThreads: this.cores, kernel: c.kernel, logger: logger('hashpool') });
     await this.pool.start();
-    this.stopped.push(() => this.pool.stop());
+    this.stopped.push(['hash pool', () => this.pool.stop()]);
 
     const source: JobSource = c.pool
       ? new UpstreamSource({ url: c.pool.url, fallbackUrl: c.pool.fallbackUrl ?? undefined, user: c.pool.user, password: c.pool.password })
@@ -150,7 +153,7 @@ export class Hub {
     this.manager.stats.on('share', (e: ShareEvent) => this.onShare(e));
     this.manager.stats.on('block', (e: BlockEvent) => this.onBlock(e));
     await this.manager.start();
-    this.stopped.push(() => this.manager.stop());
+    this.stopped.push(['job source', () => this.manager.stop()]);
     this.manager.attachPool(this.pool);
     this.log.info({ source: c.pool ? redactUrl(c.pool.url) : 'practice' }, `job source: ${this.manager.label}`);
 
@@ -166,7 +169,7 @@ export class Hub {
       });
       await this.server.start();
       const server = this.server;
-      this.stopped.push(() => server.stop());
+      this.stopped.push(['stratum endpoint', () => server.stop()]);
       server.on('connect', () => this.hub?.minersChanged());
       server.on('disconnect', () => this.hub?.minersChanged());
     }
@@ -205,7 +208,7 @@ export class Hub {
       ha.on('event', (e: ApplianceEvent) => this.onApplianceEvent(e));
       ha.on('appliances', (list: Appliance[]) => this.hub.setAppliances(list.map(toInput)));
       await ha.start();
-      this.stopped.push(() => ha.stop());
+      this.stopped.push(['home assistant', () => ha.stop()]);
     } else {
       // without Home Assistant the hub itself is the one appliance: idle while the rest of the
       // machine leaves the CPU alone
@@ -222,13 +225,13 @@ export class Hub {
       });
       const flow = this.flow;
       await flow.start();
-      this.stopped.push(() => flow.stop());
+      this.stopped.push(['node-red', () => flow.stop()]);
     } else {
       const p = parsePolicy({ ...defaultPolicy(), mode: c.policy, stagesW: c.power.stagesW, staticBudgetW: c.power.budgetW, priceCeiling: c.power.priceCeiling, quietHours: c.quietHours.map((q) => ({ start: hhmm(q.start), end: hhmm(q.end) })) });
       if (!p.ok) throw new Error(`policy: ${p.error}`);
       this.directPolicy = p.value;
       const unsubscribe = this.hub.subscribe(() => void this.planDirectly());
-      this.stopped.push(async () => unsubscribe());
+      this.stopped.push(['scheduler', async () => unsubscribe()]);
       await this.planDirectly();
     }
   }
@@ -360,7 +363,7 @@ export class Hub {
     if (c.mqtt.mode === 'embedded' || !url) {
       this.broker = await startEmbeddedBroker({ port: this.overrides.mqttPort ?? 1883 });
       const broker = this.broker;
-      this.stopped.push(() => broker.stop());
+      this.stopped.push(['mqtt broker', () => broker.stop()]);
       url = broker.url;
       this.log.info({ url }, `embedded MQTT broker on ${url}`);
     }
@@ -374,15 +377,25 @@ export class Hub {
     });
     const entities = this.entities;
     await entities.start(this.minerSnapshot());
-    this.stopped.push(() => entities.stop());
+    this.stopped.push(['mqtt entities', () => entities.stop()]);
+    // flows in another Node-RED (with this package's nodes) reach the hub through the same broker
+    const bridge = new MqttHubBridge({ hub: this.hub, url, username: c.mqtt.username ?? undefined, password: c.mqtt.password ?? undefined, logger: logger('mqtt-bridge') });
+    await bridge.start();
+    this.stopped.push(['mqtt bridge', () => bridge.stop()]);
   }
 
   private async startStatus(): Promise<void> {
     const c = this.config;
-    this.statusServer = new StatusServer({ port: c.status.port, host: c.status.bind, allow: c.status.allow, status: () => this.status(), logger: logger('status') });
+    // the editor goes through the status port (HA ingress has one port) only where that port is
+    // not open to the network without a login: an allow list (the add-on: the ingress proxy),
+    // a loopback address, or editor credentials
+    const loopback = c.status.bind === '127.0.0.1' || c.status.bind === '::1' || c.status.bind === 'localhost';
+    const editor = this.flow?.address();
+    const nodeRed = editor && (c.status.allow.length > 0 || loopback || (c.nodeRed.username && c.nodeRed.password)) ? { host: '127.0.0.1', port: editor.port } : null;
+    this.statusServer = new StatusServer({ port: c.status.port, host: c.status.bind, allow: c.status.allow, status: () => this.status(), nodeRed, logger: logger('status') });
     const s = this.statusServer;
     await s.start();
-    this.stopped.push(() => s.stop());
+    this.stopped.push(['status page', () => s.stop()]);
   }
 
   /** The numbers of the hub for the status page and the terminal line. */

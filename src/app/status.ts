@@ -1,5 +1,5 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { connect, type AddressInfo, type Socket } from 'node:net';
 import { logger, type Logger } from '../log.js';
 
 /** What the status page and the terminal line show. */
@@ -41,12 +41,27 @@ export interface StatusServerOptions {
   /** addresses allowed to connect (the add-on allows only the Supervisor's ingress proxy 172.30.32.2); empty = all */
   allow?: string[];
   status: () => HubStatus;
+  /**
+   * The Node-RED editor served under `node-red/` (HA ingress has one port: the status page and
+   * the editor share it). Requests and the editor's websocket are passed to this loopback target.
+   */
+  nodeRed?: { host: string; port: number } | null;
   logger?: Logger;
+}
+
+/** Where a path enters the Node-RED editor: the rest after `/node-red`, or null. */
+export function nodeRedPath(path: string): string | null {
+  const i = path.indexOf('/node-red');
+  if (i < 0) return null;
+  const rest = path.slice(i + '/node-red'.length);
+  if (rest !== '' && !rest.startsWith('/')) return null;
+  return rest || '/';
 }
 
 /** The status page (HTML), its JSON (`api/status`) and a health endpoint (`health`), under any path prefix. */
 export class StatusServer {
   private server: Server | null = null;
+  private readonly sockets = new Set<Socket>();
   private readonly log: Logger;
   constructor(private readonly opts: StatusServerOptions) {
     this.log = opts.logger ?? logger('status');
@@ -58,6 +73,7 @@ export class StatusServer {
 
   async start(): Promise<void> {
     const server = createServer((req, res) => this.handle(req, res));
+    server.on('upgrade', (req, socket, head) => this.upgrade(req, socket as Socket, head));
     server.headersTimeout = 10_000;
     server.requestTimeout = 10_000;
     await new Promise<void>((resolve, reject) => {
@@ -75,21 +91,32 @@ export class StatusServer {
     const s = this.server;
     this.server = null;
     if (!s) return;
+    for (const sock of this.sockets) sock.destroy();
+    this.sockets.clear();
     s.closeAllConnections();
     await new Promise<void>((r) => s.close(() => r()));
   }
 
   private handle(req: IncomingMessage, res: ServerResponse): void {
-    const remote = (req.socket.remoteAddress ?? '').replace(/^::ffff:/, '');
-    if (this.opts.allow?.length && !this.opts.allow.includes(remote)) {
+    if (!this.allowed(req)) {
       res.writeHead(403, { 'content-type': 'text/plain' }).end('forbidden\n');
+      return;
+    }
+    const path = (req.url ?? '/').split('?')[0];
+    const nr = this.opts.nodeRed ? nodeRedPath(path) : null;
+    if (nr !== null) {
+      if (path.endsWith('/node-red')) {
+        // the editor links relatively: it needs the trailing slash
+        res.writeHead(302, { location: `${path.slice(path.lastIndexOf('/') + 1)}/` }).end();
+        return;
+      }
+      this.proxy(req, res, nr + (req.url?.includes('?') ? req.url.slice(req.url.indexOf('?')) : ''));
       return;
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { allow: 'GET, HEAD' }).end();
       return;
     }
-    const path = (req.url ?? '/').split('?')[0];
     // the page links relatively, so it works under HA ingress (X-Ingress-Path) or any prefix
     const tail = path.replace(/^.*\//, '');
     try {
@@ -99,7 +126,7 @@ export class StatusServer {
         res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(JSON.stringify(jsonSafe(this.opts.status())));
       } else if (path === '/' || path.endsWith('/') || tail === 'index.html') {
         const ingress = String(req.headers['x-ingress-path'] ?? '');
-        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }).end(renderStatusPage(this.opts.status(), ingress));
+        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }).end(renderStatusPage(this.opts.status(), ingress, Boolean(this.opts.nodeRed)));
       } else {
         res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
       }
@@ -109,6 +136,65 @@ export class StatusServer {
       res.end('error\n');
     }
   }
+
+  private allowed(req: IncomingMessage): boolean {
+    const remote = (req.socket.remoteAddress ?? '').replace(/^::ffff:/, '');
+    return !this.opts.allow?.length || this.opts.allow.includes(remote);
+  }
+
+  /** Passes one request to the Node-RED editor. */
+  private proxy(req: IncomingMessage, res: ServerResponse, path: string): void {
+    const t = this.opts.nodeRed!;
+    const headers = { ...req.headers, host: `${t.host}:${t.port}` };
+    const up = request({ host: t.host, port: t.port, method: req.method, path, headers, timeout: 30_000 }, (r) => {
+      res.writeHead(r.statusCode ?? 502, r.headers);
+      r.pipe(res);
+    });
+    up.on('timeout', () => up.destroy(new Error('Node-RED did not answer')));
+    up.on('error', (err) => {
+      this.log.warn({ err: err.message }, 'Node-RED editor unreachable');
+      if (!res.headersSent) res.writeHead(502, { 'content-type': 'text/plain' });
+      res.end('the Node-RED editor is not reachable\n');
+    });
+    req.pipe(up);
+  }
+
+  /** The editor's websocket (comms) through the same port. */
+  private upgrade(req: IncomingMessage, socket: Socket, head: Buffer): void {
+    const path = (req.url ?? '/').split('?')[0];
+    const nr = this.opts.nodeRed && this.allowed(req) ? nodeRedPath(path) : null;
+    if (nr === null) {
+      socket.end('HTTP/1.1 404 Not Found\r\n\r\n');
+      return;
+    }
+    const t = this.opts.nodeRed!;
+    const up = connect(t.port, t.host, () => {
+      const lines = [`${req.method} ${nr}${req.url?.includes('?') ? req.url.slice(req.url.indexOf('?')) : ''} HTTP/1.1`];
+      for (let i = 0; i < req.rawHeaders.length; i += 2) {
+        const k = req.rawHeaders[i];
+        lines.push(`${k}: ${k.toLowerCase() === 'host' ? `${t.host}:${t.port}` : req.rawHeaders[i + 1]}`);
+      }
+      up.write(`${lines.join('\r\n')}\r\n\r\n`);
+      if (head.length) up.write(head);
+      up.pipe(socket);
+      socket.pipe(up);
+    });
+    const close = () => {
+      up.destroy();
+      socket.destroy();
+    };
+    up.on('error', close);
+    socket.on('error', close);
+    this.sockets.add(socket);
+    this.sockets.add(up);
+    socket.on('close', () => this.sockets.delete(socket));
+    up.on('close', () => this.sockets.delete(up));
+  }
+}
+
+export interface ProxyTarget {
+  host: string;
+  port: number;
 }
 
 function jsonSafe(s: HubStatus): unknown {
@@ -152,7 +238,7 @@ export function formatDifficulty(d: number): string {
 }
 
 /** The status page: one self-refreshing HTML document with no external resources. */
-export function renderStatusPage(s: HubStatus, ingressPath = ''): string {
+export function renderStatusPage(s: HubStatus, ingressPath = '', nodeRedLink = false): string {
   const rows = s.workers
     .map(
       (w) =>
@@ -185,6 +271,6 @@ td,th{border:1px solid #ddd;padding:.3rem .5rem;text-align:left} .note{color:#55
 <h2>Workers</h2>
 <table><thead><tr><th>worker</th><th>status</th><th>hashrate</th><th>accepted</th><th>rejected</th><th>best</th></tr></thead><tbody>${rows || '<tr><td colspan="6">no local miners connected</td></tr>'}</tbody></table>
 <p class="note">Home Assistant: ${s.haConnected === null ? 'not configured' : s.haConnected ? 'connected' : 'away (reconnecting)'} · MQTT: ${s.mqttConnected === null ? 'off' : s.mqttConnected ? 'connected' : 'reconnecting'} ·
-CPU mining earns almost nothing; the odds above are what they are. <a href="api/status">status JSON</a></p>
+CPU mining earns almost nothing; the odds above are what they are. <a href="api/status">status JSON</a>${nodeRedLink ? ' · <a href="node-red/">Node-RED flows</a>' : ''}</p>
 </body></html>`;
 }

@@ -50,6 +50,9 @@ export async function runStart(argv: string[]): Promise<number> {
           process.off('SIGINT', onSignal);
           process.off('SIGTERM', onSignal);
           log.info('stopped');
+          // every part has stopped and released what it opened; a library timer or two (Node-RED,
+          // ws closing handshakes) may still run for a few seconds: do not wait for them
+          setImmediate(() => process.exit(0));
           resolve(0);
         },
         (err) => {
