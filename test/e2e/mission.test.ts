@@ -224,14 +224,22 @@ test('a household miner (second process) joins the local endpoint; its shares ar
 });
 
 test('the PC turns busy: the flow takes the hub thread away; idle again after the hold time: it comes back', async () => {
+  // measured end to end: the MQTT state published to HA's broker -> HA's state machine -> the
+  // hub's HA websocket -> the classifier -> the deployed Node-RED flow -> the hub pool's threads,
+  // polled every 10 ms on the status API (itself a few ms)
+  const t0 = performance.now();
   await bed.publishState('officepc', 'in_use', 'ON');
-  const t0 = Date.now();
-  const s = await until('hub stopped', async () => {
-    const st = await status();
-    return st.threads === 0 ? st : undefined;
-  }, 30_000);
-  console.log(`# Office PC busy in HA -> hub threads 0 seen on the status page after ${Date.now() - t0} ms (polled every 250 ms)`);
-  assert.match(s.decision, /^not mining|mining: 0 threads|1 miner/);
+  let s: Status | undefined;
+  while (performance.now() - t0 < 30_000) {
+    s = await status();
+    if (s.threads === 0) break;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  const ms = performance.now() - t0;
+  assert.equal(s?.threads, 0, 'hub stopped');
+  console.log(`# preemption on the real HA test bed: Office PC busy (MQTT -> HA) -> hub threads 0 in ${ms.toFixed(0)} ms`);
+  assert.ok(ms < 1000, `preemption took ${ms} ms`);
+  assert.match(s!.decision, /^not mining|mining: 0 threads|1 miner/);
   await until('HA hashrate sensor follows', async () => {
     const st = await status();
     return st.hubHashrate === 0 ? true : undefined;
