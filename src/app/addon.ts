@@ -288,17 +288,20 @@ export async function addonMain(argv: string[], env: NodeJS.ProcessEnv = process
     timeoutMs: envInt(env, 'MM_SUPERVISOR_TIMEOUT_MS', 5000, 100, 60_000),
   };
 
-  // Validate the options before any waiting: a typo should say so at once.
-  try {
-    loadConfig({ argv: [], env: { ...env, MM_ADDON: '1' }, file: optionsFile, addon: true });
-  } catch (err) {
-    if (err instanceof InputError) {
+  /** Runs fn; an invalid option is logged, told on stderr and gives exit code 2. */
+  const checked = <T>(fn: () => T): { ok: true; value: T } | { ok: false } => {
+    try {
+      return { ok: true, value: fn() };
+    } catch (err) {
+      if (!(err instanceof InputError)) throw err;
       log.error({ field: err.field }, `invalid add-on options: ${err.message}`);
       process.stderr.write(`micro-mining add-on: invalid options: ${err.message}\n`);
-      return 2;
+      return { ok: false };
     }
-    throw err;
-  }
+  };
+
+  // Validate the options before any waiting: a typo should say so at once.
+  if (!checked(() => loadConfig({ argv: [], env: { ...env, MM_ADDON: '1' }, file: optionsFile, addon: true })).ok) return 2;
 
   let mqtt: MqttService | null = null;
   if (!token) {
@@ -308,17 +311,9 @@ export async function addonMain(argv: string[], env: NodeJS.ProcessEnv = process
     await waitForCore(supervisorUrl, token, { ...retryOpts, attempts: envInt(env, 'MM_CORE_ATTEMPTS', 6, 1, 1000) });
   }
 
-  let launch: Launch;
-  try {
-    launch = addonLaunch({ optionsFile, env, mqtt, appDir, nodePath: env.MM_NODE?.trim() || process.execPath });
-  } catch (err) {
-    if (err instanceof InputError) {
-      log.error({ field: err.field }, `invalid add-on options: ${err.message}`);
-      process.stderr.write(`micro-mining add-on: invalid options: ${err.message}\n`);
-      return 2;
-    }
-    throw err;
-  }
+  const launched = checked(() => addonLaunch({ optionsFile, env, mqtt, appDir, nodePath: env.MM_NODE?.trim() || process.execPath }));
+  if (!launched.ok) return 2;
+  const launch: Launch = launched.value;
   for (const w of launch.config.warnings) log.warn(w);
   const c = launch.config;
   log.info(

@@ -141,3 +141,19 @@ LANES_ATTR static int LANES_FN(const prep_t *p, uint32_t start, uint64_t count, 
 #undef LROUND_E
 #undef KWV
 #undef SCHED
+
+/* this file is included once per instruction set with these parameters: forget them */
+#undef LANES_FN
+#undef LANES_ATTR
+#undef LANES
+#undef VT
+#undef VSET
+#undef VADD
+#undef VROR
+#undef VSHR
+#undef VXOR3
+#undef VCH
+#undef VMAJ
+#undef VBSWAP
+#undef VLANE
+#undef VCAND

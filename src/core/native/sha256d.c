@@ -168,21 +168,7 @@ static int scan_generic(const prep_t *p, uint32_t start, uint64_t count, uint32_
 #define VBSWAP(x) bswap32(x)
 #define VLANE 0u
 #define VCAND(x, t) ((unsigned)((x) <= (t)))
-#include "lanes.h"
-#undef LANES_FN
-#undef LANES_ATTR
-#undef LANES
-#undef VT
-#undef VSET
-#undef VADD
-#undef VROR
-#undef VSHR
-#undef VXOR3
-#undef VCH
-#undef VMAJ
-#undef VBSWAP
-#undef VLANE
-#undef VCAND
+#include "lanes.h" /* it #undefs its parameters at its end */
 
 #ifdef MM_X86
 /* ---------- x86-64 SHA-NI ---------- */
@@ -351,21 +337,7 @@ SHANI static int scan_shani(const prep_t *p, uint32_t start, uint64_t count, uin
                                                           3, 2, 1, 0, 7, 6, 5, 4, 11, 10, 9, 8, 15, 14, 13, 12))
 #define VLANE _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7)
 #define VCAND(x, t) ((unsigned)_mm256_movemask_ps(_mm256_castsi256_ps(_mm256_cmpeq_epi32(_mm256_min_epu32(x, t), x))))
-#include "lanes.h"
-#undef LANES_FN
-#undef LANES_ATTR
-#undef LANES
-#undef VT
-#undef VSET
-#undef VADD
-#undef VROR
-#undef VSHR
-#undef VXOR3
-#undef VCH
-#undef VMAJ
-#undef VBSWAP
-#undef VLANE
-#undef VCAND
+#include "lanes.h" /* it #undefs its parameters at its end */
 
 /* ---------- x86-64 AVX-512F: sixteen nonces, one per lane, with rotates and 3-input logic ---------- */
 #define LANES_FN scan_avx512
@@ -383,21 +355,7 @@ SHANI static int scan_shani(const prep_t *p, uint32_t start, uint64_t count, uin
 #define VBSWAP(x) _mm512_ternarylogic_epi32(_mm512_ror_epi32(x, 8), _mm512_rol_epi32(x, 8), _mm512_set1_epi32((int)0xff00ff00u), 0xE4)
 #define VLANE _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)
 #define VCAND(x, t) ((unsigned)_mm512_cmple_epu32_mask(x, t))
-#include "lanes.h"
-#undef LANES_FN
-#undef LANES_ATTR
-#undef LANES
-#undef VT
-#undef VSET
-#undef VADD
-#undef VROR
-#undef VSHR
-#undef VXOR3
-#undef VCH
-#undef VMAJ
-#undef VBSWAP
-#undef VLANE
-#undef VCAND
+#include "lanes.h" /* it #undefs its parameters at its end */
 #endif /* MM_X86 */
 
 #ifdef MM_ARM64
@@ -482,21 +440,7 @@ static const uint32_t NEON_BIT[4] = { 1, 2, 4, 8 };
 #define VBSWAP(x) vreinterpretq_u32_u8(vrev32q_u8(vreinterpretq_u8_u32(x)))
 #define VLANE vld1q_u32(NEON_LANE)
 #define VCAND(x, t) ((unsigned)vaddvq_u32(vandq_u32(vcleq_u32(x, t), vld1q_u32(NEON_BIT))))
-#include "lanes.h"
-#undef LANES_FN
-#undef LANES_ATTR
-#undef LANES
-#undef VT
-#undef VSET
-#undef VADD
-#undef VROR
-#undef VSHR
-#undef VXOR3
-#undef VCH
-#undef VMAJ
-#undef VBSWAP
-#undef VLANE
-#undef VCAND
+#include "lanes.h" /* it #undefs its parameters at its end */
 #endif /* MM_ARM64 */
 
 int mm_cpu_paths(void) {
