@@ -361,7 +361,16 @@ export class Hub {
     if (c.mqtt.mode === 'off') return;
     let url = c.mqtt.url;
     if (c.mqtt.mode === 'embedded' || !url) {
-      this.broker = await startEmbeddedBroker({ port: this.overrides.mqttPort ?? 1883 });
+      const port = this.overrides.mqttPort ?? 1883;
+      try {
+        this.broker = await startEmbeddedBroker({ port });
+      } catch (err) {
+        // another broker already has the port (e.g. Mosquitto on this machine): the entities still
+        // need one, so take a free port and say so; `--mqtt` points at the existing broker instead
+        if (!/EADDRINUSE/.test(String((err as Error).message))) throw err;
+        this.broker = await startEmbeddedBroker({ port: 0 });
+        this.log.warn({ port: this.broker.port }, `port ${port} is in use (another MQTT broker?): the embedded broker took port ${this.broker.port}; use --mqtt mqtt://host:${port} to publish to that broker instead`);
+      }
       const broker = this.broker;
       this.stopped.push(['mqtt broker', () => broker.stop()]);
       url = broker.url;

@@ -60,7 +60,7 @@ export async function startEmbeddedBroker(opts: EmbeddedBrokerOptions = {}): Pro
   } catch (err) {
     await new Promise<void>((r) => aedes.close(() => r()));
     const e = err as NodeJS.ErrnoException;
-    const hint = e.code === 'EADDRINUSE' ? ` (port in use: choose another with --mqtt-port, or give --mqtt URL of a running broker)` : '';
+    const hint = e.code === 'EADDRINUSE' ? ` (EADDRINUSE: the port is in use; give --mqtt URL of the broker that runs there)` : '';
     throw new Error(`embedded MQTT broker: cannot listen on ${host}:${wantPort}: ${e.message}${hint}`);
   }
   const addr = server.address();

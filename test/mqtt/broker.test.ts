@@ -46,7 +46,7 @@ test('embedded broker with credentials refuses others', async () => {
 test('embedded broker: a taken port and a bad port give clear errors', async () => {
   const a = await startEmbeddedBroker({ port: 0 });
   try {
-    await assert.rejects(startEmbeddedBroker({ port: a.port }), /cannot listen on 127\.0\.0\.1:\d+.*port in use/);
+    await assert.rejects(startEmbeddedBroker({ port: a.port }), /cannot listen on 127\.0\.0\.1:\d+.*EADDRINUSE: the port is in use/);
   } finally {
     await a.stop();
   }
