@@ -49,6 +49,13 @@ test('standalone hub: practice shares on the hub thread, a taken broker port is 
     assert.ok(s.bestDifficulty.allTime > 0);
     const page = await fetch(`http://127.0.0.1:${hub.statusServer!.port}/api/status`);
     assert.equal(((await page.json()) as { mode: string }).mode, 'practice');
+    // commands from the HA entities: the policy select and the threads number show on the page
+    await hub.command({ kind: 'policy', policy: 'idle_only' });
+    assert.equal(hub.status().policy, 'idle_only');
+    await hub.command({ kind: 'threads', threads: 0 });
+    assert.equal(hub.status().maxThreads, 0);
+    await until('threads capped to 0', () => hub.status().threads === 0);
+    // (raising the cap again restarts the thread only after the minimum pause: no flapping)
     // a command from the HA switch pauses the hub thread
     await hub.command({ kind: 'mining', on: false });
     await until('paused', () => hub.status().threads === 0);
