@@ -1,0 +1,77 @@
+// The settings table: every setting by its file/option key, with its flag, kind, help and fix.
+// A new setting is one row here, one line in ./schema.ts and its place in Config (../config.ts).
+// The settings table
+
+export type Kind = 'string' | 'int' | 'number' | 'bool' | 'json';
+
+export interface Field {
+  /** flag and environment name (without `--` / `MM_`), e.g. pool-user */
+  flag: string;
+  kind: Kind;
+  /** value is masked when printed */
+  secret?: boolean;
+  /** one line for --help: argument name and meaning */
+  arg?: string;
+  help: string;
+  /** how to fix a bad value */
+  fix: string;
+  /** a `--no-<flag>` switch sets this key to false */
+  negatable?: boolean;
+  /** flag-only (no environment variable, no file key) */
+  flagOnly?: boolean;
+}
+
+export const ENTITY_RE = /^[a-z_]+\.[a-z0-9_]+$/;
+export const ENTITY_FIX = 'give an entity id like sensor.grid_export (Settings > Entities in Home Assistant shows it)';
+
+/** Every setting, by its file/option key. Flags are the key with `-` for `_`. */
+export const FIELDS = {
+  config: { flag: 'config', kind: 'string', flagOnly: true, arg: 'FILE', help: 'configuration file (YAML or JSON); the add-on passes /data/options.json', fix: 'give the path of a readable YAML or JSON file' },
+  addon: { flag: 'addon', kind: 'bool', help: 'add-on defaults (data in /data, endpoint on 0.0.0.0, Supervisor websocket); set by the add-on', fix: 'use true or false' },
+  data_dir: { flag: 'data-dir', kind: 'string', arg: 'DIR', help: 'persisted state (lifetime totals, Node-RED user dir); default /data in the add-on, else ~/.local/share/micro-mining', fix: 'give a folder path' },
+  practice: { flag: 'practice', kind: 'bool', negatable: true, help: 'practice job source (no network, earns nothing); on when no pool is given', fix: 'use true or false' },
+  pool: { flag: 'pool', kind: 'string', arg: 'URL', help: 'upstream Stratum pool, stratum+tcp://host:port or stratum+ssl://host:port', fix: 'give a URL like stratum+tcp://pool.example.com:3333' },
+  pool_user: { flag: 'pool-user', kind: 'string', arg: 'U', help: 'pool user: your payout address or account, often with .worker', fix: 'give the user the pool told you to use (often bc1…address.worker)' },
+  pool_password: { flag: 'pool-password', kind: 'string', secret: true, arg: 'P', help: 'pool password (most pools take x)', fix: 'give the pool password, or x' },
+  fallback_pool: { flag: 'fallback-pool', kind: 'string', arg: 'URL', help: 'second pool used when the first is unreachable', fix: 'give a URL like stratum+tcp://pool2.example.com:3333' },
+  threads: { flag: 'threads', kind: 'int', arg: 'N', help: 'maximum hub threads (0 = the hub does not hash); default cores - 1', fix: 'give a whole number from 0 to the number of cores' },
+  kernel: { flag: 'kernel', kind: 'string', arg: 'K', help: 'hashing kernel: auto, js, wasm or native', fix: 'use auto, js, wasm or native' },
+  policy: { flag: 'policy', kind: 'string', arg: 'P', help: 'mining policy: always, idle_only or surplus', fix: 'use always, idle_only or surplus' },
+  power_sensor: { flag: 'power-sensor', kind: 'string', arg: 'ENTITY', help: 'grid export / solar surplus sensor (W or kW) for the surplus policy', fix: ENTITY_FIX },
+  power_sensor_inverted: { flag: 'power-sensor-inverted', kind: 'bool', help: 'the power sensor reports export as negative (many grid meters do)', fix: 'use true or false' },
+  power_budget: { flag: 'power-budget', kind: 'number', arg: 'W', help: 'static power budget in W (used when no sensor is given, or as a cap)', fix: 'give watts, a number from 0 to 1000000' },
+  power_stages: { flag: 'power-stages', kind: 'json', arg: 'W,W,…', help: 'power stages in W that mining follows, e.g. 500,1000,1500', fix: 'give increasing watts separated by commas, e.g. 500,1000,1500' },
+  price_sensor: { flag: 'price-sensor', kind: 'string', arg: 'ENTITY', help: 'electricity price sensor', fix: ENTITY_FIX.replace('sensor.grid_export', 'sensor.electricity_price') },
+  price_ceiling: { flag: 'price-ceiling', kind: 'number', arg: 'PRICE', help: 'no mining while the price sensor reads above this', fix: 'give a number in the unit of the price sensor, e.g. 0.25' },
+  quiet_hours: { flag: 'quiet-hours', kind: 'string', arg: 'HH:MM-HH:MM', help: 'no mining in these hours (local time), e.g. 22:00-07:00; several with commas', fix: 'give ranges like 22:00-07:00 or 12:00-13:30,22:00-06:00' },
+  hub_max_load: { flag: 'hub-max-load', kind: 'number', arg: '%', help: 'the hub yields when other programs use more than this much CPU (%)', fix: 'give a percentage from 1 to 100' },
+  idle_hold: { flag: 'idle-hold', kind: 'number', arg: 'S', help: 'seconds an appliance must look idle before it counts as idle', fix: 'give seconds from 0 to 86400' },
+  idle_power_threshold: { flag: 'idle-power-threshold', kind: 'number', arg: 'W', help: 'power sensors below this many W say idle', fix: 'give watts from 0 to 1000000' },
+  idle_overrides: { flag: 'idle-overrides', kind: 'json', arg: 'JSON', help: 'per device/entity/area/label rules: [{"match_type":"area","match":"Kitchen","state":"ignore"}]', fix: 'give a list of {match_type: entity|device|area|label, match, state: auto|idle|busy|ignore, hold_seconds, power_threshold_w}' },
+  worker_mappings: { flag: 'worker-mappings', kind: 'json', arg: 'JSON', help: 'link miners to HA devices: [{"worker":"kitchen-nerdminer","device":"<device id or name>"}]', fix: 'give a list of {worker, device | mac | ip | name}' },
+  stratum: { flag: 'stratum', kind: 'bool', negatable: true, help: 'local Stratum endpoint for household miners (--no-stratum: off)', fix: 'use true or false' },
+  stratum_port: { flag: 'stratum-port', kind: 'int', arg: 'P', help: 'port of the local Stratum endpoint (default 3333)', fix: 'give a port from 1 to 65535 (0: any free port)' },
+  stratum_bind: { flag: 'stratum-bind', kind: 'string', arg: 'ADDR', help: 'address the endpoint listens on; 0.0.0.0 in the add-on, 127.0.0.1 standalone', fix: 'give an IP address, e.g. 0.0.0.0 (all networks) or 127.0.0.1 (this machine only)' },
+  stratum_password: { flag: 'stratum-password', kind: 'string', secret: true, arg: 'P', help: 'password household miners must use (none: any)', fix: 'give a password of 1 to 128 characters' },
+  share_interval: { flag: 'share-interval', kind: 'number', arg: 'S', help: 'seconds between shares that each miner\'s difficulty aims at (default 10)', fix: 'give seconds from 1 to 3600' },
+  max_miners: { flag: 'max-miners', kind: 'int', arg: 'N', help: 'most household miner connections (default 1024)', fix: 'give a whole number from 1 to 100000' },
+  mqtt: { flag: 'mqtt', kind: 'string', negatable: true, arg: 'URL', help: 'MQTT broker URL (mqtt://host:1883); none: an embedded broker; --no-mqtt: no MQTT', fix: 'give a URL like mqtt://core-mosquitto:1883, or off' },
+  mqtt_username: { flag: 'mqtt-username', kind: 'string', arg: 'U', help: 'MQTT user name', fix: 'give the broker user name' },
+  mqtt_password: { flag: 'mqtt-password', kind: 'string', secret: true, arg: 'P', help: 'MQTT password', fix: 'give the broker password' },
+  discovery_prefix: { flag: 'discovery-prefix', kind: 'string', arg: 'T', help: 'MQTT discovery prefix (default homeassistant)', fix: 'give a topic without wildcards, e.g. homeassistant' },
+  ha_status_topic: { flag: 'ha-status-topic', kind: 'string', arg: 'T', help: 'topic where HA announces it is online (default homeassistant/status)', fix: 'give a topic without wildcards, e.g. homeassistant/status' },
+  ha_url: { flag: 'ha-url', kind: 'string', arg: 'URL', help: 'Home Assistant URL (http://homeassistant.local:8123); the add-on uses the Supervisor', fix: 'give a URL like http://homeassistant.local:8123' },
+  ha_token: { flag: 'ha-token', kind: 'string', secret: true, arg: 'T', help: 'long-lived access token (HA profile page > Security)', fix: 'create a long-lived access token on your HA profile page and give it here' },
+  node_red: { flag: 'node-red', kind: 'bool', negatable: true, help: 'embedded Node-RED editor and runtime (--no-node-red: off; the default flow\'s schedule runs without an editor)', fix: 'use true or false' },
+  node_red_port: { flag: 'node-red-port', kind: 'int', arg: 'P', help: 'port of the Node-RED editor standalone (default 1880)', fix: 'give a port from 1 to 65535 (0: any free port)' },
+  node_red_username: { flag: 'node-red-username', kind: 'string', arg: 'U', help: 'Node-RED editor user (with --node-red-password)', fix: 'give a user name, and a password with node_red_password' },
+  node_red_password: { flag: 'node-red-password', kind: 'string', secret: true, arg: 'P', help: 'Node-RED editor password', fix: 'give a password of 8 or more characters, and a user with node_red_username' },
+  status_port: { flag: 'status-port', kind: 'int', arg: 'P', help: 'status page and health endpoint (default 8099, the add-on\'s ingress port)', fix: 'give a port from 1 to 65535 (0: any free port)' },
+  status_bind: { flag: 'status-bind', kind: 'string', arg: 'ADDR', help: 'address of the status page; 0.0.0.0 in the add-on (ingress only), 127.0.0.1 standalone', fix: 'give an IP address, e.g. 127.0.0.1' },
+  log_level: { flag: 'log-level', kind: 'string', arg: 'L', help: 'log level: trace, debug, info, warn, error, fatal or silent', fix: 'use trace, debug, info, warn, error, fatal or silent' },
+  heap_mb: { flag: 'heap-mb', kind: 'int', arg: 'MB', help: 'Node heap limit in MB (0: Node\'s default; the add-on default is 512)', fix: 'give 0, or megabytes from 64 to 16384' },
+} satisfies Record<string, Field>;
+
+export type ConfigKey = keyof typeof FIELDS;
+export const KEYS = Object.keys(FIELDS) as ConfigKey[];
+export const FIELD: Record<ConfigKey, Field> = FIELDS;

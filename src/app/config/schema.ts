@@ -1,0 +1,57 @@
+// The schema of the merged raw settings (file keys), validated once by loadConfig.
+import { z } from 'zod';
+import { bool, entity, int, ipAddress, mappingItem, num, overrideItem, port, poolUrl, powerStages, quietHours, str, toJson, topic, urlWith } from './values.js';
+
+/** The schema of the merged raw settings (file keys); `cores` bounds threads. */
+export function settingsSchema(cores: number) {
+  return z
+    .object({
+      config: str(4096),
+      addon: bool(),
+      data_dir: str(4096),
+      practice: bool(),
+      pool: poolUrl(),
+      pool_user: str(512),
+      pool_password: z.string().max(512, 'must be at most 512 characters'),
+      fallback_pool: poolUrl(),
+      threads: int(0, cores),
+      kernel: z.enum(['auto', 'js', 'wasm', 'native'], { error: 'must be auto, js, wasm or native' }),
+      policy: z.enum(['always', 'idle_only', 'surplus'], { error: 'must be always, idle_only or surplus' }),
+      power_sensor: entity(),
+      power_sensor_inverted: bool(),
+      power_budget: num(0, 1_000_000),
+      power_stages: powerStages(),
+      price_sensor: entity(),
+      price_ceiling: num(-1_000_000, 1_000_000),
+      quiet_hours: quietHours(),
+      hub_max_load: num(1, 100),
+      idle_hold: num(0, 86_400),
+      idle_power_threshold: num(0, 1_000_000),
+      idle_overrides: z.preprocess(toJson, z.array(overrideItem, { error: 'must be a list' }).max(1000, 'at most 1000 rules')),
+      worker_mappings: z.preprocess(toJson, z.array(mappingItem, { error: 'must be a list' }).max(1000, 'at most 1000 mappings')),
+      stratum: bool(),
+      stratum_port: port(),
+      stratum_bind: ipAddress(),
+      stratum_password: str(128),
+      share_interval: num(1, 3600),
+      max_miners: int(1, 100_000),
+      mqtt: z.union([z.literal(false), z.literal('off'), urlWith(['mqtt', 'mqtts', 'tcp', 'ssl', 'tls', 'ws', 'wss'], 'a broker URL like mqtt://host:1883, or off')]),
+      mqtt_username: str(512),
+      mqtt_password: z.string().max(512, 'must be at most 512 characters'),
+      discovery_prefix: topic(),
+      ha_status_topic: topic(),
+      ha_url: urlWith(['http', 'https', 'ws', 'wss'], 'a URL like http://homeassistant.local:8123'),
+      ha_token: str(4096),
+      node_red: bool(),
+      node_red_port: port(),
+      node_red_username: str(255),
+      node_red_password: z.string().min(8, 'must be at least 8 characters').max(255, 'must be at most 255 characters'),
+      status_port: port(),
+      status_bind: ipAddress(),
+      log_level: z.preprocess((v) => (typeof v === 'string' ? v.trim().toLowerCase() : v), z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'], { error: 'must be trace, debug, info, warn, error, fatal or silent' })),
+      heap_mb: int(0, 16_384).refine((n) => n === 0 || n >= 64, 'must be 0 (Node\'s default) or at least 64'),
+    })
+    .partial();
+}
+
+export type Settings = z.output<ReturnType<typeof settingsSchema>>;
