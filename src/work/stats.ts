@@ -19,8 +19,10 @@ export interface WorkerSnapshot {
   stale: number;
   duplicate: number;
   lowDifficulty: number;
-  /** H/s estimated from credited difficulty over the window; 0 when offline */
+  /** H/s estimated from credited difficulty over the window; 0 when offline (= hashrateEstimate.value) */
   hashrate: number;
+  /** the same estimate with the uncertainty its few shares allow (show "±error" or wait for `settled`) */
+  hashrateEstimate: HashrateEstimate;
   /** sum of credited difficulty, lifetime of this process */
   creditedDifficulty: number;
   bestDifficulty: number;
@@ -33,6 +35,39 @@ export interface WorkerSnapshot {
   upstreamAccepted: number;
   upstreamRejected: number;
   blocks: number;
+}
+
+/**
+ * A hashrate from shares, as pools show it: shares arrive as a Poisson process, so n shares in a
+ * window give the rate only to within about ±2/√n (95 %).
+ */
+export interface HashrateEstimate {
+  /** H/s (credited difficulty × 2^32 / seconds) */
+  value: number;
+  /** 95 % interval, H/s */
+  low: number;
+  high: number;
+  /** accepted shares in the window the estimate rests on */
+  shares: number;
+  /** half the width of the 95 % interval relative to the value (0.5 = ±50 %); 1 when there is no estimate */
+  error: number;
+  /** enough shares (SETTLED_SHARES) for the figure to be read without its interval */
+  settled: boolean;
+}
+
+/** Shares after which an estimate counts as settled (about ±50 % at 95 %). */
+export const SETTLED_SHARES = 16;
+
+/**
+ * 95 % confidence interval of the mean of a Poisson count n (Wilson-Hilferty approximation of
+ * the exact chi-square interval; within 1 % of it from n = 1).
+ */
+export function poissonInterval95(n: number): [number, number] {
+  const z = 1.959964;
+  const lo = n <= 0 ? 0 : n * (1 - 1 / (9 * n) - z / (3 * Math.sqrt(n))) ** 3;
+  const m = n + 1;
+  const hi = m * (1 - 1 / (9 * m) + z / (3 * Math.sqrt(m))) ** 3;
+  return [Math.max(0, lo), hi];
 }
 
 export interface ShareEvent {
@@ -67,10 +102,13 @@ export interface WorkerStatsOptions {
 }
 
 const BUCKETS = 60;
+const NO_ESTIMATE: HashrateEstimate = Object.freeze({ value: 0, low: 0, high: 0, shares: 0, error: 1, settled: false });
 
 interface Rec extends WorkerSnapshot {
   firstSeen: number;
   buckets: Float64Array;
+  /** accepted shares per bucket */
+  counts: Float64Array;
   bucketStart: number;
 }
 
@@ -108,6 +146,7 @@ export class WorkerStats extends EventEmitter {
         duplicate: 0,
         lowDifficulty: 0,
         hashrate: 0,
+        hashrateEstimate: NO_ESTIMATE,
         creditedDifficulty: 0,
         bestDifficulty: 0,
         bestShareAt: null,
@@ -120,6 +159,7 @@ export class WorkerStats extends EventEmitter {
         blocks: 0,
         firstSeen: now,
         buckets: new Float64Array(BUCKETS),
+        counts: new Float64Array(BUCKETS),
         bucketStart: Math.floor(now / this.bucketMs),
       };
       this.workers.set(name, r);
@@ -169,7 +209,9 @@ export class WorkerStats extends EventEmitter {
       r.bestShareAt = now;
     }
     this.roll(r, now);
-    r.buckets[Math.floor(now / this.bucketMs) % BUCKETS] += credited;
+    const b = Math.floor(now / this.bucketMs) % BUCKETS;
+    r.buckets[b] += credited;
+    r.counts[b] += 1;
     this.emit('share', { worker: name, kind, accepted: true, difficulty, credited, at: now, practice: this.practice, jobId } satisfies ShareEvent);
   }
 
@@ -202,19 +244,35 @@ export class WorkerStats extends EventEmitter {
     const cur = Math.floor(now / this.bucketMs);
     const gap = cur - r.bucketStart;
     if (gap <= 0) return;
-    if (gap >= BUCKETS) r.buckets.fill(0);
-    else for (let i = 1; i <= gap; i++) r.buckets[(r.bucketStart + i) % BUCKETS] = 0;
+    if (gap >= BUCKETS) {
+      r.buckets.fill(0);
+      r.counts.fill(0);
+    } else {
+      for (let i = 1; i <= gap; i++) {
+        r.buckets[(r.bucketStart + i) % BUCKETS] = 0;
+        r.counts[(r.bucketStart + i) % BUCKETS] = 0;
+      }
+    }
     r.bucketStart = cur;
   }
 
-  private hashrateOf(r: Rec, now: number): number {
+  private estimateOf(r: Rec, now: number): HashrateEstimate {
     this.roll(r, now);
-    if (r.kind === 'miner' && !r.online) return 0;
+    if (r.kind === 'miner' && !r.online) return NO_ESTIMATE;
     let sum = 0;
-    for (const b of r.buckets) sum += b;
-    if (sum === 0) return 0;
+    let n = 0;
+    for (let i = 0; i < BUCKETS; i++) {
+      sum += r.buckets[i];
+      n += r.counts[i];
+    }
+    if (sum === 0 || n === 0) return NO_ESTIMATE;
     const seconds = Math.min(this.windowMs, Math.max(now - r.firstSeen, 30_000)) / 1000;
-    return hashrateFromShares(sum, seconds);
+    const value = hashrateFromShares(sum, seconds);
+    const [lo, hi] = poissonInterval95(n);
+    const perShare = value / n;
+    const low = lo * perShare;
+    const high = hi * perShare;
+    return { value, low, high, shares: n, error: (high - low) / 2 / value, settled: n >= SETTLED_SHARES };
   }
 
   worker(name: string): WorkerSnapshot | null {
@@ -228,8 +286,9 @@ export class WorkerStats extends EventEmitter {
   }
 
   private snap(r: Rec, now: number): WorkerSnapshot {
-    const { buckets: _b, bucketStart: _s, firstSeen: _f, ...rest } = r;
-    return { ...rest, hashrate: this.hashrateOf(r, now) };
+    const { buckets: _b, counts: _c, bucketStart: _s, firstSeen: _f, ...rest } = r;
+    const hashrateEstimate = this.estimateOf(r, now);
+    return { ...rest, hashrate: hashrateEstimate.value, hashrateEstimate };
   }
 
   /** Totals over all workers. */
