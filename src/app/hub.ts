@@ -24,6 +24,7 @@ import { defaultPolicy, parsePolicy, schedule, type ApplianceInput, type Policy,
 import { StratumServer } from '../stratum/index.js';
 import { JobManager, PracticeSource, UpstreamSource, type BlockEvent, type JobSource, type ShareEvent } from '../work/index.js';
 import type { Config } from './config.js';
+import { Obedience } from './obedience.js';
 import { StatusServer, type HubStatus } from './status.js';
 import { TotalsStore, emptyTotals, type LifetimeTotals } from './store.js';
 
@@ -45,6 +46,8 @@ export class Hub {
   manager!: JobManager;
   hub!: InProcessHub;
   server: StratumServer | null = null;
+  /** how every worker on the endpoint obeys the plan (obedience.ts) */
+  obedience!: Obedience;
   ha: HaAppliances | null = null;
   flow: FlowRuntime | null = null;
   broker: EmbeddedBroker | null = null;
@@ -157,8 +160,11 @@ export class Hub {
     this.manager.attachPool(this.pool);
     this.log.info({ source: c.pool ? redactUrl(c.pool.url) : 'practice' }, `job source: ${this.manager.label}`);
 
+    this.obedience = new Obedience({ applianceOf: (w) => this.ha?.appliances().find((a) => a.workerId === w) ?? null, log: logger('obey') });
+    this.obedience.on('changed', () => this.linkWorkers());
     if (c.stratum.enabled) {
       this.server = new StratumServer({
+        control: this.obedience.control,
         backend: this.manager,
         port: c.stratum.port,
         host: c.stratum.bind,
@@ -178,17 +184,16 @@ export class Hub {
   /** The local Stratum miners as the scheduler sees them. */
   private minerControl(): MinerControl {
     return {
-      list: () =>
-        this.manager.stats
-          .snapshot()
-          .filter((w) => w.kind === 'miner')
-          .map((w) => ({ id: w.name, name: w.name, connected: w.online, hashrate: w.hashrate, watts: 0 })),
-      setWorking: (id, working) => {
-        // Stratum has no pause message: a paused miner keeps its connection and its jobs; the
-        // plan's decision is shown on the status page and in HA.
-        this.log.debug({ miner: id, working }, 'miner plan');
-      },
+      list: () => this.obedience.minerInputs(this.manager.stats.snapshot()),
+      setWorking: (id, working, reason) => this.obedience.setWorking(id, working, reason),
     };
+  }
+
+  /** Links the workers on the endpoint to HA devices by the MAC, host name and IP they told. */
+  private linkWorkers(): void {
+    if (!this.ha || this.stopping) return;
+    this.ha.setWorkers(this.obedience.mappings());
+    this.hub?.setAppliances(this.ha.appliances().map(toInput));
   }
 
   // ----------------------------------------------------------------------------------------------

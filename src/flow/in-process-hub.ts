@@ -17,8 +17,8 @@ export interface PoolLike {
 /** The local Stratum miners (the app adapts the Stratum endpoint and worker stats to this). */
 export interface MinerControl {
   list(): MinerInput[];
-  /** Give work to, or pause, one miner. */
-  setWorking(id: string, working: boolean): void;
+  /** Give work to, or pause, one miner (the plan's reason, for logs and the status page). */
+  setWorking(id: string, working: boolean, reason?: string): void;
 }
 
 export interface InProcessHubOptions {
@@ -132,7 +132,7 @@ export class InProcessHub extends EventEmitter implements HubApi {
         if (this.working.get(d.id) !== on) {
           this.working.set(d.id, on);
           try {
-            miners.setWorking(d.id, on);
+            miners.setWorking(d.id, on, d.reason);
           } catch (err) {
             this.log.error({ err, miner: d.id }, 'could not switch a miner');
           }

@@ -198,6 +198,11 @@ export class HashPool extends EventEmitter {
     };
   }
 
+  /** Threads with a scan task in flight now: 0 after a pause means no thread hashes any more. */
+  get activeThreads(): number {
+    return this.slots.filter((s) => s.busy).length;
+  }
+
   /** Details of the kernel in use (after start). */
   get kernel(): { name: string; detail: string; why: string } {
     return { name: this.kernelName, detail: this.kernelDetail, why: this.kernelWhy };

@@ -55,6 +55,8 @@ export interface StratumClientOptions {
   maxLine?: number;
   /** follow client.reconnect to another host (default false: only the port and the wait are honoured) */
   followRedirects?: boolean;
+  /** more mining.configure extensions (e.g. the hub's pause extension) and the server methods they bring, emitted as 'extension' ({method, params}) */
+  extensions?: { names: string[]; params: Record<string, unknown>; methods: string[] };
   logger?: Logger;
 }
 
@@ -68,6 +70,8 @@ export interface ConnectedInfo {
   versionMask: number;
   /** increases with every new pool session */
   session: number;
+  /** the pool's mining.configure result ({} when it sent none) */
+  configured: Record<string, unknown>;
 }
 
 export interface UpstreamSubmit {
@@ -176,6 +180,13 @@ export class StratumClient extends EventEmitter {
     });
   }
 
+  /** Sends a request to the pool on the current session (an extension's report); resolves with its reply. */
+  call(method: string, params: unknown[]): Promise<{ result: unknown; error: { code: number; message: string } | null }> {
+    const c = this.conn;
+    if (!c || !c.ready) return Promise.resolve({ result: null, error: { code: ERR.OTHER, message: 'not connected to the pool' } });
+    return this.request(c, method, params);
+  }
+
   private userFor(): string {
     return this.urls[this.urlIndex].user ?? this.opts.user;
   }
@@ -257,11 +268,15 @@ export class StratumClient extends EventEmitter {
   private async handshake(c: Conn): Promise<void> {
     const mask = this.opts.versionRolling === undefined ? 0x1fffe000 : this.opts.versionRolling;
     let versionMask = 0;
+    let configuredResult: Record<string, unknown> = {};
+    const ext = this.opts.extensions;
+    const names = [...(mask === false ? [] : ['version-rolling']), ...(ext?.names ?? [])];
     const configured =
-      mask === false
+      names.length === 0
         ? Promise.resolve()
-        : this.request(c, 'mining.configure', [['version-rolling'], { 'version-rolling.mask': u32Hex(mask), 'version-rolling.min-bit-count': 2 }]).then(({ result }) => {
-            if (result && typeof result === 'object' && (result as Record<string, unknown>)['version-rolling'] === true) {
+        : this.request(c, 'mining.configure', [names, { ...(mask === false ? {} : { 'version-rolling.mask': u32Hex(mask), 'version-rolling.min-bit-count': 2 }), ...ext?.params }]).then(({ result }) => {
+            if (result && typeof result === 'object' && !Array.isArray(result)) configuredResult = { ...(result as Record<string, unknown>) };
+            if (mask !== false && result && typeof result === 'object' && (result as Record<string, unknown>)['version-rolling'] === true) {
               const m = String((result as Record<string, unknown>)['version-rolling.mask'] ?? '');
               if (/^[0-9a-fA-F]{1,8}$/.test(m)) versionMask = (parseInt(m, 16) & mask) >>> 0;
             }
@@ -287,6 +302,7 @@ export class StratumClient extends EventEmitter {
       extranonce2Size,
       versionMask: this.pendingMask ?? versionMask,
       session: ++this.sessionNo,
+      configured: configuredResult,
     };
     this.pendingMask = null;
     this.log.info({ pool: this.info.url, extranonce2Size, versionMask: u32Hex(this.info.versionMask) }, 'pool session ready');
@@ -380,6 +396,11 @@ export class StratumClient extends EventEmitter {
         if (id !== null) this.send(c, encodeResult(id, true));
         return;
       default:
+        if (this.opts.extensions?.methods.includes(method)) {
+          this.emit('extension', { method, params });
+          if (id !== null) this.send(c, encodeResult(id, true));
+          return;
+        }
         if (id !== null) this.send(c, encodeError(id, ERR.OTHER, `unknown method ${method.slice(0, 64)}`));
     }
   }

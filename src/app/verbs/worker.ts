@@ -1,0 +1,68 @@
+// `micro-mining worker`: this computer hashes for the hub while it is idle, obeys the hub's plan
+// (pause, resume, thread cap over the hub's Stratum extension) and stops cleanly on Ctrl-C.
+import { rootLogger } from '../../log.js';
+import { WorkerAgent, loadWorkerConfig, wantsHelp, workerSettingsHelp, type AgentState } from '../../worker/index.js';
+
+const HELP = `usage: micro-mining worker --hub stratum+tcp://HUB:3333 [--name NAME] [--threads N] [--password P] [flags …]
+
+Makes this computer a worker of a Micro Mining hub: it hashes with the same kernels as the hub,
+while the computer is otherwise idle (it yields when other programs need the CPU, and on battery),
+and the hub pauses, resumes and caps it as its plan says. It tells the hub its host name and MAC,
+so the hub links it to this computer's Home Assistant device. Ctrl-C stops it.
+
+settings (flag, then [environment variable, file key]; --config FILE or MM_CONFIG: YAML or JSON):
+${workerSettingsHelp()}`;
+
+const STOP_DEADLINE_MS = 2000;
+
+export async function runWorker(argv: string[]): Promise<number> {
+  if (wantsHelp(argv)) {
+    console.log(HELP);
+    return 0;
+  }
+  const c = loadWorkerConfig({ argv, env: process.env });
+  if (!process.env.MM_LOG_LEVEL) rootLogger().level = c.logLevel;
+  const log = rootLogger().child({ part: 'worker' });
+  const agent = new WorkerAgent({
+    hub: c.hub,
+    name: c.name,
+    password: c.password ?? undefined,
+    threads: c.threads,
+    kernel: c.kernel,
+    hostname: c.hostname,
+    mac: c.mac,
+    yield: { maxLoadPercent: c.maxLoadPercent, resumeAfterS: c.resumeAfterS, onBattery: !c.hashOnBattery },
+    watts: c.watts ?? undefined,
+    suggestDifficulty: c.difficulty ?? undefined,
+    logger: log,
+  });
+  agent.on('state', (s: AgentState) =>
+    log.info(
+      { state: s.state, threads: s.threads, hashrate: Math.round(s.hashrate), hashes: s.hashes, accepted: s.accepted, connected: s.connected, controlled: s.controlled },
+      `${s.state}${s.reason ? `: ${s.reason}` : ''}`,
+    ),
+  );
+  await agent.start();
+  log.info({ hub: c.hub, name: c.name, threads: c.threads, hostname: c.hostname, mac: c.mac }, `worker ${c.name} started, up to ${c.threads} thread${c.threads === 1 ? '' : 's'}`);
+  return new Promise<number>((resolve) => {
+    const onSignal = (sig: NodeJS.Signals) => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      log.info(`${sig}: stopping`);
+      const deadline = setTimeout(() => process.exit(1), STOP_DEADLINE_MS);
+      deadline.unref();
+      agent.stop().then(
+        () => {
+          clearTimeout(deadline);
+          resolve(0);
+        },
+        (err) => {
+          log.error({ err }, 'stop failed');
+          resolve(1);
+        },
+      );
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
+}

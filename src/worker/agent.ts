@@ -1,0 +1,251 @@
+/**
+ * The `micro-mining worker` agent: a household miner made of the hub's own parts (Stratum client,
+ * job manager, piscina hash pool with the same kernels) that speaks the hub's pause extension
+ * (src/stratum/extension.ts), yields to its own machine, and tells the hub what it does.
+ */
+import { EventEmitter } from 'node:events';
+import { hubLoadMeter } from '../ha/hubload.js';
+import type { HashPoolOptions } from '../hashpool/index.js';
+import { logger as makeLogger, type Logger } from '../log.js';
+import { MM_EXTENSION, MM_METHODS, type ReportedState, type WorkerReport } from '../stratum/extension.js';
+import { HouseholdMiner } from '../work/index.js';
+import { YieldCheck, onBattery, readPowerSupplies, type YieldRules } from './machine.js';
+
+export interface WorkerAgentOptions {
+  /** stratum+tcp://HUB:3333 */
+  hub: string;
+  /** the worker name the hub shows (and links to an HA device by name) */
+  name: string;
+  password?: string;
+  /** most hashing threads */
+  threads: number;
+  kernel?: HashPoolOptions['kernel'];
+  /** told to the hub so it links this worker to the computer's HA device */
+  hostname: string;
+  mac: string | null;
+  yield: YieldRules;
+  /** asks the hub for this share difficulty */
+  suggestDifficulty?: number;
+  /** power the user declares for this computer while it hashes, W (told to the hub) */
+  watts?: number;
+  /** how often the local check runs, ms (default 1000) */
+  checkMs?: number;
+  /** how often the state is reported while nothing changes, ms (default 10000) */
+  reportMs?: number;
+  /** stand-ins for the machine readings (tests); default: this machine */
+  loadMeter?: () => number;
+  battery?: () => boolean | null;
+  logger?: Logger;
+}
+
+export interface AgentState {
+  state: ReportedState;
+  threads: number;
+  hashrate: number;
+  hashes: number;
+  accepted: number;
+  rejected: number;
+  connected: boolean;
+  /** the hub negotiated the extension on this connection */
+  controlled: boolean;
+  hubPaused: boolean;
+  hubThreads: number | null;
+  yielding: string | null;
+  reason?: string;
+}
+
+/** Events: 'state' (AgentState) on every change; 'stopped' ({ms}) when threads stopped after a pause; 'share'. */
+export class WorkerAgent extends EventEmitter {
+  readonly miner: HouseholdMiner;
+  private readonly opts: WorkerAgentOptions;
+  private readonly log: Logger;
+  private readonly check: YieldCheck;
+  private readonly meter: () => number;
+  private readonly battery: () => boolean | null;
+  private hubPaused = false;
+  private hubReason = '';
+  private hubThreads: number | null = null;
+  private yielding: string | null = null;
+  private controlled = false;
+  private timers: NodeJS.Timeout[] = [];
+  private lastKey = '';
+  private running = false;
+  private waitingStop: { since: number; timer: NodeJS.Timeout | null } | null = null;
+
+  constructor(opts: WorkerAgentOptions) {
+    super();
+    this.opts = opts;
+    this.log = opts.logger ?? makeLogger('worker');
+    this.check = new YieldCheck(opts.yield);
+    this.meter = opts.loadMeter ?? hubLoadMeter();
+    this.battery = opts.battery ?? (() => onBattery(readPowerSupplies()));
+    const params: Record<string, unknown> = {
+      [`${MM_EXTENSION}.kind`]: 'agent',
+      [`${MM_EXTENSION}.hostname`]: opts.hostname,
+      [`${MM_EXTENSION}.version`]: '0.1.0',
+    };
+    if (opts.mac) params[`${MM_EXTENSION}.mac`] = opts.mac;
+    this.miner = new HouseholdMiner({
+      url: opts.hub,
+      user: opts.name,
+      password: opts.password,
+      threads: opts.threads,
+      kernel: opts.kernel,
+      suggestDifficulty: opts.suggestDifficulty,
+      userAgent: 'micro-mining-worker/0.1.0',
+      client: { extensions: { names: [MM_EXTENSION], params, methods: [MM_METHODS.pause, MM_METHODS.resume, MM_METHODS.threads] } },
+      logger: this.log,
+    });
+    const client = this.miner.source.client;
+    client.on('extension', (m: { method: string; params: unknown[] }) => this.onHub(m.method, m.params));
+    client.on('connected', (info: { configured: Record<string, unknown> }) => {
+      this.controlled = info.configured[MM_EXTENSION] === true;
+      if (!this.controlled) this.log.warn('the hub did not accept the micro-mining-control extension: it cannot pause this worker (an old hub, or not a micro-mining hub)');
+      this.lastKey = '';
+      this.update();
+    });
+    client.on('disconnected', () => {
+      // a new connection starts from the hub's wish again (it repeats a pause on connect)
+      this.hubPaused = false;
+      this.hubThreads = null;
+      this.controlled = false;
+      this.update();
+    });
+    this.miner.on('share', (s) => this.emit('share', s));
+  }
+
+  async start(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    // yield before the first hash when the machine is already busy or on battery
+    this.yielding = this.check.sample(Date.now(), 0, this.battery());
+    this.miner.pool.setThreads(this.wantedThreads());
+    await this.miner.start();
+    const t = setInterval(() => this.sample(), this.opts.checkMs ?? 1000);
+    const r = setInterval(() => this.report(true), this.opts.reportMs ?? 10_000);
+    this.timers.push(t, r);
+    this.update();
+  }
+
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    for (const t of this.timers) clearInterval(t);
+    this.timers = [];
+    if (this.waitingStop?.timer) clearTimeout(this.waitingStop.timer);
+    this.waitingStop = null;
+    await this.miner.stop();
+  }
+
+  state(): AgentState {
+    const s = this.miner.stats();
+    const threads = this.miner.pool.threads;
+    const state: ReportedState = this.hubPaused ? 'paused' : this.yielding ? 'yielding' : threads > 0 ? 'working' : 'idle';
+    const reason = this.hubPaused ? this.hubReason || 'paused by the hub' : (this.yielding ?? undefined);
+    return {
+      state,
+      threads,
+      hashrate: threads > 0 ? s.hashrate : 0,
+      hashes: s.hashes,
+      accepted: s.accepted,
+      rejected: s.rejected,
+      connected: s.connected,
+      controlled: this.controlled,
+      hubPaused: this.hubPaused,
+      hubThreads: this.hubThreads,
+      yielding: this.yielding,
+      ...(reason ? { reason } : {}),
+    };
+  }
+
+  private onHub(method: string, params: unknown[]): void {
+    if (method === MM_METHODS.pause) {
+      this.hubPaused = true;
+      this.hubReason = typeof params[0] === 'string' ? params[0].slice(0, 120) : '';
+    } else if (method === MM_METHODS.resume) {
+      this.hubPaused = false;
+      this.hubReason = '';
+    } else if (method === MM_METHODS.threads) {
+      const n = params[0];
+      if (n === null || n === undefined) this.hubThreads = null;
+      else if (typeof n === 'number' && Number.isInteger(n) && n >= 0 && n <= 1024) this.hubThreads = n;
+      else {
+        this.log.warn({ value: String(n).slice(0, 20) }, `${MM_METHODS.threads}: not a thread count; ignored`);
+        return;
+      }
+    }
+    this.log.info({ method, params: params.slice(0, 2) }, `hub: ${method.replace('mining.mm_', '')}`);
+    this.update();
+  }
+
+  private sample(): void {
+    let load = 0;
+    try {
+      load = this.meter();
+    } catch {
+      load = 0;
+    }
+    const y = this.check.sample(Date.now(), load, this.battery());
+    if (y !== this.yielding) {
+      this.log.info({ reason: y }, y ? `yielding: ${y}` : 'this computer is idle again');
+      this.yielding = y;
+      this.update();
+    }
+  }
+
+  private wantedThreads(): number {
+    if (this.hubPaused || this.yielding) return 0;
+    return Math.min(this.opts.threads, this.hubThreads ?? this.opts.threads);
+  }
+
+  /** Applies the wanted thread count; after a stop, reports once no thread hashes any more. */
+  private update(): void {
+    if (!this.running) return;
+    const want = this.wantedThreads();
+    const pool = this.miner.pool;
+    if (pool.threads !== want) pool.setThreads(want);
+    if (want === 0 && pool.activeThreads > 0) {
+      this.waitStopped();
+      return;
+    }
+    this.report(false);
+  }
+
+  private waitStopped(): void {
+    if (this.waitingStop) return;
+    const w: { since: number; timer: NodeJS.Timeout | null } = { since: performance.now(), timer: null };
+    this.waitingStop = w;
+    const poll = () => {
+      w.timer = null;
+      if (this.waitingStop !== w) return;
+      const pool = this.miner.pool;
+      // a thread finishes its batch within milliseconds; bounded at 10 s all the same
+      if (pool.activeThreads > 0 && pool.threads === 0 && performance.now() - w.since < 10_000) {
+        w.timer = setTimeout(poll, 2);
+        return;
+      }
+      this.waitingStop = null;
+      const ms = performance.now() - w.since;
+      this.log.info({ ms: Math.round(ms * 10) / 10 }, 'threads stopped hashing');
+      this.emit('stopped', { ms });
+      this.report(false);
+    };
+    poll();
+  }
+
+  /** Tells the hub (and the local listeners) the state when it changed, or always when forced. */
+  private report(force: boolean): void {
+    const s = this.state();
+    const key = `${s.state}|${s.threads}|${s.reason ?? ''}|${s.connected}`;
+    if (!force && key === this.lastKey) return;
+    this.lastKey = key;
+    this.emit('state', s);
+    if (!this.controlled) return;
+    const report: WorkerReport = { state: s.state, threads: s.threads, hashrate: s.hashrate, hashes: s.hashes };
+    if (s.reason) report.reason = s.reason;
+    if (this.opts.watts !== undefined) report.watts = this.opts.watts;
+    void this.miner.source.client.call(MM_METHODS.state, [report]).then(({ error }) => {
+      if (error && error.message !== 'not connected to the pool') this.log.debug({ error }, 'the hub did not take the state report');
+    });
+  }
+}

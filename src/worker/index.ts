@@ -1,0 +1,4 @@
+/** The `micro-mining worker` agent for other computers (docs/workers.md). */
+export { WorkerAgent, type AgentState, type WorkerAgentOptions } from './agent.js';
+export { WORKER_FIELDS, loadWorkerConfig, wantsHelp, workerEnvName, workerSettingsHelp, type WorkerConfig } from './config.js';
+export { YieldCheck, machineName, onBattery, primaryMac, readPowerSupplies, type PowerSupply, type YieldRules } from './machine.js';
