@@ -1,4 +1,4 @@
-/** Job sources (upstream pool, practice), the job manager with its work units, share validation and per-worker statistics. */
+/** Job sources (upstream pool, the user's node, practice), the job manager with its work units, share validation and per-worker statistics. */
 export { JobManager, prefixBytesFor, type JobManagerOptions, type Layout } from './manager.js';
 export {
   PRACTICE_LABEL,
@@ -6,6 +6,8 @@ export {
   UpstreamSource,
   merkleBranches,
   practiceJob,
+  type BlockCandidate,
+  type BlockOutcome,
   type JobSource,
   type PracticeOptions,
   type SourceSession,
@@ -13,3 +15,6 @@ export {
 export { WorkerStats, type BlockEvent, type ShareEvent, type WorkerSnapshot, type WorkerStatsOptions } from './stats.js';
 export { SHARE_ERR, shareTarget, validateShare, type JobRecord, type ShareInput, type ValidateOptions, type Validation } from './validate.js';
 export { HouseholdMiner, type HouseholdMinerOptions, type HouseholdMinerStats } from './household-miner.js';
+export { NODE_TAG, NodeSource, type NodeSourceOptions, type NodeState, type NodeStatus } from './node-source.js';
+export { CHAIN_NAMES, addressNetworks, buildBlock, buildJob, normalizeChain, parseTemplate, payoutScript, witnessCommitmentScript, type BlockTemplate, type Chain, type NodeWork } from './gbt.js';
+export { RpcClient, RpcError, nodeLabel, type RpcClientOptions } from './rpc.js';

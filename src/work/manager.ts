@@ -86,7 +86,7 @@ export class JobManager extends EventEmitter implements MinerBackend {
     this.hubName = options.hubWorker ?? 'hub';
   }
 
-  get kind(): 'upstream' | 'practice' {
+  get kind(): JobSource['kind'] {
     return this.source.kind;
   }
 
@@ -290,6 +290,7 @@ export class JobManager extends EventEmitter implements MinerBackend {
       if (v.code === SHARE_ERR.LOW_DIFFICULTY) this.log.error({ jobId: rec.id, nonce: f.nonce }, 'hub pool reported a share that does not meet its target');
       return;
     }
+    if (v.isBlock) this.submitBlock(rec, v, this.hubName, f.unit.extranonce2);
     const credited = Math.min(v.difficulty, targetToDifficulty(f.unit.target));
     this.stats.accepted(this.hubName, 'hub', v.difficulty, credited, rec.id);
     this.afterValid(rec, v, this.hubName, f.unit.extranonce2, undefined);
@@ -364,6 +365,7 @@ export class JobManager extends EventEmitter implements MinerBackend {
       { ntimeWindowS: this.opts.ntimeWindowS },
     );
     if (!v.ok) return reject(v.code, v.message, rec.id);
+    if (v.isBlock) this.submitBlock(rec, v, ctx.worker, ctx.extranonce1.slice(layout.extranonce1.length) + share.extranonce2.toLowerCase());
     const credited = v.difficulty >= ctx.difficulty ? ctx.difficulty : (ctx.previousDifficulty ?? ctx.difficulty);
     this.stats.accepted(ctx.worker, 'miner', v.difficulty, credited, rec.id, ctx.difficulty);
     const prefix = ctx.extranonce1.slice(layout.extranonce1.length);
@@ -371,9 +373,27 @@ export class JobManager extends EventEmitter implements MinerBackend {
     return { ok: true, difficulty: v.difficulty, credited };
   }
 
+  /**
+   * A share meeting the network target, for a source that takes blocks (the user's node): sent at
+   * once, before the share is counted; it counts as a block found only when the node accepts it.
+   * Events: 'blockResult' (BlockOutcome & {worker}).
+   */
+  private submitBlock(rec: JobRecord, v: Extract<Validation, { ok: true }>, worker: string, en2: string): void {
+    if (!this.source.submitBlock) return;
+    const hash = displayHash(v.hashRaw);
+    this.log.warn({ worker, hash }, 'BLOCK candidate: sending it to the node');
+    this.source
+      .submitBlock({ jobId: rec.sourceJobId, extranonce2: en2, header: v.header })
+      .then((o) => {
+        if (o.accepted) this.stats.block({ worker, jobId: rec.id, hash, difficulty: v.difficulty });
+        this.emit('blockResult', { ...o, worker });
+      })
+      .catch((err: Error) => this.log.error({ err, hash }, 'submitting the block failed'));
+  }
+
   /** Blocks are announced; shares meeting the pool's target go upstream (never in practice). */
   private afterValid(rec: JobRecord, v: Extract<Validation, { ok: true }>, worker: string, upstreamEn2: string, versionBits: string | undefined): void {
-    if (v.isBlock) {
+    if (v.isBlock && !this.source.submitBlock) {
       const hash = displayHash(v.hashRaw);
       this.log.warn({ worker, hash, practice: this.source.kind === 'practice' }, this.source.kind === 'practice' ? 'a practice share meets the network target (practice: earns nothing)' : 'BLOCK candidate found');
       this.stats.block({ worker, jobId: rec.id, hash, difficulty: v.difficulty });

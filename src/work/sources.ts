@@ -17,12 +17,34 @@ export interface SourceSession {
   versionMask: number;
 }
 
+/** A share that meets the network target, as the manager hands it to a source that takes blocks. */
+export interface BlockCandidate {
+  /** the source's job id */
+  jobId: string;
+  /** extranonce2 relative to the source's extranonce1 (the miner's slot prefix included) */
+  extranonce2: string;
+  /** the solved 80-byte header (rolled version, ntime and nonce in it) */
+  header: Uint8Array;
+}
+
+/** What the node said about a block. */
+export interface BlockOutcome {
+  accepted: boolean;
+  /** display order */
+  hash: string;
+  height: number;
+  /** the node's reason when not accepted */
+  reason?: string;
+  ms: number;
+  at: number;
+}
+
 /**
  * A source of jobs. Events: 'session' (SourceSession), 'job' (StratumJob), 'difficulty' (number),
  * 'lost' (no work until the next 'session').
  */
 export interface JobSource extends EventEmitter {
-  readonly kind: 'upstream' | 'practice';
+  readonly kind: 'upstream' | 'practice' | 'node';
   /** shown to users: the pool without credentials, or "practice (earns nothing)" */
   readonly label: string;
   start(): Promise<void>;
@@ -30,6 +52,8 @@ export interface JobSource extends EventEmitter {
   current(): SourceSession | null;
   difficulty(): number;
   submit(share: UpstreamSubmit): Promise<SubmitOutcome>;
+  /** sources that take whole blocks (the user's node): sent at once when a share meets the network target */
+  submitBlock?(candidate: BlockCandidate): Promise<BlockOutcome>;
 }
 
 /** Jobs from an upstream Stratum pool. */
