@@ -118,7 +118,7 @@ export async function fetchMqttService(supervisorUrl: string, token: string, opt
       const body = (r.body && typeof r.body === 'object' ? r.body : {}) as { result?: string; data?: unknown; message?: string };
       if (r.status >= 500) throw new Error(`HTTP ${r.status}`);
       if (r.status === 401 || r.status === 403) {
-        throw new Definitive(`no access to the MQTT service (HTTP ${r.status}${body.message ? `: ${body.message}` : ''}); the add-on's config.yaml must list services: mqtt:need`);
+        throw new Definitive(`no access to the MQTT service (HTTP ${r.status}${body.message ? `: ${body.message}` : ''}); the add-on's config.yaml must list services: mqtt:want`);
       }
       if (r.status !== 200 || body.result !== 'ok') {
         throw new Definitive(`no MQTT service (HTTP ${r.status}${body.message ? `: ${body.message}` : ''}); install and start the Mosquitto broker add-on`);

@@ -112,7 +112,10 @@ test('config.yaml follows the current add-on reference', () => {
   assert.deepEqual([...config.arch].sort(), ['aarch64', 'amd64'], 'only amd64 and aarch64 are supported');
   assert.equal(config.version, JSON.parse(read('package.json')).version, 'add-on version = package version');
   assert.ok(!('watchdog' in config), 'watchdog is replaced by the Dockerfile HEALTHCHECK');
-  assert.ok(!('image' in config), 'built locally from the Dockerfile');
+  // prebuilt images: the generic (multi-arch) name, as today's reference prefers; the builder
+  // workflow publishes it over the per-arch images ghcr.io/<owner>/{arch}-addon-micro-mining
+  assert.match(config.image, /^ghcr\.io\/[a-z0-9-]+\/addon-micro-mining$/);
+  assert.ok(existsSync(join(root, '.github/workflows/builder.yaml')), 'the workflow that publishes the image');
   // defaults from the reference (the linter rejects keys set to them)
   const defaults: Record<string, unknown> = {
     boot: 'auto', init: true, startup: 'application', ingress: false, ingress_port: 8099, ingress_entry: '/', panel_icon: 'mdi:puzzle',
@@ -120,11 +123,12 @@ test('config.yaml follows the current add-on reference', () => {
     backup: 'hot', tmpfs: false, advanced: false, auth_api: false, stdin: false, legacy: false, full_access: false, hassio_role: 'default',
   };
   for (const [k, v] of Object.entries(defaults)) if (k in config) assert.notDeepEqual(config[k], v, `${k} is set to its default`);
-  assert.equal(config.init, false, 's6-overlay v3 is the init');
+  assert.ok(!('init' in config), "Docker's own init runs the one process (no s6-overlay)");
+  assert.equal(config.startup ?? 'application', 'application', 'started after Core (it uses Core\'s API)');
   assert.equal(config.ingress, true);
   assert.ok(String(config.panel_icon).startsWith('mdi:'));
   assert.equal(config.homeassistant_api, true);
-  assert.ok(config.services.includes('mqtt:need'));
+  assert.deepEqual(config.services, ['mqtt:want'], 'want, not need: the add-on has its own broker and an mqtt option');
   for (const s of config.services) assert.match(s, /^(mqtt|mysql):(provide|want|need)$/);
   assert.deepEqual(Object.keys(config.ports), ['3333/tcp']);
   assert.deepEqual(Object.keys(config.ports_description), Object.keys(config.ports));
@@ -238,9 +242,17 @@ test('Dockerfile: base image named in the file, labels, build of the kernels, he
   const df = read('Dockerfile');
   const lines = df.split('\n').filter((l) => l.trim() && !l.trim().startsWith('#'));
   const firstFrom = lines.findIndex((l) => /^FROM\b/.test(l));
-  assert.ok(lines.slice(0, firstFrom).some((l) => /^ARG BUILD_FROM=ghcr\.io\/home-assistant\/base:\d+\.\d+$/.test(l)), 'ARG BUILD_FROM=<pinned HA base> before the first FROM');
+  // HA's Debian base for the architecture the Supervisor / builder passes; not BUILD_FROM, which
+  // older Supervisors set to their Alpine base
+  assert.ok(lines.slice(0, firstFrom).includes('ARG BASE_IMAGE=ghcr.io/home-assistant/${BUILD_ARCH}-base-debian:trixie'), 'ARG BASE_IMAGE=<HA Debian base> before the first FROM');
+  assert.ok(lines.slice(0, firstFrom).some((l) => /^ARG BUILD_ARCH=amd64$/.test(l)));
   const froms = lines.filter((l) => /^FROM\b/.test(l));
-  assert.ok(froms.every((l) => /^FROM \$\{BUILD_FROM\}/.test(l)), 'every stage builds on ${BUILD_FROM}');
+  assert.ok(froms.every((l) => /^FROM \$\{BASE_IMAGE\}/.test(l)), 'every stage builds on ${BASE_IMAGE}');
+  // nothing of the base that a plain Debian trixie (the tests' stand-in) lacks: no s6-overlay, bashio, tempio
+  assert.ok(!/bashio|with-contenv|s6-|\/etc\/services\.d|tempio/.test(lines.join('\n')), 'no s6-overlay, bashio or tempio');
+  assert.ok(lines.includes('ENTRYPOINT []'), "the base's /init is replaced (Docker's init runs the add-on)");
+  assert.match(df, /test -f dist\/app\/cli\.js/, 'compiled JavaScript is built in the image');
+  assert.match(df, /npm prune --omit=dev/);
   for (const label of ['io.hass.name', 'io.hass.description', 'io.hass.type', 'io.hass.arch', 'io.hass.version', 'org.opencontainers.image.title', 'org.opencontainers.image.source', 'org.opencontainers.image.licenses'])
     assert.ok(df.includes(`${label}=`), `label ${label}`);
   assert.match(df, /io\.hass\.version="\$\{BUILD_VERSION\}"/);

@@ -153,7 +153,7 @@ test('run entry with invalid options exits 2 before waiting, naming the option a
   const sup = await standInSupervisor();
   const r = await runEntry({ SUPERVISOR_TOKEN: TOKEN, MM_SUPERVISOR_URL: sup.url, MM_ADDON_OPTIONS: optionsFile({ ...DEFAULT_OPTIONS, policy: 'sometimes' }) });
   assert.equal(r.code, 2);
-  assert.match(r.err, /invalid options: policy \/ --policy \(from .*options-\d+\.json\): must be always, idle_only or surplus/);
+  assert.match(r.err, /invalid options: policy \/ --policy \(from .*options-\d+\.json\): .*must be always, idle_only or surplus/);
   assert.equal(sup.requests.length, 0, 'no Supervisor calls for a configuration that cannot start');
   const bad = await runEntry({ SUPERVISOR_TOKEN: TOKEN, MM_SUPERVISOR_URL: sup.url, MM_ADDON_OPTIONS: join(dir, 'missing.json') });
   assert.equal(bad.code, 2);
