@@ -34,6 +34,7 @@ export interface IdleOverrideSetting {
   match: { entity?: string; device?: string; area?: string; label?: string };
   ignore?: boolean;
   force?: 'idle' | 'busy';
+  role?: 'load';
   holdSeconds?: number;
   powerThresholdW?: number;
 }
@@ -72,6 +73,8 @@ export interface Config {
     hubMaxLoadPercent: number;
     overrides: IdleOverrideSetting[];
     workers: WorkerMappingSetting[];
+    /** lights count as appliances */
+    includeLights: boolean;
   };
   stratum: {
     enabled: boolean;
@@ -335,6 +338,7 @@ function resolve(s: Settings, ctx: ResolveCtx): Config {
   const threads = s.threads ?? Math.max(0, ctx.cores - 1);
   if (addon && (s.stratum ?? true) && stratumBind === '127.0.0.1') warnings.push('stratum_bind is 127.0.0.1: miners on your network cannot reach the endpoint');
 
+    if (o.role === 'load') out.role = 'load';
   return {
     addon,
     configFile: ctx.configPath,
@@ -374,6 +378,7 @@ function resolve(s: Settings, ctx: ResolveCtx): Config {
       enabled: s.node_red ?? true,
       port: s.node_red_port ?? 1880,
       username: s.node_red_username ?? null,
+      includeLights: s.include_lights ?? false,
       password: s.node_red_password ?? null,
     },
     status: {

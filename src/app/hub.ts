@@ -251,6 +251,7 @@ export class Hub {
       overrides: c.idle.overrides.map((o) => ({ ...o, match: { ...o.match } })),
       workers: c.idle.workers.filter((w) => w.workerId !== 'hub').map((w) => ({ ...w })),
       hub: { maxLoadPercent: c.idle.hubMaxLoadPercent, ...(hubDevice ? { deviceId: hubDevice } : {}) },
+      includeLights: c.idle.includeLights,
       budget: {
         ...(c.power.sensor ? { surplusEntity: c.power.sensor, surplusInverted: c.power.sensorInverted } : {}),
         ...(c.power.budgetW !== null ? { staticWatts: c.power.budgetW } : {}),

@@ -10,11 +10,13 @@ import type {
   EntityState,
   IdleOverride,
   IdleRules,
+  IgnoredDevice,
   PowerBudget,
   RegistrySnapshot,
   WorkerMapping,
 } from './types.js';
 import { DEFAULT_BUSY_STATES } from './rules.js';
+import { applianceEvidence, entityVotes, ignoredReason } from './appliance-rules.js';
 
 export type Warn = (msg: string, fields: Record<string, unknown>) => void;
 
@@ -185,6 +187,9 @@ export interface ClassifierOptions {
 export class IdleClassifier {
   private states = new Map<string, EntityState>();
   private apps = new Map<string, AppSlot>();
+  /** Devices left out of the appliance set, and the entities that could change that. */
+  private ignoredDevices = new Map<string, IgnoredDevice>();
+  private ignoredEntities = new Map<string, string>();
   private entitySlots = new Map<string, EntitySlot>();
   private snapshot: RegistrySnapshot = { devices: [], entities: [], areas: [], labels: [] };
   private liveWorkers: WorkerMapping[] = [];
@@ -204,6 +209,11 @@ export class IdleClassifier {
 
   appliances(): Appliance[] {
     return [...this.apps.values()].map((a) => ({ ...a.appliance, roles: [...a.appliance.roles], entities: [...a.appliance.entities] }));
+  }
+
+  /** Devices that are not appliances (no power sensor, working entity or status sensor). */
+  ignored(): IgnoredDevice[] {
+    return [...this.ignoredDevices.values()].map((d) => ({ ...d }));
   }
 
   appliance(id: string): Appliance | undefined {
@@ -262,6 +272,10 @@ export class IdleClassifier {
     const events: ApplianceEvent[] = [];
     if (state) this.states.set(entityId, state);
     else this.states.delete(entityId);
+    // A state can make a left-out device an appliance (e.g. a status sensor's first state).
+    if (state && this.ignoredEntities.has(entityId) && applianceEvidence(entityId, this.entryOf(entityId), state, this.evidenceOpts())) {
+      events.push(...this.rebuild(now));
+    }
     if (this.budgetInput(entityId, state ?? undefined)) {
       const b = this.budgetChanged(now);
       if (b) events.push(b);
@@ -409,9 +423,22 @@ export class IdleClassifier {
     return undefined;
   }
 
+  private evidenceOpts() {
+    return { includeLights: !!this.rules.includeLights };
+  }
+
+  private entryOf(entityId: string): EntityEntry | undefined {
+    return this.entries.get(entityId);
+  }
+
+  private entries = new Map<string, EntityEntry>();
+
   private rebuild(now: number): ApplianceEvent[] {
     const events: ApplianceEvent[] = [];
     const snap = this.snapshot;
+    this.entries = new Map();
+    this.ignoredDevices = new Map();
+    this.ignoredEntities = new Map();
     const areas = new Map<string, string>();
     for (const a of snap.areas ?? []) if (a && typeof a.area_id === 'string') areas.set(a.area_id, typeof a.name === 'string' ? a.name : a.area_id);
     const labels = new Map<string, string>();
@@ -425,6 +452,7 @@ export class IdleClassifier {
         continue;
       }
       if (!e.device_id || e.disabled_by) continue;
+      this.entries.set(e.entity_id, e);
       const list = byDevice.get(e.device_id) ?? [];
       list.push(e);
       byDevice.set(e.device_id, list);
@@ -487,11 +515,34 @@ export class IdleClassifier {
         slot.appliance.workerMatchedBy = worker.by;
       }
       if (worker?.workerId === HUB) slot.hubLoad = prev?.hubLoad ?? old.get(HUB)?.hubLoad ?? { percent: null, since: now };
-      for (const e of ents) {
-        if (e.entity_category === 'diagnostic' || e.entity_category === 'config') continue;
+      const usable = ents.filter((e) => {
+        if (e.entity_category === 'diagnostic' || e.entity_category === 'config') return false;
+        if (this.overridesFor(dev, e, names).some((o) => o.ignore)) return false;
+        return !(e.entity_id === this.rules.hub.loadEntity || e.entity_id === this.rules.budget.surplusEntity || e.entity_id === this.rules.budget.priceEntity);
+      });
+      // Is it an appliance at all? Workers and devices given a role by an override always are.
+      const evidence = usable.map((e) => applianceEvidence(e.entity_id, e, this.states.get(e.entity_id), this.evidenceOpts())).filter((x) => x !== null);
+      if (!worker && role === undefined && evidence.length === 0) {
+        this.ignoredDevices.set(dev.id, {
+          id: dev.id,
+          name,
+          area: typeof dev.area_id === 'string' ? (areas.get(dev.area_id) ?? null) : null,
+          reason: ignoredReason(usable.map((e) => e.entity_id)),
+        });
+        for (const e of usable) this.ignoredEntities.set(e.entity_id, dev.id);
+        if (ents.length === 0) this.warnOnce(`noentities:${dev.id}`, 'device has no entities; it is not an appliance', { device: dev.id, name });
+        continue;
+      }
+      slot.appliance.why = worker
+        ? worker.workerId === HUB
+          ? 'the hub'
+          : `a worker (${worker.workerId}, matched by ${worker.by})`
+        : role !== undefined && evidence.length === 0
+          ? `role ${role} set by an override`
+          : evidence[0]!.why;
+      for (const e of usable) {
         const ov = this.overridesFor(dev, e, names);
-        if (ov.some((o) => o.ignore)) continue;
-        if (e.entity_id === this.rules.hub.loadEntity || e.entity_id === this.rules.budget.surplusEntity || e.entity_id === this.rules.budget.priceEntity) continue;
+        if (!entityVotes(e.entity_id, e, this.states.get(e.entity_id), this.evidenceOpts())) continue;
         const rule: EntityRule = { idleStates: this.rules.idleStates, powerThresholdW: this.rules.powerThresholdW };
         for (const o of ov) {
           if (o.powerThresholdW !== undefined) rule.powerThresholdW = o.powerThresholdW;
@@ -512,14 +563,12 @@ export class IdleClassifier {
       else {
         const roles: ApplianceRole[] = [];
         if (worker) roles.push('worker');
-        const controllable = slot.entities.some((s) => {
-          const d = domainOf(s.id);
-          return d !== 'sensor' && (s.rule.idleStates[d]?.length ?? 0) > 0;
-        });
-        if (slot.appliance.powerEntities.length > 0 || controllable || (!worker && slot.entities.length > 0)) roles.push('load');
+        // Not a worker: it is here because it does work and draws power. A worker draws power
+        // as a load too when it has a power sensor or a working entity of its own.
+        if (!worker || evidence.length > 0) roles.push('load');
         slot.appliance.roles = roles;
       }
-      if (ents.length === 0) {
+      if (usable.length === 0) {
         this.warnOnce(`noentities:${dev.id}`, 'device has no entities; it is listed but never counts as idle', { device: dev.id, name });
       }
       this.apps.set(dev.id, slot);
@@ -545,6 +594,7 @@ export class IdleClassifier {
           since: now,
           watts: null,
           reason: 'no hub load reading yet',
+          why: 'the hub',
         },
         entities: [],
         holdMs: this.rules.holdSeconds * 1000,

@@ -10,6 +10,7 @@ export type {
   EntityState,
   IdleOverride,
   IdleRules,
+  IgnoredDevice,
   LabelEntry,
   OverrideMatch,
   PowerBudget,
@@ -21,3 +22,4 @@ export { IdleClassifier, evaluateEntity, isPowerSensor, isIdleTimeSensor, parseN
 export { HaConnection, haConnectionTarget, toWsUrl, type HaConnectionOptions, type HaConnectionState } from './connection.js';
 export { HaAppliances, parseState, type HaAppliancesOptions, type HaAppliancesStatus } from './service.js';
 export { hubLoadMeter } from './hubload.js';
+export { APPLIANCE_RULES, applianceEvidence, entityVotes, isStatusSensor, type Evidence, type EvidenceKind } from './appliance-rules.js';

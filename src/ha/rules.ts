@@ -60,6 +60,7 @@ const workerSchema = z
 /** The idle-rules part of the configuration (every field optional; defaults filled in). */
 export const idleRulesSchema = z
   .object({
+    includeLights: z.boolean().default(false),
     holdSeconds: z.number().min(0).max(86_400).default(60),
     powerThresholdW: z.number().min(0).max(1_000_000).default(5),
     idleStates: z.record(z.string(), z.array(z.string().max(255)).max(100)).default({}),

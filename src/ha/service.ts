@@ -8,7 +8,7 @@ import { logger, type Logger } from '../log.js';
 import { HaConnection, type HaConnectionOptions, type HaConnectionState } from './connection.js';
 import { IdleClassifier } from './classifier.js';
 import { resolveIdleRules } from './rules.js';
-import type { Appliance, ApplianceEvent, EntityState, IdleRules, PowerBudget, RegistrySnapshot, WorkerMapping } from './types.js';
+import type { Appliance, ApplianceEvent, EntityState, IdleRules, IgnoredDevice, PowerBudget, RegistrySnapshot, WorkerMapping } from './types.js';
 
 // Registry entries are validated leniently: known fields typed, others passed through; a bad
 // entry is dropped with a log line, never a crash.
@@ -86,6 +86,8 @@ export interface HaAppliancesStatus {
   haAway: boolean;
   lastError?: string;
   appliances: number;
+  /** Devices that are not appliances (see ignored()). */
+  ignored: number;
   lastSyncAt: number | null;
 }
 
@@ -145,6 +147,11 @@ export class HaAppliances extends EventEmitter {
     return this.classifier.appliances();
   }
 
+  /** Devices left out of the appliance set, each with the reason. */
+  ignored(): IgnoredDevice[] {
+    return this.classifier.ignored();
+  }
+
   budget(): PowerBudget {
     return this.classifier.budget();
   }
@@ -157,6 +164,7 @@ export class HaAppliances extends EventEmitter {
       haAway: s !== 'ready',
       lastError: this.connection.lastError,
       appliances: this.classifier.appliances().length,
+      ignored: this.classifier.ignored().length,
       lastSyncAt: this.lastSyncAt,
     };
   }

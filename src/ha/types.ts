@@ -31,6 +31,9 @@ export interface EntityEntry {
   hidden_by?: string | null;
   entity_category?: string | null;
   platform?: string;
+  /** The device class set by the user, and the integration's own. */
+  device_class?: string | null;
+  original_device_class?: string | null;
 }
 
 export interface AreaEntry {
@@ -85,6 +88,16 @@ export interface Appliance {
   watts: number | null;
   /** Why the appliance has its status, e.g. `media_player.tv=off` or `sensor.plug_power=1200W>=5W`. */
   reason: string;
+  /** Why the device counts as an appliance, e.g. `sensor.washer_power measures power`. */
+  why?: string;
+}
+
+/** A device that is not an appliance, and why (for the status page's "left out" count). */
+export interface IgnoredDevice {
+  id: string;
+  name: string;
+  area: string | null;
+  reason: string;
 }
 
 export type ApplianceEvent =
@@ -137,6 +150,8 @@ export interface WorkerMapping {
 }
 
 export interface IdleRules {
+  /** Lights count as appliances (default false). */
+  includeLights?: boolean;
   /** How long an idle verdict must hold before the appliance counts as idle. */
   holdSeconds: number;
   /** Power sensors below this many watts say idle. */

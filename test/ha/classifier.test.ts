@@ -18,7 +18,7 @@ function snap(): RegistrySnapshot {
     ],
     entities: [
       { entity_id: 'media_player.tv', device_id: 'd_tv' },
-      { entity_id: 'sensor.washer_power', device_id: 'd_washer' },
+      { entity_id: 'sensor.washer_power', device_id: 'd_washer', original_device_class: 'power' },
       { entity_id: 'switch.washer', device_id: 'd_washer' },
       { entity_id: 'sensor.washer_rssi', device_id: 'd_washer', entity_category: 'diagnostic' },
       { entity_id: 'sensor.miner_hashrate', device_id: 'd_miner' },
@@ -40,7 +40,8 @@ test('appliances come from devices, with areas, labels and roles; service device
   const c = new IdleClassifier(resolveIdleRules({ workers: [{ workerId: 'nerd-1', mac: 'aa-bb-cc-00-11-22' }] }));
   c.setRegistries(snap(), T0);
   const byId = new Map(c.appliances().map((a) => [a.id, a]));
-  assert.deepEqual([...byId.keys()].sort(), ['d_empty', 'd_miner', 'd_tv', 'd_washer', 'hub']);
+  assert.deepEqual([...byId.keys()].sort(), ['d_miner', 'd_tv', 'd_washer', 'hub']);
+  assert.deepEqual(c.ignored().map((d) => [d.id, d.reason]), [['d_empty', 'no usable entities']], 'a device without entities is not an appliance');
   assert.equal(byId.get('d_tv')!.area, 'Living Room');
   assert.deepEqual(byId.get('d_washer')!.labels, ['lab_noisy']);
   assert.deepEqual(byId.get('d_miner')!.roles, ['worker']);
@@ -48,7 +49,7 @@ test('appliances come from devices, with areas, labels and roles; service device
   assert.equal(byId.get('d_miner')!.workerMatchedBy, 'mac');
   assert.deepEqual(byId.get('d_washer')!.roles, ['load']);
   assert.deepEqual(byId.get('hub')!.roles, ['worker']);
-  assert.equal(byId.get('d_empty')!.status, 'unknown');
+  assert.equal(byId.get('d_washer')!.why, 'sensor.washer_power measures power');
 });
 
 test('idle only after the hold time; busy at once; a flicker restarts the hold', () => {
@@ -213,4 +214,139 @@ test('hubLoadMeter gives a percentage', async () => {
   for (let i = 0; i < 2e6; i++) x += i % 7;
   const p = meter();
   assert.ok(x > 0 && p >= 0 && p <= 100, String(p));
+});
+
+// Issue 15: a device list that looks like a real home. Only devices that do work and draw power
+// are appliances; each has a reason; the rest are counted as ignored with a reason.
+function home(): { snap: RegistrySnapshot; states: EntityState[] } {
+  const dev = (id: string, name: string, area?: string) => ({ id, name, area_id: area ?? null });
+  const devices = [
+    dev('outside', 'Outside Temperature', 'garden'),
+    dev('co2', 'Carbon dioxide', 'living'),
+    dev('date', 'Date'),
+    dev('time', 'Time'),
+    dev('password', 'Password'),
+    dev('notifier', 'Notifier'),
+    dev('window', 'Kitchen Window', 'kitchen'),
+    dev('garage', 'Garage Door'),
+    dev('motion', 'Movement Backyard', 'garden'),
+    dev('wet', 'Basement Floor Wet'),
+    dev('ceiling', 'Ceiling Lights', 'living'),
+    dev('fw', 'Firmware'),
+    dev('weather', 'Home Weather'),
+    dev('hvac', 'Ecobee', 'living'),
+    dev('robo', 'Robo Vacuum', 'living'),
+    dev('mower', 'Mower', 'garden'),
+    dev('fan', 'Living Room Fan', 'living'),
+    dev('washer', 'Washer', 'laundry'),
+    dev('ev', 'EV Charger'),
+    dev('tv', 'TV', 'living'),
+    dev('plug', 'Desk Plug', 'office'),
+    dev('printer', 'Printer', 'office'),
+  ];
+  const ent = (entity_id: string, device_id: string) => ({ entity_id, device_id });
+  const entities = [
+    ent('sensor.outside_temperature', 'outside'),
+    ent('sensor.outside_humidity', 'outside'),
+    ent('sensor.carbon_dioxide', 'co2'),
+    ent('sensor.date', 'date'),
+    ent('sensor.time', 'time'),
+    ent('text.password', 'password'),
+    ent('notify.notifier', 'notifier'),
+    ent('binary_sensor.kitchen_window', 'window'),
+    ent('cover.garage_door', 'garage'),
+    ent('binary_sensor.movement_backyard', 'motion'),
+    ent('binary_sensor.basement_floor_wet', 'wet'),
+    ent('light.ceiling', 'ceiling'),
+    ent('update.firmware', 'fw'),
+    ent('weather.home', 'weather'),
+    ent('climate.ecobee', 'hvac'),
+    ent('sensor.ecobee_temperature', 'hvac'),
+    ent('vacuum.robo', 'robo'),
+    ent('lawn_mower.mower', 'mower'),
+    ent('fan.living_room', 'fan'),
+    ent('light.living_room_fan_light', 'fan'),
+    ent('sensor.washer_status', 'washer'),
+    ent('binary_sensor.washer_door', 'washer'),
+    ent('binary_sensor.ev_charging', 'ev'),
+    ent('media_player.tv', 'tv'),
+    ent('sensor.desk_plug_power', 'plug'),
+    ent('sensor.printer_state', 'printer'),
+  ];
+  const st = (id: string, state: string, attributes: Record<string, unknown> = {}) => s(id, state, attributes);
+  const states = [
+    st('sensor.outside_temperature', '4.5', { device_class: 'temperature', unit_of_measurement: '°C' }),
+    st('sensor.outside_humidity', '80', { device_class: 'humidity', unit_of_measurement: '%' }),
+    st('sensor.carbon_dioxide', '540', { device_class: 'carbon_dioxide', unit_of_measurement: 'ppm' }),
+    st('sensor.date', '2026-12-01', { device_class: 'date' }),
+    st('sensor.time', '12:00'),
+    st('text.password', 'secret'),
+    st('notify.notifier', 'unknown'),
+    st('binary_sensor.kitchen_window', 'on', { device_class: 'window' }),
+    st('cover.garage_door', 'open', { device_class: 'garage' }),
+    st('binary_sensor.movement_backyard', 'on', { device_class: 'motion' }),
+    st('binary_sensor.basement_floor_wet', 'off', { device_class: 'moisture' }),
+    st('light.ceiling', 'on'),
+    st('update.firmware', 'off'),
+    st('weather.home', 'sunny'),
+    st('climate.ecobee', 'heat'),
+    st('sensor.ecobee_temperature', '21', { device_class: 'temperature', unit_of_measurement: '°C' }),
+    st('vacuum.robo', 'docked'),
+    st('lawn_mower.mower', 'mowing'),
+    st('fan.living_room', 'off'),
+    st('light.living_room_fan_light', 'on'),
+    st('sensor.washer_status', 'Ready', { device_class: 'enum', options: ['ready', 'washing', 'rinsing', 'spinning', 'finished'] }),
+    st('binary_sensor.washer_door', 'on', { device_class: 'door' }),
+    st('binary_sensor.ev_charging', 'on', { device_class: 'battery_charging' }),
+    st('media_player.tv', 'off'),
+    st('sensor.desk_plug_power', '3', { device_class: 'power', unit_of_measurement: 'W' }),
+    st('sensor.printer_state', 'printing'),
+  ];
+  return { snap: { devices, entities, areas: [{ area_id: 'living', name: 'Living Room' }], labels: [] }, states };
+}
+
+test('a real home: only devices that do work are appliances, each with a reason; the rest are ignored with a reason', () => {
+  const { snap: sn, states } = home();
+  const c = new IdleClassifier(resolveIdleRules({ holdSeconds: 0 }));
+  c.setStates(states, T0);
+  c.setRegistries(sn, T0);
+  const apps = new Map(c.appliances().map((a) => [a.id, a]));
+  assert.deepEqual([...apps.keys()].sort(), ['ev', 'fan', 'hub', 'hvac', 'mower', 'plug', 'printer', 'robo', 'tv', 'washer']);
+  const ignored = new Map(c.ignored().map((d) => [d.id, d]));
+  assert.deepEqual(
+    [...ignored.keys()].sort(),
+    ['ceiling', 'co2', 'date', 'fw', 'garage', 'motion', 'notifier', 'outside', 'password', 'time', 'weather', 'wet', 'window'],
+  );
+  assert.equal(apps.size - 1 + ignored.size, sn.devices.length, 'every device is either an appliance or ignored');
+  for (const a of apps.values()) assert.ok(a.why && a.why.length > 3, `${a.id} has a reason: ${a.why}`);
+  for (const d of ignored.values()) assert.match(d.reason, /no power sensor|no usable/, d.id);
+  assert.match(ignored.get('ceiling')!.reason, /include_lights/);
+  // Status and the entity that decided it.
+  assert.equal(apps.get('washer')!.status, 'idle', apps.get('washer')!.reason);
+  assert.match(apps.get('washer')!.reason, /sensor\.washer_status=Ready/);
+  assert.ok(!apps.get('washer')!.entities.includes('binary_sensor.washer_door'), 'a door sensor does not vote');
+  assert.equal(apps.get('ev')!.status, 'busy');
+  assert.equal(apps.get('hvac')!.status, 'busy', 'heating');
+  assert.equal(apps.get('robo')!.status, 'idle');
+  assert.equal(apps.get('mower')!.status, 'busy');
+  assert.equal(apps.get('fan')!.status, 'idle', 'the fan light does not vote: lights are not appliances');
+  assert.equal(apps.get('printer')!.status, 'busy');
+  assert.equal(apps.get('plug')!.status, 'idle');
+  for (const a of apps.values()) if (a.id !== 'hub') assert.deepEqual(a.roles, ['load'], a.id);
+});
+
+test('lights count when included; a status sensor that shows up later makes its device an appliance; an override can add a device', () => {
+  const { snap: sn, states } = home();
+  const c = new IdleClassifier(resolveIdleRules({ holdSeconds: 0, includeLights: true, overrides: [{ match: { device: 'Kitchen Window' }, role: 'load' }] }));
+  c.setStates(states.filter((x) => x.entity_id !== 'sensor.printer_state'), T0);
+  c.setRegistries(sn, T0);
+  assert.equal(c.appliance('ceiling')!.status, 'busy', 'a light that is on');
+  assert.equal(c.appliance('fan')!.status, 'busy', 'the fan light votes now');
+  assert.equal(c.appliance('printer'), undefined, 'no state yet: not known as a status sensor');
+  assert.ok(c.appliance('window'), 'the override adds the window');
+  assert.match(c.appliance('window')!.why!, /override/);
+  const ev = c.updateState('sensor.printer_state', s('sensor.printer_state', 'idle'), T0 + 1);
+  assert.equal(c.appliance('printer')!.status, 'idle');
+  assert.ok(ev.some((e) => e.type === 'idle' && e.applianceId === 'printer'));
+  assert.ok(!c.ignored().some((d) => d.id === 'printer'));
 });

@@ -30,6 +30,7 @@ export function settingsSchema(cores: number) {
       idle_overrides: z.preprocess(toJson, z.array(overrideItem, { error: 'must be a list' }).max(1000, 'at most 1000 rules')),
       worker_mappings: z.preprocess(toJson, z.array(mappingItem, { error: 'must be a list' }).max(1000, 'at most 1000 mappings')),
       stratum: bool(),
+      include_lights: bool(),
       stratum_port: port(),
       stratum_bind: ipAddress(),
       stratum_password: str(128),

@@ -119,6 +119,7 @@ export const overrideItem = z
     match_type: z.enum(['entity', 'device', 'area', 'label'], { error: 'match_type must be entity, device, area or label' }),
     match: str(255),
     state: z.enum(['auto', 'idle', 'busy', 'ignore'], { error: 'state must be auto, idle, busy or ignore' }).optional(),
+    role: z.enum(['auto', 'load'], { error: 'role must be auto or load (load: count a device the rules leave out as an appliance)' }).optional(),
     hold_seconds: num(0, 86_400).optional(),
     power_threshold_w: num(0, 1_000_000).optional(),
   })
