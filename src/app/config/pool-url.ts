@@ -4,10 +4,14 @@
 //
 // The pattern is kept to syntax that JavaScript and Python's `re` read alike.
 
-/** scheme://[user[:password]@]host:port[/] ; ports 1-65535; host letters/digits/-/_/. or [IPv6]. */
+/**
+ * scheme://[user[:password]@]host:port[/] ; ports 1-65535; host letters/digits/-/_/. or [IPv6].
+ * In the user and password: no space, /, ?, # (they end the userinfo for other URL parsers), and %
+ * only as an escape of an ASCII character (so decoding never fails; other characters may be raw).
+ */
 export const POOL_URL_PATTERN =
   '^(stratum\\+(tcp|ssl|tls)|stratum|tcp|ssl|tls)://' +
-  '((%[0-9A-Fa-f]{2}|[^\\s/?#%])*@)?' +
+  '((%[0-7][0-9A-Fa-f]|[^\\s/?#%])*@)?' +
   '([A-Za-z0-9]([A-Za-z0-9_-]*[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9_-]*[A-Za-z0-9])?)*|\\[[0-9A-Fa-f:.]+\\])' +
   ':([1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])/?$';
 
@@ -42,7 +46,7 @@ export function poolUrlProblem(s: string): string | null {
   if (/\s/.test(s)) return 'contains a space';
   if (userinfo !== null) {
     if (/[/?#]/.test(userinfo)) return `its user or password holds /, ? or #; ${ENCODE_FIX}`;
-    if (/%(?![0-9A-Fa-f]{2})/.test(userinfo) || decodeUserinfo(s) === null) return `its user or password holds a % that is not a %XX escape; ${ENCODE_FIX}`;
+    if (/%(?![0-7][0-9A-Fa-f])/.test(userinfo) || decodeUserinfo(s) === null) return `its user or password holds a % that is not a %XX escape of an ASCII character; ${ENCODE_FIX}`;
   }
   const slash = hostport.search(/[/?#]/);
   const hp = slash >= 0 ? hostport.slice(0, slash) : hostport;
