@@ -184,6 +184,18 @@ export async function waitForCore(supervisorUrl: string, token: string, opts: Re
   return ok === true;
 }
 
+/**
+ * The app's page in Home Assistant, for "Visit" on the hub's device page: the Supervisor names
+ * an app's container after its slug with dashes (`local-micro-mining`, `a1b2c3d4-micro-mining`),
+ * and HA opens a `homeassistant://` link inside its own frontend (`/config/app/<slug>/info` since
+ * HA 2026.2). Undefined when the hostname is not such a name.
+ */
+export function appPageUrl(hostname: string | undefined): string | undefined {
+  const h = hostname?.trim() ?? '';
+  if (!/^[a-z0-9]+(-[a-z0-9]+)*-micro-mining$/.test(h) || h.length > 64) return undefined;
+  return `homeassistant://config/app/${h.replace(/-/g, '_')}/info`;
+}
+
 export function mqttServiceUrl(s: MqttService): string {
   const host = s.host.includes(':') && !s.host.startsWith('[') ? `[${s.host}]` : s.host;
   return `${s.ssl ? 'mqtts' : 'mqtt'}://${host}:${s.port}`;

@@ -23,6 +23,7 @@ import {
 import { defaultPolicy, parsePolicy, schedule, type ApplianceInput, type Policy, type ScheduleState } from '../schedule/index.js';
 import { StratumServer } from '../stratum/index.js';
 import { JobManager, PracticeSource, UpstreamSource, type BlockEvent, type JobSource, type ShareEvent } from '../work/index.js';
+import { appPageUrl } from './addon.js';
 import type { Config } from './config.js';
 import { Obedience } from './obedience.js';
 import { StatusServer, type HubStatus } from './status.js';
@@ -388,6 +389,7 @@ export class Hub {
       password: c.mqtt.password ?? undefined,
       discoveryPrefix: c.mqtt.discoveryPrefix,
       statusTopic: c.mqtt.haStatusTopic,
+      configurationUrl: c.addon ? appPageUrl(process.env.HOSTNAME) : undefined,
       onCommand: (cmd) => this.command(cmd),
     });
     const entities = this.entities;

@@ -15,6 +15,8 @@ export interface EntityOptions {
   hubName: string;
   swVersion: string;
   supportUrl?: string;
+  /** What "Visit" on the hub's device page in HA opens (the app's page); none: no link. */
+  configurationUrl?: string;
 }
 
 export const DEFAULT_ENTITY_OPTIONS: EntityOptions = {
@@ -250,6 +252,7 @@ export function hubDoc(h: HubSnapshot, o: EntityOptions, previous?: Record<strin
     manufacturer: 'Micro Mining',
     model: 'sha256d hub miner',
     sw_version: o.swVersion,
+    ...(o.configurationUrl ? { configuration_url: o.configurationUrl } : {}),
   };
   return { topic: t.hubDevice, config: deviceConfig(o, device, withStubs(cmps, previous), t), states };
 }

@@ -83,6 +83,7 @@ export class MqttEntities {
       hubName: opts.hubName ?? DEFAULT_ENTITY_OPTIONS.hubName,
       swVersion: opts.swVersion ?? DEFAULT_ENTITY_OPTIONS.swVersion,
       supportUrl: opts.supportUrl,
+      configurationUrl: opts.configurationUrl,
     });
     this.topics = topics(this.options);
     this.statusTopic = opts.statusTopic ?? `${this.options.discoveryPrefix}/status`;

@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { addonLaunch, launchScript, mqttServiceUrl, parseMqttService, shellQuote } from '../../src/app/addon.js';
+import { addonLaunch, appPageUrl, launchScript, mqttServiceUrl, parseMqttService, shellQuote } from '../../src/app/addon.js';
 
 const root = new URL('../..', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'mm-addon-'));
@@ -188,4 +188,11 @@ test('the MQTT service answer is validated (untrusted input)', () => {
   assert.throws(() => parseMqttService({ host: 'h', port: 70000 }), /port/);
   assert.throws(() => parseMqttService({ host: 'h'.repeat(300), port: 1 }), /host/);
   assert.equal(mqttServiceUrl({ host: 'fd00::1', port: 1883, ssl: false }), 'mqtt://[fd00::1]:1883');
+});
+
+test('"Visit" on the hub device opens the app\'s page in HA: the slug from the container\'s hostname', () => {
+  // the Supervisor names the container after the slug with dashes; HA 2026.2+ routes /config/app/<slug>/info
+  assert.equal(appPageUrl('local-micro-mining'), 'homeassistant://config/app/local_micro_mining/info');
+  assert.equal(appPageUrl('a1b2c3d4-micro-mining'), 'homeassistant://config/app/a1b2c3d4_micro_mining/info');
+  for (const bad of [undefined, '', 'my-laptop', 'x/../micro-mining', 'Local-Micro-Mining', `${'a'.repeat(60)}-micro-mining`]) assert.equal(appPageUrl(bad), undefined, String(bad));
 });
