@@ -36,7 +36,7 @@
 #define KWV(W, i) VADD(W[i], VSET(K[i]))
 #define SCHED(W, i) W[i] = VADD(VADD(s1V(W[(i) - 2]), W[(i) - 7]), VADD(s0V(W[(i) - 15]), W[(i) - 16]))
 
-LANES_ATTR static int LANES_FN(const prep_t *p, uint32_t start, uint64_t count, uint32_t top, uint32_t *out, int maxout) {
+LANES_ATTR __attribute__((noinline)) static int LANES_FN(const prep_t *p, uint32_t start, uint64_t count, uint32_t top, uint32_t *out, int maxout) {
   int found = 0;
   const VT topv = VSET(top);
   VT nonce = VADD(VSET(start), VLANE);

@@ -173,6 +173,7 @@ static int scan_generic(const prep_t *p, uint32_t start, uint64_t count, uint32_
 #ifdef MM_X86
 /* ---------- x86-64 SHA-NI ---------- */
 #define SHANI __attribute__((target("sha,sse4.1")))
+#define SHANI_FN __attribute__((target("sha,sse4.1"), noinline))
 
 /* Convert a state in natural order (a..h) into SHA-NI's ABEF / CDGH registers, and back. */
 SHANI static inline void to_ni(const uint32_t s[8], __m128i *abef, __m128i *cdgh) {
@@ -212,7 +213,7 @@ SHANI static inline void from_ni(__m128i abef, __m128i cdgh, uint32_t s[8]) {
 /* the next message group from the four before it (W[i-16..i-13] .. W[i-4..i-1]) */
 #define NI_MSG(m0, m1, m2, m3) _mm_sha256msg2_epu32(_mm_add_epi32(_mm_sha256msg1_epu32(m0, m1), _mm_alignr_epi8(m3, m2, 4)), m3)
 
-SHANI static int scan_shani(const prep_t *p, uint32_t start, uint64_t count, uint32_t top, uint32_t *out, int maxout) {
+SHANI_FN static int scan_shani(const prep_t *p, uint32_t start, uint64_t count, uint32_t top, uint32_t *out, int maxout) {
   int found = 0;
   /* block 2 of the header after rounds 0 and 1 */
   uint32_t s2[8];
@@ -359,68 +360,112 @@ SHANI static int scan_shani(const prep_t *p, uint32_t start, uint64_t count, uin
 #endif /* MM_X86 */
 
 #ifdef MM_ARM64
-/* ---------- ARMv8 SHA2 crypto extensions, two nonces interleaved ---------- */
-#define ARMSHA __attribute__((target("+crypto")))
-
-#define AROUND2(abcd_a, efgh_a, abcd_b, efgh_b, wa, wb, i)              \
-  do {                                                                  \
-    uint32x4_t ka = vaddq_u32(wa, vld1q_u32(K + (i)));                  \
-    uint32x4_t kb = vaddq_u32(wb, vld1q_u32(K + (i)));                  \
-    uint32x4_t ta = abcd_a, tb = abcd_b;                                \
-    abcd_a = vsha256hq_u32(abcd_a, efgh_a, ka);                         \
-    abcd_b = vsha256hq_u32(abcd_b, efgh_b, kb);                         \
-    efgh_a = vsha256h2q_u32(efgh_a, ta, ka);                            \
-    efgh_b = vsha256h2q_u32(efgh_b, tb, kb);                            \
+/* ---------- ARMv8 SHA2 crypto extensions, ARM_LANES nonces interleaved ----------
+ * The same precomputation as the SHA-NI path, in the instructions' four-round groups: the
+ * midstate; W+K of every constant message group (rounds 4..15 of the header's second block,
+ * rounds 8..15 of the second hash); sha256su0 of the constant group pairs; and the second hash
+ * stops after its last group's sha256h2 (its lane 3 is the final h; sha256h of that group, whose
+ * a..d nobody reads, is skipped). One instruction does four rounds, so rounds 0..2 of the second
+ * block cannot be split from round 3 (the nonce's) the way the lane paths do. */
+#define ARMSHA __attribute__((target("+crypto"), noinline))
+#ifndef ARM_LANES
+#define ARM_LANES 2
+#endif
+#define APER_LANE(...) _Pragma("GCC unroll 8") for (int l = 0; l < ARM_LANES; l++) { __VA_ARGS__; }
+/* four rounds on lane l with W+K in wk */
+#define A_RND4(l, wk)                                            \
+  do {                                                           \
+    uint32x4_t abcd_ = A[l];                                     \
+    A[l] = vsha256hq_u32(abcd_, E[l], wk);                       \
+    E[l] = vsha256h2q_u32(E[l], abcd_, wk);                      \
   } while (0)
-#define ASCHED(w0, w1, w2, w3) w0 = vsha256su1q_u32(vsha256su0q_u32(w0, w1), w2, w3)
+#define A_RND4W(l, w, i) A_RND4(l, vaddq_u32(w, vld1q_u32(K + (i))))
+/* the next message group from the four before it */
+#define A_MSG(m0, m1, m2, m3) vsha256su1q_u32(vsha256su0q_u32(m0, m1), m2, m3)
 
-ARMSHA static inline void acompress2(uint32x4_t *abcd_a, uint32x4_t *efgh_a, uint32x4_t *abcd_b, uint32x4_t *efgh_b,
-                                     uint32x4_t w0a, uint32x4_t w1a, uint32x4_t w2a, uint32x4_t w3a,
-                                     uint32x4_t w0b, uint32x4_t w1b, uint32x4_t w2b, uint32x4_t w3b) {
-  uint32x4_t A = *abcd_a, E = *efgh_a, B = *abcd_b, F = *efgh_b;
-  AROUND2(A, E, B, F, w0a, w0b, 0);
-  AROUND2(A, E, B, F, w1a, w1b, 4);
-  AROUND2(A, E, B, F, w2a, w2b, 8);
-  AROUND2(A, E, B, F, w3a, w3b, 12);
-  for (int r = 16; r < 64; r += 16) {
-    ASCHED(w0a, w1a, w2a, w3a); ASCHED(w0b, w1b, w2b, w3b); AROUND2(A, E, B, F, w0a, w0b, r);
-    ASCHED(w1a, w2a, w3a, w0a); ASCHED(w1b, w2b, w3b, w0b); AROUND2(A, E, B, F, w1a, w1b, r + 4);
-    ASCHED(w2a, w3a, w0a, w1a); ASCHED(w2b, w3b, w0b, w1b); AROUND2(A, E, B, F, w2a, w2b, r + 8);
-    ASCHED(w3a, w0a, w1a, w2a); ASCHED(w3b, w0b, w1b, w2b); AROUND2(A, E, B, F, w3a, w3b, r + 12);
-  }
-  *abcd_a = vaddq_u32(*abcd_a, A); *efgh_a = vaddq_u32(*efgh_a, E);
-  *abcd_b = vaddq_u32(*abcd_b, B); *efgh_b = vaddq_u32(*efgh_b, F);
-}
-
-ARMSHA static int scan_armv8(const prep_t *j, uint32_t start, uint64_t count, uint32_t top, uint32_t *out, int maxout) {
+ARMSHA static int scan_armv8(const prep_t *p, uint32_t start, uint64_t count, uint32_t top, uint32_t *out, int maxout) {
   int found = 0;
-  const uint32x4_t mid0 = vld1q_u32(j->mid), mid1 = vld1q_u32(j->mid + 4);
+  const uint32x4_t mid0 = vld1q_u32(p->mid), mid1 = vld1q_u32(p->mid + 4);
   const uint32x4_t iv0 = vld1q_u32(IV), iv1 = vld1q_u32(IV + 4);
-  const uint32_t c1[4] = { 0x80000000u, 0, 0, 0 }, c3[4] = { 0, 0, 0, 640 }, p3[4] = { 0, 0, 0, 256 };
-  const uint32x4_t w1c = vld1q_u32(c1), w2c = vdupq_n_u32(0), w3c = vld1q_u32(c3), w3p = vld1q_u32(p3);
+  /* header block 2: M0 = W0..W3 (W3 the nonce), M1 = {0x80000000, 0, 0, 0}, M2 = 0, M3 = {0, 0, 0, 640} */
+  const uint32_t c0[4] = { p->tail[0], p->tail[1], p->tail[2], 0 }, c1[4] = { 0x80000000u, 0, 0, 0 };
+  const uint32_t c3[4] = { 0, 0, 0, 640 }, n3[4] = { 0, 0, 0, 256 };
+  const uint32x4_t m0c = vld1q_u32(c0), m1c = vld1q_u32(c1), m2c = vdupq_n_u32(0), m3c = vld1q_u32(c3);
+  const uint32x4_t wk0c = vaddq_u32(m0c, vld1q_u32(K));
+  const uint32x4_t wk4 = vaddq_u32(m1c, vld1q_u32(K + 4)), wk8 = vaddq_u32(m2c, vld1q_u32(K + 8)), wk12 = vaddq_u32(m3c, vld1q_u32(K + 12));
+  const uint32x4_t x1 = vsha256su0q_u32(m1c, m2c), x2 = vsha256su0q_u32(m2c, m3c);
+  /* second hash: M2 = {0x80000000, 0, 0, 0}, M3 = {0, 0, 0, 256} */
+  const uint32x4_t n3c = vld1q_u32(n3);
+  const uint32x4_t vk8 = vaddq_u32(m1c, vld1q_u32(K + 8)), vk12 = vaddq_u32(n3c, vld1q_u32(K + 12));
+  const uint32x4_t y1 = vsha256su0q_u32(m1c, n3c);
+
   uint64_t k = 0;
-  for (; k + 2 <= count; k += 2) {
-    uint32_t na = start + (uint32_t)k, nb = na + 1;
-    uint32_t ta[4] = { j->tail[0], j->tail[1], j->tail[2], bswap32(na) };
-    uint32_t tb[4] = { j->tail[0], j->tail[1], j->tail[2], bswap32(nb) };
-    uint32x4_t a0 = mid0, a1 = mid1, b0 = mid0, b1 = mid1;
-    acompress2(&a0, &a1, &b0, &b1, vld1q_u32(ta), w1c, w2c, w3c, vld1q_u32(tb), w1c, w2c, w3c);
-    uint32x4_t x0 = a0, x1 = a1, y0 = b0, y1 = b1;
-    a0 = iv0; a1 = iv1; b0 = iv0; b1 = iv1;
-    acompress2(&a0, &a1, &b0, &b1, x0, x1, w1c, w3p, y0, y1, w1c, w3p);
-    uint32_t h7a = vgetq_lane_u32(a1, 3), h7b = vgetq_lane_u32(b1, 3);
-    if (bswap32(h7a) <= top) {
-      out[found++] = na;
-      if (found >= maxout) return found;
+  for (; k + ARM_LANES <= count; k += ARM_LANES) {
+    uint32_t n0 = start + (uint32_t)k;
+    uint32x4_t A[ARM_LANES], E[ARM_LANES], M0[ARM_LANES], M1[ARM_LANES], M2[ARM_LANES], M3[ARM_LANES];
+    APER_LANE({
+      uint32_t w3 = bswap32(n0 + (uint32_t)l);
+      M0[l] = vsetq_lane_u32(w3, m0c, 3);
+      A[l] = mid0;
+      E[l] = mid1;
+      A_RND4(l, vsetq_lane_u32(w3 + K[3], wk0c, 3));
+    });
+    APER_LANE(A_RND4(l, wk4));
+    APER_LANE(A_RND4(l, wk8));
+    APER_LANE(A_RND4(l, wk12));
+    APER_LANE({ M1[l] = A_MSG(M0[l], m1c, m2c, m3c); A_RND4W(l, M1[l], 16); });
+    APER_LANE({ M2[l] = vsha256su1q_u32(x1, m3c, M1[l]); A_RND4W(l, M2[l], 20); });
+    APER_LANE({ M3[l] = vsha256su1q_u32(x2, M1[l], M2[l]); A_RND4W(l, M3[l], 24); });
+    APER_LANE({ M0[l] = A_MSG(m3c, M1[l], M2[l], M3[l]); A_RND4W(l, M0[l], 28); });
+    _Pragma("GCC unroll 8") for (int i = 32; i < 64; i += 16) {
+      APER_LANE({ M1[l] = A_MSG(M1[l], M2[l], M3[l], M0[l]); A_RND4W(l, M1[l], i); });
+      APER_LANE({ M2[l] = A_MSG(M2[l], M3[l], M0[l], M1[l]); A_RND4W(l, M2[l], i + 4); });
+      APER_LANE({ M3[l] = A_MSG(M3[l], M0[l], M1[l], M2[l]); A_RND4W(l, M3[l], i + 8); });
+      APER_LANE({ M0[l] = A_MSG(M0[l], M1[l], M2[l], M3[l]); A_RND4W(l, M0[l], i + 12); });
     }
-    if (bswap32(h7b) <= top) {
-      out[found++] = nb;
-      if (found >= maxout) return found;
+    /* the digest is the second hash's message W0..W7; its state starts at the IV */
+    APER_LANE({
+      M0[l] = vaddq_u32(A[l], mid0);
+      M1[l] = vaddq_u32(E[l], mid1);
+      A[l] = iv0;
+      E[l] = iv1;
+      A_RND4W(l, M0[l], 0);
+    });
+    APER_LANE(A_RND4W(l, M1[l], 4));
+    APER_LANE(A_RND4(l, vk8));
+    APER_LANE(A_RND4(l, vk12));
+    APER_LANE({ M2[l] = A_MSG(M0[l], M1[l], m1c, n3c); A_RND4W(l, M2[l], 16); });
+    APER_LANE({ M3[l] = A_MSG(M1[l], m1c, n3c, M2[l]); A_RND4W(l, M3[l], 20); });
+    APER_LANE({ M0[l] = vsha256su1q_u32(y1, M2[l], M3[l]); A_RND4W(l, M0[l], 24); });
+    APER_LANE({ M1[l] = A_MSG(n3c, M2[l], M3[l], M0[l]); A_RND4W(l, M1[l], 28); });
+    /* order now: M2 (W16..19), M3 (W20..23), M0 (W24..27), M1 (W28..31) */
+    APER_LANE({ M2[l] = A_MSG(M2[l], M3[l], M0[l], M1[l]); A_RND4W(l, M2[l], 32); });
+    APER_LANE({ M3[l] = A_MSG(M3[l], M0[l], M1[l], M2[l]); A_RND4W(l, M3[l], 36); });
+    APER_LANE({ M0[l] = A_MSG(M0[l], M1[l], M2[l], M3[l]); A_RND4W(l, M0[l], 40); });
+    APER_LANE({ M1[l] = A_MSG(M1[l], M2[l], M3[l], M0[l]); A_RND4W(l, M1[l], 44); });
+    APER_LANE({ M2[l] = A_MSG(M2[l], M3[l], M0[l], M1[l]); A_RND4W(l, M2[l], 48); });
+    APER_LANE({ M3[l] = A_MSG(M3[l], M0[l], M1[l], M2[l]); A_RND4W(l, M3[l], 52); });
+    APER_LANE({ M0[l] = A_MSG(M0[l], M1[l], M2[l], M3[l]); A_RND4W(l, M0[l], 56); });
+    /* rounds 60..63: only e..h (sha256h2); lane 3 is the final h */
+    uint32_t h7[ARM_LANES];
+    APER_LANE({
+      M1[l] = A_MSG(M1[l], M2[l], M3[l], M0[l]);
+      h7[l] = vgetq_lane_u32(vsha256h2q_u32(E[l], A[l], vaddq_u32(M1[l], vld1q_u32(K + 60))), 3) + IV[7];
+    });
+    for (int l = 0; l < ARM_LANES; l++) {
+      if (bswap32(h7[l]) <= top) {
+        out[found++] = n0 + (uint32_t)l;
+        if (found >= maxout) return found;
+      }
     }
   }
-  if (k < count) found += scan_generic(j, start + (uint32_t)k, count - k, top, out + found, maxout - found);
+  if (k < count) found += scan_generic(p, start + (uint32_t)k, count - k, top, out + found, maxout - found);
   return found;
 }
+#undef APER_LANE
+#undef A_RND4
+#undef A_RND4W
+#undef A_MSG
 
 /* ---------- ARMv8 NEON (Advanced SIMD, every aarch64 core): four nonces, one per lane ----------
  * For the many aarch64 boards without the crypto extensions (Raspberry Pi 4's Cortex-A72). */
