@@ -29,7 +29,7 @@ after(async () => {
 const agentOf = () => hub.control.list().find((w) => w.worker === 'pc-office');
 
 test('the worker process joins, is linked by host name and MAC, and its shares are validated', async () => {
-  worker = workerProcess(['--hub', `stratum+tcp://127.0.0.1:${hub.port}`, '--name', 'pc-office', '--threads', '1', '--kernel', 'js', '--max-load', '100', '--battery', '--difficulty', '0.0001']);
+  worker = workerProcess(['--hub', `stratum+tcp://127.0.0.1:${hub.port}`, '--name', 'pc-office', '--threads', '1', '--kernel', 'js', '--max-load', '100', '--battery', '--difficulty', '0.00001']);
   const w = await until('the worker reports it works', () => {
     const a = agentOf();
     return a?.report?.state === 'working' ? a : undefined;
@@ -70,8 +70,8 @@ test('a pause stops the worker threads (frozen hash counter, no shares) and a re
     const stopLog = await until('the worker logs its stop time', () => worker!.logs(/^threads stopped hashing$/)[0]);
     console.log(`# worker agent: plan pause -> threads stopped, reported to the hub: ${ms.toFixed(1)} ms (threads stopped ${Number(stopLog.ms).toFixed(1)} ms after the message)`);
 
-    // a second of pause: nothing hashed (a share here would be a hash after the stop)
-    await new Promise((r) => setTimeout(r, 1000));
+    // two seconds of pause: nothing hashed (a share here would be a hash after the stop)
+    await new Promise((r) => setTimeout(r, 2000));
     assert.equal(sharesSincePaused, 0, 'no share while paused');
 
     hub.control.setWorking('pc-office', true);

@@ -27,18 +27,20 @@ export interface HubEndpoint {
   stop(): Promise<void>;
 }
 
-/** The hub's endpoint with practice jobs at a low difficulty (shares come many times a second). */
+/**
+ * The hub's endpoint with practice jobs at a fixed, low difficulty: a share every ~43,000 hashes,
+ * so that shares keep coming even when the worker's threads (nice 19) get little CPU on a busy machine.
+ */
 export async function hubEndpoint(opts: { jobIntervalS?: number; password?: string } = {}): Promise<HubEndpoint> {
-  const source = new PracticeSource({ difficulty: 0.0001, jobIntervalS: opts.jobIntervalS ?? 30 });
+  const source = new PracticeSource({ difficulty: 0.00001, jobIntervalS: opts.jobIntervalS ?? 30 });
   const manager = new JobManager({ source });
   await manager.start();
   const control = new WorkerControl();
   const server = new StratumServer({
     backend: manager,
     port: 0,
-    initialDifficulty: 0.0001,
-    // shares every 50 ms: a hash after a pause would show at once
-    vardiff: { targetIntervalS: 0.05, minDifficulty: 0.00001 },
+    initialDifficulty: 0.00001,
+    vardiff: { minDifficulty: 0.00001, maxDifficulty: 0.00001 },
     control,
     password: opts.password,
   });
