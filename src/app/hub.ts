@@ -13,6 +13,7 @@ import { HashPool } from '../hashpool/index.js';
 import { logger, redactUrl, type Logger } from '../log.js';
 import {
   MqttEntities,
+  describeDecision,
   expectedSecondsToBlock,
   oddsPerDay,
   startEmbeddedBroker,
@@ -67,6 +68,8 @@ export class Hub {
   private readonly wattsPerThread: number;
   private readonly tickMs: number;
   private loadMeter: (() => number) | null = null;
+  /** The price sensor's last reading (for the cost entity), when one is configured. */
+  private price: { value: number | null; unit: string | null } = { value: null, unit: null };
   private stopped: [string, () => Promise<void>][] = [];
 
   constructor(
@@ -269,7 +272,10 @@ export class Hub {
 
   private onApplianceEvent(e: ApplianceEvent): void {
     if (e.type === 'gone') this.hub.removeAppliance(e.applianceId);
-    else if (e.type === 'budget') this.hub.setBudget({ surplusW: e.budget.surplusW, staticW: e.budget.staticW ?? this.config.power.budgetW, price: e.budget.price });
+    else if (e.type === 'budget') {
+      this.price = { value: e.budget.price, unit: e.budget.priceUnit };
+      this.hub.setBudget({ surplusW: e.budget.surplusW, staticW: e.budget.staticW ?? this.config.power.budgetW, price: e.budget.price });
+    }
     else {
       const a = this.ha?.appliances().find((x) => x.id === e.applianceId);
       if (a) this.hub.updateAppliance(toInput(a));
@@ -471,6 +477,7 @@ export class Hub {
   minerSnapshot(): MinerSnapshot {
     const s = this.status();
     const manual = this.hubManual();
+    const decision = describeDecision(this.hub?.lastPlan);
     return {
       hub: {
         hashrate: s.hashrate,
@@ -484,7 +491,9 @@ export class Hub {
         activeWorkers: s.workers.filter((w) => w.status === 'mining').length + (s.hubHashrate > 0 ? 1 : 0),
         networkDifficulty: s.networkDifficulty || undefined,
         mode: s.mode,
-        policyDecision: s.decision,
+        decision: decision.decision,
+        decisionReason: decision.reason,
+        ...(this.config.power.priceSensor ? { electricityPrice: this.price } : {}),
         powerW: s.powerW,
         energyKwh: s.energyKWh,
         mining: !manual.paused,

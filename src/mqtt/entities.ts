@@ -1,8 +1,8 @@
 // The entity model: from a MinerSnapshot to HA device-discovery configs and state payloads.
 // Pure: no I/O. The publisher (publisher.ts) decides when to send what.
 import { createHash } from 'node:crypto';
-import { earningsSatsPerDay, expectedSecondsToBlock, oddsPerDay, DEFAULT_BLOCK_REWARD_SATS } from './odds.js';
-import { POLICIES, WORKER_STATUSES, type HubSnapshot, type MinerSnapshot, type WorkerSnapshot } from './types.js';
+import { costPerDay, earningsSatsPerDay, expectedSecondsToBlock, oddsAgainstPerDay, parsePriceUnit, DEFAULT_BLOCK_REWARD_SATS, SECONDS_PER_YEAR } from './odds.js';
+import { CONNECTIONS, DECISIONS, POLICIES, WORKER_STATUSES, type Connection, type HubSnapshot, type MinerSnapshot, type WorkerSnapshot } from './types.js';
 
 export interface EntityOptions {
   /** HA discovery prefix (default `homeassistant`). */
@@ -95,11 +95,15 @@ export function workerSlug(id: string): string {
   return `${base}_${createHash('sha256').update(id).digest('hex').slice(0, 6)}`;
 }
 
-/** A number as a state: finite numbers with up to 6 significant digits, else `None` (unknown). */
-export function formatNumber(x: number | undefined): string {
-  if (x === undefined || !Number.isFinite(x)) return PAYLOAD_NONE;
+/**
+ * A number as a state: integers below 1e15 as they are (counters stay exact), other finite
+ * numbers with up to `digits` significant digits, else `None` (unknown). Fewer digits for derived
+ * figures keep them from changing (and filling the recorder) with every bit of hashrate noise.
+ */
+export function formatNumber(x: number | undefined | null, digits = 6): string {
+  if (x === undefined || x === null || !Number.isFinite(x)) return PAYLOAD_NONE;
   if (Number.isInteger(x) && Math.abs(x) < 1e15) return String(x);
-  return String(Number(x.toPrecision(6)));
+  return String(Number(x.toPrecision(digits)));
 }
 
 export function truncateState(s: string): string {
@@ -109,7 +113,8 @@ export function truncateState(s: string): string {
 interface EntityDef<S> {
   key: string;
   platform: Platform;
-  name: string;
+  /** null: the entity is the device's main feature and takes the device's name. */
+  name: string | null;
   config: Record<string, unknown>;
   /** State payload; undefined for entities without state (buttons). */
   state?: (s: S) => string;
@@ -117,45 +122,81 @@ interface EntityDef<S> {
 }
 
 /** The numbers derived from hashrate and network difficulty, unless the snapshot gives them. */
-export function derived(h: HubSnapshot): { hashrate: number; expectedSeconds: number; oddsPerDay: number; earningsSatsPerDay: number } {
+export function derived(h: HubSnapshot): { hashrate: number; expectedSeconds: number; oddsAgainstPerDay: number; earningsSatsPerDay: number; costPerDay: number } {
   const hashrate = h.mining && Number.isFinite(h.hashrate) && h.hashrate > 0 ? h.hashrate : 0;
   const d = h.networkDifficulty ?? NaN;
+  const expectedSeconds = h.expectedSecondsToBlock ?? expectedSecondsToBlock(hashrate, d);
+  const p = h.oddsPerDay;
   return {
     hashrate,
-    expectedSeconds: h.expectedSecondsToBlock ?? expectedSecondsToBlock(hashrate, d),
-    oddsPerDay: h.oddsPerDay ?? (h.networkDifficulty === undefined ? NaN : oddsPerDay(hashrate, d)),
+    expectedSeconds,
+    // "N to 1" from a given probability, else from hashrate and difficulty
+    oddsAgainstPerDay: p !== undefined ? (p > 0 && p <= 1 ? (1 - p) / p : Infinity) : oddsAgainstPerDay(hashrate, d),
     earningsSatsPerDay: h.earningsSatsPerDay ?? (h.networkDifficulty === undefined ? NaN : earningsSatsPerDay(hashrate, d, h.blockRewardSats ?? DEFAULT_BLOCK_REWARD_SATS)),
+    costPerDay: h.electricityPrice ? costPerDay(h.powerW, h.electricityPrice.value, parsePriceUnit(h.electricityPrice.unit)) : NaN,
   };
+}
+
+/** Pool connection as an enum: practice mode has no pool, so it says so rather than "connected". */
+export function connectionOf(h: HubSnapshot): Connection {
+  if (h.mode === 'practice') return 'practice';
+  return h.poolConnected ? 'connected' : 'disconnected';
 }
 
 const measurement = { state_class: 'measurement' };
 const counter = { state_class: 'total_increasing' };
+/** One unit for every hashrate (hub and workers) so HA's long-term statistics can compare them. */
+const MHS = 1e6;
+const hashrateConfig = { ...measurement, unit_of_measurement: 'MH/s', suggested_display_precision: 2, icon: 'mdi:speedometer' };
+/** Hashrate as MH/s with 4 significant digits (0 when not mining: never unknown). */
+const mhs = (h: number) => formatNumber(Number.isFinite(h) && h > 0 ? h / MHS : 0, 4);
 
+/**
+ * Names read well after the device name (HA: "<device> <entity>"): "Micro Mining Hashrate",
+ * "Micro Mining Decision"; the main switch has no name of its own and is "Micro Mining".
+ */
 function hubDefs(h: HubSnapshot): Array<EntityDef<HubSnapshot>> {
   const defs: Array<EntityDef<HubSnapshot>> = [
-    { key: 'hashrate', platform: 'sensor', name: 'Hashrate', config: { ...measurement, unit_of_measurement: 'H/s', suggested_display_precision: 0, icon: 'mdi:pound' }, state: (s) => formatNumber(derived(s).hashrate) },
+    { key: 'hashrate', platform: 'sensor', name: 'Hashrate', config: hashrateConfig, state: (s) => mhs(derived(s).hashrate) },
+    { key: 'decision', platform: 'sensor', name: 'Decision', config: { device_class: 'enum', options: [...DECISIONS], icon: 'mdi:scale-balance' }, state: (s) => s.decision ?? 'starting' },
+    { key: 'decision_reason', platform: 'sensor', name: 'Decision reason', config: { entity_category: 'diagnostic', icon: 'mdi:comment-question-outline' }, state: (s) => truncateState(s.decisionReason || 'waiting for the first plan') },
     { key: 'shares_accepted', platform: 'sensor', name: 'Shares accepted', config: { ...counter, icon: 'mdi:check-circle-outline' }, state: (s) => formatNumber(s.sharesAccepted) },
     { key: 'shares_rejected', platform: 'sensor', name: 'Shares rejected', config: { ...counter, icon: 'mdi:close-circle-outline' }, state: (s) => formatNumber(s.sharesRejected) },
     { key: 'shares_stale', platform: 'sensor', name: 'Shares stale', config: { ...counter, icon: 'mdi:clock-alert-outline' }, state: (s) => formatNumber(s.sharesStale) },
     { key: 'best_difficulty_session', platform: 'sensor', name: 'Best share difficulty (session)', config: { ...measurement, icon: 'mdi:trophy-outline' }, state: (s) => formatNumber(s.bestDifficultySession) },
     { key: 'best_difficulty_all_time', platform: 'sensor', name: 'Best share difficulty (all time)', config: { ...measurement, icon: 'mdi:trophy' }, state: (s) => formatNumber(s.bestDifficultyAllTime) },
     { key: 'blocks_found', platform: 'sensor', name: 'Blocks found', config: { ...counter, icon: 'mdi:cube-outline' }, state: (s) => formatNumber(s.blocksFound) },
-    { key: 'pool_connected', platform: 'binary_sensor', name: 'Pool connection', config: { device_class: 'connectivity', entity_category: 'diagnostic', payload_on: PAYLOAD_ON, payload_off: PAYLOAD_OFF }, state: (s) => (s.poolConnected ? PAYLOAD_ON : PAYLOAD_OFF) },
+    { key: 'pool_connection', platform: 'sensor', name: 'Pool connection', config: { device_class: 'enum', options: [...CONNECTIONS], entity_category: 'diagnostic', icon: 'mdi:lan-connect' }, state: (s) => connectionOf(s) },
     { key: 'active_workers', platform: 'sensor', name: 'Active workers', config: { ...measurement, icon: 'mdi:account-hard-hat' }, state: (s) => formatNumber(s.activeWorkers) },
     { key: 'network_difficulty', platform: 'sensor', name: 'Network difficulty', config: { ...measurement, entity_category: 'diagnostic', suggested_display_precision: 0, icon: 'mdi:chart-bell-curve' }, state: (s) => formatNumber(s.networkDifficulty) },
     { key: 'mode', platform: 'sensor', name: 'Mode', config: { device_class: 'enum', options: ['practice', 'pool'], entity_category: 'diagnostic', icon: 'mdi:school-outline' }, state: (s) => s.mode },
-    { key: 'policy_decision', platform: 'sensor', name: 'Policy decision', config: { icon: 'mdi:scale-balance' }, state: (s) => truncateState(s.policyDecision || PAYLOAD_NONE) },
-    { key: 'power', platform: 'sensor', name: 'Power', config: { ...measurement, device_class: 'power', unit_of_measurement: 'W', suggested_display_precision: 0 }, state: (s) => formatNumber(s.powerW) },
-    { key: 'energy', platform: 'sensor', name: 'Energy', config: { ...counter, device_class: 'energy', unit_of_measurement: 'kWh', suggested_display_precision: 3 }, state: (s) => formatNumber(s.energyKwh) },
-    { key: 'expected_time_to_block', platform: 'sensor', name: 'Expected time to a block', config: { ...measurement, device_class: 'duration', unit_of_measurement: 'd', suggested_display_precision: 0, icon: 'mdi:timer-sand' }, state: (s) => formatNumber(derived(s).expectedSeconds / 86400) },
-    { key: 'odds_per_day', platform: 'sensor', name: 'Block odds per day', config: { ...measurement, unit_of_measurement: '%', icon: 'mdi:dice-multiple' }, state: (s) => formatNumber(derived(s).oddsPerDay * 100) },
+    // Always an estimate (threads x watts per thread): the names say so.
+    { key: 'power', platform: 'sensor', name: 'Estimated power', config: { ...measurement, device_class: 'power', unit_of_measurement: 'W', suggested_display_precision: 0 }, state: (s) => formatNumber(s.powerW, 4) },
+    { key: 'energy', platform: 'sensor', name: 'Estimated energy', config: { ...counter, device_class: 'energy', unit_of_measurement: 'kWh', suggested_display_precision: 3 }, state: (s) => formatNumber(s.energyKwh) },
+    // Years, not days (HA's duration class stops at days): "9,070,000,000 y" reads as 9 billion years.
+    { key: 'expected_time_to_block', platform: 'sensor', name: 'Expected time to a block', config: { ...measurement, unit_of_measurement: 'y', icon: 'mdi:timer-sand' }, state: (s) => formatNumber(derived(s).expectedSeconds / SECONDS_PER_YEAR, 3) },
+    // Odds as bookmakers say them: "3,310,000,000,000 to 1" (a number, so it has statistics and stays out of the logbook).
+    { key: 'odds_per_day', platform: 'sensor', name: 'Block odds per day', config: { ...measurement, unit_of_measurement: 'to 1', icon: 'mdi:dice-multiple' }, state: (s) => formatNumber(derived(s).oddsAgainstPerDay, 3) },
   ];
   if (h.mode === 'pool') {
-    defs.push({ key: 'earnings_per_day', platform: 'sensor', name: 'Estimated earnings per day', config: { ...measurement, unit_of_measurement: 'sat', suggested_display_precision: 2, icon: 'mdi:bitcoin' }, state: (s) => formatNumber(derived(s).earningsSatsPerDay) });
+    defs.push({ key: 'earnings_per_day', platform: 'sensor', name: 'Estimated earnings per day', config: { ...measurement, unit_of_measurement: 'sat', suggested_display_precision: 2, icon: 'mdi:bitcoin' }, state: (s) => formatNumber(derived(s).earningsSatsPerDay, 3) });
+  }
+  if (h.electricityPrice) {
+    const unit = parsePriceUnit(h.electricityPrice.unit);
+    const currency = unit?.currency;
+    defs.push({
+      key: 'cost_per_day',
+      platform: 'sensor',
+      name: 'Estimated cost per day',
+      // not device_class monetary: HA allows only state_class total there, and this is a rate
+      config: { ...measurement, ...(currency ? { unit_of_measurement: currency } : {}), suggested_display_precision: 2, icon: 'mdi:cash-clock' },
+      state: (s) => formatNumber(derived(s).costPerDay, 3),
+    });
   }
   const limit = Math.max(0, Math.floor(Number.isFinite(h.maxThreadsLimit) ? h.maxThreadsLimit : 0));
   defs.push(
-    { key: 'mining', platform: 'switch', name: 'Mining', config: { payload_on: PAYLOAD_ON, payload_off: PAYLOAD_OFF, state_on: PAYLOAD_ON, state_off: PAYLOAD_OFF, icon: 'mdi:pickaxe' }, state: (s) => (s.mining ? PAYLOAD_ON : PAYLOAD_OFF), command: true },
+    // the device's main feature: no name of its own, so HA calls it "Micro Mining"
+    { key: 'mining', platform: 'switch', name: null, config: { payload_on: PAYLOAD_ON, payload_off: PAYLOAD_OFF, state_on: PAYLOAD_ON, state_off: PAYLOAD_OFF, icon: 'mdi:pickaxe' }, state: (s) => (s.mining ? PAYLOAD_ON : PAYLOAD_OFF), command: true },
     { key: 'max_threads', platform: 'number', name: 'Max hub threads', config: { min: 0, max: limit, step: 1, mode: 'box', entity_category: 'config', icon: 'mdi:cpu-64-bit' }, state: (s) => formatNumber(s.maxThreads), command: true },
     { key: 'policy', platform: 'select', name: 'Policy', config: { options: [...POLICIES], entity_category: 'config', icon: 'mdi:tune-variant' }, state: (s) => s.policy, command: true },
     { key: 'reset_session', platform: 'button', name: 'Reset session statistics', config: { payload_press: PAYLOAD_PRESS, icon: 'mdi:restart' }, command: true },
@@ -165,7 +206,7 @@ function hubDefs(h: HubSnapshot): Array<EntityDef<HubSnapshot>> {
 
 const WORKER_DEFS: Array<EntityDef<WorkerSnapshot>> = [
   { key: 'status', platform: 'sensor', name: 'Mining status', config: { device_class: 'enum', options: [...WORKER_STATUSES], icon: 'mdi:pickaxe' }, state: (w) => w.status },
-  { key: 'hashrate', platform: 'sensor', name: 'Hashrate', config: { ...measurement, unit_of_measurement: 'H/s', suggested_display_precision: 0, icon: 'mdi:pound' }, state: (w) => formatNumber(w.status === 'offline' || !(w.hashrate > 0) ? 0 : w.hashrate) },
+  { key: 'hashrate', platform: 'sensor', name: 'Hashrate', config: hashrateConfig, state: (w) => mhs(w.status === 'offline' ? 0 : w.hashrate) },
   { key: 'shares', platform: 'sensor', name: 'Shares', config: { ...counter, icon: 'mdi:check-circle-outline' }, state: (w) => formatNumber(w.shares) },
   { key: 'best_difficulty', platform: 'sensor', name: 'Best share difficulty', config: { ...measurement, icon: 'mdi:trophy-outline' }, state: (w) => formatNumber(w.bestDifficulty) },
   { key: 'last_share', platform: 'sensor', name: 'Last share', config: { device_class: 'timestamp', icon: 'mdi:clock-check-outline' }, state: (w) => (w.lastShareAt !== undefined && Number.isFinite(w.lastShareAt) ? new Date(w.lastShareAt).toISOString() : PAYLOAD_NONE) },

@@ -1,9 +1,10 @@
 // Public face of the MQTT part: HA entities through MQTT device discovery, commands, the embedded broker.
-export type { MinerSnapshot, HubSnapshot, WorkerSnapshot, MinerCommand, MiningPolicy, WorkerStatus } from './types.js';
-export { POLICIES, WORKER_STATUSES } from './types.js';
+export type { MinerSnapshot, HubSnapshot, WorkerSnapshot, MinerCommand, MiningPolicy, WorkerStatus, Decision, Connection } from './types.js';
+export { POLICIES, WORKER_STATUSES, DECISIONS, CONNECTIONS } from './types.js';
+export { describeDecision, type DecisionState, type PlanLike } from './decision.js';
 export { MqttEntities, type MqttEntitiesOptions, type MqttEntitiesStats } from './publisher.js';
 export { startEmbeddedBroker, type EmbeddedBroker, type EmbeddedBrokerOptions } from './broker.js';
-export { expectedSecondsToBlock, oddsPerDay, earningsSatsPerDay, DEFAULT_BLOCK_REWARD_SATS } from './odds.js';
+export { expectedSecondsToBlock, oddsPerDay, oddsAgainstPerDay, earningsSatsPerDay, costPerDay, parsePriceUnit, DEFAULT_BLOCK_REWARD_SATS, SECONDS_PER_YEAR, type PriceUnit } from './odds.js';
 export { parseCommand, MAX_COMMAND_BYTES, type ParsedCommand } from './commands.js';
 export {
   buildModel,
@@ -12,6 +13,7 @@ export {
   workerSlug,
   topics,
   formatNumber,
+  connectionOf,
   DEFAULT_ENTITY_OPTIONS,
   COMMAND_KEYS,
   PAYLOAD_AVAILABLE,

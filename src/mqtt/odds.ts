@@ -33,3 +33,47 @@ export function earningsSatsPerDay(hashrate: number, difficulty: number, rewardS
   if (!valid(hashrate, difficulty) || !(rewardSats >= 0) || !(poolFee >= 0 && poolFee <= 1)) return 0;
   return ((SECONDS_PER_DAY * hashrate) / (difficulty * TWO_POW_32)) * rewardSats * (1 - poolFee);
 }
+
+/** A Julian year, the year of HA's `y` unit as people read it. */
+export const SECONDS_PER_YEAR = 365.25 * SECONDS_PER_DAY;
+
+/**
+ * The odds against finding a block in a day, "N to 1": (1 - p) / p = 1 / (e^λ - 1) for λ
+ * expected blocks a day (about the expected number of days per block while λ is small).
+ * Infinity when the hashrate is 0 or an input is invalid.
+ */
+export function oddsAgainstPerDay(hashrate: number, difficulty: number): number {
+  if (!valid(hashrate, difficulty)) return Infinity;
+  return 1 / Math.expm1((SECONDS_PER_DAY * hashrate) / (difficulty * TWO_POW_32));
+}
+
+/** What a price unit says: the currency and how many kWh its energy unit holds (`EUR/MWh` -> EUR, 1000). */
+export interface PriceUnit {
+  currency: string;
+  kwhPerUnit: number;
+}
+
+const ENERGY_UNITS: Record<string, number> = { wh: 0.001, kwh: 1, mwh: 1000 };
+
+/**
+ * Reads an electricity price unit as HA sensors give it: `EUR/kWh`, `€/kWh`, `ct/kWh`, `EUR/MWh`,
+ * `USD / kWh`. A unit without a known energy part (`EUR`, none) is taken as per kWh, the usual
+ * tariff unit, with the whole text as the currency; a unit that names another denominator
+ * (`EUR/m³`, a gas price) is refused (undefined), never misread.
+ */
+export function parsePriceUnit(unit: string | null | undefined): PriceUnit | undefined {
+  const u = (unit ?? '').trim();
+  if (u.length > 32) return undefined;
+  const slash = u.lastIndexOf('/');
+  if (slash < 0) return { currency: u, kwhPerUnit: 1 };
+  const currency = u.slice(0, slash).trim();
+  const per = ENERGY_UNITS[u.slice(slash + 1).trim().toLowerCase()];
+  return per === undefined ? undefined : { currency, kwhPerUnit: per };
+}
+
+/** Cost of mining for a day at a steady power (W) and a price in `unit`; NaN when unknown. */
+export function costPerDay(powerW: number, price: number | null | undefined, unit: PriceUnit | undefined): number {
+  if (!unit || typeof price !== 'number' || !Number.isFinite(price) || !(powerW >= 0) || !Number.isFinite(powerW)) return NaN;
+  const kwhPerDay = (powerW * 24) / 1000;
+  return (kwhPerDay / unit.kwhPerUnit) * price;
+}

@@ -4,6 +4,29 @@
 export type MiningPolicy = 'always' | 'idle_only' | 'surplus';
 export const POLICIES: readonly MiningPolicy[] = ['always', 'idle_only', 'surplus'];
 
+/**
+ * The policy's decision as an HA enum: the state changes only when the decision does (never
+ * with a live figure). Values are stable words for automations (`state: "quiet hours"`).
+ */
+export const DECISIONS = [
+  'mining',
+  'switched off',
+  'quiet hours',
+  'price too high',
+  'appliance busy',
+  'hub busy',
+  'no power budget',
+  'waiting',
+  'no workers',
+  'paused',
+  'starting',
+] as const;
+export type Decision = (typeof DECISIONS)[number];
+
+/** Where jobs come from and whether that source is reachable: `practice` has no pool at all. */
+export const CONNECTIONS = ['practice', 'connected', 'disconnected'] as const;
+export type Connection = (typeof CONNECTIONS)[number];
+
 export type WorkerStatus = 'mining' | 'idle' | 'busy' | 'offline';
 export const WORKER_STATUSES: readonly WorkerStatus[] = ['mining', 'idle', 'busy', 'offline'];
 
@@ -22,12 +45,19 @@ export interface HubSnapshot {
   /** Network difficulty of the current job (undefined until the first job). */
   networkDifficulty?: number;
   mode: 'practice' | 'pool';
-  /** The policy's current decision in words ("mining: 3 threads, 2 appliances idle, 640 W surplus"). */
-  policyDecision: string;
-  /** Estimated power draw of the mining, W. */
+  /** The policy's decision (see decision.ts for how a plan maps onto it); `starting` when absent. */
+  decision?: Decision;
+  /** Why, in words without live figures ("3 threads, 1 miner; policy idle_only"), so it changes rarely. */
+  decisionReason?: string;
+  /** Estimated power draw of the mining, W (hub threads times watts per thread, plus miners whose power is known). */
   powerW: number;
-  /** Lifetime energy used by the mining, kWh (monotonic; from the persisted totals). */
+  /** Lifetime energy used by the mining, kWh (monotonic; from the persisted totals; from the power estimate). */
   energyKwh: number;
+  /**
+   * The electricity price, when a price sensor is configured: its value (null while unreadable)
+   * and its unit as HA reports it (e.g. `EUR/kWh`, `ct/kWh`, `EUR/MWh`). Absent: no cost entity.
+   */
+  electricityPrice?: { value: number | null; unit: string | null };
   /** Overrides; computed from hashrate and network difficulty when absent (see odds.ts). */
   expectedSecondsToBlock?: number;
   oddsPerDay?: number;

@@ -192,9 +192,9 @@ test('the PC idle: the default flow gives the hub its thread; the hub hashes and
     const v = Number(await haState('sensor.micro_mining_hashrate'));
     return v > 0 ? v : undefined;
   });
-  await until('HA policy decision sensor', async () => {
-    const v = await haState('sensor.micro_mining_policy_decision');
-    return v?.startsWith('mining') ? v : undefined;
+  await until('HA decision sensor', async () => {
+    const v = await haState('sensor.micro_mining_decision');
+    return v === 'mining' ? v : undefined;
   });
 });
 

@@ -45,7 +45,7 @@ const devices = () => bed.call<RegDevice[]>('config/device_registry/list');
 test('entities appear in HA with the right device, device_class, unit and state', async () => {
   // An appliance HA already knows (by MAC), that also mines: its worker entities must join it.
   const washer = await bed.announceDevice({ id: 'washer51', name: 'Washer', manufacturer: 'Acme', connections: [['mac', WASHER_MAC]], entities: [{ component: 'sensor', key: 'power', deviceClass: 'power', unit: 'W' }] });
-  snap = snapshot({}, [worker('nerd1', { name: 'NerdMiner desk', model: 'NerdMiner v2' }), worker('washer cpu', { linkedConnections: [['mac', WASHER_MAC]], hashrate: 1234 })]);
+  snap = snapshot({ electricityPrice: { value: 0.3, unit: 'EUR/kWh' } }, [worker('nerd1', { name: 'NerdMiner desk', model: 'NerdMiner v2' }), worker('washer cpu', { linkedConnections: [['mac', WASHER_MAC]], hashrate: 1234 })]);
   entities = new MqttEntities({
     url: bed.mqtt!.url,
     birthDelayMs: [200, 800],
@@ -60,7 +60,7 @@ test('entities appear in HA with the right device, device_class, unit and state'
   });
   await entities.start(snap);
 
-  const hubKeys = ['hashrate', 'shares_accepted', 'energy', 'power', 'pool_connected', 'mining', 'max_threads', 'policy', 'reset_session', 'earnings_per_day', 'odds_per_day', 'expected_time_to_block'];
+  const hubKeys = ['hashrate', 'shares_accepted', 'energy', 'power', 'pool_connection', 'decision', 'decision_reason', 'mining', 'max_threads', 'policy', 'reset_session', 'earnings_per_day', 'cost_per_day', 'odds_per_day', 'expected_time_to_block'];
   const reg = await until('hub entities registered', async () => {
     const r = await registry();
     return hubKeys.every((k) => r.some((e) => e.platform === 'mqtt' && e.unique_id === `micro_mining_hub_${k}`)) ? r : undefined;
@@ -74,7 +74,7 @@ test('entities appear in HA with the right device, device_class, unit and state'
   // default_entity_id decides the entity ids
   assert.equal(byUid('micro_mining_hub_hashrate').entity_id, 'sensor.micro_mining_hashrate');
   assert.equal(byUid('micro_mining_hub_mining').entity_id, 'switch.micro_mining_mining');
-  assert.equal(byUid('micro_mining_hub_pool_connected').entity_category, 'diagnostic');
+  assert.equal(byUid('micro_mining_hub_pool_connection').entity_category, 'diagnostic');
   assert.equal(byUid('micro_mining_hub_max_threads').entity_category, 'config');
 
   const energy = await bed.waitState('sensor.micro_mining_energy', '1.25');
@@ -84,22 +84,45 @@ test('entities appear in HA with the right device, device_class, unit and state'
   const power = await bed.waitState('sensor.micro_mining_power', '35');
   assert.equal(power.attributes.device_class, 'power');
   assert.equal(power.attributes.unit_of_measurement, 'W');
-  const hr = await bed.waitState('sensor.micro_mining_hashrate', '1500000');
-  assert.equal(hr.attributes.unit_of_measurement, 'H/s');
+  assert.equal(power.attributes.friendly_name, 'Micro Mining Estimated power', 'the name says it is an estimate');
+  const hr = await bed.waitState('sensor.micro_mining_hashrate', '1.5');
+  assert.equal(hr.attributes.unit_of_measurement, 'MH/s');
   assert.equal(hr.attributes.state_class, 'measurement');
-  const conn = await bed.waitState('binary_sensor.micro_mining_pool_connected', 'on');
-  assert.equal(conn.attributes.device_class, 'connectivity');
-  await bed.waitState('switch.micro_mining_mining', 'on');
+  assert.equal(hr.attributes.friendly_name, 'Micro Mining Hashrate');
+  const conn = await bed.waitState('sensor.micro_mining_pool_connection', 'connected');
+  assert.equal(conn.attributes.device_class, 'enum');
+  assert.deepEqual(conn.attributes.options, ['practice', 'connected', 'disconnected']);
+  const sw = await bed.waitState('switch.micro_mining_mining', 'on');
+  assert.equal(sw.attributes.friendly_name, 'Micro Mining', 'the main switch takes the device name, not "Micro Mining Mining"');
+  // the suggested display precision reached HA's entity registry (the frontend formats with it)
+  const hrEntry = await bed.call<{ options: Record<string, Record<string, unknown>> }>('config/entity_registry/get', { entity_id: 'sensor.micro_mining_hashrate' });
+  assert.equal(hrEntry.options.sensor?.suggested_display_precision, 2, JSON.stringify(hrEntry.options));
+  const decision = await bed.waitState('sensor.micro_mining_decision', 'mining');
+  assert.equal(decision.attributes.device_class, 'enum');
+  assert.ok((decision.attributes.options as string[]).includes('quiet hours'));
+  assert.deepEqual(Object.keys(decision.attributes).sort(), ['device_class', 'friendly_name', 'icon', 'options'], 'no fast-changing attributes for the recorder');
+  await bed.waitState('sensor.micro_mining_decision_reason', 'hub 3 threads, 1 miner; policy idle_only');
+  const cost = await bed.waitState('sensor.micro_mining_cost_per_day', '0.252');
+  assert.equal(cost.attributes.unit_of_measurement, 'EUR', "the price sensor's currency");
+  assert.equal(cost.attributes.friendly_name, 'Micro Mining Estimated cost per day');
+  const odds = await bed.waitState('sensor.micro_mining_odds_per_day', '3310000000000');
+  assert.equal(odds.attributes.unit_of_measurement, 'to 1');
+  assert.equal(odds.attributes.state_class, 'measurement', 'a number: statistics, and no logbook rows');
   const threads = await bed.waitState('number.micro_mining_max_threads');
   assert.equal(Number(threads.state), 3);
   assert.equal(threads.attributes.max, 4);
   const pol = await bed.waitState('select.micro_mining_policy', 'idle_only');
   assert.deepEqual(pol.attributes.options, ['always', 'idle_only', 'surplus']);
-  const ett = await bed.waitState('sensor.micro_mining_expected_time_to_block');
-  assert.equal(ett.attributes.device_class, 'duration');
-  assert.ok(Number(ett.state) > 1e6, `expected days ${ett.state}`);
+  const ett = await bed.waitState('sensor.micro_mining_expected_time_to_block', '9070000000');
+  assert.equal(ett.attributes.unit_of_measurement, 'y');
   await bed.waitState('sensor.micro_mining_mode', 'pool');
-  await bed.waitState('sensor.micro_mining_policy_decision', 'mining: 3 threads, 2 appliances idle, 640 W surplus');
+  // practice mode: the connection says practice
+  snap.hub.mode = 'practice';
+  await entities.update(snap);
+  await bed.waitState('sensor.micro_mining_pool_connection', 'practice');
+  snap.hub.mode = 'pool';
+  await entities.update(snap);
+  await bed.waitState('sensor.micro_mining_pool_connection', 'connected');
 
   // Worker devices: one of its own (via the hub), one joined to the washer HA already had.
   const reg2 = await until('worker entities registered', async () => {
@@ -134,7 +157,7 @@ test("switch.turn_off through HA reaches the command handler; hashrate reads 0",
   await bed.waitState('sensor.micro_mining_hashrate', '0', 5000);
   await bed.callService('switch', 'turn_on', { entity_id: 'switch.micro_mining_mining' });
   await bed.waitState('switch.micro_mining_mining', 'on', 5000);
-  await bed.waitState('sensor.micro_mining_hashrate', '1500000', 5000);
+  await bed.waitState('sensor.micro_mining_hashrate', '1.5', 5000);
 });
 
 test('the number entity changes threads; select and button reach the miner', async () => {
@@ -164,7 +187,7 @@ test('a vanished worker leaves HA; HA restart (birth message) brings the rest ba
   });
   const replays = entities.stats.birthReplays;
   await bed.restart();
-  await bed.waitState('sensor.micro_mining_hashrate', '1500000', 30_000);
+  await bed.waitState('sensor.micro_mining_hashrate', '1.5', 30_000);
   await bed.waitState('select.micro_mining_policy', 'surplus', 10_000);
   await until('a replay after HA’s birth message', async () => (entities.stats.birthReplays > replays ? true : undefined), 10_000);
   await entities.stop();

@@ -81,7 +81,7 @@ test('every topic and payload: retained qos-1 configs equal the model, states, a
     }
   }
   assert.ok(n >= 25, `${n} state topics`);
-  assert.equal(retained.get(t.hubState('hashrate')), '1500000');
+  assert.equal(retained.get(t.hubState('hashrate')), '1.5');
   assert.equal(retained.get(t.workerState('bitaxe', 'last_share')), 'None');
   assert.equal(retained.get(t.workerState('bitaxe', 'status')), 'idle');
   // published with qos 1 (a qos-1 subscriber receives qos 1), and each config once
@@ -105,7 +105,7 @@ test('configs are published only when they change; states only when they change'
   const base = live.seen.length; // retained copies on subscribe
   await e.update(structuredClone(s0));
   await e.update({ ...s0, hub: { ...s0.hub, hashrate: 2_000_000 } });
-  await live.waitFor((m) => m.topic === t.hubState('hashrate') && m.payload === '2000000', 3000, base);
+  await live.waitFor((m) => m.topic === t.hubState('hashrate') && m.payload === '2', 3000, base);
   await new Promise((r) => setTimeout(r, 200));
   const after1 = live.seen.slice(base);
   assert.equal(after1.filter((m) => m.topic.endsWith('/config')).length, 0, 'no config re-sent for a state change');
@@ -245,7 +245,7 @@ test('commands: switch, number, select and button round trips reach the miner an
   cleanups.push(() => pub.endAsync());
   const cases: Array<[string, string, MinerCommand, Array<[string, string]>]> = [
     ['mining', 'OFF', { kind: 'mining', on: false }, [['mining', 'OFF'], ['hashrate', '0']]],
-    ['mining', 'ON', { kind: 'mining', on: true }, [['mining', 'ON'], ['hashrate', '1500000']]],
+    ['mining', 'ON', { kind: 'mining', on: true }, [['mining', 'ON'], ['hashrate', '1.5']]],
     ['max_threads', '1', { kind: 'threads', threads: 1 }, [['max_threads', '1']]],
     ['policy', 'surplus', { kind: 'policy', policy: 'surplus' }, [['policy', 'surplus']]],
     ['reset_session', 'PRESS', { kind: 'reset_session' }, [['shares_accepted', '0'], ['best_difficulty_session', '0']]],
