@@ -6,7 +6,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { nbitsToDifficulty, parseU32Hex, type StratumJob } from '../core/index.js';
+import { InputError, nbitsToDifficulty, parseU32Hex, type StratumJob } from '../core/index.js';
 import { FlowRuntime, InProcessHub, MqttHubBridge, type MinerControl } from '../flow/index.js';
 import { HaAppliances, hubLoadMeter, type Appliance, type ApplianceEvent, type IdleRulesInput } from '../ha/index.js';
 import { HashPool } from '../hashpool/index.js';
@@ -38,6 +38,8 @@ export interface HubOverrides {
   mqttPort?: number;
   /** how often the MQTT states and the hub appliance are refreshed, ms (default 5000) */
   tickMs?: number;
+  /** least time between two writes of the lifetime totals, ms (default 60 000) */
+  totalsIntervalMs?: number;
 }
 
 /** A hub running from one validated configuration. */
@@ -89,7 +91,9 @@ export class Hub {
     for (const w of c.warnings) this.log.warn(w);
 
     // lifetime totals
-    this.store = new TotalsStore(c.dataDir);
+    // a totals file that exists but cannot be read throws (TotalsUnreadableError, exit 2) and is
+    // never written over: the store refuses every save until a load succeeded
+    this.store = new TotalsStore(c.dataDir, { intervalMs: this.overrides.totalsIntervalMs ?? 60_000 });
     const loaded = await this.store.load();
     this.totals = loaded.totals;
     this.stopped.push(['totals', () => this.store.flush()]);
@@ -233,7 +237,9 @@ export class Hub {
         logger: logger('node-red'),
       });
       const flow = this.flow;
-      await flow.start();
+      await flow.start().catch((err) => {
+        throw portInUse(err, 'node_red_port', 'Node-RED editor', c.nodeRed.port, 'another Node-RED?', ', or run without the editor with --no-node-red');
+      });
       this.stopped.push(['node-red', () => flow.stop()]);
     } else {
       const p = parsePolicy({ ...defaultPolicy(), mode: c.policy, stagesW: c.power.stagesW, staticBudgetW: c.power.budgetW, priceCeiling: c.power.priceCeiling, quietHours: c.quietHours.map((q) => ({ start: hhmm(q.start), end: hhmm(q.end) })) });
@@ -312,7 +318,7 @@ export class Hub {
       this.session.rejected++;
       this.totals.sharesRejected++;
     }
-    void this.saveTotals();
+    this.updateTotals();
   }
 
   private onBlock(e: BlockEvent): void {
@@ -320,11 +326,25 @@ export class Hub {
     // a practice "block" meets only the practice job's network target: it is no block
     if (!e.practice) this.totals.blocksFound++;
     this.log.warn({ worker: e.worker, hash: e.hash, practice: e.practice }, e.practice ? 'practice job solved (not a real block)' : 'BLOCK FOUND');
-    void this.saveTotals();
+    // a real block is written at once; anything else waits for the store's interval
+    if (e.practice) this.updateTotals();
+    else void this.saveTotals();
   }
 
+  /** Hands the totals to the store, which writes them at most once per interval. */
+  private updateTotals(): void {
+    if (!this.store?.ready) return;
+    const { savedAt: _s, version: _v, ...t } = this.totals;
+    try {
+      this.store.update(t);
+    } catch (err) {
+      this.log.error({ err }, 'could not save the lifetime totals');
+    }
+  }
+
+  /** Writes the totals now (a found block, the stop); nothing when the file could not be read. */
   private saveTotals(): Promise<void> {
-    if (!this.store) return Promise.resolve();
+    if (!this.store?.ready) return Promise.resolve();
     const { savedAt: _s, version: _v, ...t } = this.totals;
     return this.store.save(t).catch((err) => this.log.error({ err }, 'could not save the lifetime totals'));
   }
@@ -354,7 +374,7 @@ export class Hub {
 
   private async publish(): Promise<void> {
     if (this.stopping) return;
-    await this.saveTotals();
+    this.updateTotals();
     if (this.entities) await this.entities.update(this.minerSnapshot()).catch((err) => this.log.warn({ err }, 'MQTT update failed'));
     if (!this.flow && this.directPolicy) await this.planDirectly().catch((err) => this.log.error({ err }, 'planning failed'));
   }
@@ -417,7 +437,9 @@ export class Hub {
     const nodeRed = editor && (c.status.allow.length > 0 || loopback || (c.nodeRed.username && c.nodeRed.password)) ? { host: '127.0.0.1', port: editor.port } : null;
     this.statusServer = new StatusServer({ port: c.status.port, host: c.status.bind, allow: c.status.allow, status: () => this.status(), nodeRed, logger: logger('status') });
     const s = this.statusServer;
-    await s.start();
+    await s.start().catch((err) => {
+      throw portInUse(err, 'status_port', 'status page', c.status.port, 'another micro-mining?', '');
+    });
     this.stopped.push(['status page', () => s.stop()]);
   }
 
@@ -522,6 +544,15 @@ export class Hub {
 
 function toInput(a: Appliance): ApplianceInput {
   return { id: a.id, name: a.name, status: a.status === 'idle' ? 'idle' : a.status === 'busy' ? 'busy' : 'unknown', roles: a.roles, workerId: a.workerId, watts: a.watts };
+}
+
+/** A listen error as the line a user can act on (EADDRINUSE / EACCES: which port, which flag); others unchanged. */
+function portInUse(err: unknown, key: 'node_red_port' | 'status_port', what: string, port: number, guess: string, more: string): unknown {
+  const code = (err as NodeJS.ErrnoException)?.code;
+  const flag = `--${key.replace(/_/g, '-')}`;
+  if (code === 'EADDRINUSE') return new InputError(`${what} port ${port} is in use (${guess}); choose another with ${flag} P (0: any free port)${more}`, key);
+  if (code === 'EACCES') return new InputError(`${what} port ${port} needs privileges this user does not have; choose a port above 1023 with ${flag} P${more}`, key);
+  return err;
 }
 
 function hhmm(minutes: number): string {

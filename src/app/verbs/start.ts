@@ -3,7 +3,8 @@
 import { loadConfig, parseFlags, settingsHelp } from '../config.js';
 import { Hub } from '../hub.js';
 import { TerminalLine } from '../terminal.js';
-import { rootLogger } from '../../log.js';
+import { rootLogger, scrub } from '../../log.js';
+import { InputError } from '../../core/index.js';
 
 const HELP = `usage: micro-mining start [--config FILE] [flags …]
 
@@ -67,9 +68,15 @@ export async function runStart(argv: string[]): Promise<number> {
   try {
     await hub.start();
   } catch (err) {
-    log.fatal({ err }, `could not start: ${(err as Error).message}`);
-    await hub.stop();
-    return 1;
+    // what a user can fix (a port in use, totals that cannot be read, a bad option): one line and
+    // exit 2, after what was started has stopped; anything else is a bug: logged with its stack
+    await hub.stop().catch(() => {});
+    const code = err instanceof InputError ? 2 : 1;
+    if (err instanceof InputError) process.stderr.write(`${scrub(`micro-mining start: ${err.message}`)}\n`);
+    else log.fatal({ err }, `could not start: ${(err as Error).message}`);
+    // a library may keep a timer or socket for a while after a failed start: do not wait for it
+    setTimeout(() => process.exit(code), 200).unref();
+    return code;
   }
   line.start();
   return done;
