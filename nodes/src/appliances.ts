@@ -19,7 +19,7 @@ export function registerAppliances(RED: NodeAPI): void {
       if (closed) return;
       const idle = snapshot.appliances.filter((a) => a.status === 'idle').length;
       node.status({ fill: 'green', shape: 'dot', text: short(`${idle} of ${snapshot.appliances.length} idle${'id' in change ? `; ${change.id} ${change.status}` : ''}`) });
-      node.send({ ...(base ?? {}), topic: 'appliances', payload: snapshot, change });
+      node.send({ ...(base ?? {}), topic: 'appliances', payload: snapshot, change, appliances: snapshot.appliances, ignored: snapshot.ignoredAppliances ?? 0 });
     };
     const refresh = (kind: 'tick' | 'start' | 'refresh', base?: NodeMessage) => {
       if (!('api' in hub)) return;

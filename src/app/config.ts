@@ -55,6 +55,8 @@ export interface Config {
   /** practice job source (earns nothing) instead of a pool */
   practice: boolean;
   pool: { url: string; user: string; password: string; fallbackUrl: string | null } | null;
+  /** the user's own node as the job source (solo); null: none */
+  node: { url: string; cookieFile: string | null; payoutAddress: string } | null;
   threads: number;
   kernel: 'auto' | 'js' | 'wasm' | 'native';
   policy: 'always' | 'idle_only' | 'surplus';
@@ -270,10 +272,20 @@ function resolve(s: Settings, ctx: ResolveCtx): Config {
     if (s.fallback_pool) fail('pool', 'is required when fallback_pool is given (the fallback is used only when the pool is unreachable)', sources);
     if (s.pool_user || s.pool_password) warnings.push('pool_user / pool_password are set but no pool is; they are not used');
   }
-  let practice = s.practice ?? pool === null;
-  if (s.practice === false && pool === null) fail('pool', 'is required when practice is off (practice: false)', sources);
+  let node: Config['node'] = null;
+  if (s.node) {
+    if (pool) fail('node', 'and pool are both set: mine either at a pool or solo with your own node', sources);
+    if (!s.payout_address) fail('payout_address', 'is required with a node (the address a block found pays)', sources);
+    if (!s.node_cookie && !new URL(s.node).username) fail('node', 'has no RPC user and password, and no node_cookie is given', sources);
+    node = { url: s.node, cookieFile: s.node_cookie ?? null, payoutAddress: s.payout_address };
+  } else if (s.node_cookie || s.payout_address) {
+    fail('node', `is required when ${s.node_cookie ? 'node_cookie' : 'payout_address'} is given (solo mining needs your node's RPC URL)`, sources);
+  }
+  let practice = s.practice ?? (pool === null && node === null);
+  if (s.practice === false && pool === null && node === null) fail('pool', 'is required when practice is off (practice: false)', sources);
+  if (practice && node) warnings.push('practice is on, so the node settings are not used (practice earns nothing); set practice to false to mine solo with your node');
   if (practice && pool) warnings.push('practice is on, so the pool settings are not used (practice earns nothing); set practice to false to mine at the pool');
-  if (!practice && !pool) practice = true;
+  if (!practice && !pool && !node) practice = true;
 
   // power
   if (s.policy === 'surplus' && !s.power_sensor && s.power_budget === undefined) {
@@ -345,6 +357,7 @@ function resolve(s: Settings, ctx: ResolveCtx): Config {
     dataDir,
     practice,
     pool: practice ? null : pool,
+    node: practice ? null : node,
     threads,
     kernel: s.kernel ?? 'auto',
     policy: s.policy ?? 'idle_only',
@@ -407,6 +420,7 @@ export function maskSecrets(c: Config): Config {
   const masked: Config = {
     ...c,
     pool: c.pool ? { ...c.pool, url: maskUrl(c.pool.url), password: MASK, fallbackUrl: maskUrl(c.pool.fallbackUrl) } : null,
+    node: c.node ? { ...c.node, url: maskUrl(c.node.url) ?? '' } : null,
     stratum: { ...c.stratum, password: m(c.stratum.password) },
     mqtt: { ...c.mqtt, url: maskUrl(c.mqtt.url), password: m(c.mqtt.password) },
     ha: c.ha ? { url: maskUrl(c.ha.url), token: MASK } : null,

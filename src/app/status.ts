@@ -29,7 +29,14 @@ export interface HubStatus {
   powerW: number;
   energyKWh: number;
   workers: { name: string; status: string; hashrate: number; accepted: number; rejected: number; bestDifficulty: number; lastShare: number | null }[];
-  appliances: { idle: number; busy: number; total: number };
+  appliances: {
+    idle: number;
+    busy: number;
+    total: number;
+    /** HA devices that are not appliances (docs/appliances.md) */
+    ignored: number;
+    list: { name: string; area: string | null; role: 'worker' | 'load'; status: 'idle' | 'busy' | 'unknown'; reason: string; why: string }[];
+  };
   haConnected: boolean | null;
   mqttConnected: boolean | null;
   startedAt: number;
@@ -237,6 +244,26 @@ export function formatDifficulty(d: number): string {
   return d.toPrecision(3);
 }
 
+/** The appliances table, grouped by area (areas by name, devices without an area last). */
+export function renderAppliances(a: HubStatus['appliances']): string {
+  const groups = new Map<string, HubStatus['appliances']['list']>();
+  for (const x of [...a.list].sort((p, q) => (p.area ?? '\uffff').localeCompare(q.area ?? '\uffff') || p.name.localeCompare(q.name))) {
+    const key = x.area ?? 'No area';
+    groups.set(key, [...(groups.get(key) ?? []), x]);
+  }
+  const body = [...groups]
+    .map(
+      ([area, list]) =>
+        `<tr class="area"><th colspan="4">${esc(area)}</th></tr>` +
+        list.map((x) => `<tr><td>${esc(x.name)}</td><td>${x.role}</td><td class="st-${x.status}">${x.status}</td><td>${esc(x.reason)}${x.why ? `<br><span class="note">${esc(x.why)}</span>` : ''}</td></tr>`).join(''),
+    )
+    .join('');
+  const ignored = a.ignored ? ` ${a.ignored} other device${a.ignored === 1 ? ' is' : 's are'} not appliances (sensors, lights, covers, inputs…).` : '';
+  return `<h2 id="appliances">Appliances</h2>
+<p class="note" id="appliance-counts">${a.idle} idle, ${a.busy} busy of ${a.total} appliance${a.total === 1 ? '' : 's'}.${ignored}</p>
+<table><thead><tr><th>appliance</th><th>role</th><th>status</th><th>reason</th></tr></thead><tbody>${body || '<tr><td colspan="4">no appliances</td></tr>'}</tbody></table>`;
+}
+
 /** The status page: one self-refreshing HTML document with no external resources. */
 export function renderStatusPage(s: HubStatus, ingressPath = '', nodeRedLink = false): string {
   const rows = s.workers
@@ -270,6 +297,7 @@ td,th{border:1px solid #ddd;padding:.3rem .5rem;text-align:left} .note{color:#55
 </div>
 <h2>Workers</h2>
 <table><thead><tr><th>worker</th><th>status</th><th>hashrate</th><th>accepted</th><th>rejected</th><th>best</th></tr></thead><tbody>${rows || '<tr><td colspan="6">no local miners connected</td></tr>'}</tbody></table>
+${renderAppliances(s.appliances)}
 <p class="note">Home Assistant: ${s.haConnected === null ? 'not configured' : s.haConnected ? 'connected' : 'away (reconnecting)'} · MQTT: ${s.mqttConnected === null ? 'off' : s.mqttConnected ? 'connected' : 'reconnecting'} ·
 CPU mining earns almost nothing; the odds above are what they are. <a href="api/status">status JSON</a>${nodeRedLink ? ' · <a href="node-red/">Node-RED flows</a>' : ''}</p>
 </body></html>`;

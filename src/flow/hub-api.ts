@@ -10,6 +10,8 @@ export interface HubSnapshot {
   miners: MinerInput[];
   budget: BudgetInput;
   manual: ManualInput;
+  /** Devices in HA that are not appliances (counted, not listed; see docs/appliances.md). */
+  ignoredAppliances?: number;
 }
 
 /** What changed (the snapshot that comes with it is already up to date). */

@@ -70,6 +70,18 @@ export class InProcessHub extends EventEmitter implements HubApi {
     return this.last;
   }
 
+  /** The appliance set now (what the flow sees). */
+  applianceList(): ApplianceInput[] {
+    return [...this.appliances.values()].map((a) => ({ ...a, roles: [...a.roles] }));
+  }
+
+  /** How many HA devices are not appliances. */
+  setIgnoredCount(n: number): void {
+    this.ignoredCount = n;
+  }
+
+  private ignoredCount = 0;
+
   setAppliances(list: ApplianceInput[]): void {
     this.appliances.clear();
     for (const a of list) this.appliances.set(a.id, a);
@@ -180,7 +192,8 @@ export class InProcessHub extends EventEmitter implements HubApi {
       if (rates.length) this.perThread = rates.reduce((a, b) => a + b, 0) / rates.length;
     }
     return {
-      appliances: [...this.appliances.values()].map((a) => ({ ...a, roles: [...a.roles] })),
+      appliances: this.applianceList(),
+      ignoredAppliances: this.ignoredCount,
       hub: pool
         ? {
             cores: this.cores,

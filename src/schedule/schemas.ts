@@ -14,6 +14,9 @@ export const applianceInputSchema = z.object({
   roles: z.array(z.enum(['worker', 'load'])).max(2),
   workerId: id.optional(),
   watts: nonNeg.nullable().optional(),
+  area: z.string().max(200).nullable().optional(),
+  reason: z.string().max(1000).optional(),
+  why: z.string().max(1000).optional(),
 });
 
 export const hubInputSchema = z.object({

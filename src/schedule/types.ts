@@ -12,6 +12,12 @@ export interface ApplianceInput {
   workerId?: string;
   /** Measured power, W, when known. */
   watts?: number | null;
+  /** The HA area's name, when the device has one. */
+  area?: string | null;
+  /** What decided the status, e.g. `media_player.tv=off`. */
+  reason?: string;
+  /** Why the device counts as an appliance, e.g. `sensor.washer_power measures power`. */
+  why?: string;
 }
 
 /** The hub's own hash pool. */

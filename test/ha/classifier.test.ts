@@ -350,3 +350,17 @@ test('lights count when included; a status sensor that shows up later makes its 
   assert.ok(ev.some((e) => e.type === 'idle' && e.applianceId === 'printer'));
   assert.ok(!c.ignored().some((d) => d.id === 'printer'));
 });
+
+test('docs/appliances.md states every entry of the one rule table', async () => {
+  const { readFileSync } = await import('node:fs');
+  const { APPLIANCE_RULES } = await import('../../src/ha/index.js');
+  const doc = readFileSync(new URL('../../docs/appliances.md', import.meta.url), 'utf8');
+  const words = [
+    ...Object.keys(APPLIANCE_RULES.workingDomains),
+    ...Object.keys(APPLIANCE_RULES.notAppliances),
+    ...APPLIANCE_RULES.workingBinaryClasses,
+    ...APPLIANCE_RULES.powerSensorClasses,
+  ];
+  for (const w of words) assert.ok(doc.includes(`\`${w}\``) || doc.includes(`\`${w.replace(/_.*/, '_*')}\``), `docs/appliances.md names ${w}`);
+  assert.match(doc, /include_lights/);
+});

@@ -192,3 +192,28 @@ test('without a hub: nodes show why (no crash)', async () => {
   dis.receive({ payload: {} });
   assert.match(await err, /no hub configured/);
 });
+
+test('the appliances node carries the appliance list (area, role, status, reason) and the count of devices left out', async () => {
+  hub.setIgnoredCount(7);
+  hub.setAppliances([
+    { id: 'w', name: 'Washer', status: 'idle', roles: ['load'], area: 'Laundry', reason: 'sensor.washer_status=finished', why: 'sensor.washer_status reports a working status' },
+    hubApp('busy'),
+  ]);
+  await helper.load(nodeModule, [HUB, { id: 'app', type: 'mm-appliances', hub: 'hub1', interval: 0, wires: [['out']] }, { id: 'out', type: 'helper' }]);
+  const out = helper.getNode('out');
+  const msg: Any = await new Promise((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error('no message from mm-appliances')), 5000);
+    out.once('input', (m: unknown) => {
+      clearTimeout(t);
+      resolve(m);
+    });
+    helper.getNode('app').receive({ payload: 'refresh' });
+  });
+  assert.equal(msg.ignored, 7);
+  assert.equal(msg.payload.ignoredAppliances, 7);
+  const washer = msg.appliances.find((a: Any) => a.id === 'w');
+  assert.equal(washer.area, 'Laundry');
+  assert.equal(washer.reason, 'sensor.washer_status=finished');
+  assert.equal(msg.appliances.length, 2);
+  hub.setIgnoredCount(0);
+});

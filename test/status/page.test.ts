@@ -2,7 +2,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { existsSync, statSync } from 'node:fs';
-import { StatusServer, formatDuration, formatHashrate, formatOdds, type HubStatus } from '../../src/app/status.js';
+import { StatusServer, formatDuration, formatHashrate, formatOdds, renderAppliances, type HubStatus } from '../../src/app/status.js';
 import { ARTIFACTS, launchBrowser } from '../support/browser.js';
 
 function sample(over: Partial<HubStatus> = {}): HubStatus {
@@ -27,7 +27,17 @@ function sample(over: Partial<HubStatus> = {}): HubStatus {
     powerW: 15,
     energyKWh: 0.042,
     workers: [{ name: 'nerdminer-kitchen', status: 'mining', hashrate: 55_000, accepted: 4, rejected: 0, bestDifficulty: 0.01, lastShare: Date.now() }],
-    appliances: { idle: 2, busy: 1, total: 3 },
+    appliances: {
+      idle: 2,
+      busy: 1,
+      total: 3,
+      ignored: 41,
+      list: [
+        { name: 'Washer', area: 'Laundry', role: 'load', status: 'idle', reason: 'sensor.washer_status=finished', why: 'sensor.washer_status reports a working status' },
+        { name: 'TV <b>', area: 'Living Room', role: 'load', status: 'busy', reason: 'media_player.tv=playing', why: 'media_player.tv plays media' },
+        { name: 'hub', area: null, role: 'worker', status: 'idle', reason: 'the rest of the machine uses 3% CPU, within the 50% limit', why: 'the hub' },
+      ],
+    },
     haConnected: true,
     mqttConnected: true,
     startedAt: Date.now(),
@@ -95,4 +105,22 @@ test('the status page in headless Chromium under an ingress path shows hashrate,
   } finally {
     await close();
   }
+});
+
+test('appliances: a table grouped by area with role, status and reason; the counts match the list; devices left out are counted', async () => {
+  const html = renderAppliances(sample().appliances);
+  const areas = [...html.matchAll(/<tr class="area"><th colspan="4">([^<]*)<\/th><\/tr>/g)].map((m) => m[1]);
+  assert.deepEqual(areas, ['Laundry', 'Living Room', 'No area']);
+  assert.match(html, /<td>TV &#60;b&#62;<\/td><td>load<\/td><td class="st-busy">busy<\/td><td>media_player\.tv=playing/);
+  assert.match(html, /<td>hub<\/td><td>worker<\/td><td class="st-idle">idle<\/td><td>the rest of the machine uses 3% CPU/);
+  assert.match(html, /2 idle, 1 busy of 3 appliances\. 41 other devices are not appliances/);
+  const rows = [...html.matchAll(/<td class="st-(idle|busy|unknown)">/g)].map((m) => m[1]);
+  assert.equal(rows.length, sample().appliances.total, 'one row per appliance');
+  assert.equal(rows.filter((r) => r === 'idle').length, sample().appliances.idle);
+  // The page and the JSON carry the same list.
+  const page = await (await fetch(`http://127.0.0.1:${server.port}/`)).text();
+  assert.ok(page.includes('id="appliances"'));
+  const json = (await (await fetch(`http://127.0.0.1:${server.port}/api/status`)).json()) as { appliances: { list: unknown[]; ignored: number } };
+  assert.equal(json.appliances.list.length, 3);
+  assert.equal(json.appliances.ignored, 41);
 });
