@@ -334,6 +334,7 @@ function resolve(s: Settings, ctx: ResolveCtx): Config {
     const out: IdleOverrideSetting = { match: { [o.match_type]: o.match } };
     if (o.state === 'ignore') out.ignore = true;
     else if (o.state === 'idle' || o.state === 'busy') out.force = o.state;
+    if (o.role === 'load') out.role = 'load';
     if (o.hold_seconds !== undefined) out.holdSeconds = o.hold_seconds;
     if (o.power_threshold_w !== undefined) out.powerThresholdW = o.power_threshold_w;
     return out;
@@ -350,7 +351,6 @@ function resolve(s: Settings, ctx: ResolveCtx): Config {
   const threads = s.threads ?? Math.max(0, ctx.cores - 1);
   if (addon && (s.stratum ?? true) && stratumBind === '127.0.0.1') warnings.push('stratum_bind is 127.0.0.1: miners on your network cannot reach the endpoint');
 
-    if (o.role === 'load') out.role = 'load';
   return {
     addon,
     configFile: ctx.configPath,
@@ -374,6 +374,7 @@ function resolve(s: Settings, ctx: ResolveCtx): Config {
       holdSeconds: s.idle_hold ?? 60,
       powerThresholdW: s.idle_power_threshold ?? 5,
       hubMaxLoadPercent: s.hub_max_load ?? 50,
+      includeLights: s.include_lights ?? false,
       overrides,
       workers,
     },
@@ -391,7 +392,6 @@ function resolve(s: Settings, ctx: ResolveCtx): Config {
       enabled: s.node_red ?? true,
       port: s.node_red_port ?? 1880,
       username: s.node_red_username ?? null,
-      includeLights: s.include_lights ?? false,
       password: s.node_red_password ?? null,
     },
     status: {

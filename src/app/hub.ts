@@ -219,7 +219,10 @@ export class Hub {
       this.ha = new HaAppliances({ url: c.ha.url, token: c.ha.token, rules: this.idleRules(), log: logger('ha') });
       const ha = this.ha;
       ha.on('event', (e: ApplianceEvent) => this.onApplianceEvent(e));
-      ha.on('appliances', (list: Appliance[]) => this.hub.setAppliances(list.map(toInput)));
+      ha.on('appliances', (list: Appliance[]) => {
+        this.hub.setIgnoredCount(ha.ignored().length);
+        this.hub.setAppliances(list.map(toInput));
+      });
       await ha.start();
       this.stopped.push(['home assistant', () => ha.stop()]);
     } else {
@@ -272,8 +275,10 @@ export class Hub {
 
   private hubAppliance(): ApplianceInput {
     const load = this.loadMeter?.() ?? 0;
-    const busy = load > this.config.idle.hubMaxLoadPercent;
-    return { id: 'hub', name: 'hub', status: busy ? 'busy' : 'idle', roles: ['worker'], workerId: 'hub' };
+    const limit = this.config.idle.hubMaxLoadPercent;
+    const busy = load > limit;
+    const reason = `the rest of the machine uses ${Math.round(load)}% CPU, ${busy ? 'above' : 'within'} the ${limit}% limit`;
+    return { id: 'hub', name: 'hub', status: busy ? 'busy' : 'idle', roles: ['worker'], workerId: 'hub', area: null, reason, why: 'the hub' };
   }
 
   private onApplianceEvent(e: ApplianceEvent): void {
@@ -490,9 +495,23 @@ export class Hub {
     };
   }
 
-  private applianceCounts(): { idle: number; busy: number; total: number } {
-    const list = this.ha ? this.ha.appliances() : [];
-    return { idle: list.filter((a) => a.status === 'idle').length, busy: list.filter((a) => a.status === 'busy').length, total: list.length };
+  /** The appliances as the flow sees them (with HA: HA's; without: the hub itself), for the status page. */
+  private applianceCounts(): HubStatus['appliances'] {
+    const list = this.hub ? this.hub.applianceList() : [];
+    return {
+      idle: list.filter((a) => a.status === 'idle').length,
+      busy: list.filter((a) => a.status === 'busy').length,
+      total: list.length,
+      ignored: this.ha ? this.ha.ignored().length : 0,
+      list: list.map((a) => ({
+        name: a.name,
+        area: a.area ?? null,
+        role: a.roles.includes('worker') ? 'worker' : 'load',
+        status: a.status,
+        reason: a.reason ?? '',
+        why: a.why ?? '',
+      })),
+    };
   }
 
   /** The numbers of the hub for the MQTT entities. */
@@ -543,7 +562,17 @@ export class Hub {
 }
 
 function toInput(a: Appliance): ApplianceInput {
-  return { id: a.id, name: a.name, status: a.status === 'idle' ? 'idle' : a.status === 'busy' ? 'busy' : 'unknown', roles: a.roles, workerId: a.workerId, watts: a.watts };
+  return {
+    id: a.id,
+    name: a.name,
+    status: a.status === 'idle' ? 'idle' : a.status === 'busy' ? 'busy' : 'unknown',
+    roles: a.roles,
+    workerId: a.workerId,
+    watts: a.watts,
+    area: a.area,
+    reason: a.reason,
+    ...(a.why ? { why: a.why } : {}),
+  };
 }
 
 /** A listen error as the line a user can act on (EADDRINUSE / EACCES: which port, which flag); others unchanged. */
