@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 // A household miner made of the project's own parts (Stratum client + job manager + hash pool).
 //   node --import tsx scripts/household-miner.ts --url stratum+tcp://127.0.0.1:3333 --user kitchen-pc [--password P]
-//        [--threads 1] [--kernel auto|js|wasm|native] [--suggest-difficulty 0.001] [--seconds N]
+//        [--threads 1] [--kernel auto|js|wasm|native] [--suggest-difficulty 0.001] [--seconds N] [--shares N]
 // Prints a status line every 5 s and one JSON line per share result on stdout when --json is given.
-// Stops cleanly on Ctrl-C / SIGTERM (or after --seconds).
+// Stops cleanly on Ctrl-C / SIGTERM, after --seconds, or after --shares accepted shares (whichever
+// comes first: tests wait on the shares with --seconds as a generous limit, not on the clock).
 import { parseArgs } from 'node:util';
 import { InputError } from '../src/core/index.js';
 import { HouseholdMiner } from '../src/work/index.js';
@@ -24,6 +25,7 @@ try {
       kernel: { type: 'string', default: 'auto' },
       'suggest-difficulty': { type: 'string' },
       seconds: { type: 'string' },
+      shares: { type: 'string' },
       json: { type: 'boolean', default: false },
     },
   }).values;
@@ -39,6 +41,8 @@ const suggest = args['suggest-difficulty'] === undefined ? undefined : Number(ar
 if (suggest !== undefined && !(suggest > 0)) fail('--suggest-difficulty must be a positive number');
 const seconds = args.seconds === undefined ? undefined : Number(args.seconds);
 if (seconds !== undefined && !(seconds > 0)) fail('--seconds must be a positive number');
+const shares = args.shares === undefined ? undefined : Number(args.shares);
+if (shares !== undefined && !(Number.isInteger(shares) && shares >= 1)) fail('--shares must be a whole number of at least 1');
 
 let miner: HouseholdMiner;
 try {
@@ -47,8 +51,12 @@ try {
   if (err instanceof InputError) fail(err.message);
   throw err;
 }
+let acceptedShares = 0;
+let enough = () => {};
 miner.on('share', (s: { accepted: boolean; code?: number; message?: string }) => {
   if (args.json) process.stdout.write(`${JSON.stringify({ share: s, at: Date.now() })}\n`);
+  if (s.accepted) acceptedShares++;
+  enough();
 });
 await miner.start();
 const status = setInterval(() => {
@@ -67,5 +75,9 @@ const stop = async () => {
   if (args.json) process.stdout.write(`${JSON.stringify({ stopped: true, stats: miner.stats() })}\n`);
 };
 const timer = seconds ? setTimeout(() => void stop(), seconds * 1000) : null;
+enough = () => {
+  if (shares !== undefined && acceptedShares >= shares) void stop();
+};
+enough();
 process.on('SIGINT', () => void stop());
 process.on('SIGTERM', () => void stop());

@@ -34,14 +34,14 @@ test('bad flags exit 2 and name the flag', () => {
   assert.match(t.stderr, /--threads/);
 });
 
-test('the household-miner script mines on the endpoint process and stops on its own', async () => {
+test('the household-miner script mines on the endpoint process and stops on its own after 2 accepted shares (difficulty 0.00001: ~43k hashes a share)', async () => {
   const ep = run(['test/stratum/fixtures/endpoint-process.ts']);
   await until(() => ep.lines.some((e) => 'listening' in e), 20_000, 'endpoint');
   const port = ep.lines.find((e) => 'listening' in e)!.listening;
-  const m = run(['scripts/household-miner.ts', '--url', `stratum+tcp://127.0.0.1:${port}`, '--user', 'garage-pc', '--kernel', 'js', '--suggest-difficulty', '0.0002', '--seconds', '12', '--json']);
+  const m = run(['scripts/household-miner.ts', '--url', `stratum+tcp://127.0.0.1:${port}`, '--user', 'garage-pc', '--kernel', 'js', '--suggest-difficulty', '0.00001', '--shares', '2', '--seconds', '300', '--json']);
   assert.equal(await m.exit, 0);
   const accepted = m.lines.filter((l) => 'share' in l && (l.share as { accepted: boolean }).accepted).length;
-  assert.ok(accepted >= 1, `accepted ${accepted}`);
+  assert.ok(accepted >= 2, `accepted ${accepted}`);
   const last = m.lines.at(-1)!;
   assert.equal(last.stopped, true);
   const endpointSaw = ep.lines.filter((l) => 'share' in l && (l.share as { worker: string; accepted: boolean }).worker === 'garage-pc' && (l.share as { accepted: boolean }).accepted).length;
