@@ -18,7 +18,9 @@ if (role === '--server') {
   const practice = new PracticeSource({ jobIntervalS: 3600 });
   const manager = new JobManager({ source: practice });
   await manager.start();
-  const server = new StratumServer({ backend: manager, port: 0, maxConnections: 5000 });
+  // every load connection comes from 127.0.0.1 and opens at once: lift the per-address limit on
+  // connections that have not subscribed yet (default 8), meant for floods from one peer
+  const server = new StratumServer({ backend: manager, port: 0, maxConnections: 5000, maxPending: 5000, maxPendingPerAddress: 5000 });
   await server.start();
   const mem = (): Mem => {
     global.gc?.();
@@ -63,7 +65,7 @@ if (role === '--server') {
     opening.push(
       new Promise<void>((resolve, reject) => {
         const s = net.connect({ port: first.port, host: '127.0.0.1' }, () => {
-          s.write(`{"id":1,"method":"mining.subscribe","params":["load/${i}"]}\n{"id":2,"method":"mining.authorize","params":["load.${i % 50}","x"]}\n`);
+          s.write(`{"id":1,"method":"mining.subscribe","params":["load/${i}"]}\n{"id":2,"method":"mining.authorize","params":["load.${i % 30}","x"]}\n`);
         });
         let buf = '';
         let counted = false;

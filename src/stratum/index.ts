@@ -35,3 +35,6 @@ export {
   type StratumServerOptions,
 } from './server.js';
 export { VARDIFF_DEFAULTS, Vardiff, pow2Floor, type VardiffOptions } from './vardiff.js';
+export { MAX_NAME, WorkerNames, normalizeWorkerName, type NameResult } from './names.js';
+export { Admission, addressKey, type AdmissionLimits } from './limits.js';
+export { RateLimitedLog } from './ratelog.js';

@@ -1,28 +1,27 @@
 /**
  * The hub's local Stratum V1 endpoint for household miners (NerdMiner, Bitaxe, cpuminer).
- * The protocol and the connection hygiene live here; the work (extranonce slots, jobs, share
- * validation and accounting) comes from a MinerBackend (the job manager in src/work).
+ * The protocol lives here; the parts beside it hold the rest: session.ts (one connection),
+ * limits.ts (admission: silent sockets capped per address, apart from working miners), names.ts
+ * (canonical worker names and their cap), jobs.ts (jobs sent per connection, with their
+ * difficulty), vardiff.ts, ratelog.ts (log lines a peer could repeat, rate-limited). The work
+ * (extranonce slots, jobs, share validation and accounting) comes from a MinerBackend (the job
+ * manager in src/work).
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import net from 'node:net';
 import { InputError, u32Hex, type StratumJob } from '../core/index.js';
 import { logger as makeLogger, type Logger } from '../log.js';
-import {
-  ERR,
-  LineSplitter,
-  encodeError,
-  encodeRequest,
-  encodeResult,
-  notifyParams,
-  parseDifficulty,
-  parseMessage,
-  parseSubmit,
-  type RpcId,
-  type SubmitParams,
-} from './codec.js';
-import { Vardiff, type VardiffOptions } from './vardiff.js';
+import { ERR, encodeError, encodeRequest, encodeResult, notifyParams, parseDifficulty, parseMessage, parseSubmit, type RpcId, type SubmitParams } from './codec.js';
 import type { SessionHandle, WorkerControl } from './extension.js';
+import { ReissueIds } from './jobs.js';
+import { Admission } from './limits.js';
+import { WorkerNames, normalizeWorkerName } from './names.js';
+import { RateLimitedLog } from './ratelog.js';
+import { newSession, sanitize, sha, takeToken, type Session, type Slot } from './session.js';
+import type { VardiffOptions } from './vardiff.js';
+
+export type { Slot } from './session.js';
 
 /** What the validator needs to know about the connection a share came from. */
 export interface ShareContext {
@@ -32,9 +31,9 @@ export interface ShareContext {
   address: string;
   extranonce1: string;
   extranonce2Size: number;
-  /** the connection's difficulty now */
+  /** the difficulty the share is held to: the one in force when its job was sent on this connection */
   difficulty: number;
-  /** the difficulty before the last change, still accepted for a short grace period */
+  /** a lower difficulty also accepted (the connection's difficulty now, when it dropped since the job was sent) */
   previousDifficulty: number | null;
   /** negotiated version-rolling mask (0 = none) */
   versionMask: number;
@@ -43,12 +42,6 @@ export interface ShareContext {
 export type ShareVerdict =
   | { ok: true; /** difficulty of the hash */ difficulty: number; /** difficulty credited to the worker */ credited: number }
   | { ok: false; code: number; message: string };
-
-export interface Slot {
-  slot: number;
-  extranonce1: string;
-  extranonce2Size: number;
-}
 
 /** The work behind the endpoint (implemented by the job manager in src/work). */
 export interface MinerBackend {
@@ -80,8 +73,16 @@ export interface StratumServerOptions {
   host?: string;
   /** when set, miners must authorize with this password */
   password?: string;
-  /** default 1024 */
+  /** working (subscribed) miners at most (default 1024) */
   maxConnections?: number;
+  /** connections that have not subscribed yet, in total (default 256) */
+  maxPending?: number;
+  /** connections that have not subscribed yet, per source address or IPv6 /64 (default 8) */
+  maxPendingPerAddress?: number;
+  /** a connection must subscribe within this (default 5 s) */
+  subscribeTimeoutS?: number;
+  /** distinct worker names (each a Home Assistant device once it has a share) at most (default 32) */
+  maxWorkerNames?: number;
   /** longest accepted line in bytes (default 8192) */
   maxLine?: number;
   /** difficulty before vardiff or a suggestion (default 0.001) */
@@ -100,37 +101,11 @@ export interface StratumServerOptions {
   maxWriteBuffer?: number;
   /** malformed lines tolerated per connection before disconnecting (default 10) */
   maxBadLines?: number;
+  /** repeated warnings (refused connections, refused names) are summed up over this window (default 10 s) */
+  logWindowS?: number;
   /** the pause extension and per-miner obedience (extension.ts) */
   control?: WorkerControl;
   logger?: Logger;
-}
-
-interface Session {
-  id: number;
-  socket: net.Socket;
-  address: string;
-  splitter: LineSplitter;
-  subscribed: boolean;
-  slot: Slot | null;
-  workers: Set<string>;
-  worker: string;
-  userAgent: string;
-  extranonceSubscribed: boolean;
-  versionMask: number;
-  vardiff: Vardiff;
-  previousDifficulty: number | null;
-  previousUntil: number;
-  lastSuggestion: number | null;
-  started: boolean;
-  connectedAt: number;
-  lastRecv: number;
-  lastSend: number;
-  tokens: number;
-  lastRefill: number;
-  badLines: number;
-  badAuth: number;
-  closed: boolean;
-  killTimer: NodeJS.Timeout | null;
 }
 
 export interface SessionInfo {
@@ -144,19 +119,22 @@ export interface SessionInfo {
   connectedAt: number;
 }
 
-const GRACE_MS = 15_000;
-
 /** Events: 'listening' ({host, port}), 'connect' ({id, address}), 'disconnect' ({id, address, worker, reason}), 'difficulty' ({id, worker, difficulty}). */
 export class StratumServer extends EventEmitter {
   private readonly opts: StratumServerOptions;
   private readonly backend: MinerBackend;
   private readonly log: Logger;
+  private readonly warnings: RateLimitedLog;
+  private readonly admission: Admission;
+  /** the distinct worker names in use, capped */
+  readonly workerNames: WorkerNames;
   private server: net.Server | null = null;
   private readonly sessions = new Map<number, Session>();
   private readonly sockets = new Set<net.Socket>();
   private nextSession = 1;
   private sweep: NodeJS.Timeout | null = null;
   private jobLine = '';
+  private readonly reissueIds = new ReissueIds();
   private readonly passwordHash: Buffer | null;
   private readonly onJob = (job: StratumJob) => this.broadcastJob(job);
   private readonly onLayout = () => this.relayout();
@@ -166,11 +144,20 @@ export class StratumServer extends EventEmitter {
     this.opts = options;
     this.backend = options.backend;
     this.log = options.logger ?? makeLogger('stratum-server');
+    this.warnings = new RateLimitedLog(this.log, (options.logWindowS ?? 10) * 1000);
     this.passwordHash = options.password ? sha(options.password) : null;
     const init = options.initialDifficulty ?? 0.001;
     parseDifficulty(init, 'initialDifficulty');
     const port = options.port ?? 3333;
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InputError(`stratum port must be 0..65535, got ${port}`, 'stratum-port');
+    const maxNames = options.maxWorkerNames ?? 32;
+    if (!Number.isInteger(maxNames) || maxNames < 1) throw new InputError(`max worker devices must be a whole number >= 1, got ${maxNames}`, 'max-worker-devices');
+    this.workerNames = new WorkerNames(maxNames);
+    this.admission = new Admission({
+      maxMiners: options.maxConnections ?? 1024,
+      maxPending: options.maxPending ?? 256,
+      maxPendingPerAddress: options.maxPendingPerAddress ?? 8,
+    });
   }
 
   /** The bound address (after start). */
@@ -180,8 +167,14 @@ export class StratumServer extends EventEmitter {
     return { host: a.address, port: a.port };
   }
 
+  /** Open connections (working miners and those that have not subscribed yet). */
   get connections(): number {
     return this.sessions.size;
+  }
+
+  /** Connections that have not subscribed yet, and working miners. */
+  get load(): { pending: number; miners: number; addresses: number } {
+    return { pending: this.admission.pending, miners: this.admission.miners, addresses: this.admission.addresses };
   }
 
   sessionsInfo(): SessionInfo[] {
@@ -242,7 +235,10 @@ export class StratumServer extends EventEmitter {
     for (const sock of this.sockets) sock.destroy();
     this.sockets.clear();
     await closed;
+    this.warnings.flush(true);
   }
+
+  // ---- connections ------------------------------------------------------------------------
 
   private onConnection(socket: net.Socket): void {
     const address = socket.remoteAddress ?? '?';
@@ -250,42 +246,27 @@ export class StratumServer extends EventEmitter {
       socket.destroy();
       return;
     }
-    const max = this.opts.maxConnections ?? 1024;
-    if (this.sessions.size >= max) {
-      this.log.warn({ address, max }, 'connection cap reached; refusing a miner');
+    const verdict = this.admission.open(address);
+    if (!verdict.ok) {
+      // refused at once and silently: a flood must cost as little as possible, and not the log
       socket.on('error', () => {});
-      socket.end(encodeRequest(null, 'client.show_message', ['too many connections']));
-      socket.destroySoon();
+      socket.destroy();
+      if (verdict.why === 'address') {
+        this.warnings.warn('refused-address', { address, limit: this.admission.limits.maxPendingPerAddress }, `refused a connection: ${this.admission.limits.maxPendingPerAddress} connections from ${address} have not subscribed yet`);
+      } else {
+        this.warnings.warn('refused-pending', { address, limit: this.admission.limits.maxPending }, `refused a connection: ${this.admission.limits.maxPending} connections have not subscribed yet`);
+      }
       return;
     }
     const now = Date.now();
-    const s: Session = {
-      id: this.nextSession++,
+    const s = newSession(
+      this.nextSession++,
       socket,
       address,
-      splitter: new LineSplitter(this.opts.maxLine ?? 8192),
-      subscribed: false,
-      slot: null,
-      workers: new Set(),
-      worker: '',
-      userAgent: '',
-      extranonceSubscribed: false,
-      versionMask: 0,
-      vardiff: new Vardiff(this.opts.initialDifficulty ?? 0.001, now, this.opts.vardiff),
-      previousDifficulty: null,
-      previousUntil: 0,
-      lastSuggestion: null,
-      started: false,
-      connectedAt: now,
-      lastRecv: now,
-      lastSend: now,
-      tokens: this.opts.floodBurst ?? 500,
-      lastRefill: now,
-      badLines: 0,
-      badAuth: 0,
-      closed: false,
-      killTimer: null,
-    };
+      verdict.key,
+      { maxLine: this.opts.maxLine ?? 8192, initialDifficulty: this.opts.initialDifficulty ?? 0.001, vardiff: this.opts.vardiff, floodBurst: this.opts.floodBurst ?? 500 },
+      now,
+    );
     this.sockets.add(socket);
     this.sessions.set(s.id, s);
     socket.setKeepAlive(true, 60_000);
@@ -309,22 +290,12 @@ export class StratumServer extends EventEmitter {
     for (const line of lines) {
       if (s.closed) return;
       s.lastRecv = now;
-      if (!this.take(s, now)) {
+      if (!takeToken(s, now, this.opts.floodRate ?? 100, this.opts.floodBurst ?? 500)) {
         this.close(s, 'flooding');
         return;
       }
       this.onLine(s, line, now);
     }
-  }
-
-  /** Token bucket: false when the miner sends faster than allowed. */
-  private take(s: Session, now: number): boolean {
-    const rate = this.opts.floodRate ?? 100;
-    const burst = this.opts.floodBurst ?? 500;
-    s.tokens = Math.min(burst, s.tokens + ((now - s.lastRefill) / 1000) * rate);
-    s.lastRefill = now;
-    s.tokens -= 1;
-    return s.tokens >= 0;
   }
 
   private onLine(s: Session, line: string, now: number): void {
@@ -378,8 +349,21 @@ export class StratumServer extends EventEmitter {
     }
   }
 
+  // ---- the handshake ------------------------------------------------------------------------
+
   private onSubscribe(s: Session, id: RpcId, params: unknown[]): void {
     if (typeof params[0] === 'string') s.userAgent = sanitize(params[0], 64);
+    if (!s.miner) {
+      if (!this.admission.promote(s.pendingKey!)) {
+        const max = this.admission.limits.maxMiners;
+        this.send(s, encodeError(id, ERR.OTHER, `too many miners connected (${max}, max_miners); try again later`));
+        this.warnings.warn('refused-miners', { address: s.address, max }, `refused a miner: ${max} miners are connected (max_miners)`);
+        this.close(s, 'miner cap reached');
+        return;
+      }
+      s.miner = true;
+      s.pendingKey = null;
+    }
     if (!s.slot) {
       const slot = this.backend.allocate();
       if (!slot) {
@@ -396,11 +380,6 @@ export class StratumServer extends EventEmitter {
   }
 
   private onAuthorize(s: Session, id: RpcId, params: unknown[]): void {
-    const user = params[0];
-    if (typeof user !== 'string' || user.length === 0 || user.length > 128) {
-      this.send(s, encodeError(id, ERR.UNAUTHORIZED, 'worker name must be 1 to 128 characters'));
-      return;
-    }
     if (this.passwordHash) {
       const pass = typeof params[1] === 'string' ? params[1] : '';
       if (!timingSafeEqual(sha(pass), this.passwordHash)) {
@@ -409,8 +388,21 @@ export class StratumServer extends EventEmitter {
         return;
       }
     }
-    const name = sanitize(user, 128);
-    s.workers.add(name);
+    const n = normalizeWorkerName(params[0]);
+    if (!n.ok) {
+      this.send(s, encodeError(id, ERR.UNAUTHORIZED, n.reason));
+      return;
+    }
+    const name = n.name;
+    if (!s.workers.has(name)) {
+      const admitted = this.workerNames.admit(name, s.id);
+      if (!admitted.ok) {
+        this.send(s, encodeError(id, ERR.UNAUTHORIZED, admitted.reason));
+        this.warnings.warn('worker-cap', { worker: name, address: s.address, cap: this.workerNames.cap }, `refused a new worker name: the cap of ${this.workerNames.cap} worker names is reached (max_worker_devices)`);
+        return;
+      }
+      s.workers.add(name);
+    }
     if (!s.worker) s.worker = name;
     this.reply(s, id, true);
     this.maybeStart(s);
@@ -429,7 +421,7 @@ export class StratumServer extends EventEmitter {
         result['version-rolling.mask'] = u32Hex(mask);
       } else if (ext === 'minimum-difficulty') {
         const d = Number(args['minimum-difficulty.value']);
-        if (Number.isFinite(d) && d > 0) this.setDifficulty(s, Math.max(d, s.vardiff.difficulty), Date.now(), true);
+        if (Number.isFinite(d) && d > 0) this.setDifficulty(s, Math.max(d, s.vardiff.difficulty), Date.now());
         result['minimum-difficulty'] = Number.isFinite(d) && d > 0;
       } else if (this.opts.control?.handles(ext)) {
         Object.assign(result, this.opts.control.configure(s.id, args));
@@ -445,10 +437,21 @@ export class StratumServer extends EventEmitter {
     // NerdMiner resends its suggestion as a keepalive: the same value changes nothing
     if (s.lastSuggestion !== d) {
       s.lastSuggestion = d;
-      this.setDifficulty(s, d, now, true);
+      this.setDifficulty(s, d, now);
     }
     this.reply(s, id, true);
   }
+
+  private maybeStart(s: Session): void {
+    if (s.started || !s.subscribed || s.workers.size === 0 || !s.slot) return;
+    s.started = true;
+    this.backend.workerSeen?.(this.ctx(s, s.worker, null));
+    this.opts.control?.started(this.handle(s));
+    this.send(s, encodeRequest(null, 'mining.set_difficulty', [s.vardiff.difficulty]));
+    if (!this.withheld(s)) this.sendCurrentJob(s);
+  }
+
+  // ---- shares -------------------------------------------------------------------------------
 
   private onSubmit(s: Session, id: RpcId, params: unknown[], now: number): void {
     if (!s.subscribed || !s.slot) return this.send(s, encodeError(id, ERR.NOT_SUBSCRIBED, 'not subscribed'));
@@ -458,21 +461,29 @@ export class StratumServer extends EventEmitter {
       share = parseSubmit(params);
     } catch (err) {
       const message = (err as Error).message;
-      this.backend.rejected?.(this.ctx(s, s.worker), ERR.OTHER, message);
+      this.backend.rejected?.(this.ctx(s, s.worker, null), ERR.OTHER, message);
       return this.send(s, encodeError(id, ERR.OTHER, message));
     }
-    const worker = sanitize(share.worker, 128);
-    if (!s.workers.has(worker)) return this.send(s, encodeError(id, ERR.UNAUTHORIZED, 'unauthorized worker'));
-    const verdict = this.backend.submit(this.ctx(s, worker), share);
+    const n = normalizeWorkerName(share.worker);
+    if (!n.ok || !s.workers.has(n.name)) return this.send(s, encodeError(id, ERR.UNAUTHORIZED, 'unauthorized worker'));
+    const sent = s.jobs.get(share.jobId);
+    const verdict = this.backend.submit(this.ctx(s, n.name, sent?.difficulty ?? null), sent ? { ...share, jobId: sent.backendId } : share);
     if (!verdict.ok) return this.send(s, encodeError(id, verdict.code, verdict.message));
     this.reply(s, id, true);
+    this.workerNames.credit(n.name);
     const before = s.vardiff.difficulty;
-    const next = s.vardiff.onShare(now);
-    if (next !== null) this.applyDifficulty(s, before, next, now);
+    const next = s.vardiff.onShare(now, verdict.credited);
+    if (next !== null) this.applyDifficulty(s, before, next);
   }
 
-  private ctx(s: Session, worker: string): ShareContext {
-    const now = Date.now();
+  /**
+   * The context of a share: held to the difficulty its job was sent at (`jobDifficulty`; the
+   * connection's difficulty now for a job it was not sent), or to the difficulty now when that
+   * is lower.
+   */
+  private ctx(s: Session, worker: string, jobDifficulty: number | null): ShareContext {
+    const now = s.vardiff.difficulty;
+    const held = jobDifficulty ?? now;
     return {
       sessionId: s.id,
       worker,
@@ -480,49 +491,55 @@ export class StratumServer extends EventEmitter {
       address: s.address,
       extranonce1: s.slot?.extranonce1 ?? '',
       extranonce2Size: s.slot?.extranonce2Size ?? 0,
-      difficulty: s.vardiff.difficulty,
-      previousDifficulty: s.previousDifficulty !== null && now < s.previousUntil ? s.previousDifficulty : null,
+      difficulty: held,
+      previousDifficulty: now < held ? now : null,
       versionMask: s.versionMask,
     };
   }
 
-  private maybeStart(s: Session): void {
-    if (s.started || !s.subscribed || s.workers.size === 0 || !s.slot) return;
-    s.started = true;
-    this.backend.workerSeen?.(this.ctx(s, s.worker));
-    this.opts.control?.started(this.handle(s));
-    this.send(s, encodeRequest(null, 'mining.set_difficulty', [s.vardiff.difficulty]));
-    if (this.jobLine && !this.withheld(s)) this.send(s, this.jobLine);
-  }
+  // ---- difficulty and jobs ------------------------------------------------------------------
 
-  /** Sets a difficulty (a suggestion, or a minimum) and tells the miner when it has started. */
-  private setDifficulty(s: Session, d: number, now: number, restart: boolean): void {
+  /** Sets a difficulty (a suggestion, or a minimum) and tells a miner that has started. */
+  private setDifficulty(s: Session, d: number, now: number): void {
     const before = s.vardiff.difficulty;
     const after = s.vardiff.set(d, now);
-    if (restart && after !== before) this.noteChange(s, before, now);
-    if (s.started) {
-      this.send(s, encodeRequest(null, 'mining.set_difficulty', [after]));
-    }
+    if (s.started && after !== before) this.applyDifficulty(s, before, after);
   }
 
-  private applyDifficulty(s: Session, before: number, d: number, now: number): void {
-    this.noteChange(s, before, now);
+  /**
+   * A new difficulty reaches the miner as set_difficulty followed by the current job under a new
+   * id: miners that rebuild their work only on a new job id (cpuminer) start using it at once.
+   */
+  private applyDifficulty(s: Session, _before: number, d: number): void {
     this.send(s, encodeRequest(null, 'mining.set_difficulty', [d]));
-    // resend the current job so the miner starts using the new difficulty now
     const job = this.backend.currentJob();
-    if (job && !this.withheld(s)) this.send(s, encodeRequest(null, 'mining.notify', notifyParams(job, false)));
+    if (job && !this.withheld(s)) {
+      const id = this.reissueIds.next();
+      const params = notifyParams(job, false);
+      params[0] = id;
+      this.sendJob(s, id, job.jobId, encodeRequest(null, 'mining.notify', params));
+    }
     this.emit('difficulty', { id: s.id, worker: s.worker, difficulty: d });
   }
 
-  private noteChange(s: Session, before: number, now: number): void {
-    // shares in flight at the old difficulty stay valid for a short while
-    s.previousDifficulty = before;
-    s.previousUntil = now + GRACE_MS;
+  /** Sends a job line and records the difficulty it goes out at. */
+  private sendJob(s: Session, id: string, backendId: string, line: string): void {
+    s.jobs.add(id, backendId, s.vardiff.difficulty);
+    s.lastJobLine = line;
+    this.send(s, line);
+  }
+
+  /** The backend's current job, under its own id. */
+  private sendCurrentJob(s: Session, clean?: boolean): void {
+    const job = this.backend.currentJob();
+    if (!job) return;
+    const line = clean === undefined && this.jobLine ? this.jobLine : encodeRequest(null, 'mining.notify', notifyParams(job, clean ?? true));
+    this.sendJob(s, job.jobId, job.jobId, line);
   }
 
   private broadcastJob(job: StratumJob): void {
     this.jobLine = encodeRequest(null, 'mining.notify', notifyParams(job));
-    for (const s of this.sessions.values()) if (s.started && !this.withheld(s)) this.send(s, this.jobLine);
+    for (const s of this.sessions.values()) if (s.started && !this.withheld(s)) this.sendJob(s, job.jobId, job.jobId, this.jobLine);
   }
 
   private relayout(): void {
@@ -543,7 +560,7 @@ export class StratumServer extends EventEmitter {
           s.versionMask = mask;
           this.send(s, encodeRequest(null, 'mining.set_version_mask', [u32Hex(mask)]));
         }
-        if (this.jobLine && s.started) this.send(s, this.jobLine);
+        if (s.started && !this.withheld(s)) this.sendCurrentJob(s);
       } else {
         // the miner cannot take a new extranonce1 on this connection: ask it to come back
         this.send(s, encodeRequest(null, 'client.reconnect', []));
@@ -555,10 +572,15 @@ export class StratumServer extends EventEmitter {
   private onSweep(): void {
     const now = Date.now();
     const idle = (this.opts.idleTimeoutS ?? 600) * 1000;
+    const subscribe = (this.opts.subscribeTimeoutS ?? 5) * 1000;
     const handshake = (this.opts.handshakeTimeoutS ?? 30) * 1000;
     const keepalive = (this.opts.keepaliveS ?? 60) * 1000;
     for (const s of this.sessions.values()) {
       if (s.closed) continue;
+      if (!s.subscribed && now - s.connectedAt > subscribe) {
+        this.close(s, 'no subscribe in time');
+        continue;
+      }
       if (!s.started && now - s.connectedAt > handshake) {
         this.close(s, 'no subscribe/authorize in time');
         continue;
@@ -570,9 +592,13 @@ export class StratumServer extends EventEmitter {
       if (!s.started) continue;
       const before = s.vardiff.difficulty;
       const next = s.vardiff.tick(now);
-      if (next !== null) this.applyDifficulty(s, before, next, now);
-      else if (now - s.lastSend > keepalive && this.jobLine && !this.withheld(s)) this.send(s, this.jobLine);
+      if (next !== null) this.applyDifficulty(s, before, next);
+      else if (now - s.lastSend > keepalive && !this.withheld(s)) {
+        if (s.lastJobLine) this.send(s, s.lastJobLine);
+        else this.sendCurrentJob(s);
+      }
     }
+    this.warnings.flush();
   }
 
   /** A paused plain miner gets no new jobs (extension.ts). */
@@ -587,12 +613,13 @@ export class StratumServer extends EventEmitter {
       worker: s.worker,
       notify: (method, params) => this.send(s, encodeRequest(null, method, params)),
       giveWork: () => {
-        const job = this.backend.currentJob();
         this.send(s, encodeRequest(null, 'mining.set_difficulty', [s.vardiff.difficulty]));
-        if (job) this.send(s, encodeRequest(null, 'mining.notify', notifyParams(job, true)));
+        this.sendCurrentJob(s, true);
       },
     };
   }
+
+  // ---- the wire -----------------------------------------------------------------------------
 
   private reply(s: Session, id: RpcId, result: unknown): void {
     if (id === null) return;
@@ -629,19 +656,12 @@ export class StratumServer extends EventEmitter {
   private finish(s: Session, reason: string): void {
     if (!this.sessions.has(s.id)) return;
     this.sessions.delete(s.id);
-    if (s.started) this.backend.workerGone?.(this.ctx(s, s.worker));
+    if (s.miner) this.admission.minerGone();
+    else if (s.pendingKey !== null) this.admission.release(s.pendingKey);
+    for (const name of s.workers) this.workerNames.leave(name, s.id);
+    if (s.started) this.backend.workerGone?.(this.ctx(s, s.worker, null));
     this.opts.control?.gone(s.id);
     if (s.slot) this.backend.release(s.slot.slot);
     this.emit('disconnect', { id: s.id, address: s.address, worker: s.worker, reason });
   }
-}
-
-function sha(s: string): Buffer {
-  return createHash('sha256').update(s, 'utf8').digest();
-}
-
-/** Printable ASCII only, bounded: names and user agents end up in logs and entity names. */
-function sanitize(s: string, max: number): string {
-  // eslint-disable-next-line no-control-regex
-  return s.replace(/[^\x20-\x7e]/g, '?').slice(0, max);
 }

@@ -55,10 +55,14 @@ export class Vardiff {
     return this.diff;
   }
 
-  /** Records an accepted share at the connection's difficulty; returns a new difficulty when it should change. */
-  onShare(nowMs: number): number | null {
+  /**
+   * Records an accepted share at the difficulty it was credited at (a share of a job sent before
+   * the last change counts at that job's difficulty, not at the connection's new one); returns a
+   * new difficulty when it should change.
+   */
+  onShare(nowMs: number, credited: number): number | null {
     this.shares++;
-    this.sumDiff += this.diff;
+    this.sumDiff += Number.isFinite(credited) && credited > 0 ? credited : this.diff;
     if (this.shares >= this.opts.burstShares) return this.retarget(nowMs);
     return null;
   }

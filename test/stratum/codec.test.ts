@@ -134,7 +134,7 @@ test('vardiff: floods raise the difficulty early, silence halves it, floors hold
   // a fast miner at 0.001: 16 shares in 1 s is ~68.7 MH/s; 10 s per share wants ~0.16 -> 0.125
   const v = new Vardiff(0.001, 0, { targetIntervalS: 10 });
   let changed: number | null = null;
-  for (let i = 1; i <= 16; i++) changed = v.onShare(i * 62.5) ?? changed;
+  for (let i = 1; i <= 16; i++) changed = v.onShare(i * 62.5, 0.001) ?? changed;
   assert.equal(changed, 0.125);
   // an ESP32 at ~60 kH/s that finds nothing in a minute at 0.001: halved each minute, never below the floor
   const e = new Vardiff(0.001, 0, { minDifficulty: 0.0001 });
@@ -146,7 +146,7 @@ test('vardiff: floods raise the difficulty early, silence halves it, floors hold
   assert.ok(e.difficulty >= 0.0001);
   // on target: no change (hysteresis)
   const s = new Vardiff(1, 0, { targetIntervalS: 10 });
-  for (let t = 10_000; t <= 60_000; t += 10_000) s.onShare(t);
+  for (let t = 10_000; t <= 60_000; t += 10_000) s.onShare(t, 1);
   assert.equal(s.tick(60_000), null);
   assert.equal(s.set(1e-12, 0), VARDIFF_MIN());
 });

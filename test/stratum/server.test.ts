@@ -118,7 +118,7 @@ test('wire errors: not subscribed (25), unauthorized (24), extranonce2 size, nti
   assert.equal(w.accepted, 1);
   assert.equal(w.duplicate, 1);
   assert.equal(w.lowDifficulty, 1);
-  assert.equal(w.stale, 2);
+  assert.equal(w.stale, 1, 'the made-up job id counts as invalid, not stale (issue 10 item 8)');
   assert.equal(w.rejected, 6, 'the share sent under another name is not counted for dave');
 });
 
@@ -205,9 +205,14 @@ test('hostile peers: long lines, garbage, unknown methods, floods, idle and hand
   try {
     const silent = await LinePeer.connect(small.port);
     const other = await LinePeer.connect(small.port);
+    await other.call('mining.subscribe', ['x']);
+    const second = await LinePeer.connect(small.port);
+    await second.call('mining.subscribe', ['x']);
     const third = await LinePeer.connect(small.port);
-    await third.closedP; // over the cap
-    assert.match(third.raw.join(''), /too many connections/);
+    const refused = await third.call('mining.subscribe', ['x']); // over the cap of working miners
+    await third.closedP;
+    assert.deepEqual(refused.error, [20, 'too many miners connected (2, max_miners); try again later', null]);
+    await second.close();
     const wrong = await other.call('mining.authorize', ['henry', 'guess']);
     assert.deepEqual(wrong.error, [24, 'wrong password for this endpoint', null]);
     const right = await other.call('mining.authorize', ['henry', 's3cret']);
