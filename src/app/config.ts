@@ -73,10 +73,10 @@ export interface Config {
     holdSeconds: number;
     powerThresholdW: number;
     hubMaxLoadPercent: number;
-    overrides: IdleOverrideSetting[];
-    workers: WorkerMappingSetting[];
     /** lights count as appliances */
     includeLights: boolean;
+    overrides: IdleOverrideSetting[];
+    workers: WorkerMappingSetting[];
   };
   stratum: {
     enabled: boolean;
@@ -85,6 +85,8 @@ export interface Config {
     password: string | null;
     shareIntervalS: number;
     maxMiners: number;
+    /** distinct worker names (HA devices once they have a share) at most */
+    maxWorkerDevices: number;
   };
   /** url null with mode embedded: an embedded aedes broker */
   mqtt: {
@@ -97,7 +99,10 @@ export interface Config {
   };
   /** null: run without Home Assistant */
   ha: { url: string; token: string } | null;
-  nodeRed: { enabled: boolean; port: number; username: string | null; password: string | null };
+  /** hosts: names the editor answers to besides loopback and its own addresses */
+  nodeRed: { enabled: boolean; port: number; username: string | null; password: string | null; hosts: string[] };
+  /** the MQTT bridge's shared key; null: the bridge is off */
+  bridgeKey: string | null;
   /** status page; allow: addresses allowed to connect (empty: any) */
   status: { port: number; bind: string; allow: string[] };
   logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
@@ -320,6 +325,7 @@ function resolve(s: Settings, ctx: ResolveCtx): Config {
   }
 
   // Node-RED
+  if (s.bridge_key && mqtt.mode === 'off') warnings.push('bridge_key is set but MQTT is off: the bridge needs MQTT, so it stays off');
   if (!!s.node_red_username !== !!s.node_red_password) {
     fail(s.node_red_username ? 'node_red_password' : 'node_red_username', 'the editor login needs both node_red_username and node_red_password', sources);
   }
@@ -385,6 +391,7 @@ function resolve(s: Settings, ctx: ResolveCtx): Config {
       password: s.stratum_password ?? null,
       shareIntervalS: s.share_interval ?? 10,
       maxMiners: s.max_miners ?? 1024,
+      maxWorkerDevices: s.max_worker_devices ?? 32,
     },
     mqtt,
     ha,
@@ -393,7 +400,9 @@ function resolve(s: Settings, ctx: ResolveCtx): Config {
       port: s.node_red_port ?? 1880,
       username: s.node_red_username ?? null,
       password: s.node_red_password ?? null,
+      hosts: s.node_red_hosts ?? [],
     },
+    bridgeKey: s.bridge_key ?? null,
     status: {
       port: s.status_port ?? 8099,
       bind: statusBind,
@@ -424,7 +433,8 @@ export function maskSecrets(c: Config): Config {
     stratum: { ...c.stratum, password: m(c.stratum.password) },
     mqtt: { ...c.mqtt, url: maskUrl(c.mqtt.url), password: m(c.mqtt.password) },
     ha: c.ha ? { url: maskUrl(c.ha.url), token: MASK } : null,
-    nodeRed: { ...c.nodeRed, password: m(c.nodeRed.password) },
+    nodeRed: { ...c.nodeRed, password: m(c.nodeRed.password), hosts: [...c.nodeRed.hosts] },
+    bridgeKey: m(c.bridgeKey),
     power: { ...c.power },
     idle: { ...c.idle },
     status: { ...c.status },

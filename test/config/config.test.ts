@@ -140,8 +140,8 @@ test('the add-on options file maps onto the configuration', () => {
   assert.equal(c.idle.holdSeconds, 90);
   assert.equal(c.idle.powerThresholdW, 8);
   assert.equal(c.idle.hubMaxLoadPercent, 40);
-  assert.deepEqual(c.stratum, { enabled: true, port: 3334, bind: '0.0.0.0', password: 'minerpw', shareIntervalS: 15, maxMiners: 50 });
-  assert.deepEqual(c.nodeRed, { enabled: true, port: 1880, username: 'admin', password: 'longenough' });
+  assert.deepEqual(c.stratum, { enabled: true, port: 3334, bind: '0.0.0.0', password: 'minerpw', shareIntervalS: 15, maxMiners: 50, maxWorkerDevices: 32 });
+  assert.deepEqual(c.nodeRed, { enabled: true, port: 1880, username: 'admin', password: 'longenough', hosts: [] });
   assert.equal(c.logLevel, 'debug');
   assert.equal(c.heapMb, 384);
   assert.equal(c.dataDir, '/data');
@@ -175,6 +175,8 @@ test('every bad value is an InputError naming the field, the flag, where it came
     [['--node-red-port', '99999'], {}, 'node_red_port', '65535'],
     [['--share-interval', '0'], {}, 'share_interval', 'at least 1'],
     [['--max-miners', '0'], {}, 'max_miners', 'at least 1'],
+    [['--max-worker-devices', '0'], {}, 'max_worker_devices', 'at least 1'],
+    [[], { MM_MAX_WORKER_DEVICES: 'many' }, 'max_worker_devices', 'number'],
     [['--mqtt', 'http://broker:1883'], {}, 'mqtt', 'mqtt://'],
     [['--ha-url', 'ftp://ha'], {}, 'ha_url', 'http'],
     [['--ha-url', 'http://ha.local:8123'], {}, 'ha_token', 'required'],
