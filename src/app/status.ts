@@ -1,6 +1,7 @@
 import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { connect, type AddressInfo, type Socket } from 'node:net';
 import { logger, type Logger } from '../log.js';
+import { allowedHosts, refusal, withoutCors } from '../flow/index.js';
 
 /** What the status page and the terminal line show. */
 export interface HubStatus {
@@ -52,7 +53,7 @@ export interface StatusServerOptions {
    * The Node-RED editor served under `node-red/` (HA ingress has one port: the status page and
    * the editor share it). Requests and the editor's websocket are passed to this loopback target.
    */
-  nodeRed?: { host: string; port: number } | null;
+  nodeRed?: { host: string; port: number; hosts?: string[] } | null;
   logger?: Logger;
 }
 
@@ -112,6 +113,13 @@ export class StatusServer {
     const path = (req.url ?? '/').split('?')[0];
     const nr = this.opts.nodeRed ? nodeRedPath(path) : null;
     if (nr !== null) {
+      // standalone (no allow list) the proxy checks Host and Origin as the editor's own port does;
+      // behind HA ingress the Supervisor's address check (allow) stays the gate
+      const no = this.opts.allow?.length ? null : refusal(req, this.editorHosts());
+      if (no) {
+        res.writeHead(no.status, { 'content-type': 'text/plain; charset=utf-8' }).end(no.text);
+        return;
+      }
       if (path.endsWith('/node-red')) {
         // the editor links relatively: it needs the trailing slash
         res.writeHead(302, { location: `${path.slice(path.lastIndexOf('/') + 1)}/` }).end();
@@ -144,6 +152,10 @@ export class StatusServer {
     }
   }
 
+  private editorHosts(): Set<string> {
+    return allowedHosts(this.opts.host ?? '127.0.0.1', this.opts.nodeRed?.hosts);
+  }
+
   private allowed(req: IncomingMessage): boolean {
     const remote = (req.socket.remoteAddress ?? '').replace(/^::ffff:/, '');
     return !this.opts.allow?.length || this.opts.allow.includes(remote);
@@ -152,8 +164,12 @@ export class StatusServer {
   /** Passes one request to the Node-RED editor. */
   private proxy(req: IncomingMessage, res: ServerResponse, path: string): void {
     const t = this.opts.nodeRed!;
+    // checked above: the editor sees its own address and no cross-origin marker
     const headers = { ...req.headers, host: `${t.host}:${t.port}` };
+    delete headers.origin;
     const up = request({ host: t.host, port: t.port, method: req.method, path, headers, timeout: 30_000 }, (r) => {
+      withoutCors(res);
+      for (const k of Object.keys(r.headers)) if (k.startsWith('access-control-')) delete r.headers[k];
       res.writeHead(r.statusCode ?? 502, r.headers);
       r.pipe(res);
     });
@@ -174,11 +190,17 @@ export class StatusServer {
       socket.end('HTTP/1.1 404 Not Found\r\n\r\n');
       return;
     }
+    const no = this.opts.allow?.length ? null : refusal(req, this.editorHosts());
+    if (no) {
+      socket.end(`HTTP/1.1 ${no.status} Forbidden\r\nconnection: close\r\n\r\n${no.text}`);
+      return;
+    }
     const t = this.opts.nodeRed!;
     const up = connect(t.port, t.host, () => {
       const lines = [`${req.method} ${nr}${req.url?.includes('?') ? req.url.slice(req.url.indexOf('?')) : ''} HTTP/1.1`];
       for (let i = 0; i < req.rawHeaders.length; i += 2) {
         const k = req.rawHeaders[i];
+        if (k.toLowerCase() === 'origin') continue;
         lines.push(`${k}: ${k.toLowerCase() === 'host' ? `${t.host}:${t.port}` : req.rawHeaders[i + 1]}`);
       }
       up.write(`${lines.join('\r\n')}\r\n\r\n`);

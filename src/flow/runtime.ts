@@ -1,7 +1,7 @@
 // The embedded Node-RED runtime: user dir under the data folder, the project's nodes loaded, the
 // default flow deployed on first start (later starts keep the user's edits), the editor on a port,
-// never open to the network without credentials.
-import { createServer, type Server } from 'node:http';
+// never open without a login outside HA ingress (see editor-access.ts).
+import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
@@ -10,13 +10,13 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { logger, type Logger } from '../log.js';
 import { HUB_SETTING, type HubApi } from './hub-api.js';
+import { allowedHosts, isLoopback, loginHint, refusal, withoutCors, type EditorLogin } from './editor-access.js';
 
 const require = createRequire(import.meta.url);
 const NODES_DIR = fileURLToPath(new URL('../../nodes', import.meta.url));
 export const DEFAULT_FLOW_FILE = join(NODES_DIR, 'examples', 'default.json');
 const NODES_BUNDLE = join(NODES_DIR, 'dist', 'micro-mining.js');
 
-const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 
 export interface FlowRuntimeOptions {
   hub: HubApi;
@@ -24,10 +24,19 @@ export interface FlowRuntimeOptions {
   dataDir: string;
   /** editor/admin port (0 = ephemeral); default 1880 */
   port?: number;
-  /** address to listen on; default 127.0.0.1, or 0.0.0.0 when credentials are set */
+  /** address to listen on; default 127.0.0.1, or 0.0.0.0 when the user's own credentials are set */
   bind?: string;
-  /** editor login; without it the editor only listens on loopback */
+  /** the editor login (Node-RED adminAuth); required for the editor unless `ingressOnly` */
   credentials?: { username: string; password: string };
+  /** where the login came from, for the start's hint (the password is never logged) */
+  login?: EditorLogin;
+  /**
+   * No login: the editor listens on loopback only and is reached from outside only through the
+   * status port's `node-red/` proxy, which admits the Supervisor's ingress address (the add-on).
+   */
+  ingressOnly?: boolean;
+  /** host names besides loopback and the bind address that the editor answers to (DNS rebinding check) */
+  hosts?: string[];
   /**
    * HA ingress: a second listener (no login: Home Assistant authenticates) that accepts only the
    * Supervisor's proxy (default 172.30.32.2) and loopback. The editor uses relative links, so it
@@ -67,9 +76,13 @@ export function checkRuntimeOptions(o: FlowRuntimeOptions): { bind: string } {
   if (o.credentials && (!o.credentials.username || o.credentials.password.length < 8)) {
     throw new Error('node-red credentials need a username and a password of at least 8 characters');
   }
-  const bind = o.bind ?? (o.credentials ? '0.0.0.0' : '127.0.0.1');
-  if (!o.credentials && !LOOPBACK.has(bind)) {
+  const given = o.credentials && o.login?.source !== 'generated';
+  const bind = o.bind ?? (given ? '0.0.0.0' : '127.0.0.1');
+  if (!o.credentials && !isLoopback(bind)) {
     throw new Error(`refusing to open the Node-RED editor on ${bind} without credentials: set node-red credentials, or bind to 127.0.0.1 (use HA ingress from outside)`);
+  }
+  if (!o.credentials && o.editor !== false && !o.ingressOnly) {
+    throw new Error('refusing to serve the Node-RED editor without a login: give credentials (standalone: a generated login), or ingressOnly (the add-on behind HA ingress)');
   }
   if (o.ingress && (!Number.isInteger(o.ingress.port) || o.ingress.port < 0 || o.ingress.port > 65535)) throw new Error(`ingress port must be 0..65535, got ${o.ingress.port}`);
   return { bind };
@@ -166,7 +179,24 @@ export class FlowRuntime {
         users: [{ username: this.opts.credentials.username, password: bcrypt.hashSync(this.opts.credentials.password, 10), permissions: '*' }],
       };
     }
-    const server = createServer(app);
+    // every request: Host of this hub only (DNS rebinding), no cross-origin use, no CORS grant
+    const hosts = allowedHosts(bind, this.opts.hosts);
+    const server = createServer((req, res) => {
+      const no = refusal(req, hosts);
+      if (no) {
+        res.writeHead(no.status, { 'content-type': 'text/plain; charset=utf-8' }).end(no.text);
+        return;
+      }
+      withoutCors(res);
+      app(req, res);
+    });
+    server.prependListener('upgrade', (req: IncomingMessage, socket: Socket) => {
+      const no = refusal(req, hosts);
+      if (no) {
+        socket.end(`HTTP/1.1 ${no.status} Forbidden\r\ncontent-type: text/plain\r\nconnection: close\r\n\r\n${no.text}`);
+        socket.destroy();
+      }
+    });
     RED.init(server, settings);
     if (editor) app.use('/', RED.httpAdmin);
     app.use('/endpoint', RED.httpNode);
@@ -175,7 +205,10 @@ export class FlowRuntime {
     await listen(server, this.opts.port ?? 1880, bind);
     if (this.opts.ingress) {
       const allow = new Set([...(this.opts.ingress.allowFrom ?? ['172.30.32.2']), '127.0.0.1', '::1']);
-      const ing = createServer(app);
+      const ing = createServer((req, res) => {
+        withoutCors(res);
+        app(req, res);
+      });
       this.servers.push(ing);
       this.track(ing, allow);
       await listen(ing, this.opts.ingress.port, this.opts.ingress.bind ?? '0.0.0.0');
@@ -185,6 +218,16 @@ export class FlowRuntime {
     this.started = true;
     const a = this.address();
     this.log.info({ host: a.host, port: a.port, auth: !!this.opts.credentials, ingress: this.ingressAddress()?.port ?? null }, 'Node-RED started');
+    const note = exposureNote(a.host, a.port, !!this.opts.credentials);
+    if (note) this.log.warn({ host: a.host, port: a.port }, note);
+    if (editor && this.opts.login) {
+      const url = `http://${isLoopback(a.host) || a.host === '0.0.0.0' || a.host === '::' ? '127.0.0.1' : a.host}:${a.port}/`;
+      this.log.info({ file: this.opts.login.file }, loginHint(this.opts.login, url));
+      if (this.opts.login.created && process.stderr.isTTY) {
+        // shown once, on the terminal only (never in a log file), as Jupyter and Grafana do
+        process.stderr.write(`\n  Node-RED editor: ${url}\n  user ${this.opts.login.username}, password ${this.opts.login.password}\n  (shown once; kept in ${this.opts.login.file})\n\n`);
+      }
+    }
   }
 
   async stop(): Promise<void> {
@@ -210,6 +253,13 @@ export class FlowRuntime {
       sock.on('close', () => this.sockets.delete(sock));
     });
   }
+}
+
+/** The line the log gets when the editor listens beyond loopback (only possible with a login). */
+export function exposureNote(host: string, port: number, auth: boolean): string | null {
+  if (isLoopback(host)) return null;
+  const where = host === '0.0.0.0' || host === '::' ? 'every network of this machine' : host;
+  return `Node-RED editor listens on ${host}:${port} (${where}) because an editor login is set${auth ? '; it asks for that login' : ''}`;
 }
 
 function listen(server: Server, port: number, host: string): Promise<void> {

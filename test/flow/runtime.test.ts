@@ -1,4 +1,5 @@
-// The embedded Node-RED runtime (real node-red, real HashPool) running the default flow.
+// The embedded Node-RED runtime (real node-red, real HashPool) running the default flow, with
+// an editor login (Node-RED adminAuth; every admin call here carries the bearer token).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -6,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { buildNodes } from '../../scripts/build-nodes.mjs';
-import { FlowRuntime, InProcessHub, checkRuntimeOptions } from '../../src/flow/index.js';
+import { FlowRuntime, InProcessHub, checkRuntimeOptions, exposureNote } from '../../src/flow/index.js';
 import { HashPool } from '../../src/hashpool/index.js';
 import type { ApplianceInput, Plan } from '../../src/schedule/index.js';
 
@@ -15,6 +16,8 @@ let pool: HashPool;
 let hub: InProcessHub;
 let rt: FlowRuntime;
 let base = '';
+let auth: Record<string, string> = {};
+const LOGIN = { username: 'admin', password: 'test-password-1' };
 const logLines: string[] = [];
 
 const hubApp = (status: ApplianceInput['status']): ApplianceInput => ({ id: 'dev-hub', name: 'Hub', status, roles: ['worker'], workerId: 'hub' });
@@ -39,14 +42,14 @@ function waitPlan(pred: (p: Plan) => boolean, ms = 5000): Promise<Plan> {
 async function deploy(flows: unknown[]): Promise<void> {
   const r = await fetch(`${base}/flows`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', 'Node-RED-Deployment-Type': 'full', 'Node-RED-API-Version': 'v1' },
+    headers: { ...auth, 'content-type': 'application/json', 'Node-RED-Deployment-Type': 'full', 'Node-RED-API-Version': 'v1' },
     body: JSON.stringify(flows),
   });
   assert.equal(r.status, 204, await r.text());
 }
 
 async function getFlows(): Promise<Record<string, unknown>[]> {
-  const r = await fetch(`${base}/flows`, { headers: { 'Node-RED-API-Version': 'v1' } });
+  const r = await fetch(`${base}/flows`, { headers: { ...auth, 'Node-RED-API-Version': 'v1' } });
   assert.equal(r.status, 200);
   return (await r.json()) as Record<string, unknown>[];
 }
@@ -57,9 +60,12 @@ before(async () => {
   await pool.start();
   hub = new InProcessHub({ pool, cores: 3 });
   hub.setAppliances([hubApp('busy')]);
-  rt = new FlowRuntime({ hub, dataDir, port: 0, logger: pino({ level: 'info' }, { write: (l: string) => void logLines.push(l) }) });
+  rt = new FlowRuntime({ hub, dataDir, port: 0, bind: '127.0.0.1', credentials: LOGIN, logger: pino({ level: 'info' }, { write: (l: string) => void logLines.push(l) }) });
   await rt.start();
   base = `http://127.0.0.1:${rt.address().port}`;
+  const r = await fetch(`${base}/auth/token`, { method: 'POST', body: new URLSearchParams({ client_id: 'node-red-admin', grant_type: 'password', scope: '*', ...LOGIN }) });
+  assert.equal(r.status, 200);
+  auth = { authorization: `Bearer ${((await r.json()) as { access_token: string }).access_token}` };
 });
 
 after(async () => {
@@ -68,7 +74,7 @@ after(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-test('first start writes the default flow into <data>/node-red and listens on loopback only (no credentials)', async () => {
+test('first start writes the default flow into <data>/node-red and listens on loopback (the login given with a loopback bind)', async () => {
   const file = join(dataDir, 'node-red', 'flows.json');
   assert.ok(existsSync(file));
   const flows = JSON.parse(readFileSync(file, 'utf8')) as { type: string }[];
@@ -82,7 +88,7 @@ test('first start writes the default flow into <data>/node-red and listens on lo
   const html = await page.text();
   assert.match(html, /red\/red\.min\.js/);
   assert.doesNotMatch(html, /(src|href)="\/(?!\/)/, 'relative links only: works under the ingress path prefix');
-  const nodes = await fetch(`${base}/nodes`, { headers: { accept: 'application/json' } });
+  const nodes = await fetch(`${base}/nodes`, { headers: { ...auth, accept: 'application/json' } });
   const list = (await nodes.json()) as { module: string; types: string[] }[];
   const ours = list.find((m) => m.module === 'node-red-contrib-micro-mining');
   assert.ok(ours, 'our node package is loaded');
@@ -148,7 +154,7 @@ test('bad messages injected into the running flow: an error per node in the log/
   await deploy([...flows, inj, ...extra]);
   await waitPlan((p) => p.hubThreads === 1);
   const before = logLines.length;
-  const r = await fetch(`${base}/inject/bad-inject`, { method: 'POST' });
+  const r = await fetch(`${base}/inject/bad-inject`, { method: 'POST', headers: auth });
   assert.equal(r.status, 200);
   const deadline = Date.now() + 3000;
   const want = ['mm-appliances:', 'mm-policy:', 'mm-schedule:', 'mm-dispatch:', 'mm-stats:', 'mm-control:'];
@@ -165,9 +171,18 @@ test('bad messages injected into the running flow: an error per node in the log/
   await waitPlan((p) => p.hubThreads === 0);
 });
 
-test('the editor is never open to the network without credentials', () => {
+test('the editor is never served without a login, except behind HA ingress (loopback only); beyond loopback the log says so', () => {
   assert.throws(() => checkRuntimeOptions({ hub, dataDir, bind: '0.0.0.0' }), /refusing to open the Node-RED editor on 0\.0\.0\.0 without credentials/);
+  assert.throws(() => checkRuntimeOptions({ hub, dataDir, bind: '0.0.0.0', ingressOnly: true }), /without credentials/);
+  assert.throws(() => checkRuntimeOptions({ hub, dataDir }), /refusing to serve the Node-RED editor without a login/);
   assert.throws(() => checkRuntimeOptions({ hub, dataDir, credentials: { username: 'a', password: 'short' } }), /at least 8 characters/);
+  // the user's own login: every network (as before); a generated one: loopback unless told
   assert.deepEqual(checkRuntimeOptions({ hub, dataDir, credentials: { username: 'admin', password: 'long enough' } }), { bind: '0.0.0.0' });
-  assert.deepEqual(checkRuntimeOptions({ hub, dataDir }), { bind: '127.0.0.1' });
+  const generated = { username: 'admin', password: 'long enough', source: 'generated' as const, file: '/x', created: false };
+  assert.deepEqual(checkRuntimeOptions({ hub, dataDir, credentials: generated, login: generated }), { bind: '127.0.0.1' });
+  assert.deepEqual(checkRuntimeOptions({ hub, dataDir, ingressOnly: true }), { bind: '127.0.0.1' });
+  assert.deepEqual(checkRuntimeOptions({ hub, dataDir, editor: false }), { bind: '127.0.0.1' });
+  assert.match(exposureNote('0.0.0.0', 1880, true) ?? '', /listens on 0\.0\.0\.0:1880 \(every network of this machine\) because an editor login is set; it asks for that login/);
+  assert.equal(exposureNote('127.0.0.1', 1880, true), null);
+  assert.equal(exposureNote('::1', 1880, true), null);
 });
