@@ -32,6 +32,8 @@ export interface SwitchPort {
   switchFor(worker: string): string | null;
   set(worker: string, entity: string, on: boolean, reason: string): void;
   describe(worker: string): string | null;
+  /** the hub switched it off (or will): it is offline because of the plan, not gone */
+  heldOff(worker: string): boolean;
 }
 
 export interface ObedienceOptions {
@@ -56,10 +58,17 @@ const ESTIMATE = {
 export class Obedience extends EventEmitter {
   readonly control = new WorkerControl();
   private readonly asked = new Map<string, { working: boolean; at: number; reason: string }>();
+  /** worker names ever seen with the extension: never switched off at the plug, even while away */
+  private readonly extensionWorkers = new Set<string>();
+  private switches: SwitchPort | null;
 
   constructor(private readonly opts: ObedienceOptions) {
     super();
-    this.control.on('changed', () => this.emit('changed'));
+    this.switches = opts.switches ?? null;
+    this.control.on('changed', () => {
+      for (const w of this.control.list()) if (w.kind !== 'miner') this.extensionWorkers.add(w.worker);
+      this.emit('changed');
+    });
     this.control.on('report', (w: ControlledWorker) => this.opts.log.debug({ worker: w.worker, report: w.report }, 'worker report'));
   }
 
@@ -76,12 +85,24 @@ export class Obedience extends EventEmitter {
     return out;
   }
 
+  /** HA switches for plain miners (when HA is there). */
+  useSwitches(port: SwitchPort | null): void {
+    this.switches = port;
+  }
+
+  /** A plain Stratum miner (not a `micro-mining worker` or browser page). */
+  isPlainMiner(worker: string): boolean {
+    return !this.extensionWorkers.has(worker);
+  }
+
   /** Carries out the plan's decision for one worker. */
   setWorking(worker: string, working: boolean, reason = ''): void {
     this.asked.set(worker, { working, at: Date.now(), reason });
-    const sw = this.opts.switches?.switchFor(worker) ?? null;
+    const sw = this.switches?.switchFor(worker) ?? null;
     if (sw) {
-      this.opts.switches!.set(worker, sw, working, reason);
+      this.switches!.set(worker, sw, working, reason);
+      // still withhold jobs: a miner that stays connected must not get new work either
+      this.control.setWorking(worker, working, reason);
       this.opts.log.info({ worker, switch: sw, working, reason }, `${worker}: ${working ? 'switching on' : 'switching off'} (${reason || 'plan'})`);
       return;
     }
@@ -109,7 +130,9 @@ export class Obedience extends EventEmitter {
         // a paused extension worker reads 0 H/s: plan with what it did while working
         const rate = w.hashrate || this.lastRate.get(w.name) || 0;
         if (w.hashrate > 0) this.lastRate.set(w.name, w.hashrate);
-        return { id: w.name, name: w.name, connected: w.online, hashrate: rate, watts: this.watts(w.name, rate).watts };
+        // a miner the hub switched off is offline because of the plan: it stays a candidate
+        const connected = w.online || (this.switches?.heldOff(w.name) ?? false);
+        return { id: w.name, name: w.name, connected, hashrate: rate, watts: this.watts(w.name, rate).watts };
       });
   }
 
@@ -119,15 +142,15 @@ export class Obedience extends EventEmitter {
   report(stats: WorkerSnapshot[]): WorkerObedience[] {
     const controlled = this.control.list();
     return stats
-      .filter((w) => w.kind === 'miner' && w.online)
+      .filter((w) => w.kind === 'miner' && (w.online || (this.switches?.heldOff(w.name) ?? false)))
       .map((w) => {
         const c = controlled.find((x) => x.worker === w.name);
         const asked = this.asked.get(w.name);
-        const sw = this.opts.switches?.switchFor(w.name) ?? null;
+        const sw = this.switches?.switchFor(w.name) ?? null;
         const kind = c?.kind ?? 'miner';
         const by: WorkerObedience['by'] = sw ? 'switch' : kind === 'miner' ? 'no-work' : 'extension';
         let did: string;
-        if (sw) did = this.opts.switches!.describe(w.name) ?? 'switch state unknown';
+        if (sw) did = this.switches!.describe(w.name) ?? 'switch state unknown';
         else if (c?.report) did = `${c.report.state}${c.report.threads ? `, ${c.report.threads} thread${c.report.threads === 1 ? '' : 's'}` : ''}${c.report.reason ? ` (${c.report.reason})` : ''}`;
         else if (kind === 'miner') did = asked && !asked.working ? `no new jobs; ${w.hashrate > 0 ? 'still submitting its last job' : 'no shares'}` : w.hashrate > 0 ? 'working' : 'no shares yet';
         else did = 'no report yet';
