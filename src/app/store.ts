@@ -112,6 +112,8 @@ export class TotalsStore {
   readonly intervalMs: number;
   /** Writes done and bytes handed to them (the file's text), for the benchmark and the logs. */
   readonly written = { writes: 0, bytes: 0 };
+  /** The totals of the last write that completed (on disk), or null. */
+  lastSaved: LifetimeTotals | null = null;
   private chain: Promise<void> = Promise.resolve();
   /** 'ready' only after a load that read the file or proved it absent. */
   private state: 'unknown' | 'ready' | 'unreadable' = 'unknown';
@@ -245,6 +247,7 @@ export class TotalsStore {
       await writeFileAtomic(this.path, text);
       this.written.writes++;
       this.written.bytes += Buffer.byteLength(text);
+      this.lastSaved = value;
     });
     this.chain = next.catch((err) => log.error({ err, file: this.path }, 'could not save the lifetime totals'));
     return next;

@@ -346,7 +346,13 @@ export class JobManager extends EventEmitter implements MinerBackend {
     };
     const rec = this.jobs.get(share.jobId);
     const layout = this.layout;
-    if (!rec) return reject(SHARE_ERR.STALE, this.staleIds.has(share.jobId) ? 'stale job' : 'job not found', share.jobId);
+    if (!rec) {
+      if (this.staleIds.has(share.jobId)) return reject(SHARE_ERR.STALE, 'stale job', share.jobId);
+      // a job id this hub never issued (or forgot long ago): the miner hears the usual code 21,
+      // but it counts as invalid, not stale, so a flood of made-up ids cannot inflate the stale count
+      this.stats.rejected(ctx.worker, 'miner', SHARE_ERR.OTHER, 'job not found', share.jobId);
+      return { ok: false, code: SHARE_ERR.STALE, message: 'job not found' };
+    }
     if (!layout || rec.session !== layout.session || !ctx.extranonce1.startsWith(layout.extranonce1)) return reject(SHARE_ERR.STALE, 'stale job (new extranonce)', share.jobId);
     const current = difficultyToTarget(ctx.difficulty);
     const prev = ctx.previousDifficulty !== null && ctx.previousDifficulty < ctx.difficulty ? difficultyToTarget(ctx.previousDifficulty) : current;

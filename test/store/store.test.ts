@@ -129,3 +129,65 @@ test('kill -9 during writes: the file always holds the last or the previous tota
   assert.deepEqual(readdirSync(dir).filter((f) => f.startsWith('totals.json.tmp')), []);
   console.log(`# kill -9 rounds: 6, totals after the last round: ${lastReported}`);
 });
+
+test('kill -9 with periodic saving: the file holds the last completed save or a newer one, never goes backwards, and saves keep coming', async () => {
+  const dir = freshDir();
+  const writer = new URL('./fixtures/periodic-writer.ts', import.meta.url).pathname;
+  const intervalMs = 100;
+  let previous = 0;
+  for (let round = 0; round < 5; round++) {
+    const child = spawn(process.execPath, ['--import', 'tsx', writer, dir, String(intervalMs)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    const exited = new Promise<void>((r) => child.once('exit', () => r()));
+    const wantSaves = 3 + round; // kill at a different point each round
+    await new Promise<void>((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error(`writer made fewer than ${wantSaves} saves in 60 s:\n${out}`)), 60_000);
+      child.stdout!.on('data', (d: Buffer) => {
+        out += d.toString();
+        if ((out.match(/^saved /gm) ?? []).length >= wantSaves && !child.killed) {
+          child.kill('SIGKILL');
+          clearTimeout(t);
+          resolve();
+        }
+      });
+    });
+    await exited;
+    const saved = [...out.matchAll(/^saved (\d+)$/gm)].map((m) => Number(m[1]));
+    const counted = Math.max(0, ...[...out.matchAll(/^counted (\d+)$/gm)].map((m) => Number(m[1])));
+    for (let i = 1; i < saved.length; i++) assert.ok(saved[i] > saved[i - 1], `round ${round}: each save is newer than the one before`);
+    const onDisk = LifetimeTotalsSchema.parse(JSON.parse(readFileSync(join(dir, 'totals.json'), 'utf8')));
+    const got = onDisk.sharesAccepted;
+    const last = saved[saved.length - 1];
+    assert.ok(got >= last, `round ${round}: the file (${got}) holds at least the last completed save (${last}): at most the last interval is lost`);
+    assert.ok(got >= previous, `round ${round}: never backwards (${got} after ${previous})`);
+    assert.equal(onDisk.sharesRejected, got * 2, 'the record is whole');
+    assert.ok(got <= Math.max(counted, last) + 200 * 2, 'nothing from the future');
+    previous = got;
+  }
+  // the next start continues from what is on disk and clears a killed writer's temp file
+  assert.equal((await new TotalsStore(dir).load()).totals.sharesAccepted, previous);
+  assert.deepEqual(readdirSync(dir).filter((f) => f.startsWith('totals.json.tmp')), []);
+  console.log(`# kill -9 with periodic saving: 5 rounds, totals after the last round: ${previous}`);
+});
+
+test('periodic saving: 10,000 changes within one interval make at most two writes, the newest wins; saveNow writes at once', async () => {
+  const dir = freshDir();
+  const s = new TotalsStore(dir, { intervalMs: 60_000 });
+  await s.load();
+  for (let i = 1; i <= 10_000; i++) s.update({ ...sample, sharesAccepted: i });
+  await new Promise((r) => setImmediate(r));
+  for (let i = 10_001; i <= 20_000; i++) s.update({ ...sample, sharesAccepted: i });
+  assert.ok(s.written.writes <= 1, `no more than the first write yet (${s.written.writes})`);
+  // a found block: on disk at once, whatever the interval
+  await s.saveNow({ ...sample, sharesAccepted: 20_000, blocksFound: 1 });
+  const afterBlock = LifetimeTotalsSchema.parse(JSON.parse(readFileSync(s.path, 'utf8')));
+  assert.equal(afterBlock.blocksFound, 1);
+  s.update({ ...sample, sharesAccepted: 20_001, blocksFound: 1 });
+  await s.flush(); // the stop
+  assert.equal(LifetimeTotalsSchema.parse(JSON.parse(readFileSync(s.path, 'utf8'))).sharesAccepted, 20_001);
+  assert.ok(s.written.writes <= 3, `20,001 changes, ${s.written.writes} writes`);
+  // bad values are refused at once, the file keeps the last good totals
+  assert.throws(() => s.update({ ...sample, sharesAccepted: -1 }), /previous totals/);
+  await s.flush();
+  assert.equal(LifetimeTotalsSchema.parse(JSON.parse(readFileSync(s.path, 'utf8'))).sharesAccepted, 20_001);
+});
