@@ -5,7 +5,8 @@ import { allowedHosts, refusal, withoutCors } from '../flow/index.js';
 
 /** What the status page and the terminal line show. */
 export interface HubStatus {
-  mode: 'practice' | 'pool';
+  /** solo: the user's own node is the job source */
+  mode: 'practice' | 'pool' | 'solo';
   /** pool URL without credentials, or "practice" */
   source: string;
   poolConnected: boolean;
@@ -41,6 +42,18 @@ export interface HubStatus {
   haConnected: boolean | null;
   mqttConnected: boolean | null;
   startedAt: number;
+  /** solo mining: the node (network, height, connection, template age) and the last block sent */
+  node?: {
+    node: string;
+    state: string;
+    message: string | null;
+    chain: string | null;
+    height: number | null;
+    templateAgeS: number | null;
+    blocksSubmitted: number;
+    blocksAccepted: number;
+    lastBlock: { accepted: boolean; hash: string; height: number; reason?: string; at: number } | null;
+  };
 }
 
 export interface StatusServerOptions {
@@ -286,6 +299,15 @@ export function renderAppliances(a: HubStatus['appliances']): string {
 <table><thead><tr><th>appliance</th><th>role</th><th>status</th><th>reason</th></tr></thead><tbody>${body || '<tr><td colspan="4">no appliances</td></tr>'}</tbody></table>`;
 }
 
+/** Solo mining: the node's network, height, connection and template age, and the last block sent. */
+function renderNode(n: NonNullable<HubStatus['node']>): string {
+  const state = n.state === 'ready' ? 'connected' : n.state;
+  const last = n.lastBlock
+    ? ` · last block ${n.lastBlock.height} ${n.lastBlock.accepted ? 'accepted' : `not accepted: ${esc(n.lastBlock.reason ?? '')}`}`
+    : '';
+  return `<p class="note" id="node">Node ${esc(n.node)}: ${esc(state)}${n.chain ? `, ${esc(n.chain)}` : ''}${n.height !== null ? `, height ${n.height}` : ''}${n.templateAgeS !== null ? `, template ${n.templateAgeS} s old` : ''}; blocks sent ${n.blocksSubmitted}, accepted ${n.blocksAccepted}${last}${n.message ? `<br>${esc(n.message)}` : ''}</p>`;
+}
+
 /** The status page: one self-refreshing HTML document with no external resources. */
 export function renderStatusPage(s: HubStatus, ingressPath = '', nodeRedLink = false): string {
   const rows = s.workers
@@ -307,7 +329,8 @@ h1{font-size:1.4rem;margin:0 0 .2rem} .mode{display:inline-block;padding:.1rem .
 .reason{background:#fff;border-left:4px solid #2563eb;padding:.6rem .8rem} table{border-collapse:collapse;width:100%;background:#fff}
 td,th{border:1px solid #ddd;padding:.3rem .5rem;text-align:left} .note{color:#555;font-size:.85rem}
 </style></head><body data-ingress="${esc(ingressPath)}">
-<h1>Micro Mining <span class="mode" id="mode">${s.mode === 'practice' ? 'practice mode: earns nothing' : `pool: ${esc(s.source)}`}</span></h1>
+<h1>Micro Mining <span class="mode" id="mode">${s.mode === 'practice' ? 'practice mode: earns nothing' : s.mode === 'solo' ? esc(s.source) : `pool: ${esc(s.source)}`}</span></h1>
+${s.node ? renderNode(s.node) : ''}
 <p class="reason" id="decision">${esc(s.decision || (s.mining ? 'mining' : 'not mining'))}</p>
 <div class="grid">
 <div class="card"><span>hashrate</span><b id="hashrate">${formatHashrate(s.mining ? s.hashrate : 0)}</b><span>hub ${formatHashrate(s.hubHashrate)}, ${s.threads}/${s.maxThreads} threads, kernel ${esc(s.kernel)}</span></div>

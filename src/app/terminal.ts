@@ -2,7 +2,16 @@ import { formatDifficulty, formatHashrate, formatOdds, type HubStatus } from './
 
 /** The live terminal line: hashrate, shares, best difficulty, odds and the policy decision. */
 export function statusLine(s: HubStatus): string {
-  const mode = s.mode === 'practice' ? 'practice (earns nothing)' : s.poolConnected ? 'pool' : 'pool: reconnecting';
+  const mode =
+    s.mode === 'practice'
+      ? 'practice (earns nothing)'
+      : s.mode === 'solo'
+        ? s.node?.state === 'ready'
+          ? `solo ${s.node.chain ?? ''} h${s.node.height ?? '?'}`
+          : `solo: node ${s.node?.state ?? 'connecting'}`
+        : s.poolConnected
+          ? 'pool'
+          : 'pool: reconnecting';
   return [
     mode,
     `${formatHashrate(s.mining ? s.hashrate : 0)} (hub ${s.threads}/${s.maxThreads} thr, ${s.workers.length} miner${s.workers.length === 1 ? '' : 's'})`,

@@ -169,7 +169,7 @@ function hubDefs(h: HubSnapshot): Array<EntityDef<HubSnapshot>> {
     { key: 'pool_connection', platform: 'sensor', name: 'Pool connection', config: { device_class: 'enum', options: [...CONNECTIONS], entity_category: 'diagnostic', icon: 'mdi:lan-connect' }, state: (s) => connectionOf(s) },
     { key: 'active_workers', platform: 'sensor', name: 'Active workers', config: { ...measurement, icon: 'mdi:account-hard-hat' }, state: (s) => formatNumber(s.activeWorkers) },
     { key: 'network_difficulty', platform: 'sensor', name: 'Network difficulty', config: { ...measurement, entity_category: 'diagnostic', suggested_display_precision: 0, icon: 'mdi:chart-bell-curve' }, state: (s) => formatNumber(s.networkDifficulty) },
-    { key: 'mode', platform: 'sensor', name: 'Mode', config: { device_class: 'enum', options: ['practice', 'pool'], entity_category: 'diagnostic', icon: 'mdi:school-outline' }, state: (s) => s.mode },
+    { key: 'mode', platform: 'sensor', name: 'Mode', config: { device_class: 'enum', options: ['practice', 'pool', 'solo'], entity_category: 'diagnostic', icon: 'mdi:school-outline' }, state: (s) => s.mode },
     // Always an estimate (threads x watts per thread): the names say so.
     { key: 'power', platform: 'sensor', name: 'Estimated power', config: { ...measurement, device_class: 'power', unit_of_measurement: 'W', suggested_display_precision: 0 }, state: (s) => formatNumber(s.powerW, 4) },
     { key: 'energy', platform: 'sensor', name: 'Estimated energy', config: { ...counter, device_class: 'energy', unit_of_measurement: 'kWh', suggested_display_precision: 3 }, state: (s) => formatNumber(s.energyKwh) },
@@ -178,7 +178,10 @@ function hubDefs(h: HubSnapshot): Array<EntityDef<HubSnapshot>> {
     // Odds as bookmakers say them: "3,310,000,000,000 to 1" (a number, so it has statistics and stays out of the logbook).
     { key: 'odds_per_day', platform: 'sensor', name: 'Block odds per day', config: { ...measurement, unit_of_measurement: 'to 1', icon: 'mdi:dice-multiple' }, state: (s) => formatNumber(derived(s).oddsAgainstPerDay, 3) },
   ];
-  if (h.mode === 'pool') {
+  if (h.mode === 'solo') {
+    defs.push({ key: 'node_height', platform: 'sensor', name: 'Node block height', config: { ...measurement, entity_category: 'diagnostic', icon: 'mdi:cube-scan' }, state: (s) => formatNumber(s.nodeHeight) });
+  }
+  if (h.mode === 'pool' || h.mode === 'solo') {
     defs.push({ key: 'earnings_per_day', platform: 'sensor', name: 'Estimated earnings per day', config: { ...measurement, unit_of_measurement: 'sat', suggested_display_precision: 2, icon: 'mdi:bitcoin' }, state: (s) => formatNumber(derived(s).earningsSatsPerDay, 3) });
   }
   if (h.electricityPrice) {

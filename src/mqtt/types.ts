@@ -44,7 +44,10 @@ export interface HubSnapshot {
   activeWorkers: number;
   /** Network difficulty of the current job (undefined until the first job). */
   networkDifficulty?: number;
-  mode: 'practice' | 'pool';
+  /** solo: the user's own node is the job source (a block pays the payout address) */
+  mode: 'practice' | 'pool' | 'solo';
+  /** solo mining: the node's height (undefined while it does not answer) */
+  nodeHeight?: number;
   /** The policy's decision (see decision.ts for how a plan maps onto it); `starting` when absent. */
   decision?: Decision;
   /** Why, in words without live figures ("3 threads, 1 miner; policy idle_only"), so it changes rarely. */
