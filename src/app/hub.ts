@@ -7,7 +7,7 @@
 import { mkdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { InputError, nbitsToDifficulty, parseU32Hex, type StratumJob } from '../core/index.js';
-import { FlowRuntime, InProcessHub, MqttHubBridge, editorAccessOptions, type MinerControl } from '../flow/index.js';
+import { FlowRuntime, InProcessHub, MqttHubBridge, type MinerControl } from '../flow/index.js';
 import { HaAppliances, hubLoadMeter, type Appliance, type ApplianceEvent, type IdleRulesInput } from '../ha/index.js';
 import { HashPool } from '../hashpool/index.js';
 import { logger, redactUrl, type Logger } from '../log.js';
@@ -23,7 +23,7 @@ import {
 } from '../mqtt/index.js';
 import { defaultPolicy, parsePolicy, schedule, type ApplianceInput, type Policy, type ScheduleState } from '../schedule/index.js';
 import { StratumServer } from '../stratum/index.js';
-import { JobManager, NodeSource, PracticeSource, UpstreamSource, type BlockEvent, type BlockOutcome, type JobSource, type ShareEvent } from '../work/index.js';
+import { JobManager, PracticeSource, UpstreamSource, type BlockEvent, type JobSource, type ShareEvent } from '../work/index.js';
 import { appPageUrl } from './addon.js';
 import type { Config } from './config.js';
 import { Obedience } from './obedience.js';
@@ -65,8 +65,6 @@ export class Hub {
   private totals: LifetimeTotals = emptyTotals();
   private session = { accepted: 0, rejected: 0, stale: 0, best: 0, blocks: 0 };
   private networkDifficulty: number | undefined;
-  private nodeSource: NodeSource | null = null;
-  private lastBlock: BlockOutcome | null = null;
   private timers: NodeJS.Timeout[] = [];
   private stopping: Promise<void> | null = null;
   private startedAt = Date.now();
@@ -156,14 +154,10 @@ export class Hub {
     await this.pool.start();
     this.stopped.push(['hash pool', () => this.pool.stop()]);
 
-    const source: JobSource = c.node
-      ? new NodeSource({ url: c.node.url, cookieFile: c.node.cookieFile ?? undefined, payoutAddress: c.node.payoutAddress, logger: logger('node') })
-      : c.pool
-        ? new UpstreamSource({ url: c.pool.url, fallbackUrl: c.pool.fallbackUrl ?? undefined, user: c.pool.user, password: c.pool.password })
-        : new PracticeSource({});
-    if (source instanceof NodeSource) this.nodeSource = source;
+    const source: JobSource = c.pool
+      ? new UpstreamSource({ url: c.pool.url, fallbackUrl: c.pool.fallbackUrl ?? undefined, user: c.pool.user, password: c.pool.password })
+      : new PracticeSource({});
     this.manager = new JobManager({ source, logger: logger('work') });
-    this.manager.on('blockResult', (o: BlockOutcome & { worker: string }) => void this.onBlockResult(o));
     this.manager.on('job', (job: StratumJob) => {
       try {
         this.networkDifficulty = nbitsToDifficulty(parseU32Hex(job.nbits, 'nbits'));
@@ -176,7 +170,7 @@ export class Hub {
     await this.manager.start();
     this.stopped.push(['job source', () => this.manager.stop()]);
     this.manager.attachPool(this.pool);
-    this.log.info({ source: c.node ? redactUrl(c.node.url) : c.pool ? redactUrl(c.pool.url) : 'practice' }, `job source: ${this.manager.label}`);
+    this.log.info({ source: c.pool ? redactUrl(c.pool.url) : 'practice' }, `job source: ${this.manager.label}`);
 
     this.obedience = new Obedience({ applianceOf: (w) => this.ha?.appliances().find((a) => a.workerId === w) ?? null, log: logger('obey') });
     this.obedience.on('changed', () => this.linkWorkers());
@@ -188,7 +182,6 @@ export class Hub {
         host: c.stratum.bind,
         password: c.stratum.password ?? undefined,
         maxConnections: c.stratum.maxMiners,
-        maxWorkerNames: c.stratum.maxWorkerDevices,
         vardiff: { targetIntervalS: c.stratum.shareIntervalS },
         logger: logger('stratum'),
       });
@@ -258,8 +251,7 @@ export class Hub {
         hub: this.hub,
         dataDir: c.dataDir,
         port: c.nodeRed.port,
-        // standalone the editor always asks for a login (the user's, or one made on the first start)
-        ...editorAccessOptions({ addon: c.addon, dataDir: c.dataDir, username: c.nodeRed.username, password: c.nodeRed.password, hosts: c.nodeRed.hosts }),
+        credentials: c.nodeRed.username && c.nodeRed.password ? { username: c.nodeRed.username, password: c.nodeRed.password } : undefined,
         logger: logger('node-red'),
       });
       const flow = this.flow;
@@ -284,10 +276,10 @@ export class Hub {
     return {
       holdSeconds: c.idle.holdSeconds,
       powerThresholdW: c.idle.powerThresholdW,
-      includeLights: c.idle.includeLights,
       overrides: c.idle.overrides.map((o) => ({ ...o, match: { ...o.match } })),
       workers: c.idle.workers.filter((w) => w.workerId !== 'hub').map((w) => ({ ...w })),
       hub: { maxLoadPercent: c.idle.hubMaxLoadPercent, ...(hubDevice ? { deviceId: hubDevice } : {}) },
+      includeLights: c.idle.includeLights,
       budget: {
         ...(c.power.sensor ? { surplusEntity: c.power.sensor, surplusInverted: c.power.sensorInverted } : {}),
         ...(c.power.budgetW !== null ? { staticWatts: c.power.budgetW } : {}),
@@ -347,34 +339,6 @@ export class Hub {
       this.totals.sharesRejected++;
     }
     this.updateTotals();
-  }
-
-  /**
-   * What the node said about a block found here (solo): an accepted block is announced in Home
-   * Assistant (event micro_mining_block_found, a persistent notification); a rejection is logged
-   * with the node's reason by the source.
-   */
-  private async onBlockResult(o: BlockOutcome & { worker: string }): Promise<void> {
-    this.lastBlock = o;
-    if (!o.accepted) return;
-    const conn = this.ha?.connection.conn;
-    if (!conn) return;
-    const data = { hash: o.hash, height: o.height, worker: o.worker, network: this.nodeSource?.status().chain ?? null, payout_address: this.config.node?.payoutAddress ?? null };
-    try {
-      await conn.sendMessagePromise({ type: 'fire_event', event_type: 'micro_mining_block_found', event_data: data });
-      await conn.sendMessagePromise({
-        type: 'call_service',
-        domain: 'persistent_notification',
-        service: 'create',
-        service_data: {
-          notification_id: `micro_mining_block_${o.height}`,
-          title: 'Micro Mining found a block',
-          message: `Block ${o.height} (${o.hash}) on ${data.network ?? 'the node\'s network'} was found by ${o.worker} and accepted by your node. It pays ${data.payout_address} once it has 100 confirmations.`,
-        },
-      });
-    } catch (err) {
-      this.log.warn({ err: { message: (err as Error).message ?? String(err) } }, 'could not announce the block in Home Assistant');
-    }
   }
 
   private onBlock(e: BlockEvent): void {
@@ -490,7 +454,7 @@ export class Hub {
     // a loopback address, or editor credentials
     const loopback = c.status.bind === '127.0.0.1' || c.status.bind === '::1' || c.status.bind === 'localhost';
     const editor = this.flow?.address();
-    const nodeRed = editor && (c.status.allow.length > 0 || loopback || (c.nodeRed.username && c.nodeRed.password)) ? { host: '127.0.0.1', port: editor.port, hosts: c.nodeRed.hosts } : null;
+    const nodeRed = editor && (c.status.allow.length > 0 || loopback || (c.nodeRed.username && c.nodeRed.password)) ? { host: '127.0.0.1', port: editor.port } : null;
     this.statusServer = new StatusServer({ port: c.status.port, host: c.status.bind, allow: c.status.allow, status: () => this.status(), nodeRed, logger: logger('status') });
     const s = this.statusServer;
     await s.start().catch((err) => {
@@ -511,10 +475,9 @@ export class Hub {
     const d = this.networkDifficulty ?? 0;
     const haStatus = this.ha?.status();
     return {
-      mode: this.config.node ? 'solo' : this.config.pool ? 'pool' : 'practice',
+      mode: this.config.pool ? 'pool' : 'practice',
       source: this.manager?.label ?? '',
-      poolConnected: this.nodeSource ? this.nodeSource.status().state === 'ready' : this.manager?.currentLayout() !== null,
-      ...(this.nodeSource ? { node: this.nodeSource.status() } : {}),
+      poolConnected: this.manager?.currentLayout() !== null,
       mining: hashrate > 0,
       policy: this.hubManual().mode ?? this.config.policy,
       decision: plan?.summary ?? 'starting',
@@ -584,7 +547,6 @@ export class Hub {
         activeWorkers: s.workers.filter((w) => w.status === 'mining').length + (s.hubHashrate > 0 ? 1 : 0),
         networkDifficulty: s.networkDifficulty || undefined,
         mode: s.mode,
-        ...(s.node ? { nodeHeight: s.node.height ?? undefined } : {}),
         decision: decision.decision,
         decisionReason: decision.reason,
         ...(this.config.power.priceSensor ? { electricityPrice: this.price } : {}),
@@ -595,11 +557,8 @@ export class Hub {
         maxThreadsLimit: this.cores,
         policy: manual.mode ?? this.config.policy,
       },
-      // a miner name gets its HA device only after its first accepted share, and never more of
-      // them than the cap (the endpoint refuses new names beyond it at authorize)
       workers: (this.manager?.stats.snapshot() ?? [])
-        .filter((w) => w.kind === 'miner' && w.accepted > 0)
-        .slice(0, this.config.stratum.maxWorkerDevices)
+        .filter((w) => w.kind === 'miner')
         .map((w) => ({
           id: w.name,
           name: w.name,
