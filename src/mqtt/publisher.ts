@@ -48,6 +48,9 @@ export interface MqttEntitiesOptions extends Partial<EntityOptions> {
 /** Largest retained discovery payload read back at start (larger ones are not ours). */
 const MAX_READBACK_BYTES = 256 * 1024;
 const MAX_READBACK_TOTAL_MS = 3000;
+/** The shapes of the state topics the hub publishes, below its base topic (commands end in /set: never). */
+const OWN_HUB_STATE = /^hub\/[a-z0-9_]{1,64}$/;
+const OWN_WORKER_STATE = /^worker\/[a-z0-9_]{1,64}\/[a-z0-9_]{1,64}$/;
 
 export interface MqttEntitiesStats {
   configsPublished: number;
@@ -232,6 +235,21 @@ export class MqttEntities {
     }
   };
 
+  /**
+   * The state topics a config we published (or found retained under our own naming) lists, kept
+   * only where they are topics this hub publishes itself: `<baseTopic>/hub/<key>` and
+   * `<baseTopic>/worker/<slug>/<key>`. A retained payload is not trusted: a fake config under our
+   * naming must not make the hub clear another device's topics.
+   */
+  private ownStateTopicsOf(configTopic: string): string[] {
+    const base = `${this.options.baseTopic}/`;
+    return stateTopicsOf(this.previous(configTopic)).filter((t) => {
+      if (!t.startsWith(base)) return false;
+      const rest = t.slice(base.length);
+      return OWN_HUB_STATE.test(rest) || OWN_WORKER_STATE.test(rest);
+    });
+  }
+
   private docs(model: Model): DeviceDoc[] {
     return [model.hub, ...model.workers.values()];
   }
@@ -251,7 +269,7 @@ export class MqttEntities {
     for (const doc of this.docs(model)) {
       wanted.add(doc.topic);
       // State topics of components this device had before (e.g. read back at start) and has no more.
-      for (const st of stateTopicsOf(this.previous(doc.topic))) if (!doc.states.has(st)) clearStates.add(st);
+      for (const st of this.ownStateTopicsOf(doc.topic)) if (!doc.states.has(st)) clearStates.add(st);
       const json = JSON.stringify(doc.config);
       if (force || this.configs.get(doc.topic) !== json) {
         this.configs.set(doc.topic, json);
@@ -262,7 +280,7 @@ export class MqttEntities {
     // Devices we published before (this run, or a previous one found retained) and no longer have.
     for (const topic of [...this.configs.keys()]) {
       if (wanted.has(topic)) continue;
-      for (const st of stateTopicsOf(this.previous(topic))) clearStates.add(st);
+      for (const st of this.ownStateTopicsOf(topic)) clearStates.add(st);
       this.configs.delete(topic);
       this.stats.configsCleared++;
       log.info({ topic }, 'removing the entities of a device that is gone');

@@ -218,6 +218,39 @@ test('at start, our stale retained configs (and their states) are cleared; other
   await pub.publishAsync(`homeassistant/device/${nodeId}x_hub/config`, '', { qos: 1, retain: true });
 });
 
+test('a retained fake config under the hub\'s naming cannot make the hub clear other devices\' topics (issue 10 item 4)', async () => {
+  const { nodeId, opts } = names();
+  const t = topics(opts);
+  const s0 = snapshot({}, [worker('keep')]);
+  const pub = await mqtt.connectAsync(broker.url, { reconnectPeriod: 0 });
+  cleanups.push(() => pub.endAsync());
+  // another device's discovery config and states, retained (zigbee2mqtt-like)
+  const victimConfig = 'homeassistant/device/victim_lamp/config';
+  const victimConfigPayload = '{"dev":{"ids":"lamp"},"o":{"name":"z2m"},"cmps":{"l":{"p":"light","stat_t":"z2m/lamp"}}}';
+  const victimTopics = [victimConfig, 'z2m/lamp', 'homeassistant/sensor/victim/temp/config', `${nodeId}x/hub/hashrate`];
+  await pub.publishAsync(victimConfig, victimConfigPayload, { qos: 1, retain: true });
+  for (const vt of victimTopics.slice(1)) await pub.publishAsync(vt, `keep ${vt}`, { qos: 1, retain: true });
+  // a fake config under the hub's own naming whose components point at those topics
+  const fake = t.workerDevice('fake');
+  const cmps = Object.fromEntries(victimTopics.map((vt, i) => [`c${i}`, { p: 'sensor', state_topic: vt, stat_t: vt }]));
+  await pub.publishAsync(fake, JSON.stringify({ dev: { ids: 'fake' }, o: { name: 'x' }, cmps }), { qos: 1, retain: true });
+
+  const live = await spy(['#']);
+  await new Promise((r) => setTimeout(r, 200));
+  const mark = live.seen.length;
+  const { e } = harness(nodeId, s0);
+  await e.start(s0);
+  await e.update(snapshot({}, [])); // a worker goes: the clean-up runs again
+  const retained = await Spy.retained(broker.url, '#');
+  assert.equal(retained.get(victimConfig), victimConfigPayload, "the other device's retained config is still there");
+  for (const vt of victimTopics.slice(1)) assert.equal(retained.get(vt), `keep ${vt}`, `${vt} is untouched`);
+  const cleared = live.seen.slice(mark).filter((m) => m.payload === '').map((m) => m.topic);
+  for (const c of cleared) assert.ok(t.ownObjectId(c) !== undefined || c.startsWith(`${nodeId}/`), `the hub cleared only its own topics, not ${c}`);
+  assert.ok(cleared.includes(t.workerDevice('keep')), 'its own gone worker is still cleared');
+  assert.equal(retained.has(fake), false, 'the fake config under its own naming is cleared');
+  for (const vt of victimTopics) await pub.publishAsync(vt, '', { qos: 1, retain: true });
+});
+
 test('a vanished worker: empty retained config and its states cleared; a new one appears', async () => {
   const { nodeId, opts } = names();
   const t = topics(opts);
