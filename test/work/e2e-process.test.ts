@@ -30,24 +30,29 @@ test('a household miner process of the project mines on the hub endpoint in anot
   await until(() => events.some((e) => 'listening' in e), 20_000, 'child endpoint listening');
   const port = events.find((e) => 'listening' in e)!.listening as number;
   assert.notEqual(child.pid, process.pid);
-  miner = new HouseholdMiner({ url: `stratum+tcp://127.0.0.1:${port}`, user: 'hub-e2e', threads: 1, kernel: 'js', suggestDifficulty: 0.0002 });
+  miner = new HouseholdMiner({ url: `stratum+tcp://127.0.0.1:${port}`, user: 'hub-e2e', threads: 1, kernel: 'js', suggestDifficulty: 0.00001 });
   const outcomes: boolean[] = [];
-  miner.on('share', (s: { accepted: boolean }) => outcomes.push(s.accepted));
+  const rejections: unknown[] = [];
+  miner.on('share', (s: { accepted: boolean }) => {
+    outcomes.push(s.accepted);
+    if (!s.accepted) rejections.push(s);
+  });
   await miner.start();
-  await until(() => outcomes.filter(Boolean).length >= 3, 45_000, 'three accepted shares');
+  // difficulty 0.00001: ~43k hashes a share, so three shares are certain; the limit is only a guard
+  await until(() => outcomes.filter(Boolean).length >= 3, 300_000, 'three accepted shares');
   const st = miner.stats();
   assert.equal(st.connected, true);
   assert.ok(st.hashes > 0);
-  assert.equal(st.difficulty, 0.0002, 'the endpoint honoured suggest_difficulty');
   // the miner's own hub validated every find before sending it
   const local = miner.manager.stats.worker('local')!;
   assert.ok(local.accepted >= 3);
-  assert.equal(local.rejected, 0);
+  assert.equal(local.rejected, 0, JSON.stringify(rejections));
   // the endpoint process validated them too, and credited them to this worker
   const remote = events.filter((e) => 'share' in e).map((e) => e.share as ShareEvent);
   const mine = remote.filter((e) => e.worker === 'hub-e2e');
   assert.ok(mine.filter((e) => e.accepted).length >= 3);
-  assert.ok(mine.every((e) => e.accepted && e.practice === true && (e.difficulty ?? 0) >= 0.0002));
+  assert.ok(mine.every((e) => e.accepted && e.practice === true && (e.difficulty ?? 0) >= 0.00001));
+  assert.equal(mine[0].credited, 0.00001, 'the endpoint honoured suggest_difficulty (credited at it)');
   console.log(`# ${outcomes.length} shares, hub ${Math.round(st.hashrate)} H/s, endpoint accepted ${mine.length}`);
   await miner.stop();
   miner = null;
