@@ -31,8 +31,8 @@ export interface HubEndpoint {
  * The hub's endpoint with practice jobs at a fixed, low difficulty: a share every ~43,000 hashes,
  * so that shares keep coming even when the worker's threads (nice 19) get little CPU on a busy machine.
  */
-export async function hubEndpoint(opts: { jobIntervalS?: number; password?: string } = {}): Promise<HubEndpoint> {
-  const source = new PracticeSource({ difficulty: 0.00001, jobIntervalS: opts.jobIntervalS ?? 30 });
+export async function hubEndpoint(opts: { jobIntervalS?: number; blockIntervalS?: number; password?: string } = {}): Promise<HubEndpoint> {
+  const source = new PracticeSource({ difficulty: 0.00001, jobIntervalS: opts.jobIntervalS ?? 30, blockIntervalS: opts.blockIntervalS });
   const manager = new JobManager({ source });
   await manager.start();
   const control = new WorkerControl();
