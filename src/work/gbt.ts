@@ -181,6 +181,8 @@ export interface NodeWork {
   segwit: boolean;
   /** the other transactions, as the block carries them */
   txData: string[];
+  /** the node's default_witness_commitment differs from the one computed here (the node will say which is right) */
+  commitmentMismatch: boolean;
   coinbaseValue: number;
   createdAt: number;
 }
@@ -208,8 +210,13 @@ export function buildJob(p: BuildJobInput): { job: StratumJob; work: NodeWork } 
   if (p.extranonceBytes < 1 || p.extranonceBytes > 32) throw new InputError('extranonce size out of range 1..32');
   const hashes = t.transactions.map((x) => txHashes(x.data));
   const outputs: { amount: bigint; script: Uint8Array }[] = [{ amount: BigInt(t.coinbasevalue), script: p.payoutScript }];
+  let commitmentMismatch = false;
   if (p.segwit) {
-    const script = t.default_witness_commitment ? hexToBytes(t.default_witness_commitment, 'default_witness_commitment') : witnessCommitmentScript(hashes.map((h) => h.wtxid));
+    // always computed here; the node's, when it gives one, is only a cross-check: Bitcoin Core
+    // sends the whole script (6a24aa21a9ed…), btcd only the 32-byte commitment
+    const script = witnessCommitmentScript(hashes.map((h) => h.wtxid));
+    const given = t.default_witness_commitment?.toLowerCase();
+    if (given && given !== bytesToHex(script) && given !== bytesToHex(script.subarray(6))) commitmentMismatch = true;
     outputs.push({ amount: 0n, script });
   }
   const heightPush = Script.encode([t.height]);
@@ -252,6 +259,7 @@ export function buildJob(p: BuildJobInput): { job: StratumJob; work: NodeWork } 
     coinb2,
     segwit: p.segwit,
     txData: t.transactions.map((x) => x.data),
+    commitmentMismatch,
     coinbaseValue: t.coinbasevalue,
     createdAt: p.now ?? Date.now(),
   };

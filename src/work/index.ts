@@ -16,5 +16,5 @@ export { WorkerStats, type BlockEvent, type ShareEvent, type WorkerSnapshot, typ
 export { SHARE_ERR, shareTarget, validateShare, type JobRecord, type ShareInput, type ValidateOptions, type Validation } from './validate.js';
 export { HouseholdMiner, type HouseholdMinerOptions, type HouseholdMinerStats } from './household-miner.js';
 export { NODE_TAG, NodeSource, type NodeSourceOptions, type NodeState, type NodeStatus } from './node-source.js';
-export { CHAIN_NAMES, addressNetworks, buildBlock, buildJob, normalizeChain, parseTemplate, payoutScript, witnessCommitmentScript, type BlockTemplate, type Chain, type NodeWork } from './gbt.js';
+export { CHAIN_NAMES, addressNetworks, buildBlock, buildJob, merkleRootOf, normalizeChain, parseTemplate, payoutScript, txHashes, witnessCommitmentScript, type BlockTemplate, type Chain, type NodeWork } from './gbt.js';
 export { RpcClient, RpcError, nodeLabel, type RpcClientOptions } from './rpc.js';

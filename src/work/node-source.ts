@@ -279,6 +279,7 @@ export class NodeSource extends EventEmitter implements JobSource {
       segwit: this.segwit,
       clean: newTip,
     });
+    if (work.commitmentMismatch) this.log.warn({ height: t.height }, 'the node\'s default_witness_commitment differs from the one computed here; blocks use the computed one');
     this.template = t;
     this.templateKey = key;
     this.works.set(jobId, { work, extranonce1: sess.extranonce1, session: sess.session });
