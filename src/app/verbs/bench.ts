@@ -3,14 +3,23 @@ import { loadKernel, measureRate, type AnyKernelName } from '../../core/index.js
 import { HashPool, type WorkUnit } from '../../hashpool/index.js';
 import { logger } from '../../log.js';
 import { numberFlag, parseVerbArgs } from '../args.js';
+import { InputError } from '../../core/index.js';
+import { measurePaths, type PathRow } from './bench-paths.js';
 
-const HELP = `usage: micro-mining bench [--seconds S] [--json]
+const HELP = `usage: micro-mining bench [--seconds S] [--json] [--browser auto|on|off]
 
 Measures every available kernel and the naive baseline (two @noble/hashes sha256 calls per nonce,
 no midstate) on the same header, one thread each and then all threads, in one run, and prints
 MH/s and each kernel's ratio to the naive baseline at the same thread count.
-  --seconds S   measuring time per kernel and thread count (default 2)
-  --json        one JSON object a line: {"kernel","threads","mhs","ratio"}`;
+Then every native path this CPU has (AVX-512, SHA-NI, AVX2, ARMv8 SHA2, NEON, portable C) side by
+side, on 1 thread and on all threads, in 3 alternating rounds (median), MH/s per thread and per
+CPU-second; the path marked "<- runs" is the one the native kernel picks. With Chromium present,
+the WebAssembly SIMD kernel runs in headless Chromium in the same rounds (the browser worker's
+engine), with its ratio to the native AVX2 path per thread.
+  --seconds S           measuring time per kernel and thread count, and per round (default 2)
+  --json                one JSON object a line
+  --browser auto|on|off the Chromium row: auto runs it when Chromium and playwright-core are
+                        there, on requires it, off skips it (env MM_BENCH_BROWSER; default auto)`;
 
 // block 125552's header (Bitcoin wiki): every kernel hashes the same bytes
 const BENCH_HEADER = Buffer.from(
@@ -30,6 +39,7 @@ export async function runBench(argv: string[]): Promise<number> {
   const { values } = parseVerbArgs('bench', argv, {
     seconds: { type: 'string' },
     json: { type: 'boolean' },
+    browser: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help) {
@@ -37,7 +47,8 @@ export async function runBench(argv: string[]): Promise<number> {
     return 0;
   }
   const seconds = numberFlag(values.seconds, '--seconds', 2);
-  if (seconds > 600) throw new Error('--seconds: at most 600');
+  if (seconds > 600) throw new InputError('--seconds: at most 600', 'seconds');
+  const browser = parseBrowser(values.browser);
   const rows = await bench(seconds, (row) => {
     if (values.json) console.log(JSON.stringify({ kernel: row.kernel, threads: row.threads, mhs: round(row.mhs), ratio: round(row.ratio) }));
     else console.log(`${row.kernel.padEnd(7)} ${String(row.threads).padStart(2)} thread${row.threads === 1 ? ' ' : 's'}  ${row.mhs.toFixed(3).padStart(9)} MH/s  ${row.ratio.toFixed(2).padStart(7)}x naive  ${row.detail ?? ''}`);
@@ -45,7 +56,71 @@ export async function runBench(argv: string[]): Promise<number> {
     if (!values.json) console.log(`${name.padEnd(7)} skipped: ${reason}`);
     else console.error(JSON.stringify({ kernel: name, skipped: reason }));
   });
-  return rows.length ? 0 : 1;
+  if (!rows.length) return 1;
+  let chosen: string | undefined;
+  const native = rows.find((r) => r.kernel === 'native' && r.threads === 1);
+  if (native?.detail) chosen = /\((?:fastest|forced)/.test(native.detail) ? pathOf(native.detail) : undefined;
+  const threads = availableParallelism();
+  await measurePaths({
+    header: BENCH_HEADER,
+    seconds,
+    rounds: 3,
+    threadCounts: threads > 1 ? [1, threads] : [1],
+    browser,
+    onRow: (row) => {
+      if (values.json) console.log(JSON.stringify(pathJson(row)));
+      else console.log(pathLine(row, chosen));
+    },
+    onSkip: (what, reason) => {
+      if (!values.json) console.log(`${what} skipped: ${reason}`);
+      else console.error(JSON.stringify({ kernel: what, skipped: reason }));
+    },
+  });
+  return 0;
+}
+
+const PATH_NAMES: Record<string, string> = {
+  avx512: 'x86-64 AVX-512F',
+  shani: 'x86-64 SHA-NI',
+  avx2: 'x86-64 AVX2',
+  armv8: 'ARMv8 SHA2',
+  neon: 'ARMv8 NEON',
+  generic: 'portable C',
+};
+
+/** the native path a kernel detail names (its detail starts with the path's description) */
+function pathOf(detail: string): string | undefined {
+  return Object.entries(PATH_NAMES).find(([, name]) => detail.startsWith(name))?.[0];
+}
+
+function parseBrowser(v: string | undefined): 'auto' | 'on' | 'off' {
+  const from = v !== undefined ? '--browser' : 'MM_BENCH_BROWSER';
+  const s = v ?? process.env.MM_BENCH_BROWSER ?? 'auto';
+  if (s === 'auto' || s === 'on' || s === 'off') return s;
+  throw new InputError(`${from}: expected auto, on or off, got "${s}"`, 'browser');
+}
+
+function pathJson(r: PathRow): Record<string, unknown> {
+  return {
+    path: r.path,
+    runtime: r.runtime,
+    threads: r.threads,
+    mhs: round(r.mhs),
+    mhsPerThread: round(r.mhsPerThread),
+    mhsPerCpuSecond: Number.isFinite(r.mhsPerCpuSecond) ? round(r.mhsPerCpuSecond) : null,
+    rounds: r.rounds.map(round),
+    ...(r.vsAvx2 !== undefined ? { vsAvx2: round(r.vsAvx2), vsAvx2Cpu: Number.isFinite(r.vsAvx2Cpu) ? round(r.vsAvx2Cpu ?? NaN) : null } : {}),
+  };
+}
+
+function pathLine(r: PathRow, chosen: string | undefined): string {
+  const name = r.path === 'wasm' ? 'wasm in browser' : `path ${r.path}`;
+  const cpu = Number.isFinite(r.mhsPerCpuSecond) ? `${r.mhsPerCpuSecond.toFixed(2).padStart(7)} per CPU-s` : '';
+  const spread = `rounds ${r.rounds.map((x) => x.toFixed(2)).join('/')}`;
+  const vs = r.vsAvx2 !== undefined ? `  ${r.vsAvx2.toFixed(2)}x native avx2 per thread${Number.isFinite(r.vsAvx2Cpu) ? ` (${(r.vsAvx2Cpu ?? NaN).toFixed(2)}x per CPU-s)` : ''}` : '';
+  const what = r.path === 'wasm' ? r.runtime : PATH_NAMES[r.path] ?? r.path;
+  const mark = r.path === chosen && r.threads === 1 ? '  <- runs' : '';
+  return `${name.padEnd(16)} ${String(r.threads).padStart(2)} thread${r.threads === 1 ? ' ' : 's'}  ${r.mhsPerThread.toFixed(3).padStart(9)} MH/s per thread  ${cpu}  ${what}; ${spread}${vs}${mark}`;
 }
 
 /** Runs the benchmark; calls `onRow` as each figure is measured. */

@@ -12,7 +12,7 @@ const DETAIL: Record<NativePath, string> = {
   avx512: `x86-64 AVX-512F, 16 nonces per vector; ${PRE}`,
   shani: 'x86-64 SHA-NI, 2 nonces interleaved; midstate, rounds 0-1, constant W+K pairs and message groups once per scan, second hash stopped after round 61',
   avx2: `x86-64 AVX2, 8 nonces per vector; ${PRE}`,
-  armv8: 'ARMv8 SHA2 crypto extensions, 2 nonces interleaved',
+  armv8: 'ARMv8 SHA2 crypto extensions, 2 nonces interleaved; midstate, constant W+K groups and message pairs once per scan, second hash ends on the last group\'s sha256h2',
   neon: `ARMv8 NEON, 4 nonces per vector; ${PRE}`,
   generic: `portable C, one nonce at a time; ${PRE}`,
 };
