@@ -10,11 +10,17 @@
 // `initialblockdownload` field (Bitcoin Core's way of saying so); that path is the same message.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { startBtcd, type Btcd } from '../support/btcd.js';
 import { InputError, assembleHeader, hashToBigInt, headerHash, nbitsToTarget } from '../../src/core/index.js';
 import { buildBlock, buildJob, parseTemplate, payoutScript } from '../../src/work/index.js';
 import { MINER_ADDRESS, PAYOUT_ADDRESS, mainnetAddress, soloHub, until } from './support.js';
 
+const root = fileURLToPath(new URL('../..', import.meta.url));
 let node: Btcd;
 before(async () => {
   node = await startBtcd({ miningAddress: MINER_ADDRESS });
@@ -38,6 +44,18 @@ test('(e) a mainnet payout address on a regtest node: the hub does not start, th
   } finally {
     await hub.stop();
   }
+  // the real command: exit 2 and one line that names both networks
+  const dir = mkdtempSync(join(tmpdir(), 'mm-solo-cli-'));
+  const r = spawnSync(process.execPath, ['bin/micro-mining.js', 'start', '--node', node.url, '--payout-address', address, '--data-dir', dir, '--no-mqtt', '--no-node-red', '--stratum-port', '0', '--status-port', '0', '--threads', '0'], {
+    cwd: root,
+    encoding: 'utf8',
+    timeout: 120_000,
+    env: { ...process.env, MM_LOG_LEVEL: 'error' },
+  });
+  rmSync(dir, { recursive: true, force: true });
+  assert.equal(r.status, 2, `exit 2: ${r.stderr}`);
+  assert.match(r.stderr, /micro-mining start: payout_address \/ --payout-address: .* is a mainnet address, but the node is on regtest/);
+  assert.doesNotMatch(r.stderr + r.stdout, new RegExp(node.password), 'the RPC password is not printed');
   // not an address at all: said so, with the node's network
   assert.throws(() => payoutScript('bc1qnotanaddress000000', 'regtest'), /is not a Bitcoin address; give an address of your wallet on regtest/);
 });
