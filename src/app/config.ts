@@ -54,8 +54,6 @@ export interface Config {
   dataDir: string;
   /** practice job source (earns nothing) instead of a pool */
   practice: boolean;
-  /** share difficulty of practice jobs */
-  practiceDifficulty: number;
   pool: { url: string; user: string; password: string; fallbackUrl: string | null } | null;
   /** the user's own node as the job source (solo); null: none */
   node: { url: string; cookieFile: string | null; payoutAddress: string } | null;
@@ -71,6 +69,8 @@ export interface Config {
     priceCeiling: number | null;
   };
   quietHours: QuietHours[];
+  /** miners and workers on the endpoint: declared power (W by worker name), minimum on/off time of their HA switch (s) */
+  miners: { powerW: Record<string, number>; switchMinOnS: number; switchMinOffS: number };
   idle: {
     holdSeconds: number;
     powerThresholdW: number;
@@ -364,7 +364,6 @@ function resolve(s: Settings, ctx: ResolveCtx): Config {
     configFile: ctx.configPath,
     dataDir,
     practice,
-    practiceDifficulty: s.practice_difficulty ?? 0.001,
     pool: practice ? null : pool,
     node: practice ? null : node,
     threads,
@@ -379,6 +378,11 @@ function resolve(s: Settings, ctx: ResolveCtx): Config {
       priceCeiling: s.price_ceiling ?? null,
     },
     quietHours: s.quiet_hours ? parseQuietHours(s.quiet_hours) : [],
+    miners: {
+      powerW: Object.fromEntries((s.worker_power ?? []).map((w) => [w.worker, w.watts])),
+      switchMinOnS: s.switch_min_on ?? 300,
+      switchMinOffS: s.switch_min_off ?? 300,
+    },
     idle: {
       holdSeconds: s.idle_hold ?? 60,
       powerThresholdW: s.idle_power_threshold ?? 5,

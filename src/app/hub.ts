@@ -156,7 +156,7 @@ export class Hub {
 
     const source: JobSource = c.pool
       ? new UpstreamSource({ url: c.pool.url, fallbackUrl: c.pool.fallbackUrl ?? undefined, user: c.pool.user, password: c.pool.password })
-      : new PracticeSource({ difficulty: c.practiceDifficulty });
+      : new PracticeSource({});
     this.manager = new JobManager({ source, logger: logger('work') });
     this.manager.on('job', (job: StratumJob) => {
       try {
@@ -172,7 +172,7 @@ export class Hub {
     this.manager.attachPool(this.pool);
     this.log.info({ source: c.pool ? redactUrl(c.pool.url) : 'practice' }, `job source: ${this.manager.label}`);
 
-    this.obedience = new Obedience({ applianceOf: (w) => this.ha?.appliances().find((a) => a.workerId === w) ?? null, log: logger('obey') });
+    this.obedience = new Obedience({ applianceOf: (w) => this.ha?.appliances().find((a) => a.workerId === w) ?? null, declaredW: c.miners.powerW, log: logger('obey') });
     this.obedience.on('changed', () => this.linkWorkers());
     if (c.stratum.enabled) {
       this.server = new StratumServer({
@@ -234,8 +234,8 @@ export class Hub {
         connection: () => ha.connection.conn,
         applianceOf: (w) => ha.appliances().find((a) => a.workerId === w) ?? null,
         isPlainMiner: (w) => this.obedience.isPlainMiner(w),
-        minOnS: this.overrides.switchMinOnS ?? 300,
-        minOffS: this.overrides.switchMinOffS ?? 300,
+        minOnS: this.overrides.switchMinOnS ?? c.miners.switchMinOnS,
+        minOffS: this.overrides.switchMinOffS ?? c.miners.switchMinOffS,
         log: logger('switches'),
       });
       this.obedience.useSwitches(switches);
@@ -371,9 +371,11 @@ export class Hub {
 
   /** Estimated power of the mining now, W: the plan's estimate while hashing. */
   private powerW(): number {
+    // the hub's threads: the plan's estimate while they hash
     const plan = this.hub?.lastPlan;
-    if (!plan || !this.pool || this.pool.stats().hashrate <= 0) return 0;
-    return plan.expectedWatts;
+    const hubW = plan && this.pool && this.pool.stats().hashrate > 0 ? (plan.workers.find((w) => w.kind === 'hub')?.watts ?? 0) : 0;
+    // every other worker that hashes now (a paused miner that still hashes its last job counts too)
+    return hubW + (this.obedience?.powerNow(this.manager?.stats.snapshot() ?? []) ?? 0);
   }
 
   private accountEnergy(): void {

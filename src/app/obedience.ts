@@ -122,6 +122,13 @@ export class Obedience extends EventEmitter {
     return { watts: Math.round(Math.min(e.cap, Math.max(e.floor, hashrate * e.perHs)) * 10) / 10, from: 'estimate' };
   }
 
+  /** Power of every worker hashing now, W (online with shares in the rate window). */
+  powerNow(stats: WorkerSnapshot[]): number {
+    let w = 0;
+    for (const s of stats) if (s.kind === 'miner' && s.online && s.hashrate > 0) w += this.watts(s.name, s.hashrate).watts;
+    return w;
+  }
+
   /** The miners as the scheduler sees them, from the endpoint's statistics. */
   minerInputs(stats: WorkerSnapshot[]): MinerInput[] {
     return stats
