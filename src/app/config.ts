@@ -54,6 +54,8 @@ export interface Config {
   dataDir: string;
   /** practice job source (earns nothing) instead of a pool */
   practice: boolean;
+  /** share difficulty of practice jobs */
+  practiceDifficulty: number;
   pool: { url: string; user: string; password: string; fallbackUrl: string | null } | null;
   /** the user's own node as the job source (solo); null: none */
   node: { url: string; cookieFile: string | null; payoutAddress: string } | null;
@@ -364,6 +366,7 @@ function resolve(s: Settings, ctx: ResolveCtx): Config {
     configFile: ctx.configPath,
     dataDir,
     practice,
+    practiceDifficulty: s.practice_difficulty ?? 0.001,
     pool: practice ? null : pool,
     node: practice ? null : node,
     threads,

@@ -156,7 +156,7 @@ export class Hub {
 
     const source: JobSource = c.pool
       ? new UpstreamSource({ url: c.pool.url, fallbackUrl: c.pool.fallbackUrl ?? undefined, user: c.pool.user, password: c.pool.password })
-      : new PracticeSource({});
+      : new PracticeSource({ difficulty: c.practiceDifficulty });
     this.manager = new JobManager({ source, logger: logger('work') });
     this.manager.on('job', (job: StratumJob) => {
       try {

@@ -30,6 +30,7 @@ export const FIELDS = {
   addon: { flag: 'addon', kind: 'bool', help: 'add-on defaults (data in /data, endpoint on 0.0.0.0, Supervisor websocket); set by the add-on', fix: 'use true or false' },
   data_dir: { flag: 'data-dir', kind: 'string', arg: 'DIR', help: 'persisted state (lifetime totals, Node-RED user dir); default /data in the add-on, else ~/.local/share/micro-mining', fix: 'give a folder path' },
   practice: { flag: 'practice', kind: 'bool', negatable: true, help: 'practice job source (no network, earns nothing); on when no pool is given', fix: 'use true or false' },
+  practice_difficulty: { flag: 'practice-difficulty', kind: 'number', arg: 'D', help: 'share difficulty of practice jobs (default 0.001; lower: shares more often)', fix: 'give a difficulty from 0.00001 to 1000000' },
   pool: { flag: 'pool', kind: 'string', arg: 'URL', help: 'upstream Stratum pool, stratum+tcp://host:port or stratum+ssl://host:port', fix: 'give a URL like stratum+tcp://pool.example.com:3333' },
   pool_user: { flag: 'pool-user', kind: 'string', arg: 'U', help: 'pool user: your payout address or account, often with .worker', fix: 'give the user the pool told you to use (often bc1…address.worker)' },
   pool_password: { flag: 'pool-password', kind: 'string', secret: true, arg: 'P', help: 'pool password (most pools take x)', fix: 'give the pool password, or x' },

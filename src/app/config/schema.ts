@@ -10,6 +10,7 @@ export function settingsSchema(cores: number) {
       addon: bool(),
       data_dir: str(4096),
       practice: bool(),
+      practice_difficulty: num(0.00001, 1_000_000),
       pool: poolUrl(),
       pool_user: str(512),
       pool_password: z.string().max(512, 'must be at most 512 characters'),
