@@ -90,6 +90,9 @@ export interface HaTestBed {
   readonly port: number;
   /** A long-lived access token of the owner user. */
   readonly token: string;
+  /** The owner's login for HA's own frontend (username `habed`, a random password per instance). */
+  readonly username: string;
+  readonly password: string;
   readonly version: string;
   /** Host path of the HA config directory. */
   readonly configDir: string;
@@ -170,6 +173,8 @@ class Bed implements HaTestBed {
   url: string;
   wsUrl: string;
   token = '';
+  readonly username = 'habed';
+  readonly password = randomBytes(12).toString('hex');
   version: string;
   configDir: string;
   mqtt?: HabedMosquitto;
@@ -266,8 +271,7 @@ class Bed implements HaTestBed {
       if (!this.proc?.alive) throw new Error(`HA exited before onboarding\n${this.logTail()}`);
       await sleep(250);
     }
-    const password = randomBytes(12).toString('hex');
-    const user = await this.fetchJson('POST', '/api/onboarding/users', { client_id: CLIENT_ID(), name: 'Habed Owner', username: 'habed', password, language: 'en' }, undefined);
+    const user = await this.fetchJson('POST', '/api/onboarding/users', { client_id: CLIENT_ID(), name: 'Habed Owner', username: this.username, password: this.password, language: 'en' }, undefined);
     if (user.status !== 200) throw new Error(`onboarding user step: ${user.status} ${user.text}`);
     const code = (user.json as { auth_code: string }).auth_code;
     const tok = await this.fetchJson('POST', '/auth/token', { grant_type: 'authorization_code', code, client_id: CLIENT_ID() }, undefined, true);
@@ -284,6 +288,12 @@ class Bed implements HaTestBed {
     const ws = await connectHaWs(this.wsUrl, access);
     try {
       this.token = await ws.call<string>('auth/long_lived_access_token', { client_name: 'micro-mining test bed', lifespan: 30 });
+      // HA 2026.11 takes the `http:` settings of configuration.yaml (our loopback port) as a
+      // trial: unconfirmed, it reverts to port 8123 on all addresses and restarts after 5
+      // minutes, and the frontend asks to confirm. The owner confirms them here.
+      await ws.call('http/config/promote').catch((err: Error) => {
+        if (!/no pending/i.test(err.message)) throw new Error(`confirming the HTTP settings: ${err.message}`);
+      });
     } finally {
       await ws.close();
     }

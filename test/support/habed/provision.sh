@@ -2,9 +2,14 @@
 # Provisions the Home Assistant test bed: a minimal Debian root (forky, for its Python 3.14),
 # a venv inside it with a pinned Home Assistant Core from PyPI, and the pip requirements of the
 # integrations the tests use (so HA runs with --skip-pip and never reaches the network).
+# The root has g++ and python3-dev: a few requirements (pymicro-vad, pyspeex-noise of
+# assist_pipeline) have no wheel for its Python and are built from source; without them HA's
+# `get_services` fails and HA's own frontend hangs on "Loading…". Every requirement must install.
 #
-# Idempotent: a finished install is marked with a file named after the pinned version and is
-# left alone; a half-finished one is rebuilt. Safe to run concurrently (flock).
+# Idempotent: the cache directory is named after the pinned version and HABED_REV (the cache
+# key), and a finished install is marked ready; a half-finished one is rebuilt. A new key builds
+# beside the old directory, never over it (tests may be running HA from it). Safe to run
+# concurrently (flock).
 #
 #   bash test/support/habed/provision.sh          provision (or confirm the cache) and print the root
 #   MM_HABED_DIR=/somewhere bash ...provision.sh   cache elsewhere (default /var/cache/micro-mining/habed)
@@ -17,7 +22,7 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 . "$HERE/versions.env"
 
 BASE="${MM_HABED_DIR:-/var/cache/micro-mining/habed}"
-DEST="$BASE/ha-$HA_VERSION"
+DEST="$BASE/ha-$HA_VERSION-r$HABED_REV"
 MARK="$DEST/ready-$HA_VERSION-$HABED_REV"
 
 log() { echo "habed-provision: $*" >&2; }
@@ -71,7 +76,7 @@ fi
 MIRROR="${MIRROR:-http://deb.debian.org/debian}"
 
 log "debootstrap $DEBIAN_SUITE from $MIRROR into $R"
-debootstrap --variant=minbase --include=python3,python3-venv,ca-certificates \
+debootstrap --variant=minbase --include=python3,python3-venv,python3-dev,g++,ca-certificates \
   "$DEBIAN_SUITE" "$R" "$MIRROR" /usr/share/debootstrap/scripts/sid >"$TMP/debootstrap.log" 2>&1 || {
   tail -n 30 "$TMP/debootstrap.log" >&2
   log "debootstrap failed (log: $TMP/debootstrap.log)"
@@ -102,14 +107,17 @@ env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 \
       /opt/ha/bin/pip install -q uv==\$UV_VERSION
       /opt/ha/bin/uv pip install -q --python /opt/ha/bin/python homeassistant==\$HA_VERSION
       /opt/ha/bin/python /tmp/resolve-reqs.py \$HA_INTEGRATIONS > /tmp/reqs.txt
-      # One at a time, wheels first, then a source build (pure-Python ones succeed; there is
-      # no compiler in the root): a requirement that cannot install (voice add-ons such as
-      # pymicro-vad) is skipped, and HA then logs that integration as failed at start.
+      # One at a time, wheels first, then a source build (g++ and python3-dev are in the
+      # root); a requirement that installs neither way is listed and fails the provisioning.
+      : > /opt/ha/failed-requirements
       for req in \$(cat /tmp/reqs.txt); do
         /opt/ha/bin/uv pip install -q --only-binary :all: --python /opt/ha/bin/python \"\$req\" 2>/dev/null ||
-          /opt/ha/bin/uv pip install -q --python /opt/ha/bin/python \"\$req\" 2>/dev/null ||
-          { echo \"skipped: \$req\"; echo \"\$req\" >> /opt/ha/skipped-requirements; }
+          /opt/ha/bin/uv pip install -q --python /opt/ha/bin/python \"\$req\" ||
+          { echo \"failed: \$req\"; echo \"\$req\" >> /opt/ha/failed-requirements; }
       done
+      if [ -s /opt/ha/failed-requirements ]; then echo \"requirements that did not install:\"; cat /opt/ha/failed-requirements; exit 1; fi
+      # What the frontend needs at start: get_services imports assist_pipeline.
+      /opt/ha/bin/python -c \"import pymicro_vad, pyspeex_noise, hass_frontend\"
       /opt/ha/bin/python -c \"import homeassistant.const as c; print(c.__version__)\" > /opt/ha/version
     "' "$R" >"$TMP/pip.log" 2>&1 || {
   tail -n 40 "$TMP/pip.log" >&2
