@@ -39,6 +39,11 @@ export const APPLIANCE_RULES = {
   /** binary_sensor device classes that say a device is working. */
   workingBinaryClasses: ['running', 'power', 'plug', 'battery_charging'] as string[],
   /**
+   * A binary_sensor without a device class says the device works when its id or name says so
+   * (`binary_sensor.office_pc_in_use`, "Dishwasher running").
+   */
+  workingWords: /(^|[_\s.])(in[_\s]?use|running|active|busy|working|printing|charging)($|[_\s])/i,
+  /**
    * Words of an appliance's status sensor (washer, dryer, dishwasher, printer, EV charger
    * programs): a sensor whose state or enum options include one of them is a status sensor.
    */
@@ -116,9 +121,15 @@ export function applianceEvidence(entityId: string, entry: EntityEntry | undefin
   }
   if (domain === 'binary_sensor') {
     if (dc && APPLIANCE_RULES.workingBinaryClasses.includes(dc)) return { kind: 'working-class', entity: entityId, why: `${entityId} says whether it is ${dc.replace('_', ' ')}` };
+    if (!dc && saysWorking(entityId, state)) return { kind: 'working-class', entity: entityId, why: `${entityId} says whether it is in use` };
     return null;
   }
   return null;
+}
+
+function saysWorking(entityId: string, state: EntityState | undefined): boolean {
+  const name = str(state?.attributes?.friendly_name) ?? '';
+  return APPLIANCE_RULES.workingWords.test(entityId.slice(entityId.indexOf('.') + 1)) || APPLIANCE_RULES.workingWords.test(name);
 }
 
 /** An appliance status sensor: an enum (or text) sensor whose options or state are status words. */
@@ -134,15 +145,17 @@ export function isStatusSensor(state: EntityState | undefined): boolean {
 }
 
 /**
- * Whether an entity may vote idle/busy for an appliance: binary sensors only of a working class,
- * lights only when included. Other domains follow the idle rules per domain as before.
+ * Whether an entity may vote idle/busy for an appliance: binary sensors only of a working class
+ * (or without a class: when their name says in use, or on a worker, a computer whose own sensors
+ * say whether someone uses it), lights only when included. Other domains follow the idle rules.
  */
-export function entityVotes(entityId: string, entry: EntityEntry | undefined, state: EntityState | undefined, opts: EvidenceOptions = {}): boolean {
+export function entityVotes(entityId: string, entry: EntityEntry | undefined, state: EntityState | undefined, opts: EvidenceOptions & { worker?: boolean } = {}): boolean {
   const domain = domainOfEntity(entityId);
   if (domain === 'light') return !!opts.includeLights;
   if (domain === 'binary_sensor') {
     const dc = deviceClassOf(entry, state);
-    return !!dc && APPLIANCE_RULES.workingBinaryClasses.includes(dc);
+    if (dc) return APPLIANCE_RULES.workingBinaryClasses.includes(dc);
+    return !!opts.worker || saysWorking(entityId, state);
   }
   return true;
 }

@@ -542,7 +542,7 @@ export class IdleClassifier {
           : evidence[0]!.why;
       for (const e of usable) {
         const ov = this.overridesFor(dev, e, names);
-        if (!entityVotes(e.entity_id, e, this.states.get(e.entity_id), this.evidenceOpts())) continue;
+        if (!entityVotes(e.entity_id, e, this.states.get(e.entity_id), { ...this.evidenceOpts(), worker: !!worker })) continue;
         const rule: EntityRule = { idleStates: this.rules.idleStates, powerThresholdW: this.rules.powerThresholdW };
         for (const o of ov) {
           if (o.powerThresholdW !== undefined) rule.powerThresholdW = o.powerThresholdW;

