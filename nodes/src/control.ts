@@ -29,9 +29,12 @@ export function registerControl(RED: NodeAPI): void {
       const cmd = parseControl(msg.payload);
       if (typeof cmd === 'string') return done(new Error(`mm-control: ${cmd}`));
       hub.api.control(cmd).then(
-        () => {
-          const text = cmd.action === 'threads' ? (cmd.threads === null ? 'no thread cap' : `max ${cmd.threads} threads`) : cmd.action === 'stop' ? 'stopped by hand' : 'started';
+        (applied) => {
+          // the state as the hub applied it (a cap beyond the hub's threads is clamped)
+          const cap = applied.maxThreads ?? (cmd.action === 'threads' ? cmd.threads : null);
+          const text = cmd.action === 'threads' ? (cap === null || cap === undefined ? 'no thread cap' : `max ${cap} threads`) : cmd.action === 'stop' ? 'stopped by hand' : 'started';
           node.status({ fill: cmd.action === 'stop' ? 'yellow' : 'green', shape: 'dot', text });
+          msg.manual = applied;
           send(msg);
           done();
         },

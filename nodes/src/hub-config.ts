@@ -13,6 +13,8 @@ export interface HubConfigNode extends Node {
 interface Creds {
   username?: string;
   password?: string;
+  /** the hub's bridge_key option */
+  bridgeKey?: string;
 }
 
 export function registerHubConfig(RED: NodeAPI): void {
@@ -34,11 +36,14 @@ export function registerHubConfig(RED: NodeAPI): void {
         const url = String(config.broker ?? '').trim();
         try {
           if (!/^(mqtts?|wss?|tcp|ssl):\/\//.test(url)) throw new Error(`broker must be an MQTT URL like mqtt://core-mosquitto:1883, got "${url}"`);
+          const key = node.credentials?.bridgeKey ?? '';
+          if (key.length < 16) throw new Error('give the bridge key: the hub\'s bridge_key option (16 characters or more; the hub\'s bridge is off without one)');
           remote = new MqttHub({
             url,
             baseTopic: String(config.baseTopic || 'micro-mining'),
             username: node.credentials?.username,
             password: node.credentials?.password,
+            key,
             onError: (m) => node.warn(m),
             onState: (s) => node.log(`hub bridge: ${s}`),
           });
@@ -54,7 +59,7 @@ export function registerHubConfig(RED: NodeAPI): void {
         else done();
       });
     },
-    { credentials: { username: { type: 'text' }, password: { type: 'password' } } },
+    { credentials: { username: { type: 'text' }, password: { type: 'password' }, bridgeKey: { type: 'password' } } },
   );
 }
 

@@ -2,7 +2,7 @@
 // talks to the hub over MQTT (topics: MQTT_TOPICS in src/flow/hub-api.ts).
 import mqtt, { type MqttClient } from 'mqtt';
 import type { Plan } from '../../src/schedule/index.js';
-import { MQTT_TOPICS, type ControlCommand, type HubApi, type HubChange, type HubSnapshot, type HubStats } from '../../src/flow/hub-api.js';
+import { MQTT_TOPICS, type ControlCommand, type HubApi, type HubChange, type HubSnapshot, type HubStats, type ManualInput } from '../../src/flow/hub-api.js';
 
 const MAX_PAYLOAD = 1 << 20;
 
@@ -11,6 +11,8 @@ export interface MqttHubOptions {
   baseTopic: string;
   username?: string;
   password?: string;
+  /** the hub's bridge key (its bridge_key option): every command carries it */
+  key: string;
   onState?: (state: 'connected' | 'offline' | 'hub-online' | 'hub-offline', detail?: string) => void;
   onError?: (message: string) => void;
 }
@@ -80,8 +82,10 @@ export class MqttHub implements HubApi {
     };
   }
 
-  async applyPlan(plan: Plan): Promise<void> {
-    await this.client.publishAsync(this.t.planSet, JSON.stringify(plan), { qos: 1 });
+  /** Sends the plan (with the bridge key); the hub answers with the plan as applied on `bridge/plan`. */
+  async applyPlan(plan: Plan): Promise<Plan> {
+    await this.client.publishAsync(this.t.planSet, JSON.stringify({ key: this.opts.key, plan }), { qos: 1 });
+    return plan;
   }
 
   async stats(): Promise<HubStats> {
@@ -89,8 +93,26 @@ export class MqttHub implements HubApi {
     return structuredClone(this.lastStats);
   }
 
-  async control(cmd: ControlCommand): Promise<void> {
-    await this.client.publishAsync(this.t.controlSet, JSON.stringify(cmd), { qos: 1 });
+  /**
+   * Sends the command (with the bridge key) and returns the manual state as the hub applied it
+   * (e.g. a thread cap clamped to the hub's threads), from the hub's next `manual` change; after
+   * 5 s without one (a wrong key: the hub refuses and says so in its log), the last known state.
+   */
+  async control(cmd: ControlCommand): Promise<ManualInput> {
+    const applied = new Promise<ManualInput | null>((resolve) => {
+      const off = this.subscribe((s, c) => {
+        if (c.type !== 'manual') return;
+        clearTimeout(timer);
+        off();
+        resolve(s.manual);
+      });
+      const timer = setTimeout(() => {
+        off();
+        resolve(null);
+      }, 5000);
+    });
+    await this.client.publishAsync(this.t.controlSet, JSON.stringify({ key: this.opts.key, ...cmd }), { qos: 1 });
+    return (await applied) ?? { ...(this.last?.manual ?? {}) };
   }
 
   async close(): Promise<void> {

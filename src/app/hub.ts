@@ -443,10 +443,13 @@ export class Hub {
     const entities = this.entities;
     await entities.start(this.minerSnapshot());
     this.stopped.push(['mqtt entities', () => entities.stop()]);
-    // flows in another Node-RED (with this package's nodes) reach the hub through the same broker
-    const bridge = new MqttHubBridge({ hub: this.hub, url, username: c.mqtt.username ?? undefined, password: c.mqtt.password ?? undefined, logger: logger('mqtt-bridge') });
-    await bridge.start();
-    this.stopped.push(['mqtt bridge', () => bridge.stop()]);
+    // flows in another Node-RED (with this package's nodes) reach the hub through the same broker,
+    // only when the hub has a bridge key (every command must carry it)
+    if (c.bridgeKey) {
+      const bridge = new MqttHubBridge({ hub: this.hub, url, username: c.mqtt.username ?? undefined, password: c.mqtt.password ?? undefined, key: c.bridgeKey, logger: logger('mqtt-bridge') });
+      await bridge.start();
+      this.stopped.push(['mqtt bridge', () => bridge.stop()]);
+    }
   }
 
   private async startStatus(): Promise<void> {

@@ -2,6 +2,7 @@
 // implementation (InProcessHub) through the Node-RED setting `microMiningHub`; a Node-RED elsewhere
 // reaches the hub over MQTT (see MQTT_TOPICS). Types only here, so the node bundle can import it.
 import type { BudgetInput, ApplianceInput, HubInput, ManualInput, MinerInput, Plan, PolicyMode } from '../schedule/index.js';
+export type { ManualInput } from '../schedule/index.js';
 
 /** The state the scheduler plans from (everything of ScheduleInput but the clock). */
 export interface HubSnapshot {
@@ -48,11 +49,11 @@ export interface HubApi {
   snapshot(): Promise<HubSnapshot>;
   /** Calls `listener` on every change; returns the unsubscribe function. */
   subscribe(listener: (snapshot: HubSnapshot, change: HubChange) => void): () => void;
-  /** Applies a plan: hub threads and local miners' work/pause. */
-  applyPlan(plan: Plan): Promise<void>;
+  /** Applies a plan: hub threads and local miners' work/pause. Returns the plan as applied (hub threads clamped to what the hub has). */
+  applyPlan(plan: Plan): Promise<Plan>;
   stats(): Promise<HubStats>;
-  /** Manual control: stop/start mining, a cap on hub threads. The flow re-plans on the change. */
-  control(cmd: ControlCommand): Promise<void>;
+  /** Manual control: stop/start mining, a cap on hub threads (clamped to 0..the hub's threads). The flow re-plans on the change. Returns the manual state as applied. */
+  control(cmd: ControlCommand): Promise<ManualInput>;
 }
 
 /** The Node-RED settings key under which the embedded runtime passes the in-process hub. */

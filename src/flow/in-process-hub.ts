@@ -127,14 +127,14 @@ export class InProcessHub extends EventEmitter implements HubApi {
     };
   }
 
-  async applyPlan(plan: Plan): Promise<void> {
+  async applyPlan(given: Plan): Promise<Plan> {
     const pool = this.opts.pool;
-    if (pool) {
-      const n = Math.max(0, Math.min(plan.hubThreads, pool.maxThreads));
-      if (pool.threads !== n) {
-        pool.setThreads(n);
-        this.log.info({ threads: n }, plan.summary);
-      }
+    // never more threads than the hub has (a plan may come from a flow elsewhere)
+    const n = Math.max(0, Math.min(Math.floor(given.hubThreads) || 0, pool?.maxThreads ?? 0));
+    const plan: Plan = n === given.hubThreads ? given : { ...given, hubThreads: n };
+    if (pool && pool.threads !== n) {
+      pool.setThreads(n);
+      this.log.info({ threads: n }, plan.summary);
     }
     const miners = this.opts.miners;
     if (miners) {
@@ -153,6 +153,7 @@ export class InProcessHub extends EventEmitter implements HubApi {
     }
     this.last = plan;
     this.emit('plan', plan);
+    return plan;
   }
 
   async stats(): Promise<HubStats> {
@@ -176,13 +177,24 @@ export class InProcessHub extends EventEmitter implements HubApi {
     };
   }
 
-  async control(cmd: ControlCommand): Promise<void> {
+  /** The most hub threads a cap can allow: the pool's threads (or the cores without a pool). */
+  get threadLimit(): number {
+    return this.opts.pool?.maxThreads ?? this.cores;
+  }
+
+  async control(cmd: ControlCommand): Promise<ManualInput> {
     if (cmd.action === 'stop') this.manual = { ...this.manual, paused: true };
     else if (cmd.action === 'start') this.manual = { ...this.manual, paused: false };
     else if (cmd.action === 'policy') this.manual = { ...this.manual, mode: cmd.mode };
-    else this.manual = { ...this.manual, maxThreads: cmd.threads };
+    else {
+      // clamped to what the hub has: the state shows the cap that is really applied
+      const t = cmd.threads === null ? null : Math.max(0, Math.min(Math.floor(cmd.threads) || 0, this.threadLimit));
+      if (t !== cmd.threads) this.log.warn({ asked: cmd.threads, applied: t }, `thread cap ${cmd.threads} is outside 0..${this.threadLimit}: ${t} applied`);
+      this.manual = { ...this.manual, maxThreads: t };
+    }
     this.log.info({ cmd }, 'manual control');
     this.notify({ type: 'manual', at: Date.now() });
+    return { ...this.manual };
   }
 
   private snap(): HubSnapshot {

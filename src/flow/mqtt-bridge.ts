@@ -1,7 +1,10 @@
 // The hub side of the MQTT bridge: a Node-RED outside the hub (e.g. the community Node-RED
 // add-on, with this package installed) reaches the hub's HubApi over MQTT. Topics: MQTT_TOPICS.
-// What arrives (plans, control commands) is bounded and validated; a bad message is logged and
-// dropped, never applied.
+// The bridge is off unless the hub has a bridge key (bridge_key): every command must carry it
+// (`{"key": "…", …}`), compared in constant time; a command without it is refused with one
+// rate-limited log line. What arrives is bounded and validated; values are clamped to what the
+// hub has, and what is published back is what was applied.
+import { createHash, timingSafeEqual } from 'node:crypto';
 import mqtt, { type MqttClient } from 'mqtt';
 import { z } from 'zod';
 import { logger, redactUrl, type Logger } from '../log.js';
@@ -9,6 +12,17 @@ import { parsePlan } from '../schedule/index.js';
 import { MQTT_TOPICS, type ControlCommand, type HubApi, type HubChange, type HubSnapshot } from './hub-api.js';
 
 const MAX_PAYLOAD = 256 * 1024;
+/** at most one log line per this many ms about refused keys (with the count since the last) */
+const KEY_LOG_MS = 60_000;
+export const MIN_BRIDGE_KEY = 16;
+
+const digest = (s: string) => createHash('sha256').update(s, 'utf8').digest();
+
+/** Constant-time check of a presented key (any type) against the bridge key. */
+export function keyMatches(presented: unknown, key: string): boolean {
+  if (typeof presented !== 'string') return false;
+  return timingSafeEqual(digest(presented), digest(key));
+}
 
 const controlSchema = z.discriminatedUnion('action', [
   z.object({ action: z.literal('start') }).strict(),
@@ -30,6 +44,8 @@ export interface MqttHubBridgeOptions {
   url: string;
   username?: string;
   password?: string;
+  /** the shared key every command must carry (bridge_key; 16+ characters) */
+  key: string;
   /** default `micro-mining` */
   baseTopic?: string;
   /** how often statistics are published, ms (default 5000) */
@@ -42,11 +58,14 @@ export interface MqttHubBridgeStats {
   plansApplied: number;
   controlsApplied: number;
   rejected: number;
+  /** commands refused for a missing or wrong key (also counted in rejected) */
+  refusedKey: number;
 }
 
 export class MqttHubBridge {
   readonly topics: Record<keyof typeof MQTT_TOPICS, string>;
-  readonly counters: MqttHubBridgeStats = { snapshots: 0, plansApplied: 0, controlsApplied: 0, rejected: 0 };
+  readonly counters: MqttHubBridgeStats = { snapshots: 0, plansApplied: 0, controlsApplied: 0, rejected: 0, refusedKey: 0 };
+  private keyLog = { at: 0, since: 0 };
   private client: MqttClient | null = null;
   private unsubscribe: (() => void) | null = null;
   private timer: NodeJS.Timeout | null = null;
@@ -55,6 +74,7 @@ export class MqttHubBridge {
   constructor(private readonly opts: MqttHubBridgeOptions) {
     const base = (opts.baseTopic ?? 'micro-mining').replace(/\/+$/, '') || 'micro-mining';
     if (/[+#]/.test(base)) throw new Error(`bridge base topic "${base}" must not contain + or #`);
+    if (typeof opts.key !== 'string' || opts.key.length < MIN_BRIDGE_KEY) throw new Error(`the MQTT bridge needs a key of at least ${MIN_BRIDGE_KEY} characters (bridge_key)`);
     this.topics = Object.fromEntries(Object.entries(MQTT_TOPICS).map(([k, v]) => [k, `${base}/${v}`])) as Record<keyof typeof MQTT_TOPICS, string>;
     this.log = opts.logger ?? logger('mqtt-bridge');
   }
@@ -138,6 +158,18 @@ export class MqttHubBridge {
     }
   }
 
+  /** Counts a refused command; logs the first at once, then at most one line a minute with the count. */
+  private refuseKey(topic: string, why: string): void {
+    this.counters.rejected++;
+    this.counters.refusedKey++;
+    const now = Date.now();
+    this.keyLog.since++;
+    if (this.keyLog.at && now - this.keyLog.at < KEY_LOG_MS) return;
+    const n = this.keyLog.since;
+    this.keyLog = { at: now, since: 0 };
+    this.log.warn({ topic, refused: n }, `bridge: command with ${why} refused${n > 1 ? ` (${n} refused since the last such line)` : ''}; the sender needs the hub's bridge_key`);
+  }
+
   private async onMessage(topic: string, buf: Buffer, retained: boolean): Promise<void> {
     const reject = (why: string) => {
       this.counters.rejected++;
@@ -149,20 +181,26 @@ export class MqttHubBridge {
     try {
       v = JSON.parse(buf.toString('utf8'));
     } catch {
-      return reject('not JSON');
+      v = undefined;
     }
+    // the key first: a message without it says nothing more to the hub (not even "not JSON")
+    const o = v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
+    if (!o || !keyMatches(o.key, this.opts.key)) return this.refuseKey(topic, o ? ('key' in o ? 'a wrong key' : 'no key') : 'no key (not a JSON object)');
+    const { key: _key, ...body } = o;
     try {
       if (topic === this.topics.planSet) {
-        const p = parsePlan(v);
+        const p = parsePlan('plan' in body && Object.keys(body).length === 1 ? body.plan : body);
         if (!p.ok) return reject(p.error);
-        await this.opts.hub.applyPlan(p.value);
+        const applied = await this.opts.hub.applyPlan(p.value);
         this.counters.plansApplied++;
-        await this.client?.publishAsync(this.topics.plan, JSON.stringify(p.value), { qos: 1, retain: true });
+        await this.client?.publishAsync(this.topics.plan, JSON.stringify(applied), { qos: 1, retain: true });
       } else if (topic === this.topics.controlSet) {
-        const cmd = parseControl(v);
+        const cmd = parseControl(body);
         if (!cmd.ok) return reject(cmd.error);
         await this.opts.hub.control(cmd.value);
         this.counters.controlsApplied++;
+        // the state as applied (a thread cap clamped to the hub's threads) goes out at once
+        await this.publishStats();
       }
     } catch (err) {
       this.log.error({ err: (err as Error).message, topic }, 'bridge: applying failed');
