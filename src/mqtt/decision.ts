@@ -34,7 +34,11 @@ function classifyReason(text: string): DecisionState {
   if (/^surplus mode without a budget/.test(text)) return { decision: 'no power budget', reason: 'surplus mode without a budget: no surplus sensor reading and no static budget' };
   if (/^does not fit the budget/.test(text)) return { decision: 'no power budget', reason: 'the power budget is too small for any worker' };
   if ((m = /^hub CPU busy: .*> (\d+)%/.exec(text))) return { decision: 'hub busy', reason: `the hub's CPU is used by others above ${m[1]}%` };
-  if (/^hub .* is \S+$/.test(text)) return { decision: 'hub busy', reason: text };
+  if ((m = /^the rest of the machine uses \d+% CPU, above the (\d+)% limit/.exec(text))) return { decision: 'hub busy', reason: `the hub's CPU is used by others above ${m[1]}%` };
+  if ((m = /^hub (.*) is (\S+)$/.exec(text))) {
+    // without HA the hub's appliance is the hub itself ("hub hub is busy"): its CPU is in use
+    return { decision: 'hub busy', reason: m[1] === 'hub' ? 'the hub\'s CPU is busy with other work' : `${m[1]} (the hub's device) is ${m[2]}` };
+  }
   if (/minimum pause\)?$/.test(text)) return { decision: 'waiting', reason: 'minimum pause after a stop' };
   if (/^no hub threads/.test(text) || /^not connected$/.test(text)) return { decision: 'no workers', reason: text };
   if (/ is \S+$/.test(text)) return { decision: 'appliance busy', reason: text };

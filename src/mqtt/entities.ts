@@ -163,8 +163,8 @@ function hubDefs(h: HubSnapshot): Array<EntityDef<HubSnapshot>> {
     { key: 'shares_accepted', platform: 'sensor', name: 'Shares accepted', config: { ...counter, icon: 'mdi:check-circle-outline' }, state: (s) => formatNumber(s.sharesAccepted) },
     { key: 'shares_rejected', platform: 'sensor', name: 'Shares rejected', config: { ...counter, icon: 'mdi:close-circle-outline' }, state: (s) => formatNumber(s.sharesRejected) },
     { key: 'shares_stale', platform: 'sensor', name: 'Shares stale', config: { ...counter, icon: 'mdi:clock-alert-outline' }, state: (s) => formatNumber(s.sharesStale) },
-    { key: 'best_difficulty_session', platform: 'sensor', name: 'Best share difficulty (session)', config: { ...measurement, icon: 'mdi:trophy-outline' }, state: (s) => formatNumber(s.bestDifficultySession) },
-    { key: 'best_difficulty_all_time', platform: 'sensor', name: 'Best share difficulty (all time)', config: { ...measurement, icon: 'mdi:trophy' }, state: (s) => formatNumber(s.bestDifficultyAllTime) },
+    { key: 'best_difficulty_session', platform: 'sensor', name: 'Best share (session)', config: { ...measurement, icon: 'mdi:trophy-outline' }, state: (s) => formatNumber(s.bestDifficultySession) },
+    { key: 'best_difficulty_all_time', platform: 'sensor', name: 'Best share (all time)', config: { ...measurement, icon: 'mdi:trophy' }, state: (s) => formatNumber(s.bestDifficultyAllTime) },
     { key: 'blocks_found', platform: 'sensor', name: 'Blocks found', config: { ...counter, icon: 'mdi:cube-outline' }, state: (s) => formatNumber(s.blocksFound) },
     { key: 'pool_connection', platform: 'sensor', name: 'Pool connection', config: { device_class: 'enum', options: [...CONNECTIONS], entity_category: 'diagnostic', icon: 'mdi:lan-connect' }, state: (s) => connectionOf(s) },
     { key: 'active_workers', platform: 'sensor', name: 'Active workers', config: { ...measurement, icon: 'mdi:account-hard-hat' }, state: (s) => formatNumber(s.activeWorkers) },
@@ -211,7 +211,7 @@ const WORKER_DEFS: Array<EntityDef<WorkerSnapshot>> = [
   { key: 'status', platform: 'sensor', name: 'Mining status', config: { device_class: 'enum', options: [...WORKER_STATUSES], icon: 'mdi:pickaxe' }, state: (w) => w.status },
   { key: 'hashrate', platform: 'sensor', name: 'Hashrate', config: hashrateConfig, state: (w) => mhs(w.status === 'offline' ? 0 : w.hashrate) },
   { key: 'shares', platform: 'sensor', name: 'Shares', config: { ...counter, icon: 'mdi:check-circle-outline' }, state: (w) => formatNumber(w.shares) },
-  { key: 'best_difficulty', platform: 'sensor', name: 'Best share difficulty', config: { ...measurement, icon: 'mdi:trophy-outline' }, state: (w) => formatNumber(w.bestDifficulty) },
+  { key: 'best_difficulty', platform: 'sensor', name: 'Best share', config: { ...measurement, icon: 'mdi:trophy-outline' }, state: (w) => formatNumber(w.bestDifficulty) },
   { key: 'last_share', platform: 'sensor', name: 'Last share', config: { device_class: 'timestamp', icon: 'mdi:clock-check-outline' }, state: (w) => (w.lastShareAt !== undefined && Number.isFinite(w.lastShareAt) ? new Date(w.lastShareAt).toISOString() : PAYLOAD_NONE) },
 ];
 

@@ -134,6 +134,9 @@ before(async () => {
   }
   browser = await launchBrowser();
   page = await browser.browser.newPage({ viewport: { width: 1280, height: 2000 } });
+  // generous: HA's frontend is large and the machine may be busy
+  page.setDefaultTimeout(60_000);
+  page.setDefaultNavigationTimeout(60_000);
 });
 
 after(async () => {

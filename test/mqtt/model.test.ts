@@ -302,7 +302,8 @@ test('the decision from real scheduler plans: an enum word and a reason without 
     ['surplus without budget', plan({}, { mode: 'surplus' }), 'no power budget', /^surplus mode without a budget/],
     ['budget too small', plan({ budget: { surplusW: 0.5 } }, { mode: 'surplus' }), 'no power budget', /too small/],
     ['hub CPU busy', plan({ hub: { cores: 4, maxThreads: 4, hashratePerThread: 1e6, wattsPerThread: 6, otherLoadPercent: 93 }, miners: [] }), 'hub busy', /above \d+%$/],
-    ['hub appliance busy', plan({ appliances: [{ id: 'pc', name: 'Office PC', status: 'busy', roles: ['worker'], workerId: 'hub' }], miners: [] }), 'hub busy', /Office PC is busy/],
+    ['hub appliance busy', plan({ appliances: [{ id: 'pc', name: 'Office PC', status: 'busy', roles: ['worker'], workerId: 'hub' }], miners: [] }), 'hub busy', /^Office PC \(the hub's device\) is busy$/],
+    ['hub itself busy (no HA)', plan({ appliances: [{ id: 'hub', name: 'hub', status: 'busy', roles: ['worker'], workerId: 'hub' }], miners: [] }), 'hub busy', /^the hub's CPU is busy with other work$/],
     ['no workers', plan({ hub: null, miners: [] }), 'no workers', /no hub threads and no miner/],
     ['threads 0, miner gone', plan({ manual: { maxThreads: 0 }, miners: [{ id: 'nerd', connected: false, hashrate: 0, watts: 0 }] }), 'no workers', /^no hub threads/],
   ];
