@@ -37,6 +37,8 @@ export class StratumServer extends EventEmitter {
   private server: net.Server | null = null;
   private readonly sessions = new Map<number, Session>();
   private readonly sockets = new Set<net.Socket>();
+  /** connections that have not subscribed yet, oldest first */
+  private readonly unsubscribed = new Set<Session>();
   private nextSession = 1;
   private sweep: NodeJS.Timeout | null = null;
   private jobLine = '';
@@ -146,13 +148,26 @@ export class StratumServer extends EventEmitter {
 
   // ---- connections ------------------------------------------------------------------------
 
+  /** A connection that did not come through the TCP listener (the worker page's WebSocket, src/web): same handling and limits. */
+  accept(socket: net.Socket): void {
+    this.onConnection(socket);
+  }
+
   private onConnection(socket: net.Socket): void {
     const address = socket.remoteAddress ?? '?';
     if (!this.server) {
       socket.destroy();
       return;
     }
-    const verdict = this.admission.open(address);
+    let verdict = this.admission.open(address);
+    const oldest = !verdict.ok && verdict.why === 'pending' ? this.unsubscribed.values().next().value : undefined;
+    if (oldest) {
+      // every slot for silent sockets is taken, from many addresses: the oldest makes room, so a
+      // miner that subscribes at once always gets in
+      this.close(oldest, 'the oldest connection without subscribe, making room');
+      this.warnings.warn('evicted-pending', { address: oldest.address, limit: this.admission.limits.maxPending }, `closed the oldest connection without subscribe: ${this.admission.limits.maxPending} connections had not subscribed yet`);
+      verdict = this.admission.open(address);
+    }
     if (!verdict.ok) {
       // refused at once and silently: a flood must cost as little as possible, and not the log
       socket.on('error', () => {});
@@ -175,6 +190,7 @@ export class StratumServer extends EventEmitter {
     );
     this.sockets.add(socket);
     this.sessions.set(s.id, s);
+    this.unsubscribed.add(s);
     socket.setKeepAlive(true, 60_000);
     socket.on('data', (chunk: Buffer) => this.onData(s, chunk));
     socket.on('error', (err) => this.log.debug({ id: s.id, err: { message: err.message } }, 'miner socket error'));
@@ -269,6 +285,7 @@ export class StratumServer extends EventEmitter {
       }
       s.miner = true;
       s.pendingKey = null;
+      this.unsubscribed.delete(s);
     }
     if (!s.slot) {
       const slot = this.backend.allocate();
@@ -564,6 +581,7 @@ export class StratumServer extends EventEmitter {
     this.sessions.delete(s.id);
     if (s.miner) this.admission.minerGone();
     else if (s.pendingKey !== null) this.admission.release(s.pendingKey);
+    this.unsubscribed.delete(s);
     for (const name of s.workers) this.workerNames.leave(name, s.id);
     if (s.started) this.backend.workerGone?.(this.ctx(s, s.worker, null));
     this.opts.control?.gone(s.id);

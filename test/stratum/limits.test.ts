@@ -99,3 +99,28 @@ test('over TCP: the ninth silent socket from 127.0.0.1 is refused at once, one f
   assert.deepEqual(server.load, { pending: 0, miners: 1, addresses: 0 });
   await other.close();
 });
+
+test('every slot for silent sockets taken: the oldest silent socket makes room, so a miner that subscribes gets in', async () => {
+  const manager = new JobManager({ source: new PracticeSource({ jobIntervalS: 3600, blockIntervalS: 3600 }) });
+  await manager.start();
+  cleanup.push(() => manager.stop());
+  const server = new StratumServer({ backend: manager, port: 0, maxPending: 4, maxPendingPerAddress: 8, logger: pino({ level: 'silent' }) });
+  await server.start();
+  cleanup.push(() => server.stop());
+  const port = server.address().port;
+  const open = (localAddress: string) =>
+    new Promise<LinePeer>((resolve, reject) => {
+      const s = net.connect({ port, host: '127.0.0.1', localAddress }, () => resolve(LinePeer.wrap(s)));
+      s.once('error', reject);
+    });
+  const silent: LinePeer[] = [];
+  for (let i = 0; i < 4; i++) silent.push(await open('127.0.0.1'));
+  const miner = await open('127.0.0.2');
+  cleanup.push(() => miner.close());
+  const sub = await miner.call('mining.subscribe', ['x']);
+  assert.ok(Array.isArray(sub.result), 'the miner subscribed');
+  await silent[0].closedP;
+  assert.deepEqual(silent.map((p) => p.closed), [true, false, false, false], 'the oldest silent socket made room');
+  assert.deepEqual(server.load, { pending: 3, miners: 1, addresses: 1 });
+  for (const p of silent) await p.close();
+});
