@@ -102,6 +102,15 @@ test('entities appear in HA with the right device, device_class, unit and state'
   assert.ok((decision.attributes.options as string[]).includes('quiet hours'));
   assert.deepEqual(Object.keys(decision.attributes).sort(), ['device_class', 'friendly_name', 'icon', 'options'], 'no fast-changing attributes for the recorder');
   await bed.waitState('sensor.micro_mining_decision_reason', 'hub 3 threads, 1 miner; policy idle_only');
+  // a new hashrate moves the hashrate, not the decision: HA keeps the decision's state row as it was
+  snap.hub.hashrate = 2_000_000;
+  await entities.update(snap);
+  await bed.waitState('sensor.micro_mining_hashrate', '2');
+  const decisionAfter = await bed.waitState('sensor.micro_mining_decision', 'mining');
+  assert.equal(decisionAfter.last_updated, decision.last_updated, 'the decision did not change, so HA wrote nothing');
+  snap.hub.hashrate = 1_500_000;
+  await entities.update(snap);
+  await bed.waitState('sensor.micro_mining_hashrate', '1.5');
   const cost = await bed.waitState('sensor.micro_mining_cost_per_day', '0.252');
   assert.equal(cost.attributes.unit_of_measurement, 'EUR', "the price sensor's currency");
   assert.equal(cost.attributes.friendly_name, 'Micro Mining Estimated cost per day');
