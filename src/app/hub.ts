@@ -28,6 +28,7 @@ import { appPageUrl } from './addon.js';
 import type { Config } from './config.js';
 import { Obedience } from './obedience.js';
 import { MinerSwitches } from './switches.js';
+import { WorkerPage } from '../web/index.js';
 import { StatusServer, type HubStatus } from './status.js';
 import { TotalsStore, emptyTotals, type LifetimeTotals } from './store.js';
 
@@ -460,12 +461,20 @@ export class Hub {
     const loopback = c.status.bind === '127.0.0.1' || c.status.bind === '::1' || c.status.bind === 'localhost';
     const editor = this.flow?.address();
     const nodeRed = editor && (c.status.allow.length > 0 || loopback || (c.nodeRed.username && c.nodeRed.password)) ? { host: '127.0.0.1', port: editor.port } : null;
-    this.statusServer = new StatusServer({ port: c.status.port, host: c.status.bind, allow: c.status.allow, status: () => this.status(), nodeRed, logger: logger('status') });
+    this.statusServer = new StatusServer({ port: c.status.port, host: c.status.bind, allow: c.status.allow, status: () => this.status(), nodeRed, worker: this.workerPage(), logger: logger('status') });
     const s = this.statusServer;
     await s.start().catch((err) => {
       throw portInUse(err, 'status_port', 'status page', c.status.port, 'another micro-mining?', '');
     });
     this.stopped.push(['status page', () => s.stop()]);
+  }
+
+  /** The browser worker page (src/web): its WebSocket becomes one more connection of the endpoint. */
+  private workerPage(): WorkerPage {
+    const server = this.server;
+    const page = new WorkerPage({ accept: server ? (socket) => server.accept(socket) : null, passwordRequired: Boolean(this.config.stratum.password), log: logger('worker-page') });
+    this.stopped.push(['worker page', async () => page.stop()]);
+    return page;
   }
 
   /** The numbers of the hub for the status page and the terminal line. */

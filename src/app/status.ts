@@ -67,6 +67,8 @@ export interface StatusServerOptions {
    * the editor share it). Requests and the editor's websocket are passed to this loopback target.
    */
   nodeRed?: { host: string; port: number; hosts?: string[] } | null;
+  /** the browser worker page under `worker` (src/web) */
+  worker?: { handle(req: IncomingMessage, res: ServerResponse, path: string): boolean; upgrade(req: IncomingMessage, socket: Socket, head: Buffer, path: string): boolean } | null;
   logger?: Logger;
 }
 
@@ -124,6 +126,7 @@ export class StatusServer {
       return;
     }
     const path = (req.url ?? '/').split('?')[0];
+    if (this.opts.worker?.handle(req, res, path)) return;
     const nr = this.opts.nodeRed ? nodeRedPath(path) : null;
     if (nr !== null) {
       // standalone (no allow list) the proxy checks Host and Origin as the editor's own port does;
@@ -198,6 +201,7 @@ export class StatusServer {
   /** The editor's websocket (comms) through the same port. */
   private upgrade(req: IncomingMessage, socket: Socket, head: Buffer): void {
     const path = (req.url ?? '/').split('?')[0];
+    if (this.allowed(req) && this.opts.worker?.upgrade(req, socket, head, path)) return;
     const nr = this.opts.nodeRed && this.allowed(req) ? nodeRedPath(path) : null;
     if (nr === null) {
       socket.end('HTTP/1.1 404 Not Found\r\n\r\n');

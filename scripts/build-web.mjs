@@ -1,0 +1,41 @@
+#!/usr/bin/env node
+// Builds the browser worker page's scripts (src/web/client) into build/web: the page's miner
+// (Stratum over a WebSocket, the project's core for headers and share checks) and the hashing
+// thread (a Web Worker running build/wasm/kernel.wasm).
+//   node scripts/build-web.mjs
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+
+/** Builds build/web; returns the files written. */
+export async function buildWeb({ quiet = false } = {}) {
+  const { build } = await import('esbuild');
+  const out = join(root, 'build', 'web');
+  mkdirSync(out, { recursive: true });
+  const files = [];
+  for (const name of ['miner', 'hash-worker']) {
+    const outfile = join(out, `${name}.js`);
+    await build({
+      entryPoints: [join(root, 'src', 'web', 'client', `${name}.ts`)],
+      outfile,
+      bundle: true,
+      platform: 'browser',
+      // src/core/hex.ts uses Node's Buffer for hex: a small stand-in in the browser
+      inject: [join(root, 'src', 'web', 'client', 'buffer-shim.ts')],
+      format: 'iife',
+      target: ['chrome100', 'firefox100', 'safari15'],
+      minify: true,
+      logLevel: 'warning',
+      sourcemap: false,
+    });
+    files.push(outfile);
+  }
+  if (!quiet) console.log(`build-web: wrote ${files.join(', ')}`);
+  return files;
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  await buildWeb();
+}

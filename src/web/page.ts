@@ -1,0 +1,37 @@
+// The worker page's HTML: a wall tablet or any browser on the home network joins the hub as a
+// worker. Everything it runs is served from the hub (worker/miner.js); no inline script.
+
+export function renderWorkerPage(o: { endpoint: boolean; passwordRequired: boolean }): string {
+  const note = o.endpoint ? '' : '<p class="warn">The hub\'s Stratum endpoint is off: this page cannot join (turn on the endpoint in the add-on options).</p>';
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Micro Mining worker</title>
+<style>
+body{font-family:system-ui,sans-serif;margin:1.5rem;max-width:40rem;color:#222;background:#fafafa}
+h1{font-size:1.4rem}dl{display:grid;grid-template-columns:9rem 1fr;gap:.3rem .8rem}dt{color:#666}
+input{font:inherit;padding:.3rem;width:14rem}button{font:inherit;padding:.4rem 1rem}
+.warn{color:#a40}pre{background:#eee;padding:.5rem;max-height:12rem;overflow:auto;font-size:.8rem}
+</style></head>
+<body data-state="idle">
+<h1>Micro Mining: this browser as a worker</h1>
+<p>While this page is open and visible, this device hashes for the hub when the hub's plan says so.
+It stops when the page is hidden, when the device runs on battery (where the browser tells), and
+whenever the hub pauses it. CPU mining earns almost nothing; it uses this device's power.</p>
+${note}
+<form autocomplete="off">
+<p><label>Worker name <input id="name" maxlength="64" placeholder="kitchen-tablet"></label></p>
+<p><label>Endpoint password <input id="password" type="password" maxlength="128" placeholder="${o.passwordRequired ? 'required by this hub' : 'none needed'}"></label></p>
+<p><button id="start" type="button">Start</button></p>
+</form>
+<dl>
+<dt>State</dt><dd id="state">not started</dd>
+<dt>Threads</dt><dd id="threads">0</dd>
+<dt>Hashrate</dt><dd id="rate">0 kH/s</dd>
+<dt>Shares</dt><dd id="shares">0 accepted, 0 rejected</dd>
+<dt>Hashes</dt><dd id="hashes">0</dd>
+</dl>
+<pre id="log"></pre>
+<script src="worker/miner.js"></script>
+</body></html>
+`;
+}

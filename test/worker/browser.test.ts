@@ -1,0 +1,96 @@
+// The browser worker page in Debian's headless Chromium against a real hub (standalone): it joins
+// over the WebSocket on the status port, its shares are validated by the hub, a pause from the
+// plan stops its hashing (threads stopped, hash counter frozen; the time is printed), and closing
+// the page removes the worker. A WebSocket from another origin is refused.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import WebSocket from 'ws';
+import { buildWeb } from '../../scripts/build-web.mjs';
+import { loadConfig } from '../../src/app/config.js';
+import { Hub } from '../../src/app/hub.js';
+import type { ControlledWorker } from '../../src/stratum/extension.js';
+import { launchBrowser } from '../support/browser.js';
+import { until } from './support.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'mm-browser-'));
+let hub: Hub;
+let browser: { browser: Browser; close: () => Promise<void> };
+let page: Page | null = null;
+
+before(async () => {
+  await buildWeb({ quiet: true });
+  const config = loadConfig({
+    argv: ['--data-dir', dir, '--no-node-red', '--no-mqtt', '--stratum-port', '0', '--status-port', '0', '--threads', '0', '--policy', 'always'],
+    env: {},
+  });
+  hub = new Hub(config, { tickMs: 250 });
+  await hub.start();
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await page?.close().catch(() => {});
+  await browser?.close();
+  await hub?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const tablet = () => hub.obedience.control.list().find((w) => w.worker === 'tablet-test');
+
+test('the page joins as a browser worker and its shares are validated by the hub', async () => {
+  page = await browser.browser.newPage();
+  await page.goto(`http://127.0.0.1:${hub.statusServer!.port}/worker?autostart&name=tablet-test`);
+  const w = await until('the page reports it hashes', () => (tablet()?.report?.state === 'working' ? tablet() : undefined), 60_000);
+  assert.equal(w.kind, 'browser');
+  assert.ok(w.report!.threads >= 1);
+  await until('a share from the page validated by the hub', () => (hub.manager.stats.snapshot().find((s) => s.name === 'tablet-test')?.accepted ?? 0) >= 1, 120_000);
+  assert.match((await page.textContent('#shares')) ?? '', /[1-9]\d* accepted/);
+});
+
+test('a pause from the plan stops the page hashing', async () => {
+  const reports: ControlledWorker[] = [];
+  const onReport = (w: ControlledWorker) => reports.push(w);
+  hub.obedience.control.on('report', onReport);
+  try {
+    const t0 = performance.now();
+    await hub.command({ kind: 'mining', on: false });
+    const paused = await until('the page reports its threads stopped', () => reports.find((r) => r.worker === 'tablet-test' && r.report?.state === 'paused'), 20_000);
+    const ms = performance.now() - t0;
+    console.log(`# browser worker: plan pause -> page threads stopped, reported to the hub: ${ms.toFixed(0)} ms`);
+    assert.equal(paused.report!.threads, 0);
+    assert.equal(await page!.getAttribute('body', 'data-state'), 'idle');
+    const h1 = await page!.textContent('#hashes');
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.equal(await page!.textContent('#hashes'), h1, 'no hash while paused');
+    assert.match((await page!.textContent('#state')) ?? '', /paused by the hub/);
+  } finally {
+    hub.obedience.control.off('report', onReport);
+  }
+});
+
+test('the WebSocket refuses another origin', async () => {
+  const url = `ws://127.0.0.1:${hub.statusServer!.port}/worker/ws`;
+  const status = (origin?: string) =>
+    new Promise<number>((resolve) => {
+      const ws = new WebSocket(url, origin ? { origin } : {});
+      ws.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+      ws.on('open', () => {
+        ws.close();
+        resolve(101);
+      });
+      ws.on('error', () => {});
+    });
+  assert.equal(await status('http://evil.example'), 403);
+  assert.equal(await status(), 403);
+  assert.equal(await status(`http://127.0.0.1:${hub.statusServer!.port}`), 101);
+});
+
+test('closing the page removes the worker', async () => {
+  await page!.close();
+  page = null;
+  await until('the worker is gone from the hub', () => !tablet() && !hub.manager.stats.snapshot().find((s) => s.name === 'tablet-test')?.online, 20_000);
+});
