@@ -23,7 +23,7 @@ import {
 } from '../mqtt/index.js';
 import { defaultPolicy, parsePolicy, schedule, type ApplianceInput, type Policy, type ScheduleState } from '../schedule/index.js';
 import { StratumServer } from '../stratum/index.js';
-import { JobManager, PracticeSource, UpstreamSource, type BlockEvent, type JobSource, type ShareEvent } from '../work/index.js';
+import { JobManager, NodeSource, PracticeSource, UpstreamSource, type BlockEvent, type BlockOutcome, type JobSource, type ShareEvent } from '../work/index.js';
 import { appPageUrl } from './addon.js';
 import type { Config } from './config.js';
 import { Obedience } from './obedience.js';
@@ -66,6 +66,8 @@ export class Hub {
   private totals: LifetimeTotals = emptyTotals();
   private session = { accepted: 0, rejected: 0, stale: 0, best: 0, blocks: 0 };
   private networkDifficulty: number | undefined;
+  private nodeSource: NodeSource | null = null;
+  private lastBlock: BlockOutcome | null = null;
   private timers: NodeJS.Timeout[] = [];
   private stopping: Promise<void> | null = null;
   private startedAt = Date.now();
@@ -155,10 +157,14 @@ export class Hub {
     await this.pool.start();
     this.stopped.push(['hash pool', () => this.pool.stop()]);
 
-    const source: JobSource = c.pool
-      ? new UpstreamSource({ url: c.pool.url, fallbackUrl: c.pool.fallbackUrl ?? undefined, user: c.pool.user, password: c.pool.password })
-      : new PracticeSource({ difficulty: c.practiceDifficulty });
+    const source: JobSource = c.node
+      ? new NodeSource({ url: c.node.url, cookieFile: c.node.cookieFile ?? undefined, payoutAddress: c.node.payoutAddress, logger: logger('node') })
+      : c.pool
+        ? new UpstreamSource({ url: c.pool.url, fallbackUrl: c.pool.fallbackUrl ?? undefined, user: c.pool.user, password: c.pool.password })
+        : new PracticeSource({ difficulty: c.practiceDifficulty });
+    if (source instanceof NodeSource) this.nodeSource = source;
     this.manager = new JobManager({ source, logger: logger('work') });
+    this.manager.on('blockResult', (o: BlockOutcome & { worker: string }) => void this.onBlockResult(o));
     this.manager.on('job', (job: StratumJob) => {
       try {
         this.networkDifficulty = nbitsToDifficulty(parseU32Hex(job.nbits, 'nbits'));
@@ -171,7 +177,7 @@ export class Hub {
     await this.manager.start();
     this.stopped.push(['job source', () => this.manager.stop()]);
     this.manager.attachPool(this.pool);
-    this.log.info({ source: c.pool ? redactUrl(c.pool.url) : 'practice' }, `job source: ${this.manager.label}`);
+    this.log.info({ source: c.node ? redactUrl(c.node.url) : c.pool ? redactUrl(c.pool.url) : 'practice' }, `job source: ${this.manager.label}`);
 
     this.obedience = new Obedience({ applianceOf: (w) => this.ha?.appliances().find((a) => a.workerId === w) ?? null, declaredW: c.miners.powerW, log: logger('obey') });
     this.obedience.on('changed', () => this.linkWorkers());
@@ -342,6 +348,34 @@ export class Hub {
     this.updateTotals();
   }
 
+  /**
+   * What the node said about a block found here (solo): an accepted block is announced in Home
+   * Assistant (event micro_mining_block_found, a persistent notification); a rejection is logged
+   * with the node's reason by the source.
+   */
+  private async onBlockResult(o: BlockOutcome & { worker: string }): Promise<void> {
+    this.lastBlock = o;
+    if (!o.accepted) return;
+    const conn = this.ha?.connection.conn;
+    if (!conn) return;
+    const data = { hash: o.hash, height: o.height, worker: o.worker, network: this.nodeSource?.status().chain ?? null, payout_address: this.config.node?.payoutAddress ?? null };
+    try {
+      await conn.sendMessagePromise({ type: 'fire_event', event_type: 'micro_mining_block_found', event_data: data });
+      await conn.sendMessagePromise({
+        type: 'call_service',
+        domain: 'persistent_notification',
+        service: 'create',
+        service_data: {
+          notification_id: `micro_mining_block_${o.height}`,
+          title: 'Micro Mining found a block',
+          message: `Block ${o.height} (${o.hash}) on ${data.network ?? 'the node\'s network'} was found by ${o.worker} and accepted by your node. It pays ${data.payout_address} once it has 100 confirmations.`,
+        },
+      });
+    } catch (err) {
+      this.log.warn({ err: { message: (err as Error).message ?? String(err) } }, 'could not announce the block in Home Assistant');
+    }
+  }
+
   private onBlock(e: BlockEvent): void {
     this.session.blocks++;
     // a practice "block" meets only the practice job's network target: it is no block
@@ -489,9 +523,10 @@ export class Hub {
     const d = this.networkDifficulty ?? 0;
     const haStatus = this.ha?.status();
     return {
-      mode: this.config.pool ? 'pool' : 'practice',
+      mode: this.config.node ? 'solo' : this.config.pool ? 'pool' : 'practice',
       source: this.manager?.label ?? '',
-      poolConnected: this.manager?.currentLayout() !== null,
+      poolConnected: this.nodeSource ? this.nodeSource.status().state === 'ready' : this.manager?.currentLayout() !== null,
+      ...(this.nodeSource ? { node: this.nodeSource.status() } : {}),
       mining: hashrate > 0,
       policy: this.hubManual().mode ?? this.config.policy,
       decision: plan?.summary ?? 'starting',
@@ -561,6 +596,7 @@ export class Hub {
         activeWorkers: s.workers.filter((w) => w.status === 'mining').length + (s.hubHashrate > 0 ? 1 : 0),
         networkDifficulty: s.networkDifficulty || undefined,
         mode: s.mode,
+        ...(s.node ? { nodeHeight: s.node.height ?? undefined } : {}),
         decision: decision.decision,
         decisionReason: decision.reason,
         ...(this.config.power.priceSensor ? { electricityPrice: this.price } : {}),

@@ -1,6 +1,7 @@
 // Helpers of the solo-mining tests: regtest addresses, a hub on a btcd, a raw Stratum client.
+import { after } from 'node:test';
 import { connect, type Socket } from 'node:net';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Address, NETWORK } from '@scure/btc-signer';
@@ -34,6 +35,7 @@ export async function until<T>(what: string, fn: () => T | undefined | false | P
 /** A hub on the node: no MQTT, no Node-RED, no HA; the endpoint and status page on free ports. */
 export function soloHub(nodeUrl: string, opts: { threads: number; payout?: string; extra?: string[] }): Hub {
   const dir = mkdtempSync(join(tmpdir(), 'mm-solo-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
   const config = loadConfig({
     argv: [
       '--node', nodeUrl,
