@@ -23,6 +23,7 @@ let hub: ChildProcess | null = null;
 let miner: ChildProcess | null = null;
 let dir = '';
 let log = '';
+let hubStartedAt = 0;
 let browser: Awaited<ReturnType<typeof launchBrowser>> | null = null;
 let page: Page;
 
@@ -99,11 +100,13 @@ async function deepText(p: Page, selector: string): Promise<string[]> {
 }
 
 before(async () => {
-  bed = await startHaTestBed({ mqtt: true });
+  // the recorder and history as a user's HA has them (default_config), to count the rows we cause
+  bed = await startHaTestBed({ mqtt: true, extraConfig: 'recorder:\n  commit_interval: 1\nhistory:\n' });
   // an electricity price as HA reports one (the cost entity reads its value and currency)
   await bed.setState('sensor.electricity_price', '0.30', { unit_of_measurement: 'EUR/kWh', friendly_name: 'Electricity price' });
   dir = mkdtempSync(join(tmpdir(), 'mm-frontend-'));
   const [stratumPort, statusPort] = [await freePort(), await freePort()];
+  hubStartedAt = Date.now();
   hub = run([
     join(ROOT, 'bin/micro-mining.js'), 'start',
     '--practice', '--threads', '1', '--policy', 'always', '--hub-max-load', '100',
@@ -189,6 +192,21 @@ test("the hub's device page: entity names, units, states, no unknown, the househ
   // the household miner is a device connected through the hub
   const connected = (await deepText(page, 'ha-device-via-devices-card')).join(' ');
   assert.match(connected, new RegExp(MINER), `connected devices: ${connected}`);
+
+  // what HA's recorder got since the hub started: the figures change, the decision did not
+  const ids = ['sensor.micro_mining_hashrate', 'sensor.micro_mining_decision', 'sensor.micro_mining_decision_reason'];
+  const history = await bed.rest<{ entity_id?: string; state: string }[][]>(
+    'GET',
+    `/api/history/period/${new Date(hubStartedAt).toISOString()}?filter_entity_id=${ids.join(',')}&significant_changes_only=0&no_attributes`,
+  );
+  const changes = (id: string) => history.find((h) => h[0]?.entity_id === id) ?? [];
+  const seconds = Math.round((Date.now() - hubStartedAt) / 1000);
+  console.log(`# recorder rows in ${seconds} s since the hub started: ${ids.map((id) => `${id.slice(7)} ${changes(id).length}`).join(', ')}`);
+  console.log(`# decision: ${changes('sensor.micro_mining_decision').map((c) => c.state).join(' -> ')}; reason: ${changes('sensor.micro_mining_decision_reason').map((c) => c.state).join(' -> ')}`);
+  assert.ok(changes('sensor.micro_mining_hashrate').length >= 3, 'the hashrate moved (the test can tell)');
+  // the decision: its first state, and "mining" once the plan ran (the old text sensor changed every 5 s)
+  assert.ok(changes('sensor.micro_mining_decision').length <= 3, changes('sensor.micro_mining_decision').map((c) => c.state).join(' -> '));
+  assert.ok(changes('sensor.micro_mining_decision_reason').length <= 4, changes('sensor.micro_mining_decision_reason').map((c) => c.state).join(' -> '));
 });
 
 test("the household miner's device page, reached from the hub's connected devices", async () => {
