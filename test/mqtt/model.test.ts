@@ -326,3 +326,18 @@ test('the decision from real scheduler plans: an enum word and a reason without 
   const again = schedule({ now: 1_002_000, appliances: [], hub: { cores: 4, maxThreads: 4, hashratePerThread: 1e6, wattsPerThread: 6 }, miners: [] }, { ...defaultPolicy(), mode: 'always', minPauseSeconds: 60 }, stopped.state);
   assert.deepEqual(describeDecision(again.plan), { decision: 'waiting', reason: 'minimum pause after a stop' }, again.plan.summary);
 });
+
+test('upgrade from the old entities: the text decision and the connectivity binary sensor are removed from HA', () => {
+  const old = {
+    cmps: {
+      policy_decision: { p: 'sensor', unique_id: 'micro_mining_hub_policy_decision', state_topic: 'micro_mining/hub/policy_decision' },
+      pool_connected: { p: 'binary_sensor', unique_id: 'micro_mining_hub_pool_connected', state_topic: 'micro_mining/hub/pool_connected' },
+      hashrate: { p: 'sensor', unique_id: 'micro_mining_hub_hashrate', unit_of_measurement: 'H/s' },
+    },
+  };
+  const c = buildModel(snapshot(), o, () => old).hub.config as any;
+  assert.deepEqual(c.cmps.policy_decision, { p: 'sensor' });
+  assert.deepEqual(c.cmps.pool_connected, { p: 'binary_sensor' });
+  assert.equal(c.cmps.hashrate.unit_of_measurement, 'MH/s');
+  assert.equal(c.cmps.pool_connection.p, 'sensor', 'the new connection entity has its own key (another platform, another unique_id)');
+});
