@@ -516,6 +516,7 @@ export class Hub {
     const ps = this.pool?.stats();
     const snap = this.manager?.stats.snapshot() ?? [];
     const miners = snap.filter((w) => w.kind === 'miner');
+    const obeyed = this.obedience?.report(snap) ?? [];
     const minersRate = miners.reduce((s, w) => s + w.hashrate, 0);
     const hubRate = ps?.hashrate ?? 0;
     const hashrate = hubRate + minersRate;
@@ -543,15 +544,19 @@ export class Hub {
       expectedTimeToBlock: d > 0 && hashrate > 0 ? expectedSecondsToBlock(hashrate, d) : Infinity,
       powerW: this.powerW(),
       energyKWh: this.totals.energyKwh,
-      workers: miners.map((w) => ({
-        name: w.name,
-        status: w.online ? 'mining' : 'offline',
-        hashrate: w.hashrate,
-        accepted: w.accepted,
-        rejected: w.rejected,
-        bestDifficulty: w.bestDifficulty,
-        lastShare: w.lastShareAt,
-      })),
+      workers: miners.map((w) => {
+        const o = obeyed.find((x) => x.name === w.name);
+        return {
+          name: w.name,
+          status: w.online ? 'mining' : 'offline',
+          hashrate: w.hashrate,
+          accepted: w.accepted,
+          rejected: w.rejected,
+          bestDifficulty: w.bestDifficulty,
+          lastShare: w.lastShareAt,
+          ...(o ? { kind: o.kind, by: o.by, asked: o.asked, did: o.did, device: o.device, watts: o.watts } : {}),
+        };
+      }),
       appliances: this.applianceCounts(),
       haConnected: this.ha ? !haStatus?.haAway : null,
       mqttConnected: this.entities ? true : null,

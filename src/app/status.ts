@@ -30,7 +30,22 @@ export interface HubStatus {
   expectedTimeToBlock: number;
   powerW: number;
   energyKWh: number;
-  workers: { name: string; status: string; hashrate: number; accepted: number; rejected: number; bestDifficulty: number; lastShare: number | null }[];
+  workers: {
+    name: string;
+    status: string;
+    hashrate: number;
+    accepted: number;
+    rejected: number;
+    bestDifficulty: number;
+    lastShare: number | null;
+    /** what the plan asked and what the worker did (src/app/obedience.ts) */
+    kind?: 'agent' | 'browser' | 'miner';
+    by?: 'extension' | 'no-work' | 'switch';
+    asked?: 'work' | 'pause';
+    did?: string;
+    device?: string | null;
+    watts?: number;
+  }[];
   appliances: {
     idle: number;
     busy: number;
@@ -317,7 +332,7 @@ export function renderStatusPage(s: HubStatus, ingressPath = '', nodeRedLink = f
   const rows = s.workers
     .map(
       (w) =>
-        `<tr><td>${esc(w.name)}</td><td>${esc(w.status)}</td><td>${formatHashrate(w.hashrate)}</td><td>${w.accepted}</td><td>${w.rejected}</td><td>${formatDifficulty(w.bestDifficulty)}</td></tr>`,
+        `<tr><td>${esc(w.name)}${w.kind && w.kind !== 'miner' ? ` (${w.kind === 'agent' ? 'computer' : 'browser'})` : ''}${w.device ? `<br><span class="note">${esc(w.device)}</span>` : ''}</td><td>${esc(w.status)}</td><td>${esc(w.asked ?? '')}</td><td>${esc(w.did ?? '')}</td><td>${formatHashrate(w.hashrate)}</td><td>${w.watts !== undefined ? `${Math.round(w.watts)} W` : ''}</td><td>${w.accepted}</td><td>${w.rejected}</td><td>${formatDifficulty(w.bestDifficulty)}</td></tr>`,
     )
     .join('');
   return `<!doctype html>
@@ -345,7 +360,7 @@ ${s.node ? renderNode(s.node) : ''}
 <div class="card"><span>network difficulty</span><b>${formatDifficulty(s.networkDifficulty)}</b><span>policy ${esc(s.policy)}; appliances idle ${s.appliances.idle}/${s.appliances.total}</span></div>
 </div>
 <h2>Workers</h2>
-<table><thead><tr><th>worker</th><th>status</th><th>hashrate</th><th>accepted</th><th>rejected</th><th>best</th></tr></thead><tbody>${rows || '<tr><td colspan="6">no local miners connected</td></tr>'}</tbody></table>
+<table><thead><tr><th>worker</th><th>status</th><th>asked</th><th>did</th><th>hashrate</th><th>power</th><th>accepted</th><th>rejected</th><th>best</th></tr></thead><tbody>${rows || '<tr><td colspan="9">no local miners connected</td></tr>'}</tbody></table>
 ${renderAppliances(s.appliances)}
 <p class="note">Home Assistant: ${s.haConnected === null ? 'not configured' : s.haConnected ? 'connected' : 'away (reconnecting)'} · MQTT: ${s.mqttConnected === null ? 'off' : s.mqttConnected ? 'connected' : 'reconnecting'} ·
 CPU mining earns almost nothing; the odds above are what they are. <a href="api/status">status JSON</a>${nodeRedLink ? ' · <a href="node-red/">Node-RED flows</a>' : ''}</p>

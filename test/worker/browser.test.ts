@@ -67,6 +67,14 @@ test('a pause from the plan stops the page hashing', async () => {
     await new Promise((r) => setTimeout(r, 1500));
     assert.equal(await page!.textContent('#hashes'), h1, 'no hash while paused');
     assert.match((await page!.textContent('#state')) ?? '', /paused by the hub/);
+    // the status page says per worker what the plan asked and what it did
+    const st = (await (await fetch(`http://127.0.0.1:${hub.statusServer!.port}/api/status`)).json()) as { workers: { name: string; kind?: string; asked?: string; did?: string }[] };
+    const row = st.workers.find((w) => w.name === 'tablet-test');
+    assert.equal(row?.kind, 'browser');
+    assert.equal(row?.asked, 'pause');
+    assert.match(row?.did ?? '', /^paused \(paused by the hub/);
+    const html = await (await fetch(`http://127.0.0.1:${hub.statusServer!.port}/`)).text();
+    assert.match(html, /tablet-test \(browser\)<\/td><td>[^<]*<\/td><td>pause<\/td><td>paused/);
   } finally {
     hub.obedience.control.off('report', onReport);
   }
