@@ -74,3 +74,21 @@ test('a good block is accepted; a second one on the same parent is not sent (it 
   // the source moves on to height 5 by itself
   await until('a clean job on top of our block', () => jobs.find((j) => j.cleanJobs && j !== job && source.status().height === 4), 30_000, 20);
 });
+
+test('without long polls (a node that offers none), the best-hash poll still sees another miner\'s block', async () => {
+  const polled = new NodeSource({ url: node.url, payoutAddress: PAYOUT_ADDRESS, longpoll: false, pollMs: 1000 });
+  const seen: { at: number; job: StratumJob }[] = [];
+  polled.on('job', (j: StratumJob) => seen.push({ at: Date.now(), job: j }));
+  try {
+    await polled.start();
+    await until('a first job', () => seen[0], 30_000, 20);
+    const n = seen.length;
+    const t0 = Date.now();
+    await node.ctl('generate', '1');
+    const clean = await until('a clean job from polling', () => seen.slice(n).find((s) => s.job.cleanJobs), 30_000, 20);
+    // a figure, not an assertion: the poll runs every second
+    console.log(`# poll only: clean job ${clean.at - t0} ms after btcctl generate 1 (poll interval 1000 ms)`);
+  } finally {
+    await polled.stop();
+  }
+});
