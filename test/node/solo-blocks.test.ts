@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { startBtcd, type Btcd } from '../support/btcd.js';
+import { assembleHeader, difficultyToTarget, rollVersion, selectKernel, u32Hex, verifiedScan, type StratumJob } from '../../src/core/index.js';
 import type { BlockOutcome } from '../../src/work/index.js';
 import type { Hub } from '../../src/app/hub.js';
 import { MINER_ADDRESS, PAYOUT_ADDRESS, RawStratum, hexOf, soloHub, until } from './support.js';
@@ -144,6 +145,40 @@ test('(c) a block by another miner on the node (btcctl generate 1): clean_jobs t
     assert.equal(r.result, null);
     assert.equal((r.error as [number, string])[0], 21, `stale: ${JSON.stringify(r.error)}`);
     console.log(`# (c) clean_jobs ${ms} ms after btcctl generate 1 returned; old-job share: ${JSON.stringify(r.error)}`);
+  } finally {
+    client.close();
+    await hub.stop();
+  }
+});
+
+test('(b) a miner rolling version bits (BIP310, as a Bitaxe does) finds a block: btcd accepts it with the rolled version', async () => {
+  const hub: Hub = soloHub(node.url, { threads: 0 });
+  const client = new RawStratum();
+  const results: (BlockOutcome & { worker: string })[] = [];
+  try {
+    await hub.start();
+    hub.manager.on('blockResult', (o: BlockOutcome & { worker: string }) => results.push(o));
+    await client.open(hub.server!.address().port, { configureMask: '1fffe000' });
+    assert.equal(client.versionMask, 0x1fffe000);
+    const last = await until('a job', () => client.notifies[client.notifies.length - 1], 30_000, 20);
+    const [jobId, prevhash, coinb1, coinb2, merkleBranch, version, nbits, ntime] = last.params as [string, string, string, string, string[], string, string, string];
+    const job: StratumJob = { jobId, prevhash, coinb1, coinb2, merkleBranch, version, nbits, ntime, cleanJobs: true };
+    const bits = 0x0aaa_a000 & client.versionMask;
+    const extranonce2 = '00'.repeat(client.extranonce2Size);
+    const a = assembleHeader(job, { extranonce1: client.extranonce1, extranonce2, versionBits: u32Hex(bits), versionMask: client.versionMask });
+    const { kernel } = await selectKernel('auto');
+    // the endpoint's starting difficulty 0.001: about 4.3 million hashes; at regtest's target any share is a block
+    const [find] = verifiedScan(kernel, a.header, 0, 2 ** 30, difficultyToTarget(0.001), 1);
+    assert.ok(find, 'a share within 2^30 nonces at difficulty 0.001');
+    const r = await client.call('mining.submit', ['raw-test', jobId, extranonce2, ntime, u32Hex(find.nonce), u32Hex(bits)]);
+    assert.equal(r.result, true, `share accepted: ${JSON.stringify(r.error)}`);
+    const found = await until('the block of the rolled share', () => results.find((x) => x.accepted && x.worker === 'raw-test'), 30_000, 20);
+    const b = await node.rpc<{ version: number; height: number }>('getblock', found.hash, 1);
+    const rolled = rollVersion(parseInt(version, 16), bits, client.versionMask);
+    assert.equal(b.version >>> 0, rolled, 'the block carries the rolled version');
+    assert.notEqual(rolled, parseInt(version, 16));
+    assert.equal(await node.rpc<string>('getblockhash', b.height), found.hash);
+    console.log(`# (b) version-rolled block ${b.height}: version ${u32Hex(rolled)} (job ${version}, bits ${u32Hex(bits)})`);
   } finally {
     client.close();
     await hub.stop();

@@ -67,7 +67,10 @@ export class RawStratum {
   extranonce1 = '';
   extranonce2Size = 0;
 
-  async open(port: number): Promise<void> {
+  /** the version-rolling mask the endpoint granted (with `configureMask`) */
+  versionMask = 0;
+
+  async open(port: number, opts: { configureMask?: string } = {}): Promise<void> {
     this.sock = connect({ host: '127.0.0.1', port });
     await new Promise<void>((resolve, reject) => {
       this.sock.once('connect', resolve);
@@ -88,6 +91,10 @@ export class RawStratum {
         }
       }
     });
+    if (opts.configureMask) {
+      const c = await this.call('mining.configure', [['version-rolling'], { 'version-rolling.mask': opts.configureMask }]);
+      this.versionMask = parseInt((c.result as Record<string, string>)['version-rolling.mask'], 16);
+    }
     const sub = await this.call('mining.subscribe', ['raw-test/1.0']);
     const r = sub.result as [unknown, string, number];
     this.extranonce1 = r[1];
