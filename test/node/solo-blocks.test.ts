@@ -73,7 +73,8 @@ test('(a) the hub mines a regtest block on its own threads, btcd accepts it; (d)
     const page = await fetch(`http://127.0.0.1:${hub.statusServer!.port}/`);
     assert.match(await page.text(), /unreachable/, 'the status page says so');
     logs.push(down.node!.message ?? '');
-    // ... and comes back on the same address with the same chain
+    // ... and comes back on the same address (btcd starts regtest afresh on every start, its log
+    // says "Removing regression test database": the hub meets a new chain at height 0 and mines on it)
     const accepted = results.filter((r) => r.accepted).length;
     node = await startBtcd({ miningAddress: MINER_ADDRESS, dataDir: node.dataDir, rpcPort: node.rpcPort, p2pPort: node.p2pPort });
     await until('the hub is back on the node', () => hub.status().node?.state === 'ready', 60_000);
