@@ -40,6 +40,8 @@ COPY nodes ./nodes
 COPY addon ./addon
 # Everything must build in the image (a plain `npm install` would only warn); then only what runs
 # is kept: no dev dependencies, no TypeScript sources, no compiler in the final stage.
+# (typescript outlives the prune as an optional peer of i18next, in Node-RED; nothing needs it
+# at run time.)
 RUN npm run build \
     && test -f dist/app/cli.js \
     && test -f dist/hashpool/worker-entry.mjs \
@@ -47,7 +49,10 @@ RUN npm run build \
     && test -f build/wasm/kernel.wasm \
     && test -f nodes/dist/micro-mining.js \
     && npm prune --omit=dev --ignore-scripts --no-audit --no-fund \
-    && node -e "for (const m of ['tsx','typescript','esbuild','node-gyp','assemblyscript']) { try { require.resolve(m); console.error('dev package left: ' + m); process.exit(1); } catch {} }" \
+    && rm -rf node_modules/typescript node_modules/.bin/tsc node_modules/.bin/tsserver \
+    && for m in tsx typescript esbuild node-gyp node-addon-api assemblyscript; do \
+         if [ -e "node_modules/$m" ]; then echo "dev package left in node_modules: $m" >&2; exit 1; fi; \
+       done \
     && find node_modules -type f \( -name '*.map' -o -name '*.d.ts' -o -name '*.d.mts' -o -name '*.d.cts' -o -iname 'readme*' -o -iname 'changelog*' \) -delete \
     && mkdir -p /out/build/wasm /out/build/native /out/nodes /out/addon \
     && cp -a package.json node_modules dist bin /out/ \
@@ -61,7 +66,10 @@ FROM ${BASE_IMAGE}
 SHELL ["/bin/bash", "-o", "pipefail", "-c"]
 RUN apt-get update \
     && apt-get install -y --no-install-recommends nodejs \
-    && rm -rf /var/lib/apt/lists/* /usr/share/doc/* /usr/share/man/*
+    && apt-get clean \
+    && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin /var/log/apt/* /var/log/dpkg.log \
+    && find /usr/share/doc -mindepth 1 ! -type d ! -name copyright -delete \
+    && rm -rf /usr/share/man/* /usr/share/info/*
 COPY --from=build /out /opt/micro-mining
 WORKDIR /opt/micro-mining
 ENV NODE_ENV=production \

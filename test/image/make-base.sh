@@ -15,7 +15,7 @@
 #   MM_IMAGE_BASE_DIR=/elsewhere              cache folder
 #   MM_IMAGE_BASE_REBUILD=1                   ignore the cache
 set -euo pipefail
-REV=1
+REV=2
 SUITE=trixie
 TAG="${1:-localhost/micro-mining-base-debian-standin:$SUITE}"
 CACHE="${MM_IMAGE_BASE_DIR:-/var/cache/micro-mining/image-base}"
@@ -81,8 +81,30 @@ Suites: $SUITE-security
 Components: main
 Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 SRC
+  # slim like debian:trixie-slim, which HA's base starts from: no manuals, documentation or
+  # translations (copyright notices stay), and apt keeps no package caches or downloaded .debs
+  mkdir -p "$R/etc/dpkg/dpkg.cfg.d" "$R/etc/apt/apt.conf.d"
+  cat >"$R/etc/dpkg/dpkg.cfg.d/90-slim" <<'CFG'
+# slim image (test/image/make-base.sh): leave documentation out, keep copyright files
+path-exclude /usr/share/doc/*
+path-include /usr/share/doc/*/copyright
+path-exclude /usr/share/man/*
+path-exclude /usr/share/info/*
+path-exclude /usr/share/groff/*
+path-exclude /usr/share/lintian/*
+path-exclude /usr/share/locale/*
+CFG
+  cat >"$R/etc/apt/apt.conf.d/90-slim" <<'CFG'
+// slim image (test/image/make-base.sh): no binary package caches, no kept downloads
+Dir::Cache::pkgcache "";
+Dir::Cache::srcpkgcache "";
+APT::Keep-Downloaded-Packages "false";
+CFG
+  find "$R/usr/share/doc" -mindepth 1 ! -type d ! -name copyright -delete
+  find "$R/usr/share/doc" -mindepth 1 -type d -empty -delete
+  rm -rf "$R"/usr/share/man/* "$R"/usr/share/info/* "$R"/usr/share/groff/* "$R"/usr/share/lintian/* "$R"/usr/share/locale/*
   mkdir -p "$R/usr/share/man/man1" "$R/etc/services.d"
-  rm -rf "$R"/var/lib/apt/lists/* "$R"/var/cache/apt/archives/*.deb "$R"/var/log/*.log "$R"/tmp/*
+  rm -rf "$R"/var/lib/apt/lists/* "$R"/var/cache/apt/archives/*.deb "$R"/var/cache/apt/*.bin "$R"/var/log/*.log "$R"/var/log/apt/* "$R"/tmp/*
   tar --numeric-owner -C "$R" -cf "$TARBALL.partial" .
   mv "$TARBALL.partial" "$TARBALL"
   rm -rf "$work"
@@ -91,6 +113,7 @@ SRC
 fi
 
 # The base image's configuration (ghcr.io/home-assistant/{arch}-base-debian: ENV, ENTRYPOINT).
+# Older cached root file systems are left for `rm` by hand; only this revision is imported.
 id=$(podman import \
   --change 'ENV LANG=C.UTF-8' \
   --change 'ENV DEBIAN_FRONTEND=noninteractive' \
