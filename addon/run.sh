@@ -9,7 +9,8 @@
 # MM_RUN_DRY=1 prints the command it would exec (secrets masked) instead of running it.
 set -eu
 here="$(cd "$(dirname "$0")" && pwd)"
-node="${MM_NODE:-$(command -v node)}"
+# MM_NODE_BIN: the Node.js binary (MM_NODE is the --node setting: the user's Bitcoin node)
+node="${MM_NODE_BIN:-$(command -v node)}"
 launch="$("$node" "$here/run.mjs")" || exit $?
 eval "$launch"
 if [ "${MM_RUN_DRY:-0}" = 1 ]; then

@@ -323,7 +323,7 @@ export async function addonMain(argv: string[], env: NodeJS.ProcessEnv = process
     await waitForCore(supervisorUrl, token, { ...retryOpts, attempts: envInt(env, 'MM_CORE_ATTEMPTS', 6, 1, 1000) });
   }
 
-  const launched = checked(() => addonLaunch({ optionsFile, env, mqtt, appDir, nodePath: env.MM_NODE?.trim() || process.execPath }));
+  const launched = checked(() => addonLaunch({ optionsFile, env, mqtt, appDir, nodePath: env.MM_NODE_BIN?.trim() || process.execPath }));
   if (!launched.ok) return 2;
   const launch: Launch = launched.value;
   for (const w of launch.config.warnings) log.warn(w);

@@ -69,7 +69,7 @@ function runEntry(env: Record<string, string>): Promise<{ code: number | null; o
   return new Promise((resolve, reject) => {
     const child = spawn('sh', [join(root, 'addon/run.sh')], {
       cwd: dir,
-      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir, MM_RUN_DRY: '1', MM_LOG_LEVEL: 'info', MM_LOG_FORMAT: 'pretty', MM_SUPERVISOR_RETRY_MS: '50', MM_SUPERVISOR_ATTEMPTS: '5', MM_CORE_ATTEMPTS: '3', MM_NODE: process.execPath, ...env },
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir, MM_RUN_DRY: '1', MM_LOG_LEVEL: 'info', MM_LOG_FORMAT: 'pretty', MM_SUPERVISOR_RETRY_MS: '50', MM_SUPERVISOR_ATTEMPTS: '5', MM_CORE_ATTEMPTS: '3', MM_NODE_BIN: process.execPath, ...env },
     });
     let out = '';
     let err = '';
