@@ -37,8 +37,10 @@ if [ ! -f "$conf" ] || [ "$(cat "$conf")" != "$want" ]; then
 fi
 # actionlint: checks .github/workflows/*.yml in test/image.
 if ! { command -v actionlint >/dev/null && actionlint -version 2>/dev/null | head -1 | grep -qx "${ACTIONLINT_VERSION#v}"; }; then
-  if command -v go >/dev/null; then
-    GOBIN=/usr/local/bin go install "github.com/rhysd/actionlint/cmd/actionlint@${ACTIONLINT_VERSION}"
+  go="$(command -v go || true)"
+  [ -n "$go" ] || { [ -x /usr/local/go/bin/go ] && go=/usr/local/go/bin/go; } || true
+  if [ -n "$go" ]; then
+    GOBIN=/usr/local/bin "$go" install "github.com/rhysd/actionlint/cmd/actionlint@${ACTIONLINT_VERSION}"
   else
     echo "podman.sh: no Go toolchain; actionlint not installed (test/image will fail on CI)" >&2
     exit 1
