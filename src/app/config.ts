@@ -283,7 +283,7 @@ function resolve(s: Settings, ctx: ResolveCtx): Config {
   }
   let node: Config['node'] = null;
   if (s.node) {
-    if (pool) fail('node', 'and pool are both set: mine either at a pool or solo with your own node', sources);
+    if (pool) fail('node', 'is set together with pool: mine either at a pool or solo with your own node (leave one of them empty)', sources);
     if (!s.payout_address) fail('payout_address', 'is required with a node (the address a block found pays)', sources);
     if (!s.node_cookie && !new URL(s.node).username) fail('node', 'has no RPC user and password, and no node_cookie is given', sources);
     node = { url: s.node, cookieFile: s.node_cookie ?? null, payoutAddress: s.payout_address };
