@@ -418,6 +418,7 @@ export class Hub {
     const dt = (now - this.lastEnergyAt) / 1000;
     this.lastEnergyAt = now;
     if (dt > 0 && dt < 3600) this.totals.energyKwh += (this.powerW() * dt) / 3.6e6;
+    if (dt > 0 && dt < 3600) this.obedience?.accountEnergy(dt, this.manager?.stats.snapshot() ?? []);
   }
 
   private tick(): void {
@@ -622,7 +623,18 @@ export class Hub {
           shares: w.accepted,
           bestDifficulty: w.bestDifficulty,
           lastShareAt: w.lastShareAt ?? undefined,
+          ...this.workerPlan(w.name, w.online ? w.hashrate : 0),
         })),
+    };
+  }
+
+  /** A worker's power, energy and the plan's decision for it (its HA sensors). */
+  private workerPlan(name: string, hashrate: number): { powerW: number; energyKwh: number; decision?: 'work' | 'pause'; decisionReason?: string } {
+    const d = this.hub?.lastPlan?.workers.find((w) => w.kind === 'miner' && w.id === name);
+    return {
+      powerW: hashrate > 0 ? (this.obedience?.watts(name, hashrate).watts ?? 0) : 0,
+      energyKwh: this.obedience?.energyKwh(name) ?? 0,
+      ...(d ? { decision: d.action, decisionReason: d.reason } : {}),
     };
   }
 

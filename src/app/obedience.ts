@@ -129,6 +129,21 @@ export class Obedience extends EventEmitter {
     return w;
   }
 
+  private readonly energy = new Map<string, number>();
+
+  /** Adds dt seconds of every hashing worker's power to its energy (kWh). */
+  accountEnergy(dt: number, stats: WorkerSnapshot[]): void {
+    for (const s of stats) {
+      if (s.kind !== 'miner' || !s.online || s.hashrate <= 0) continue;
+      this.energy.set(s.name, (this.energy.get(s.name) ?? 0) + (this.watts(s.name, s.hashrate).watts * dt) / 3.6e6);
+    }
+  }
+
+  /** Energy a worker used while hashing since the hub started, kWh. */
+  energyKwh(worker: string): number {
+    return this.energy.get(worker) ?? 0;
+  }
+
   /** The miners as the scheduler sees them, from the endpoint's statistics. */
   minerInputs(stats: WorkerSnapshot[]): MinerInput[] {
     return stats

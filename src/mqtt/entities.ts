@@ -213,6 +213,11 @@ const WORKER_DEFS: Array<EntityDef<WorkerSnapshot>> = [
   { key: 'shares', platform: 'sensor', name: 'Shares', config: { ...counter, icon: 'mdi:check-circle-outline' }, state: (w) => formatNumber(w.shares) },
   { key: 'best_difficulty', platform: 'sensor', name: 'Best share', config: { ...measurement, icon: 'mdi:trophy-outline' }, state: (w) => formatNumber(w.bestDifficulty) },
   { key: 'last_share', platform: 'sensor', name: 'Last share', config: { device_class: 'timestamp', icon: 'mdi:clock-check-outline' }, state: (w) => (w.lastShareAt !== undefined && Number.isFinite(w.lastShareAt) ? new Date(w.lastShareAt).toISOString() : PAYLOAD_NONE) },
+  // what the plan does with it (states are published only when they change) and what it costs
+  { key: 'power', platform: 'sensor', name: 'Mining power', config: { ...measurement, device_class: 'power', unit_of_measurement: 'W', suggested_display_precision: 0 }, state: (w) => formatNumber(w.powerW ?? 0) },
+  { key: 'energy', platform: 'sensor', name: 'Mining energy', config: { state_class: 'total_increasing', device_class: 'energy', unit_of_measurement: 'kWh', suggested_display_precision: 3 }, state: (w) => formatNumber(w.energyKwh ?? 0) },
+  { key: 'decision', platform: 'sensor', name: 'Plan decision', config: { device_class: 'enum', options: ['work', 'pause'], icon: 'mdi:calendar-check' }, state: (w) => w.decision ?? PAYLOAD_NONE },
+  { key: 'decision_reason', platform: 'sensor', name: 'Plan reason', config: { entity_category: 'diagnostic', icon: 'mdi:comment-question-outline' }, state: (w) => truncateState(w.decisionReason || 'waiting for the first plan') },
 ];
 
 /** Keys of the hub's command entities (the suffix of `<base>/hub/<key>/set`). */

@@ -95,6 +95,13 @@ export interface WorkerSnapshot {
   bestDifficulty: number;
   /** Time of the last accepted share (ms since epoch), undefined when none yet. */
   lastShareAt?: number;
+  /** Power it draws now, W (0 while it does not hash): sensor, declared or estimated (src/app/obedience.ts). */
+  powerW?: number;
+  /** Energy it used while hashing since the hub started, kWh. */
+  energyKwh?: number;
+  /** The plan's decision for it, and why. */
+  decision?: 'work' | 'pause';
+  decisionReason?: string;
 }
 
 export interface MinerSnapshot {

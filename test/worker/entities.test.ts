@@ -1,0 +1,63 @@
+// Each worker's HA entities through a real Mosquitto: power and energy sensors, and the plan's
+// decision for it as a sensor published only when it changes.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import mqtt from 'mqtt';
+import { loadConfig } from '../../src/app/config.js';
+import { Hub } from '../../src/app/hub.js';
+import { startMosquitto } from '../support/mosquitto.js';
+import { LinePeer, handshake } from '../stratum/helpers.js';
+import { LastJobMiner } from './last-job-miner.js';
+import { until } from './support.js';
+
+test('a worker device gets power, energy and a plan decision that is published only when it changes', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mm-entities-'));
+  const broker = await startMosquitto();
+  const sub = await mqtt.connectAsync(broker.url);
+  const seen = new Map<string, string[]>();
+  sub.on('message', (topic, payload) => seen.set(topic, [...(seen.get(topic) ?? []), payload.toString()]));
+  await sub.subscribeAsync(['micro_mining/worker/#', 'homeassistant/device/+/config']);
+  const config = loadConfig({
+    argv: ['--data-dir', dir, '--no-node-red', '--mqtt', broker.url, '--stratum-port', '0', '--status-port', '0', '--threads', '0', '--policy', 'always', '--worker-power', '[{"worker":"garage-bitaxe","watts":15}]'],
+    env: {},
+  });
+  const hub = new Hub(config, { tickMs: 200 });
+  await hub.start();
+  const peer = await LinePeer.connect(hub.server!.address().port);
+  let miner: LastJobMiner | null = null;
+  try {
+    const h = await handshake(peer, { user: 'garage-bitaxe', suggest: 0.00001 });
+    miner = new LastJobMiner(peer, 'garage-bitaxe', h.extranonce1, h.extranonce2Size, h, null);
+    miner.start();
+    // the slug is the worker name, made topic-safe (and unique)
+    const topic = (k: string) => [...seen.keys()].find((t) => new RegExp(`^micro_mining/worker/garage_bitaxe[a-z0-9_]*/${k}$`).test(t)) ?? '';
+    const last = (k: string) => seen.get(topic(k))?.at(-1);
+    await until('the worker\'s power and decision in MQTT', () => last('power') === '15' && last('decision') === 'work', 60_000);
+    const cfg = JSON.parse([...seen.entries()].find(([t]) => /micro_mining_w_garage_bitaxe[a-z0-9_]*\/config$/.test(t))![1].at(-1)!) as { cmps: Record<string, Record<string, unknown>> };
+    assert.equal(cfg.cmps.power.device_class, 'power');
+    assert.equal(cfg.cmps.power.unit_of_measurement, 'W');
+    assert.equal(cfg.cmps.energy.device_class, 'energy');
+    assert.equal(cfg.cmps.energy.state_class, 'total_increasing');
+    assert.deepEqual(cfg.cmps.decision.options, ['work', 'pause']);
+    await until('energy counted', () => Number(last('energy')) > 0, 30_000);
+
+    // a few refreshes go by: the decision was published once
+    const n0 = seen.get(topic('decision'))!.length;
+    await until('more power/energy refreshes', () => (seen.get(topic('energy'))?.length ?? 0) >= 3, 30_000);
+    assert.equal(seen.get(topic('decision'))!.length, n0, 'an unchanged decision is not published again');
+    await hub.command({ kind: 'mining', on: false });
+    await until('the decision turns to pause', () => last('decision') === 'pause', 30_000);
+    assert.equal(seen.get(topic('decision'))!.length, n0 + 1);
+    assert.match(last('decision_reason') ?? '', /by hand|manual|paused|switched off/i);
+  } finally {
+    await miner?.stop();
+    await peer.close();
+    await hub.stop();
+    await sub.endAsync();
+    await broker.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
