@@ -72,10 +72,11 @@ function writeAtomic(file, contents) {
 /** Builds dist/; returns { files, written, ms }. */
 export async function buildDist({ quiet = false } = {}) {
   const t0 = performance.now();
-  const { build } = await import('esbuild');
+  const esbuild = await import('esbuild');
   const files = sources();
   const ts = files.filter((f) => f.path.endsWith('.ts')).map((f) => f.path);
-  const r = await build({
+  // esbuild's service process would otherwise live as long as the program it just built
+  const r = await esbuild.build({
     entryPoints: ts,
     outdir: DIST,
     outbase: SRC,
@@ -88,6 +89,7 @@ export async function buildDist({ quiet = false } = {}) {
     sourcemap: false,
     legalComments: 'none',
   });
+  await esbuild.stop?.();
   const outputs = new Map(r.outputFiles.map((o) => [o.path, o.contents]));
   // The piscina worker file: in dist the worker is already JavaScript, no loader is needed.
   for (const f of files.filter((x) => x.path.endsWith('.mjs'))) {
