@@ -2,7 +2,11 @@
 // embedded Node-RED -> dispatch -> the real hash pool's threads stopped. Prints, over N runs, the
 // time to the plan being applied (setThreads(0)) and to the last hash batch coming back from the
 // worker threads (the threads really stopped hashing), median and worst.
-//   npx tsx bench/preemption.ts [--runs 20] [--threads 2]
+// Then the other workers (docs/workers.md), against a real hub on loopback: a `micro-mining worker`
+// process and the browser worker page in headless Chromium, from the hub's pause to the worker's
+// report that its threads stopped (goal: 1 s). (A switched miner: test/worker/switch-ha.test.ts
+// prints HA's service call time on the real HA test bed.)
+//   npx tsx bench/preemption.ts [--runs 20] [--threads 2] [--no-workers]
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +14,7 @@ import { buildNodes } from '../scripts/build-nodes.mjs';
 import { DEFAULT_FLOW_FILE, FlowRuntime, InProcessHub } from '../src/flow/index.js';
 import { HashPool, type WorkUnit } from '../src/hashpool/index.js';
 import type { ApplianceInput, Plan } from '../src/schedule/index.js';
+import { benchWorkers } from './preemption-workers.js';
 
 function arg(name: string, dflt: number, max: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -103,6 +108,7 @@ async function main(): Promise<void> {
   console.log(`preemption over ${RUNS} runs, ${THREADS} hub threads, kernel ${pool.stats().kernel}:`);
   console.log(`  appliance busy -> plan applied (setThreads(0)):   median ${a.median.toFixed(1)} ms, worst ${a.worst.toFixed(1)} ms`);
   console.log(`  appliance busy -> hub threads stopped hashing:    median ${s.median.toFixed(1)} ms, worst ${s.worst.toFixed(1)} ms  (goal: 250 ms)`);
+  if (!process.argv.includes('--no-workers')) await benchWorkers(Math.min(RUNS, 10));
 }
 
 main().catch((err) => {

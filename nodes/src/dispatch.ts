@@ -10,6 +10,8 @@ export function registerDispatch(RED: NodeAPI): void {
     const node = this;
     const hub = hubOf(RED, config.hub);
     const known = new Set<string>(['hub']);
+    // a second look after the workers had time to obey: "… · 3/3 obeyed"
+    let recheck: NodeJS.Timeout | null = null;
     if (!('api' in hub)) {
       node.status({ fill: 'red', shape: 'ring', text: short(hub.problem) });
       node.error(`mm-dispatch: ${hub.problem}`);
@@ -31,6 +33,16 @@ export function registerDispatch(RED: NodeAPI): void {
         () => {
           const working = plan.hubThreads > 0 || plan.workers.some((w) => w.action === 'work');
           node.status({ fill: working ? 'green' : 'yellow', shape: working ? 'dot' : 'ring', text: short(plan.summary) });
+          if (recheck) clearTimeout(recheck);
+          recheck = setTimeout(() => {
+            recheck = null;
+            hub.api.stats().then(
+              (s) => {
+                if (s.obeyed && s.obeyed.total > 0) node.status({ fill: working ? 'green' : 'yellow', shape: working ? 'dot' : 'ring', text: short(`${plan.summary} · ${s.obeyed.obeyed}/${s.obeyed.total} obeyed`) });
+              },
+              () => {},
+            );
+          }, 1500);
           send(msg);
           done();
         },
@@ -41,6 +53,7 @@ export function registerDispatch(RED: NodeAPI): void {
       );
     });
     node.on('close', (removed, done) => {
+      if (recheck) clearTimeout(recheck);
       if (!('api' in hub)) return done();
       const reason = removed ? 'the dispatch node was removed or its flow disabled' : 'the flow is being redeployed or stopped';
       hub.api.applyPlan(pauseAllPlan(Date.now(), [...known], reason)).then(

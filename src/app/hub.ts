@@ -205,6 +205,7 @@ export class Hub {
     return {
       list: () => this.obedience.minerInputs(this.manager.stats.snapshot()),
       setWorking: (id, working, reason) => this.obedience.setWorking(id, working, reason),
+      obeyed: () => this.obedience.obeyed(this.manager.stats.snapshot()),
     };
   }
 

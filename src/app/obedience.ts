@@ -191,17 +191,27 @@ export class Obedience extends EventEmitter {
       });
   }
 
-  /** How many workers did what the plan asked (for the dispatch node's status). */
-  obeyed(): { obeyed: number; total: number } {
+  /**
+   * How many workers did what the plan asked (the dispatch node's status): an extension worker by
+   * its report, a switched miner by its switch, any other miner when it hashes as asked (a paused
+   * one that still submits its last job has not obeyed).
+   */
+  obeyed(stats: WorkerSnapshot[]): { obeyed: number; total: number } {
     let obeyed = 0;
     let total = 0;
-    for (const c of this.control.list()) {
-      const asked = this.asked.get(c.worker);
-      if (!asked) continue;
+    for (const [worker, asked] of this.asked) {
+      const s = stats.find((x) => x.name === worker);
+      const c = this.control.list().find((x) => x.worker === worker);
+      const sw = this.switches?.switchFor(worker) ?? null;
+      if (!s?.online && !sw) continue;
       total++;
-      if (c.kind === 'miner') obeyed++; // no new jobs is all it can do
-      else if (c.report && (asked.working ? c.report.state !== 'paused' : c.report.state === 'paused' || c.report.threads === 0)) obeyed++;
+      if (sw) {
+        if (this.switches!.heldOff(worker) === !asked.working) obeyed++;
+      } else if (c && c.kind !== 'miner') {
+        if (c.report && (asked.working ? c.report.state !== 'paused' : c.report.state === 'paused' && c.report.threads === 0)) obeyed++;
+      } else if (asked.working || s!.hashrate === 0) obeyed++;
     }
     return { obeyed, total };
   }
+
 }

@@ -35,6 +35,8 @@ export interface HubStats {
   manual: ManualInput;
   /** extra figures the app adds (shares, best difficulty, practice mode, ...) */
   extra?: Record<string, unknown>;
+  /** miners that did what the last plan asked, of those it asked something */
+  obeyed?: { obeyed: number; total: number };
 }
 
 export type ControlCommand =

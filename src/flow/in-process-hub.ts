@@ -19,6 +19,8 @@ export interface MinerControl {
   list(): MinerInput[];
   /** Give work to, or pause, one miner (the plan's reason, for logs and the status page). */
   setWorking(id: string, working: boolean, reason?: string): void;
+  /** How many miners did what the last plan asked (for the dispatch node's status). */
+  obeyed?(): { obeyed: number; total: number };
 }
 
 export interface InProcessHubOptions {
@@ -174,6 +176,7 @@ export class InProcessHub extends EventEmitter implements HubApi {
       miners,
       summary: this.last?.summary ?? null,
       manual: { ...this.manual },
+      ...(this.opts.miners?.obeyed ? { obeyed: this.opts.miners.obeyed() } : {}),
     };
   }
 
