@@ -18,9 +18,9 @@ if (role === '--server') {
   const practice = new PracticeSource({ jobIntervalS: 3600 });
   const manager = new JobManager({ source: practice });
   await manager.start();
-  // every load connection comes from 127.0.0.1 and opens at once: lift the per-address limit on
-  // connections that have not subscribed yet (default 8), meant for floods from one peer
-  const server = new StratumServer({ backend: manager, port: 0, maxConnections: 5000, maxPending: 5000, maxPendingPerAddress: 5000 });
+  // every load connection comes from 127.0.0.1 and opens at once: lift the per-address limits
+  // (8 connections that have not subscribed yet, 64 miners), meant for floods from one peer
+  const server = new StratumServer({ backend: manager, port: 0, maxConnections: 5000, maxPending: 5000, maxPendingPerAddress: 5000, maxMinersPerAddress: 5000 });
   await server.start();
   const mem = (): Mem => {
     global.gc?.();

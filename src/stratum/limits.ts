@@ -1,7 +1,8 @@
 /**
  * Admission of connections to the local endpoint (pure bookkeeping): sockets that have not
  * subscribed yet ("pending") are capped per source address and in total, separately from the
- * cap on working miners, so silent sockets from one peer cannot keep household miners out.
+ * cap on working miners, so silent sockets from one peer cannot keep household miners out; the
+ * working miners are capped in total and per source address as well.
  */
 import net from 'node:net';
 
@@ -12,7 +13,11 @@ export interface AdmissionLimits {
   maxPending: number;
   /** connections that have not subscribed yet, from one source address (an IPv6 /64 counts as one) */
   maxPendingPerAddress: number;
+  /** working miners from one source address (an IPv6 /64 counts as one) */
+  maxMinersPerAddress: number;
 }
+
+export type PromoteVerdict = { ok: true } | { ok: false; why: 'miners' | 'address' };
 
 export type OpenVerdict = { ok: true; key: string } | { ok: false; why: 'address' | 'pending' };
 
@@ -41,6 +46,7 @@ export class Admission {
   private pendingTotal = 0;
   private minerCount = 0;
   private readonly perAddress = new Map<string, number>();
+  private readonly minersPerAddress = new Map<string, number>();
 
   constructor(readonly limits: AdmissionLimits) {}
 
@@ -55,6 +61,11 @@ export class Admission {
   /** Source addresses with pending sockets now (bounded by maxPending). */
   get addresses(): number {
     return this.perAddress.size;
+  }
+
+  /** Source addresses with miners now (bounded by maxMiners). */
+  get minerAddresses(): number {
+    return this.minersPerAddress.size;
   }
 
   pendingFrom(key: string): number {
@@ -72,11 +83,14 @@ export class Admission {
   }
 
   /** A pending socket subscribes: it becomes a miner when there is room (it stays pending otherwise). */
-  promote(key: string): boolean {
-    if (this.minerCount >= this.limits.maxMiners) return false;
+  promote(key: string): PromoteVerdict {
+    if (this.minerCount >= this.limits.maxMiners) return { ok: false, why: 'miners' };
+    const mine = this.minersPerAddress.get(key) ?? 0;
+    if (mine >= this.limits.maxMinersPerAddress) return { ok: false, why: 'address' };
     this.release(key);
     this.minerCount++;
-    return true;
+    this.minersPerAddress.set(key, mine + 1);
+    return { ok: true };
   }
 
   /** A pending socket closed. */
@@ -89,7 +103,11 @@ export class Admission {
   }
 
   /** A miner (subscribed) closed. */
-  minerGone(): void {
-    if (this.minerCount > 0) this.minerCount--;
+  minerGone(key: string): void {
+    const n = this.minersPerAddress.get(key);
+    if (n === undefined) return;
+    if (n <= 1) this.minersPerAddress.delete(key);
+    else this.minersPerAddress.set(key, n - 1);
+    this.minerCount--;
   }
 }

@@ -65,6 +65,7 @@ export class StratumServer extends EventEmitter {
       maxMiners: options.maxConnections ?? 1024,
       maxPending: options.maxPending ?? 256,
       maxPendingPerAddress: options.maxPendingPerAddress ?? 8,
+      maxMinersPerAddress: options.maxMinersPerAddress ?? 64,
     });
   }
 
@@ -80,7 +81,7 @@ export class StratumServer extends EventEmitter {
     return this.sessions.size;
   }
 
-  /** Connections that have not subscribed yet, and working miners. */
+  /** Connections that have not subscribed yet, working miners, and the addresses the former come from. */
   get load(): { pending: number; miners: number; addresses: number } {
     return { pending: this.admission.pending, miners: this.admission.miners, addresses: this.admission.addresses };
   }
@@ -276,15 +277,20 @@ export class StratumServer extends EventEmitter {
   private onSubscribe(s: Session, id: RpcId, params: unknown[]): void {
     if (typeof params[0] === 'string') s.userAgent = sanitize(params[0], 64);
     if (!s.miner) {
-      if (!this.admission.promote(s.pendingKey!)) {
-        const max = this.admission.limits.maxMiners;
-        this.send(s, encodeError(id, ERR.OTHER, `too many miners connected (${max}, max_miners); try again later`));
-        this.warnings.warn('refused-miners', { address: s.address, max }, `refused a miner: ${max} miners are connected (max_miners)`);
+      const promoted = this.admission.promote(s.key);
+      if (!promoted.ok) {
+        const { maxMiners, maxMinersPerAddress } = this.admission.limits;
+        if (promoted.why === 'miners') {
+          this.send(s, encodeError(id, ERR.OTHER, `too many miners connected (${maxMiners}, max_miners); try again later`));
+          this.warnings.warn('refused-miners', { address: s.address, max: maxMiners }, `refused a miner: ${maxMiners} miners are connected (max_miners)`);
+        } else {
+          this.send(s, encodeError(id, ERR.OTHER, `too many miners from your address (${maxMinersPerAddress}); try again later`));
+          this.warnings.warn('refused-miners-address', { address: s.address, max: maxMinersPerAddress }, `refused a miner: ${maxMinersPerAddress} miners are connected from ${s.address}`);
+        }
         this.close(s, 'miner cap reached');
         return;
       }
       s.miner = true;
-      s.pendingKey = null;
       this.unsubscribed.delete(s);
     }
     if (!s.slot) {
@@ -579,8 +585,8 @@ export class StratumServer extends EventEmitter {
   private finish(s: Session, reason: string): void {
     if (!this.sessions.has(s.id)) return;
     this.sessions.delete(s.id);
-    if (s.miner) this.admission.minerGone();
-    else if (s.pendingKey !== null) this.admission.release(s.pendingKey);
+    if (s.miner) this.admission.minerGone(s.key);
+    else this.admission.release(s.key);
     this.unsubscribed.delete(s);
     for (const name of s.workers) this.workerNames.leave(name, s.id);
     if (s.started) this.backend.workerGone?.(this.ctx(s, s.worker, null));

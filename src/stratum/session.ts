@@ -19,9 +19,9 @@ export interface Session {
   id: number;
   socket: net.Socket;
   address: string;
-  /** admission key while the connection has not subscribed (counted as pending); null once it is a miner */
-  pendingKey: string | null;
-  /** counted against the cap on working miners */
+  /** the source the admission limits count it under (limits.ts addressKey) */
+  key: string;
+  /** counted against the caps on working miners (else as a connection that has not subscribed yet) */
   miner: boolean;
   splitter: LineSplitter;
   subscribed: boolean;
@@ -54,7 +54,7 @@ export function newSession(
   id: number,
   socket: net.Socket,
   address: string,
-  pendingKey: string,
+  key: string,
   o: { maxLine: number; initialDifficulty: number; vardiff?: VardiffOptions; floodBurst: number },
   now: number,
 ): Session {
@@ -62,7 +62,7 @@ export function newSession(
     id,
     socket,
     address,
-    pendingKey,
+    key,
     miner: false,
     splitter: new LineSplitter(o.maxLine),
     subscribed: false,

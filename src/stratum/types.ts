@@ -65,6 +65,8 @@ export interface StratumServerOptions {
   maxPending?: number;
   /** connections that have not subscribed yet, per source address or IPv6 /64 (default 8) */
   maxPendingPerAddress?: number;
+  /** working miners per source address or IPv6 /64 (default 64; browser workers behind HA ingress share one) */
+  maxMinersPerAddress?: number;
   /** a connection must subscribe within this (default 5 s) */
   subscribeTimeoutS?: number;
   /** distinct worker names (each a Home Assistant device once it has a share) at most (default 32) */

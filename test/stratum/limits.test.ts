@@ -7,7 +7,7 @@ import { Writable } from 'node:stream';
 import pino from 'pino';
 import { Admission, RateLimitedLog, StratumServer, addressKey } from '../../src/stratum/index.js';
 import { JobManager, PracticeSource } from '../../src/work/index.js';
-import { LinePeer } from './helpers.js';
+import { LinePeer, until } from './helpers.js';
 
 const cleanup: (() => Promise<unknown>)[] = [];
 after(async () => {
@@ -24,8 +24,8 @@ test('address keys: IPv4 as is, IPv4-mapped as IPv4, IPv6 by its /64', () => {
   assert.equal(addressKey('fe80::1%eth0'), 'fe80:0:0:0::/64');
 });
 
-test('admission: pending capped per address and in total, miners apart; counts go back to zero', () => {
-  const a = new Admission({ maxMiners: 2, maxPending: 3, maxPendingPerAddress: 2 });
+test('admission: pending capped per address and in total, miners apart (in total and per address); counts go back to zero', () => {
+  const a = new Admission({ maxMiners: 2, maxPending: 3, maxPendingPerAddress: 2, maxMinersPerAddress: 1 });
   const k1 = a.open('10.0.0.1');
   const k2 = a.open('10.0.0.1');
   assert.ok(k1.ok && k2.ok);
@@ -34,16 +34,17 @@ test('admission: pending capped per address and in total, miners apart; counts g
   assert.ok(k3.ok);
   assert.deepEqual(a.open('10.0.0.3'), { ok: false, why: 'pending' });
   // subscribing moves a socket from pending to miners
-  assert.equal(a.promote(k1.ok ? k1.key : ''), true);
-  assert.equal(a.promote(k3.ok ? k3.key : ''), true);
-  assert.equal(a.promote(k2.ok ? k2.key : ''), false, 'the miners\' cap');
-  assert.equal(a.pending, 1);
-  assert.ok(a.open('10.0.0.3').ok, 'room for pending again');
+  assert.deepEqual(a.promote(k1.ok ? k1.key : ''), { ok: true });
+  assert.deepEqual(a.promote(k2.ok ? k2.key : ''), { ok: false, why: 'address' }, 'one miner per address here');
+  assert.deepEqual(a.promote(k3.ok ? k3.key : ''), { ok: true });
+  const k4 = a.open('10.0.0.4');
+  assert.deepEqual(a.promote(k4.ok ? k4.key : ''), { ok: false, why: 'miners' }, 'the miners\' cap');
+  assert.equal(a.pending, 2);
   a.release('10.0.0.1');
-  a.release('10.0.0.3');
-  a.minerGone();
-  a.minerGone();
-  assert.deepEqual([a.pending, a.miners, a.addresses], [0, 0, 0]);
+  a.release('10.0.0.4');
+  a.minerGone('10.0.0.1');
+  a.minerGone('10.0.0.2');
+  assert.deepEqual([a.pending, a.miners, a.addresses, a.minerAddresses], [0, 0, 0, 0]);
 });
 
 test('rate-limited warnings: the first at once, the rest summed up per window with a count', () => {
@@ -123,4 +124,40 @@ test('every slot for silent sockets taken: the oldest silent socket makes room, 
   assert.deepEqual(silent.map((p) => p.closed), [true, false, false, false], 'the oldest silent socket made room');
   assert.deepEqual(server.load, { pending: 3, miners: 1, addresses: 1 });
   for (const p of silent) await p.close();
+});
+
+test('working miners are capped per address too: a third from 127.0.0.1 is refused at subscribe, one from 127.0.0.2 is not', async () => {
+  const manager = new JobManager({ source: new PracticeSource({ jobIntervalS: 3600, blockIntervalS: 3600 }) });
+  await manager.start();
+  cleanup.push(() => manager.stop());
+  const server = new StratumServer({ backend: manager, port: 0, maxMinersPerAddress: 2, logger: pino({ level: 'silent' }) });
+  await server.start();
+  cleanup.push(() => server.stop());
+  const port = server.address().port;
+  const open = (localAddress: string) =>
+    new Promise<LinePeer>((resolve, reject) => {
+      const s = net.connect({ port, host: '127.0.0.1', localAddress }, () => resolve(LinePeer.wrap(s)));
+      s.once('error', reject);
+    });
+  const peers: LinePeer[] = [];
+  for (let i = 0; i < 2; i++) {
+    const p = await open('127.0.0.1');
+    peers.push(p);
+    assert.ok(Array.isArray((await p.call('mining.subscribe', ['x'])).result));
+  }
+  const third = await open('127.0.0.1');
+  const refused = await third.call('mining.subscribe', ['x']);
+  assert.deepEqual(refused.error, [20, 'too many miners from your address (2); try again later', null]);
+  await third.closedP;
+  const other = await open('127.0.0.2');
+  peers.push(other);
+  assert.ok(Array.isArray((await other.call('mining.subscribe', ['x'])).result));
+  // one leaves: its address may bring another
+  await peers[0].close();
+  await until(() => server.load.miners === 2, 5000, 'the endpoint saw it leave');
+  const again = await open('127.0.0.1');
+  peers.push(again);
+  const r = await again.call('mining.subscribe', ['x']);
+  assert.ok(Array.isArray(r.result), JSON.stringify(r.error));
+  for (const p of peers) await p.close();
 });
