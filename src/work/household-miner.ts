@@ -18,6 +18,8 @@ export interface HouseholdMinerOptions {
   /** hashing threads (default 1) */
   threads?: number;
   kernel?: HashPoolOptions['kernel'];
+  /** priority of the hashing threads, 0..19 (default 19: the lowest) */
+  nice?: number;
   /** asks the pool for this difficulty (mining.suggest_difficulty) */
   suggestDifficulty?: number;
   userAgent?: string;
@@ -61,7 +63,7 @@ export class HouseholdMiner extends EventEmitter {
       logger: this.log,
     });
     this.manager = new JobManager({ source: this.source, hubWorker: 'local', logger: this.log });
-    this.pool = new HashPool({ threads: opts.threads ?? 1, maxThreads: Math.max(1, opts.threads ?? 1), kernel: opts.kernel ?? 'auto', logger: this.log });
+    this.pool = new HashPool({ threads: opts.threads ?? 1, maxThreads: Math.max(1, opts.threads ?? 1), kernel: opts.kernel ?? 'auto', nice: opts.nice, logger: this.log });
     this.manager.stats.on('share', (e: { accepted: boolean }) => {
       if (e.accepted) this.found++;
     });

@@ -20,6 +20,8 @@ export interface WorkerAgentOptions {
   /** most hashing threads */
   threads: number;
   kernel?: HashPoolOptions['kernel'];
+  /** priority of the hashing threads, 0..19 (default 19) */
+  nice?: number;
   /** told to the hub so it links this worker to the computer's HA device */
   hostname: string;
   mac: string | null;
@@ -91,6 +93,7 @@ export class WorkerAgent extends EventEmitter {
       password: opts.password,
       threads: opts.threads,
       kernel: opts.kernel,
+      nice: opts.nice,
       suggestDifficulty: opts.suggestDifficulty,
       userAgent: 'micro-mining-worker/0.1.0',
       client: { extensions: { names: [MM_EXTENSION], params, methods: [MM_METHODS.pause, MM_METHODS.resume, MM_METHODS.threads] } },

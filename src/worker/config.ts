@@ -26,6 +26,7 @@ export const WORKER_FIELDS = {
   threads: { flag: 'threads', kind: 'int', arg: 'N', help: 'most hashing threads (default: cores - 1, at least 1)', fix: 'give a whole number from 1 to the number of cores' },
   password: { flag: 'password', kind: 'string', secret: true, arg: 'P', help: "the hub endpoint's password, when it has one", fix: 'give the stratum_password of the hub (1 to 128 characters)' },
   kernel: { flag: 'kernel', kind: 'string', arg: 'K', help: 'hashing kernel: auto, js, wasm or native', fix: 'use auto, js, wasm or native' },
+  nice: { flag: 'nice', kind: 'int', arg: 'N', help: 'priority of the hashing threads, 0 (normal) to 19 (the lowest; default)', fix: 'give a whole number from 0 to 19' },
   max_load: { flag: 'max-load', kind: 'number', arg: '%', help: 'yield while other programs use more than this much CPU, % (default 50)', fix: 'give a percentage from 1 to 100' },
   resume_after: { flag: 'resume-after', kind: 'number', arg: 'S', help: 'seconds the machine must stay quiet before hashing again (default 10)', fix: 'give seconds from 0 to 3600' },
   battery: { flag: 'battery', kind: 'bool', help: 'hash on battery too (default false: yield while on battery)', fix: 'use true or false' },
@@ -44,6 +45,7 @@ export interface WorkerConfig {
   threads: number;
   password: string | null;
   kernel: 'auto' | 'js' | 'wasm' | 'native';
+  nice: number;
   maxLoadPercent: number;
   resumeAfterS: number;
   /** hash on battery too */
@@ -162,6 +164,7 @@ export function loadWorkerConfig(o: WorkerLoadOptions): WorkerConfig {
     threads: num('threads', 1, cores, true) ?? Math.max(1, cores - 1),
     password,
     kernel: kernel as WorkerConfig['kernel'],
+    nice: num('nice', 0, 19, true) ?? 19,
     maxLoadPercent: num('max_load', 1, 100) ?? 50,
     resumeAfterS: num('resume_after', 0, 3600) ?? 10,
     hashOnBattery: bool('battery') ?? false,

@@ -27,6 +27,7 @@ test('settings: flags win over MM_* which win over the file; defaults', () => {
   const d = loadWorkerConfig({ argv: ['--hub', 'stratum+tcp://h:3333'], env: {}, cores: 4 });
   assert.equal(d.threads, 3);
   assert.equal(d.kernel, 'auto');
+  assert.equal(d.nice, 19);
   assert.ok(d.name.length > 0);
   assert.equal(loadWorkerConfig({ argv: ['--hub', 'stratum+tcp://h:3333', '--battery'], env: {}, cores: 4 }).hashOnBattery, true);
 });
@@ -42,6 +43,7 @@ test('settings: each bad value names its source and the fix', () => {
   bad(['--hub', 'stratum+tcp://h:3333'], { MM_MAX_LOAD: '0' }, /MM_MAX_LOAD: .*percentage/);
   bad(['--hub', 'stratum+tcp://h:3333', '--name', 'a b'], {}, /--name: "a b" is not a worker name/);
   bad(['--hub', 'stratum+tcp://h:3333', '--kernel', 'gpu'], {}, /--kernel: unknown kernel "gpu"; use auto, js, wasm or native/);
+  bad(['--hub', 'stratum+tcp://h:3333', '--nice', '20'], {}, /--nice: expected a whole number from 0 to 19/);
   bad(['--hub', 'stratum+tcp://h:3333', '--bogus'], {}, /Unknown option '--bogus'.*micro-mining worker --help/);
   const f = join(dir, 'bad.yaml');
   writeFileSync(f, 'hub: stratum+tcp://h:3333\nthreds: 2\n');

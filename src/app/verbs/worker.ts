@@ -29,6 +29,7 @@ export async function runWorker(argv: string[]): Promise<number> {
     password: c.password ?? undefined,
     threads: c.threads,
     kernel: c.kernel,
+    nice: c.nice,
     hostname: c.hostname,
     mac: c.mac,
     yield: { maxLoadPercent: c.maxLoadPercent, resumeAfterS: c.resumeAfterS, onBattery: !c.hashOnBattery },
