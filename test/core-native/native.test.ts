@@ -144,3 +144,18 @@ test(
     }
   },
 );
+
+test('the native source refuses a build with global AVX flags (the SHA-NI path would run about 190x slower), and builds without them', { skip: process.arch !== 'x64' ? 'x86-64 only' : false }, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mm-avx-guard-'));
+  try {
+    for (const flag of ['-march=native', '-mavx2']) {
+      const r = spawnSync('cc', ['-O2', flag, '-c', '-o', join(dir, 'x.o'), join(SRC, 'sha256d.c')], { encoding: 'utf8' });
+      assert.notEqual(r.status, 0, `${flag} must be refused`);
+      assert.match(r.stderr, /must be built without global AVX flags/);
+    }
+    const ok = spawnSync('cc', ['-O2', '-c', '-o', join(dir, 'x.o'), join(SRC, 'sha256d.c')], { encoding: 'utf8' });
+    assert.equal(ok.status, 0, ok.stderr);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
