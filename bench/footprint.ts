@@ -6,7 +6,6 @@
 //
 //   npm run bench:footprint                    60 s, then the figures
 //   npm run bench:footprint -- --seconds 20    a shorter run
-//   npm run bench:footprint -- --tsx           the same through tsx on src/ (how it ran before dist/)
 //   MM_FOOTPRINT_IMAGE=localhost/…             the image to size (default: the one test/image builds)
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -20,7 +19,7 @@ const GOAL_IMAGE_MB = 350;
 const MB = 1024 * 1024;
 const root = new URL('..', import.meta.url).pathname;
 
-const { values } = parseArgs({ options: { seconds: { type: 'string', default: process.env.MM_FOOTPRINT_SECONDS ?? '60' }, tsx: { type: 'boolean', default: false } } });
+const { values } = parseArgs({ options: { seconds: { type: 'string', default: process.env.MM_FOOTPRINT_SECONDS ?? '60' } } });
 const seconds = Number(values.seconds);
 if (!Number.isFinite(seconds) || seconds < 5 || seconds > 3600) {
   console.error('bench:footprint: --seconds must be 5..3600');
@@ -70,10 +69,7 @@ function verdict(value: number, goal: number): string {
 
 const dataDir = mkdtempSync(join(tmpdir(), 'mm-footprint-'));
 const [stratumPort, statusPort, nodeRedPort] = [await freePort(), await freePort(), await freePort()];
-const entry = values.tsx
-  ? ['--import', 'tsx', '--input-type=module', '-e', "const { main } = await import('./src/app/cli.ts'); process.exitCode = await main(process.argv.slice(1));"]
-  : ['bin/micro-mining.js'];
-const args = [...entry, 'start', '--data-dir', dataDir, '--threads', '1', '--policy', 'always', '--hub-max-load', '100',
+const args = ['bin/micro-mining.js', 'start', '--data-dir', dataDir, '--threads', '1', '--policy', 'always', '--hub-max-load', '100',
   '--stratum-port', String(stratumPort), '--status-port', String(statusPort), '--node-red-port', String(nodeRedPort)];
 console.log(`bench:footprint: node ${args.join(' ')}  (${seconds} s)`);
 const child = spawn(process.execPath, args, { cwd: root, env: { ...process.env, MM_LOG_LEVEL: 'warn', MM_TEST: undefined }, stdio: ['ignore', 'ignore', 'pipe'] });
