@@ -60,6 +60,8 @@ export interface Config {
   /** the user's own node as the job source (solo); null: none */
   node: { url: string; cookieFile: string | null; payoutAddress: string } | null;
   threads: number;
+  /** cores kept free for Home Assistant (--headroom); null: the flow's policy decides (default 1) */
+  headroom: number | null;
   kernel: 'auto' | 'js' | 'wasm' | 'native';
   policy: 'always' | 'idle_only' | 'surplus';
   power: {
@@ -239,7 +241,7 @@ export function loadConfig(opts: LoadOptions = {}): Config {
     const key = String(issue.path[0]) as ConfigKey;
     const rest = issue.path.slice(1).map(String);
     let why = issue.message;
-    if (key === 'threads' && /at most/.test(why)) why = `${why} (this machine has ${cores} cores)`;
+    if ((key === 'threads' || key === 'headroom') && /at most/.test(why)) why = `${why} (this machine has ${cores} cores)`;
     if (rest.length) why = `item ${rest.join('.')}: ${why}`;
     fail(key, why, sources, rest.length ? undefined : merged[key]);
   }
@@ -358,7 +360,7 @@ function resolve(s: Settings, ctx: ResolveCtx): Config {
     return out;
   });
 
-  const threads = s.threads ?? Math.max(0, ctx.cores - 1);
+  const threads = s.threads ?? Math.max(0, ctx.cores - (s.headroom ?? 1));
   if (addon && (s.stratum ?? true) && stratumBind === '127.0.0.1') warnings.push('stratum_bind is 127.0.0.1: miners on your network cannot reach the endpoint');
 
   return {
@@ -370,6 +372,7 @@ function resolve(s: Settings, ctx: ResolveCtx): Config {
     pool: practice ? null : pool,
     node: practice ? null : node,
     threads,
+    headroom: s.headroom ?? null,
     kernel: s.kernel ?? 'auto',
     policy: s.policy ?? 'idle_only',
     power: {

@@ -121,9 +121,24 @@ export class Hub {
     m.unref();
     this.timers.push(m);
     this.log.info(
-      { source: this.manager.label, threads: c.threads, policy: c.policy },
-      `hub running: ${this.manager.label}, up to ${c.threads} hub thread${c.threads === 1 ? '' : 's'}, policy ${c.policy}`,
+      { source: this.manager.label, threads: c.threads, headroom: c.headroom, cores: this.cores, policy: c.policy },
+      `hub running: ${this.manager.label}, ${this.threadsNote()}, policy ${c.policy}`,
     );
+  }
+
+  /** How many hub threads may run and what limits them, e.g. `up to 1 of 2 hub threads: 1 core kept for Home Assistant (--headroom 1)`. */
+  threadsNote(): string {
+    const c = this.config;
+    const headroom = c.headroom ?? 1;
+    const byHeadroom = Math.max(0, this.cores - headroom);
+    const n = Math.min(c.threads, byHeadroom);
+    const why =
+      c.threads < byHeadroom
+        ? `--threads ${c.threads}`
+        : headroom === 0
+          ? 'every core (--headroom 0)'
+          : `${headroom} core${headroom === 1 ? '' : 's'} kept for Home Assistant (--headroom ${headroom}${c.headroom === null ? ', the default flow\'s policy' : ''})`;
+    return `up to ${n} of ${this.cores} hub thread${this.cores === 1 ? '' : 's'}: ${why}`;
   }
 
   /** Stops every part in reverse order; leaves no worker, socket or timer. Idempotent. */
@@ -221,7 +236,7 @@ export class Hub {
 
   private async startScheduling(): Promise<void> {
     const c = this.config;
-    this.hub = new InProcessHub({ pool: this.pool, miners: this.minerControl(), cores: this.cores, wattsPerThread: this.wattsPerThread, logger: logger('flow-hub') });
+    this.hub = new InProcessHub({ pool: this.pool, miners: this.minerControl(), cores: this.cores, headroomCores: c.headroom, wattsPerThread: this.wattsPerThread, logger: logger('flow-hub') });
     await this.hub.control({ action: 'threads', threads: c.threads });
     await this.hub.control({ action: 'policy', mode: c.policy });
     this.hub.setBudget({ staticW: c.power.budgetW });
@@ -528,11 +543,14 @@ export class Hub {
     return {
       mode: this.config.node ? 'solo' : this.config.pool ? 'pool' : 'practice',
       source: this.manager?.label ?? '',
-      poolConnected: this.nodeSource ? this.nodeSource.status().state === 'ready' : this.manager?.currentLayout() !== null,
+      // honest: practice has no pool, so it is never "connected"
+      poolConnected: this.config.practice ? false : this.nodeSource ? this.nodeSource.status().state === 'ready' : this.manager?.currentLayout() !== null,
+      connection: this.config.practice ? 'practice' : (this.nodeSource ? this.nodeSource.status().state === 'ready' : this.manager?.currentLayout() !== null) ? 'connected' : 'connecting',
       ...(this.nodeSource ? { node: this.nodeSource.status() } : {}),
       mining: hashrate > 0,
       policy: this.hubManual().mode ?? this.config.policy,
       decision: plan?.summary ?? 'starting',
+      threadLimit: plan?.hubLimit ? plan.hubLimit.replace(/\(headroom (\d+)\)/, this.config.addon ? '(option headroom $1)' : '(--headroom $1)') : null,
       threads: ps?.threads ?? 0,
       maxThreads: this.hubManual().maxThreads ?? this.config.threads,
       kernel: ps?.kernel ?? '',

@@ -9,13 +9,18 @@ export interface HubStatus {
   mode: 'practice' | 'pool' | 'solo';
   /** pool URL without credentials, or "practice" */
   source: string;
+  /** true only while an upstream pool or the user's node is connected (practice: false, there is no pool) */
   poolConnected: boolean;
+  /** the job source's connection, honestly: practice has none */
+  connection: 'practice' | 'connected' | 'connecting';
   mining: boolean;
   policy: string;
   /** the schedule's one-line reason */
   decision: string;
   threads: number;
   maxThreads: number;
+  /** what limits the hub's threads below its cores, e.g. `1 of 2 threads: 1 core kept for Home Assistant (--headroom 1)`; null: nothing */
+  threadLimit: string | null;
   kernel: string;
   /** H/s, hub and local miners together */
   hashrate: number;
@@ -348,11 +353,11 @@ h1{font-size:1.4rem;margin:0 0 .2rem} .mode{display:inline-block;padding:.1rem .
 .reason{background:#fff;border-left:4px solid #2563eb;padding:.6rem .8rem} table{border-collapse:collapse;width:100%;background:#fff}
 td,th{border:1px solid #ddd;padding:.3rem .5rem;text-align:left} .note{color:#555;font-size:.85rem}
 </style></head><body data-ingress="${esc(ingressPath)}">
-<h1>Micro Mining <span class="mode" id="mode">${s.mode === 'practice' ? 'practice mode: earns nothing' : s.mode === 'solo' ? esc(s.source) : `pool: ${esc(s.source)}`}</span></h1>
+<h1>Micro Mining <span class="mode" id="mode">${s.mode === 'practice' ? 'practice mode: earns nothing, no pool' : s.mode === 'solo' ? esc(s.source) : `pool: ${esc(s.source)}${s.connection === 'connected' ? '' : ' (connecting)'}`}</span></h1>
 ${s.node ? renderNode(s.node) : ''}
 <p class="reason" id="decision">${esc(s.decision || (s.mining ? 'mining' : 'not mining'))}</p>
 <div class="grid">
-<div class="card"><span>hashrate</span><b id="hashrate">${formatHashrate(s.mining ? s.hashrate : 0)}</b><span>hub ${formatHashrate(s.hubHashrate)}, ${s.threads}/${s.maxThreads} threads, kernel ${esc(s.kernel)}</span></div>
+<div class="card"><span>hashrate</span><b id="hashrate">${formatHashrate(s.mining ? s.hashrate : 0)}</b><span>hub ${formatHashrate(s.hubHashrate)}, ${s.threads} thread${s.threads === 1 ? '' : 's'} running, kernel ${esc(s.kernel)}</span><span id="threads" style="display:block">${esc(s.threadLimit ?? `up to ${s.maxThreads} threads`)}</span></div>
 <div class="card"><span>odds of a block per day</span><b id="odds">${formatOdds(s.oddsPerDay)}</b><span>expected time to a block: ${formatDuration(s.expectedTimeToBlock)}</span></div>
 <div class="card"><span>power</span><b id="power">${Math.round(s.powerW)} W</b><span>${s.energyKWh.toFixed(3)} kWh used</span></div>
 <div class="card"><span>shares</span><b id="shares">${s.shares.accepted} accepted</b><span>${s.shares.rejected} rejected, ${s.shares.stale} stale</span></div>

@@ -1,57 +1,140 @@
+import { setLogLineGuard } from '../log.js';
 import { formatDifficulty, formatHashrate, formatOdds, type HubStatus } from './status.js';
 
-/** The live terminal line: hashrate, shares, best difficulty, odds and the policy decision. */
-export function statusLine(s: HubStatus): string {
-  const mode =
-    s.mode === 'practice'
-      ? 'practice (earns nothing)'
-      : s.mode === 'solo'
-        ? s.node?.state === 'ready'
-          ? `solo ${s.node.chain ?? ''} h${s.node.height ?? '?'}`
-          : `solo: node ${s.node?.state ?? 'connecting'}`
-        : s.poolConnected
-          ? 'pool'
-          : 'pool: reconnecting';
-  return [
-    mode,
-    `${formatHashrate(s.mining ? s.hashrate : 0)} (hub ${s.threads}/${s.maxThreads} thr, ${s.workers.length} miner${s.workers.length === 1 ? '' : 's'})`,
-    `shares ${s.shares.accepted} ok/${s.shares.rejected} rej/${s.shares.stale} stale`,
-    `best ${formatDifficulty(s.bestDifficulty.session)} (all ${formatDifficulty(s.bestDifficulty.allTime)})`,
-    `block/day ${formatOdds(s.oddsPerDay)}`,
-    `${Math.round(s.powerW)} W`,
-    s.decision,
-  ].join(' | ');
+/** The source as a word or two: practice has no pool, so it never says "connected". */
+function sourceText(s: HubStatus): string {
+  if (s.mode === 'practice') return 'practice (earns nothing, no pool)';
+  if (s.mode === 'solo') return s.node?.state === 'ready' ? `solo ${s.node.chain ?? ''} h${s.node.height ?? '?'}` : `solo: node ${s.node?.state ?? 'connecting'}`;
+  return s.connection === 'connected' ? 'pool' : 'pool: reconnecting';
 }
 
-/** Keeps one status line on a terminal (rewritten in place), or prints one every `everyMs` elsewhere. */
+/** The hub's threads: how many run and, when fewer than the cores may, what limits them. */
+function threadsText(s: HubStatus): string {
+  return s.threadLimit ? `${s.threads} thr running; ${s.threadLimit}` : `${s.threads}/${s.maxThreads} thr`;
+}
+
+/**
+ * The parts of the status line, most important first: the source, the decision, then the figures.
+ * The decision is never the one left out.
+ */
+export function statusParts(s: HubStatus): { key: string; text: string }[] {
+  return [
+    { key: 'source', text: sourceText(s) },
+    { key: 'decision', text: s.decision },
+    { key: 'hashrate', text: `${formatHashrate(s.mining ? s.hashrate : 0)} (hub ${threadsText(s)}, ${s.workers.length} miner${s.workers.length === 1 ? '' : 's'})` },
+    { key: 'shares', text: `shares ${s.shares.accepted} ok/${s.shares.rejected} rej/${s.shares.stale} stale` },
+    { key: 'best', text: `best ${formatDifficulty(s.bestDifficulty.session)} (all ${formatDifficulty(s.bestDifficulty.allTime)})` },
+    { key: 'odds', text: `block/day ${formatOdds(s.oddsPerDay)}` },
+    { key: 'power', text: `${Math.round(s.powerW)} W` },
+  ];
+}
+
+/** The whole status line (logs, files, a wide terminal): every part, the decision last. */
+export function statusLine(s: HubStatus): string {
+  const p = statusParts(s);
+  const by = (k: string) => p.find((x) => x.key === k)!.text;
+  return [by('source'), by('hashrate'), by('shares'), by('best'), by('odds'), by('power'), by('decision')].join(' | ');
+}
+
+/** Words of `text` in lines of at most `width` characters (a longer word is cut). */
+function wrap(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let cur = '';
+  for (const word of text.split(/\s+/).filter(Boolean)) {
+    const w = word.length > width ? `${word.slice(0, width - 1)}…` : word;
+    if (!cur) cur = w;
+    else if (cur.length + 1 + w.length <= width) cur += ` ${w}`;
+    else {
+      lines.push(cur);
+      cur = w;
+    }
+  }
+  if (cur) lines.push(cur);
+  return lines;
+}
+
+/**
+ * The status for a terminal `width` columns wide, as lines that each fit: one line when all fits;
+ * otherwise the figures that fit on the first line (least important dropped first) and the
+ * decision wrapped below it, never cut.
+ */
+export function statusLines(s: HubStatus, width: number): string[] {
+  const w = Math.max(20, Math.floor(width) - 1); // the last column would wrap on some terminals
+  const full = statusLine(s);
+  if (full.length <= w) return [full];
+  const parts = statusParts(s);
+  const figures = parts.filter((p) => p.key !== 'decision');
+  // drop from the end (least important) until the figures fit one line
+  let keep = figures.length;
+  const joined = (n: number) => figures.slice(0, n).map((p) => p.text).join(' | ');
+  while (keep > 1 && joined(keep).length > w) keep--;
+  const first = joined(keep);
+  const head = first.length > w ? `${first.slice(0, w - 1)}…` : first;
+  return [head, ...wrap(s.decision, w).slice(0, 4)];
+}
+
+/** What TerminalLine writes to: a stream with an optional TTY width. */
+export interface TerminalOut {
+  isTTY?: boolean;
+  columns?: number;
+  write(chunk: string): unknown;
+}
+
+/**
+ * Keeps the status on a terminal (redrawn in place, fitted to its width, log lines printed above
+ * it: the status is cleared before each log line and drawn again after), or prints one line every
+ * `everyMs` elsewhere.
+ */
 export class TerminalLine {
   private timer: NodeJS.Timeout | null = null;
   private lastPrint = 0;
+  /** lines of the status now on the terminal (0: none) */
+  private drawn = 0;
+  private last: string[] = [];
   constructor(
     private readonly status: () => HubStatus,
-    private readonly out: NodeJS.WriteStream = process.stdout,
+    private readonly out: TerminalOut = process.stdout,
     private readonly everyMs = 30_000,
   ) {}
 
   start(): void {
     this.timer = setInterval(() => this.tick(), 1000);
     this.timer.unref();
+    if (this.out.isTTY) setLogLineGuard({ before: () => this.clear(), after: () => this.redraw() });
   }
 
   stop(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
-    if (this.out.isTTY) this.out.write('\n');
+    if (this.out.isTTY) {
+      setLogLineGuard(null);
+      if (this.drawn) this.out.write('\n');
+      this.drawn = 0;
+    }
   }
 
-  private tick(): void {
-    const line = statusLine(this.status());
+  /** Draws the status now (also called every second). */
+  tick(): void {
     if (this.out.isTTY) {
-      const width = this.out.columns || 160;
-      this.out.write(`\r\x1b[2K${line.length > width - 1 ? `${line.slice(0, width - 2)}…` : line}`);
+      this.last = statusLines(this.status(), this.out.columns || 160);
+      this.redraw();
     } else if (Date.now() - this.lastPrint >= this.everyMs) {
       this.lastPrint = Date.now();
-      this.out.write(`${line}\n`);
+      this.out.write(`${statusLine(this.status())}\n`);
     }
+  }
+
+  /** Removes the status from the terminal; the cursor ends at the start of its first line. */
+  private clear(): void {
+    if (!this.drawn) return;
+    this.out.write(`\r\x1b[2K${'\x1b[1A\x1b[2K'.repeat(this.drawn - 1)}`);
+    this.drawn = 0;
+  }
+
+  private redraw(): void {
+    if (!this.last.length) return;
+    const clear = this.drawn ? `\r\x1b[2K${'\x1b[1A\x1b[2K'.repeat(this.drawn - 1)}` : '\r\x1b[2K';
+    this.out.write(`${clear}${this.last.join('\n')}`);
+    this.drawn = this.last.length;
   }
 }

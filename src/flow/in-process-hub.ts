@@ -28,6 +28,8 @@ export interface InProcessHubOptions {
   miners?: MinerControl | null;
   /** logical cores of the hub (default: this machine's) */
   cores?: number;
+  /** cores kept free for Home Assistant (--headroom); null: the policy's headroomCores */
+  headroomCores?: number | null;
   /** estimated extra power of one hashing thread, W (default 6) */
   wattsPerThread?: number;
   /** H/s per thread until one is measured (default 1,000,000) */
@@ -212,6 +214,7 @@ export class InProcessHub extends EventEmitter implements HubApi {
       hub: pool
         ? {
             cores: this.cores,
+            headroomCores: this.opts.headroomCores ?? null,
             maxThreads: pool.maxThreads,
             hashratePerThread: this.perThread,
             wattsPerThread: this.wattsPerThread,

@@ -130,23 +130,33 @@ export function schedule(input: ScheduleInput, configured: Policy, previous: Sch
   const pause = (id: string, kind: 'hub' | 'miner', reason: string) =>
     decisions.push({ id, kind, action: 'pause', threads: 0, reason, hashrate: 0, watts: 0 });
 
+  let hubLimit: string | null = null;
   if (input.hub) {
     const hub = input.hub;
     const hubAppliance = input.appliances.find((a) => a.workerId === HUB_ID);
+    // the hub's own headroom setting (--headroom) wins over the policy's
+    const headroom = typeof hub.headroomCores === 'number' ? hub.headroomCores : policy.headroomCores;
     const caps: [number, string][] = [
       [hub.maxThreads, `pool maximum ${hub.maxThreads}`],
-      [Math.max(0, hub.cores - policy.headroomCores), `${plural(policy.headroomCores, 'core')} left for Home Assistant`],
+      [Math.max(0, hub.cores - headroom), `${plural(headroom, 'core')} kept for Home Assistant (headroom ${headroom})`],
     ];
     if (policy.maxHubThreads !== null) caps.push([policy.maxHubThreads, `policy maximum ${policy.maxHubThreads}`]);
-    if (typeof manual.maxThreads === 'number') caps.push([manual.maxThreads, `set by hand to ${manual.maxThreads}`]);
+    if (typeof manual.maxThreads === 'number') caps.push([manual.maxThreads, `thread cap ${manual.maxThreads}`]);
     const [cap, capWhy] = caps.reduce((m, c) => (c[0] < m[0] ? c : m));
+    hubLimit = cap < hub.cores ? `${Math.max(0, cap)} of ${plural(hub.cores, 'thread')}: ${capWhy}` : null;
     const load = hub.otherLoadPercent;
     if (gate) pause(HUB_ID, 'hub', gate);
     else if (cap <= 0) pause(HUB_ID, 'hub', `no hub threads: ${capWhy}`);
     else if (mustBeIdle && hubAppliance && hubAppliance.status !== 'idle')
-      pause(HUB_ID, 'hub', `hub ${hubAppliance.name} is ${hubAppliance.status}`);
+      // the hub itself says why (its CPU figure, e.g. `the rest of the machine uses 54% CPU, above
+      // the 50% limit`); a device linked to the hub is named
+      pause(
+        HUB_ID,
+        'hub',
+        hubAppliance.id === HUB_ID && hubAppliance.reason ? hubAppliance.reason : `hub ${hubAppliance.name} is ${hubAppliance.status}`,
+      );
     else if (typeof load === 'number' && load > policy.maxHubLoadPercent)
-      pause(HUB_ID, 'hub', `hub CPU busy: ${Math.round(load)}% used by others > ${policy.maxHubLoadPercent}%`);
+      pause(HUB_ID, 'hub', `the rest of the machine uses ${Math.round(load)}% CPU, above the ${policy.maxHubLoadPercent}% limit`);
     else
       candidates.push({
         id: HUB_ID,
@@ -275,6 +285,7 @@ export function schedule(input: ScheduleInput, configured: Policy, previous: Sch
     idleAppliances,
     gate,
     summary,
+    hubLimit,
   };
   return { plan, state: { at: now, workers } };
 }

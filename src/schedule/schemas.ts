@@ -25,6 +25,7 @@ export const hubInputSchema = z.object({
   hashratePerThread: nonNeg,
   wattsPerThread: nonNeg,
   otherLoadPercent: z.number().min(0).max(100).nullable().optional(),
+  headroomCores: z.number().int().min(0).max(1024).nullable().optional(),
 });
 
 export const minerInputSchema = z.object({
@@ -102,6 +103,7 @@ export const planSchema = z.object({
   idleAppliances: z.number().int().min(0),
   gate: z.string().max(1000).nullable(),
   summary: z.string().max(2000),
+  hubLimit: z.string().max(500).nullable().optional(),
 });
 
 /** A readable one-line account of what is wrong, naming each bad field. */

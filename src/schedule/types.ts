@@ -32,6 +32,8 @@ export interface HubInput {
   wattsPerThread: number;
   /** CPU use of everything but the miner, %, when known. */
   otherLoadPercent?: number | null;
+  /** Cores kept free for Home Assistant set on the hub (--headroom); wins over the policy's headroomCores. */
+  headroomCores?: number | null;
 }
 
 /** A household miner on the local Stratum endpoint. */
@@ -153,6 +155,8 @@ export interface Plan {
   gate: string | null;
   /** one line, e.g. `mining: 3 threads, 2 appliances idle, 640 W surplus` */
   summary: string;
+  /** what limits the hub's threads below its cores, e.g. `1 of 2 threads: 1 core kept for Home Assistant (headroom 1)` */
+  hubLimit?: string | null;
 }
 
 export interface ScheduleResult {

@@ -55,6 +55,7 @@ test('idle_only, everything idle: pinned plan', () => {
     idleAppliances: 3,
     gate: null,
     summary: 'mining: 3 threads, 2 miners, 3 appliances idle (11.1 MH/s, ~85 W)',
+    hubLimit: '3 of 4 threads: 1 core kept for Home Assistant (headroom 1)',
   });
   assert.deepEqual(state, {
     at: T0,
@@ -118,7 +119,7 @@ test('hub CPU used by others above the limit: the hub yields, miners go on', () 
   i.hub = { ...i.hub!, otherLoadPercent: 85 };
   const { plan } = schedule(i, policy({ maxHubLoadPercent: 60 }));
   assert.equal(plan.hubThreads, 0);
-  assert.equal(plan.workers[0].reason, 'hub CPU busy: 85% used by others > 60%');
+  assert.equal(plan.workers[0].reason, 'the rest of the machine uses 85% CPU, above the 60% limit');
   assert.equal(plan.workers.filter((w) => w.action === 'work').length, 2);
 });
 

@@ -19,6 +19,7 @@ export function settingsSchema(cores: number) {
       node_cookie: str(4096),
       payout_address: z.string().trim().regex(/^[A-Za-z0-9]{14,90}$/, 'must be a Bitcoin address like bc1q…'),
       threads: int(0, cores),
+      headroom: int(0, cores),
       kernel: z.enum(['auto', 'js', 'wasm', 'native'], { error: 'must be auto, js, wasm or native' }),
       policy: z.enum(['always', 'idle_only', 'surplus'], { error: 'must be always, idle_only or surplus' }),
       power_sensor: entity(),

@@ -1,5 +1,6 @@
 // `micro-mining start`: the hub on the effective configuration, a live terminal line, and a clean
 // stop on Ctrl-C / SIGTERM (a second signal exits at once).
+import { availableParallelism } from 'node:os';
 import { loadConfig, parseFlags, settingsHelp } from '../config.js';
 import { Hub } from '../hub.js';
 import { TerminalLine } from '../terminal.js';
@@ -14,8 +15,20 @@ hashing threads, the local Stratum endpoint for household miners, Home Assistant
 is given), the embedded Node-RED flow that schedules the work, and a status page.
 Ctrl-C stops cleanly.
 
+Threads: ${threadsHelp()}
+
 settings (flag, then [environment variable, file key]):
 ${settingsHelp()}`;
+
+/** How many hub threads run on this machine by default and what limits them. */
+function threadsHelp(): string {
+  const cores = availableParallelism();
+  return (
+    `This machine has ${cores} core${cores === 1 ? '' : 's'}; the hub runs up to ${Math.max(0, cores - 1)} of them by default: ` +
+    `1 core kept for Home Assistant (--headroom 1). --headroom 0 uses every core; --threads N caps the count further; ` +
+    `the status page and the status line say how many run and why.`
+  );
+}
 
 /** How long a stop may take before the process exits anyway. */
 const STOP_DEADLINE_MS = 2000;
