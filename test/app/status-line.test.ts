@@ -15,7 +15,7 @@ process.env.MM_LOG_LEVEL = 'info';
 process.env.MM_LOG_FORMAT = 'json';
 const { schedule, defaultPolicy, parsePolicy } = await import('../../src/schedule/index.js');
 const { statusLines, statusLine, TerminalLine } = await import('../../src/app/terminal.js');
-const { logger } = await import('../../src/log.js');
+const { logger, rootLogger } = await import('../../src/log.js');
 const { loadConfig } = await import('../../src/app/config.js');
 const { Hub } = await import('../../src/app/hub.js');
 type HubStatus = import('../../src/app/status.js').HubStatus;
@@ -117,6 +117,7 @@ test('a log line is printed above the status, not onto it: the status is cleared
   } finally {
     (process.stderr as unknown as { write: typeof write }).write = write;
     line.stop();
+    rootLogger().level = 'silent'; // the rest of this file needs no log
   }
   const i = seen.findIndex((x) => x.startsWith('err:') && x.includes('a log line'));
   assert.ok(i > 0, `the log line was written: ${JSON.stringify(seen)}`);
@@ -170,4 +171,24 @@ test('start --help says how many threads run on this machine and what limits the
   const cores = availableParallelism();
   assert.ok(r.stdout.includes(`This machine has ${cores} core`), r.stdout.slice(0, 800));
   assert.ok(r.stdout.includes(`up to ${Math.max(0, cores - 1)} of them by default: 1 core kept for Home Assistant (--headroom 1)`), r.stdout.slice(0, 800));
+});
+
+test('with the embedded Node-RED flow, --headroom wins over the default flow\'s policy node (headroomCores 1)', async () => {
+  const cores = availableParallelism();
+  const argv = ['--data-dir', join(dir, 'nr'), '--node-red-port', '0', '--no-mqtt', '--stratum-port', '0', '--status-port', '0', '--kernel', 'js', '--policy', 'always', '--hub-max-load', '100', '--threads', String(cores)];
+  for (const headroom of [0, 1]) {
+    const hub = new Hub(loadConfig({ argv: [...argv, '--headroom', String(headroom)], env: {} }), { tickMs: 200 });
+    try {
+      await hub.start();
+      assert.ok(hub.flow, 'the flow runs');
+      const want = Math.max(0, cores - headroom);
+      const deadline = Date.now() + 60_000;
+      while (hub.hub.lastPlan?.hubThreads !== want && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      assert.equal(hub.hub.lastPlan?.hubThreads, want, `--headroom ${headroom}: ${want} of ${cores} threads through the flow (${hub.hub.lastPlan?.summary})`);
+      if (headroom === 1) assert.match(hub.status().threadLimit ?? '', /1 core kept for Home Assistant \(--headroom 1\)/);
+      else assert.equal(hub.status().threadLimit, null);
+    } finally {
+      await hub.stop();
+    }
+  }
 });
