@@ -22,7 +22,7 @@ export async function buildNodes({ quiet = false } = {}) {
     bundle: true,
     platform: 'node',
     format: 'cjs',
-    target: 'node20',
+    target: 'node18',
     // dependencies of the node package (nodes/package.json)
     external: ['zod', 'mqtt'],
     // Node-RED wants module.exports to be the registering function

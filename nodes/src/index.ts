@@ -1,4 +1,4 @@
-// The Node-RED entry of node-red-contrib-micro-mining: registers every node type.
+// The Node-RED entry of @micro-mining/node-red-micro-mining: registers every node type.
 import { registerAppliances } from './appliances.js';
 import { registerControl } from './control.js';
 import { registerDispatch } from './dispatch.js';

@@ -23,6 +23,8 @@ export class MqttHub implements HubApi {
   private last: HubSnapshot | null = null;
   private lastStats: HubStats | null = null;
   private readonly listeners = new Set<(s: HubSnapshot, c: HubChange) => void>();
+  /** control commands waiting for the hub's answer, by id */
+  private readonly pending = new Map<string, (m: ManualInput) => void>();
   private readonly t: Record<keyof typeof MQTT_TOPICS, string>;
 
   constructor(private readonly opts: MqttHubOptions) {
@@ -39,7 +41,7 @@ export class MqttHub implements HubApi {
     });
     this.client.on('connect', () => {
       opts.onState?.('connected');
-      this.client.subscribe([this.t.snapshot, this.t.change, this.t.stats, this.t.availability], { qos: 1 });
+      this.client.subscribe([this.t.snapshot, this.t.change, this.t.stats, this.t.availability, this.t.controlApplied], { qos: 1 });
     });
     this.client.on('offline', () => opts.onState?.('offline'));
     this.client.on('error', (err) => opts.onError?.(`MQTT ${this.name}: ${err.message}`));
@@ -63,6 +65,12 @@ export class MqttHub implements HubApi {
       return;
     }
     if (!v || typeof v !== 'object') return;
+    if (topic === this.t.controlApplied) {
+      const a = v as { id?: unknown; manual?: ManualInput };
+      const done = typeof a.id === 'string' ? this.pending.get(a.id) : undefined;
+      if (done && a.manual && typeof a.manual === 'object') done(a.manual);
+      return;
+    }
     if (topic === this.t.snapshot) this.last = v as HubSnapshot;
     else if (topic === this.t.stats) this.lastStats = v as HubStats;
     else if (topic === this.t.change && this.last) {
@@ -95,28 +103,29 @@ export class MqttHub implements HubApi {
 
   /**
    * Sends the command (with the bridge key) and returns the manual state as the hub applied it
-   * (e.g. a thread cap clamped to the hub's threads), from the hub's next `manual` change; after
+   * (e.g. a thread cap clamped to the hub's threads), from the hub's answer on bridge/control/applied (by id); after
    * 5 s without one (a wrong key: the hub refuses and says so in its log), the last known state.
    */
   async control(cmd: ControlCommand): Promise<ManualInput> {
+    const id = `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
     const applied = new Promise<ManualInput | null>((resolve) => {
-      const off = this.subscribe((s, c) => {
-        if (c.type !== 'manual') return;
-        clearTimeout(timer);
-        off();
-        resolve(s.manual);
-      });
       const timer = setTimeout(() => {
-        off();
+        this.pending.delete(id);
         resolve(null);
       }, 5000);
+      this.pending.set(id, (m) => {
+        clearTimeout(timer);
+        this.pending.delete(id);
+        resolve(m);
+      });
     });
-    await this.client.publishAsync(this.t.controlSet, JSON.stringify({ key: this.opts.key, ...cmd }), { qos: 1 });
+    await this.client.publishAsync(this.t.controlSet, JSON.stringify({ key: this.opts.key, id, ...cmd }), { qos: 1 });
     return (await applied) ?? { ...(this.last?.manual ?? {}) };
   }
 
   async close(): Promise<void> {
     this.listeners.clear();
+    for (const done of [...this.pending.values()]) done({ ...(this.last?.manual ?? {}) });
     await this.client.endAsync(true);
   }
 }

@@ -43,7 +43,9 @@ export type ControlCommand =
   | { action: 'start' }
   | { action: 'stop' }
   | { action: 'threads'; threads: number | null }
-  | { action: 'policy'; mode: PolicyMode | null };
+  | { action: 'policy'; mode: PolicyMode | null }
+  /** a worker's own Mining switch: work allowed or not */
+  | { action: 'worker'; id: string; on: boolean };
 
 export interface HubApi {
   /** `in-process` or the MQTT broker (without credentials) */
@@ -71,6 +73,8 @@ export const HUB_SETTING = 'microMiningHub';
  *   <base>/bridge/plan          hub -> all   the applied Plan (retained)
  *   <base>/bridge/plan/set      flow -> hub  a Plan to apply
  *   <base>/bridge/control/set   flow -> hub  a ControlCommand
+ *   <base>/bridge/control/applied hub -> all {id, manual}: the manual state as applied, for a command that carried an id
+ * Every command to the hub carries the bridge key: `{"key": "…", …}` (a plan: `{"key": "…", "plan": {…}}`).
  */
 export const MQTT_TOPICS = {
   availability: 'bridge/availability',
@@ -80,4 +84,5 @@ export const MQTT_TOPICS = {
   plan: 'bridge/plan',
   planSet: 'bridge/plan/set',
   controlSet: 'bridge/control/set',
+  controlApplied: 'bridge/control/applied',
 } as const;

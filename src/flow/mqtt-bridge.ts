@@ -186,7 +186,7 @@ export class MqttHubBridge {
     // the key first: a message without it says nothing more to the hub (not even "not JSON")
     const o = v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
     if (!o || !keyMatches(o.key, this.opts.key)) return this.refuseKey(topic, o ? ('key' in o ? 'a wrong key' : 'no key') : 'no key (not a JSON object)');
-    const { key: _key, ...body } = o;
+    const { key: _key, id, ...body } = o;
     try {
       if (topic === this.topics.planSet) {
         const p = parsePlan('plan' in body && Object.keys(body).length === 1 ? body.plan : body);
@@ -197,8 +197,9 @@ export class MqttHubBridge {
       } else if (topic === this.topics.controlSet) {
         const cmd = parseControl(body);
         if (!cmd.ok) return reject(cmd.error);
-        await this.opts.hub.control(cmd.value);
+        const manual = await this.opts.hub.control(cmd.value);
         this.counters.controlsApplied++;
+        if (typeof id === 'string' && id.length <= 64) await this.client?.publishAsync(this.topics.controlApplied, JSON.stringify({ id, manual }), { qos: 1 });
         // the state as applied (a thread cap clamped to the hub's threads) goes out at once
         await this.publishStats();
       }

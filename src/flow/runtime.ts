@@ -70,6 +70,25 @@ export function ensureFlowFile(userDir: string, flowFile = 'flows.json'): boolea
   return true;
 }
 
+/**
+ * Node-RED's editor login keeps a timer for the expiry of its sessions (a week) that it never
+ * clears or unrefs, so a stopped runtime would hold the process open. That one timer is unref'd
+ * (it still fires while the process runs for other reasons). Installed once per process.
+ */
+let sessionTimerPatched = false;
+function unrefSessionExpiryTimer(): void {
+  if (sessionTimerPatched) return;
+  sessionTimerPatched = true;
+  const original = globalThis.setTimeout;
+  const patched = ((fn: (...a: unknown[]) => void, ms?: number, ...args: unknown[]) => {
+    const t = original(fn, ms, ...args);
+    if (typeof fn === 'function' && fn.name === 'expireSessions') t.unref();
+    return t;
+  }) as unknown as typeof setTimeout;
+  Object.assign(patched, original);
+  globalThis.setTimeout = patched;
+}
+
 /** Checks the options; throws an error that names the option. */
 export function checkRuntimeOptions(o: FlowRuntimeOptions): { bind: string } {
   if (o.port !== undefined && (!Number.isInteger(o.port) || o.port < 0 || o.port > 65535)) throw new Error(`node-red port must be 0..65535, got ${o.port}`);
@@ -174,6 +193,7 @@ export class FlowRuntime {
       [HUB_SETTING]: this.opts.hub,
     };
     if (this.opts.credentials) {
+      unrefSessionExpiryTimer();
       settings.adminAuth = {
         type: 'credentials',
         users: [{ username: this.opts.credentials.username, password: bcrypt.hashSync(this.opts.credentials.password, 10), permissions: '*' }],

@@ -90,7 +90,7 @@ test('first start writes the default flow into <data>/node-red and listens on lo
   assert.doesNotMatch(html, /(src|href)="\/(?!\/)/, 'relative links only: works under the ingress path prefix');
   const nodes = await fetch(`${base}/nodes`, { headers: { ...auth, accept: 'application/json' } });
   const list = (await nodes.json()) as { module: string; types: string[] }[];
-  const ours = list.find((m) => m.module === 'node-red-contrib-micro-mining');
+  const ours = list.find((m) => m.module === '@micro-mining/node-red-micro-mining');
   assert.ok(ours, 'our node package is loaded');
   assert.deepEqual([...ours.types].sort(), ['mm-appliances', 'mm-control', 'mm-dispatch', 'mm-hub', 'mm-policy', 'mm-schedule', 'mm-stats']);
 });
