@@ -110,15 +110,21 @@ export function logger(part: string): Logger {
   return rootLogger().child({ part });
 }
 
-/** A pool URL safe to log: user info and query removed. */
+/**
+ * A pool URL safe to log: user info and query removed. The user info is found by parsing (it
+ * ends at the last @ after the scheme), so a password holding @, :, / or % goes whole.
+ */
 export function redactUrl(url: string): string {
+  const scheme = url.indexOf('://');
+  const start = scheme >= 0 ? scheme + 3 : 0;
+  const at = url.lastIndexOf('@');
+  const bare = at >= start ? `${url.slice(0, start)}${url.slice(at + 1)}` : url;
   try {
-    const u = new URL(url);
-    u.username = '';
-    u.password = '';
+    const u = new URL(bare);
     u.search = '';
     return u.toString();
   } catch {
-    return url.replace(/\/\/[^@/]*@/, '//');
+    const q = bare.indexOf('?');
+    return q >= 0 ? bare.slice(0, q) : bare;
   }
 }

@@ -103,3 +103,11 @@ test('start (real CLI, debug logs) with a password in the pool URL: no log line 
   assert.match(out, /127\.0\.0\.1/, `the log mentions the pool address:\n${out.slice(0, 3000)}`);
   assertNoSecret(out, 'start logs');
 });
+
+test('redactUrl (log lines) drops the whole user info, parsed, whatever the password holds', async () => {
+  const { redactUrl } = await import('../../src/log.js');
+  assert.equal(redactUrl('stratum+tcp://me:ss@SECRET@pool.example.com:3333'), 'stratum+tcp://pool.example.com:3333');
+  assert.equal(redactUrl('stratum+tcp://me:a/b@SECRET@host:3333'), 'stratum+tcp://host:3333');
+  assert.equal(redactUrl('http://u:p%40SECRET@node:8332/?x=1'), 'http://node:8332/');
+  assert.equal(redactUrl('not a url u:SECRET@x'), 'x');
+});
