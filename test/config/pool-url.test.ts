@@ -132,3 +132,21 @@ test('a bad pool URL from a flag, MM_POOL or the add-on options: exit 2, one lin
     }
   }
 });
+
+test('the add-on run entry with a bad pool URL in its options: exit 2, the setting, the masked value and the fix, no stack, no password', () => {
+  const options = join(dir, 'addon-options.json');
+  writeFileSync(options, JSON.stringify({ pool: 'stratum+tcp://me:Hunter2SECRET@host:70000', pool_user: 'me', practice: false }));
+  const r = spawnSync(process.execPath, ['addon/run.mjs'], {
+    cwd: root,
+    // the Supervisor is a stand-in address nobody answers on: the options are checked first
+    env: { PATH: process.env.PATH, HOME: dir, MM_ADDON_OPTIONS: options, MM_SUPERVISOR_ATTEMPTS: '1', MM_SUPERVISOR_RETRY_MS: '0', MM_SUPERVISOR_URL: 'http://127.0.0.1:9' },
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  assert.equal(r.status, 2, r.stderr);
+  const plain = r.stderr.split('\n').filter((l) => l.startsWith('micro-mining add-on:'));
+  assert.equal(plain.length, 1, r.stderr);
+  assert.match(plain[0], /pool \/ --pool \(from .*addon-options\.json\): "stratum\+tcp:\/\/me:\*\*\*@host:70000" has the port 70000, outside 1-65535; give a URL like/);
+  assert.ok(!(r.stdout + r.stderr).includes('Hunter2SECRET'));
+  assert.doesNotMatch(r.stderr, /^\s+at /m);
+});
