@@ -7,7 +7,7 @@
 import { mkdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { InputError, nbitsToDifficulty, parseU32Hex, type StratumJob } from '../core/index.js';
-import { FlowRuntime, InProcessHub, MqttHubBridge, type MinerControl } from '../flow/index.js';
+import { FlowRuntime, InProcessHub, MqttHubBridge, editorAccessOptions, type MinerControl } from '../flow/index.js';
 import { HaAppliances, hubLoadMeter, type Appliance, type ApplianceEvent, type IdleRulesInput } from '../ha/index.js';
 import { HashPool } from '../hashpool/index.js';
 import { logger, redactUrl, type Logger } from '../log.js';
@@ -274,7 +274,8 @@ export class Hub {
         hub: this.hub,
         dataDir: c.dataDir,
         port: c.nodeRed.port,
-        credentials: c.nodeRed.username && c.nodeRed.password ? { username: c.nodeRed.username, password: c.nodeRed.password } : undefined,
+        // standalone the editor always asks for a login (the user's, or one made on the first start)
+        ...editorAccessOptions({ addon: c.addon, dataDir: c.dataDir, username: c.nodeRed.username, password: c.nodeRed.password, hosts: c.nodeRed.hosts }),
         logger: logger('node-red'),
       });
       const flow = this.flow;
@@ -511,7 +512,7 @@ export class Hub {
     // a loopback address, or editor credentials
     const loopback = c.status.bind === '127.0.0.1' || c.status.bind === '::1' || c.status.bind === 'localhost';
     const editor = this.flow?.address();
-    const nodeRed = editor && (c.status.allow.length > 0 || loopback || (c.nodeRed.username && c.nodeRed.password)) ? { host: '127.0.0.1', port: editor.port } : null;
+    const nodeRed = editor && (c.status.allow.length > 0 || loopback || (c.nodeRed.username && c.nodeRed.password)) ? { host: '127.0.0.1', port: editor.port, hosts: c.nodeRed.hosts } : null;
     this.statusServer = new StatusServer({ port: c.status.port, host: c.status.bind, allow: c.status.allow, status: () => this.status(), nodeRed, worker: this.workerPage(), logger: logger('status') });
     const s = this.statusServer;
     await s.start().catch((err) => {
