@@ -8,10 +8,6 @@ function sourceText(s: HubStatus): string {
   return s.connection === 'connected' ? 'pool' : 'pool: reconnecting';
 }
 
-/** The hub's threads: how many run and, when fewer than the cores may, what limits them. */
-function threadsText(s: HubStatus): string {
-  return s.threadLimit ? `${s.threads} thr running; ${s.threadLimit}` : `${s.threads}/${s.maxThreads} thr`;
-}
 
 /**
  * The parts of the status line, most important first: the source, the decision, then the figures.
@@ -21,7 +17,9 @@ export function statusParts(s: HubStatus): { key: string; text: string }[] {
   return [
     { key: 'source', text: sourceText(s) },
     { key: 'decision', text: s.decision },
-    { key: 'hashrate', text: `${formatHashrate(s.mining ? s.hashrate : 0)} (hub ${threadsText(s)}, ${s.workers.length} miner${s.workers.length === 1 ? '' : 's'})` },
+    // how many hub threads run and, when fewer than the cores may, what limits them
+    { key: 'limit', text: s.threadLimit ?? '' },
+    { key: 'hashrate', text: `${formatHashrate(s.mining ? s.hashrate : 0)} (hub ${s.threads} thr, ${s.workers.length} miner${s.workers.length === 1 ? '' : 's'})` },
     { key: 'shares', text: `shares ${s.shares.accepted} ok/${s.shares.rejected} rej/${s.shares.stale} stale` },
     { key: 'best', text: `best ${formatDifficulty(s.bestDifficulty.session)} (all ${formatDifficulty(s.bestDifficulty.allTime)})` },
     { key: 'odds', text: `block/day ${formatOdds(s.oddsPerDay)}` },
@@ -33,7 +31,7 @@ export function statusParts(s: HubStatus): { key: string; text: string }[] {
 export function statusLine(s: HubStatus): string {
   const p = statusParts(s);
   const by = (k: string) => p.find((x) => x.key === k)!.text;
-  return [by('source'), by('hashrate'), by('shares'), by('best'), by('odds'), by('power'), by('decision')].join(' | ');
+  return [by('source'), by('hashrate'), by('shares'), by('best'), by('odds'), by('power'), by('limit'), by('decision')].filter(Boolean).join(' | ');
 }
 
 /** Words of `text` in lines of at most `width` characters (a longer word is cut). */
@@ -55,22 +53,22 @@ function wrap(text: string, width: number): string[] {
 
 /**
  * The status for a terminal `width` columns wide, as lines that each fit: one line when all fits;
- * otherwise the figures that fit on the first line (least important dropped first) and the
- * decision wrapped below it, never cut.
+ * otherwise the figures that fit on the first line (least important dropped first), the
+ * decision wrapped below it, never cut, and what limits the hub's threads.
  */
 export function statusLines(s: HubStatus, width: number): string[] {
   const w = Math.max(20, Math.floor(width) - 1); // the last column would wrap on some terminals
   const full = statusLine(s);
   if (full.length <= w) return [full];
   const parts = statusParts(s);
-  const figures = parts.filter((p) => p.key !== 'decision');
+  const figures = parts.filter((p) => p.key !== 'decision' && p.key !== 'limit');
   // drop from the end (least important) until the figures fit one line
   let keep = figures.length;
   const joined = (n: number) => figures.slice(0, n).map((p) => p.text).join(' | ');
   while (keep > 1 && joined(keep).length > w) keep--;
   const first = joined(keep);
   const head = first.length > w ? `${first.slice(0, w - 1)}…` : first;
-  return [head, ...wrap(s.decision, w).slice(0, 4)];
+  return [head, ...wrap(s.decision, w).slice(0, 4), ...(s.threadLimit ? wrap(s.threadLimit, w).slice(0, 2) : [])];
 }
 
 /** What TerminalLine writes to: a stream with an optional TTY width. */

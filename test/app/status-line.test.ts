@@ -192,3 +192,10 @@ test('with the embedded Node-RED flow, --headroom wins over the default flow\'s 
     }
   }
 });
+
+test('at 80 columns the first line keeps the source, hashrate and threads, and the thread limit has its own line', () => {
+  const lines = statusLines(status(), 80);
+  assert.match(lines[0], /^practice \(earns nothing, no pool\) \| 0 H\/s \(hub 0 thr, 0 miners\)/);
+  assert.ok(statusLines(status(), 120)[0].includes('shares 12 ok'), 'wider: the shares too');
+  assert.ok(lines.includes('1 of 2 threads: 1 core kept for Home Assistant (--headroom 1)'), lines.join('\n'));
+});
