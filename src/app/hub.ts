@@ -459,6 +459,7 @@ export class Hub {
     if (cmd.kind === 'mining') await this.hub.control({ action: cmd.on ? 'start' : 'stop' });
     else if (cmd.kind === 'threads') await this.hub.control({ action: 'threads', threads: cmd.threads });
     else if (cmd.kind === 'policy') await this.hub.control({ action: 'policy', mode: cmd.policy });
+    else if (cmd.kind === 'worker_mining') await this.hub.control({ action: 'worker', id: cmd.worker, on: cmd.on });
     else this.session = { accepted: 0, rejected: 0, stale: 0, best: 0, blocks: 0 };
     if (!this.flow) await this.planDirectly();
     await this.entities?.update(this.minerSnapshot());
@@ -644,6 +645,7 @@ export class Hub {
           bestDifficulty: w.bestDifficulty,
           lastShareAt: w.lastShareAt ?? undefined,
           ...this.workerPlan(w.name, w.online ? w.hashrate : 0),
+          miningAllowed: !(this.hubManual().workersOff ?? []).includes(w.name),
         })),
     };
   }
@@ -658,7 +660,7 @@ export class Hub {
     };
   }
 
-  private hubManual(): { paused?: boolean; maxThreads?: number | null; mode?: Policy['mode'] | null } {
+  private hubManual(): { paused?: boolean; maxThreads?: number | null; mode?: Policy['mode'] | null; workersOff?: string[] } {
     return this.hub?.manualInput ?? {};
   }
 }

@@ -191,7 +191,12 @@ export class InProcessHub extends EventEmitter implements HubApi {
     if (cmd.action === 'stop') this.manual = { ...this.manual, paused: true };
     else if (cmd.action === 'start') this.manual = { ...this.manual, paused: false };
     else if (cmd.action === 'policy') this.manual = { ...this.manual, mode: cmd.mode };
-    else {
+    else if (cmd.action === 'worker') {
+      const off = new Set(this.manual.workersOff ?? []);
+      if (cmd.on) off.delete(cmd.id);
+      else off.add(cmd.id.slice(0, 255));
+      this.manual = { ...this.manual, workersOff: [...off].sort().slice(0, 1000) };
+    } else {
       // clamped to what the hub has: the state shows the cap that is really applied
       const t = cmd.threads === null ? null : Math.max(0, Math.min(Math.floor(cmd.threads) || 0, this.threadLimit));
       if (t !== cmd.threads) this.log.warn({ asked: cmd.threads, applied: t }, `thread cap ${cmd.threads} is outside 0..${this.threadLimit}: ${t} applied`);

@@ -44,6 +44,7 @@ export interface Topics {
   hubState(key: string): string;
   hubCommand(key: string): string;
   workerState(workerSlug: string, key: string): string;
+  workerCommand(workerSlug: string, key: string): string;
   hubDevice: string;
   workerDevice(workerSlug: string): string;
   /** Subscription pattern matching every device config this node could have published. */
@@ -73,6 +74,7 @@ export function topics(o: EntityOptions): Topics {
     hubState: (key) => `${o.baseTopic}/hub/${key}`,
     hubCommand: (key) => `${o.baseTopic}/hub/${key}/set`,
     workerState: (slug, key) => `${o.baseTopic}/worker/${slug}/${key}`,
+    workerCommand: (slug, key) => `${o.baseTopic}/worker/${slug}/${key}/set`,
     hubDevice: `${devicePrefix}${hubObject}/config`,
     workerDevice: (slug) => `${devicePrefix}${workerObjectPrefix}${slug}/config`,
     deviceConfigPattern: `${devicePrefix}+/config`,
@@ -218,6 +220,8 @@ const WORKER_DEFS: Array<EntityDef<WorkerSnapshot>> = [
   { key: 'energy', platform: 'sensor', name: 'Mining energy', config: { state_class: 'total_increasing', device_class: 'energy', unit_of_measurement: 'kWh', suggested_display_precision: 3 }, state: (w) => formatNumber(w.energyKwh ?? 0) },
   { key: 'decision', platform: 'sensor', name: 'Plan decision', config: { device_class: 'enum', options: ['work', 'pause'], icon: 'mdi:calendar-check' }, state: (w) => w.decision ?? PAYLOAD_NONE },
   { key: 'decision_reason', platform: 'sensor', name: 'Plan reason', config: { entity_category: 'diagnostic', icon: 'mdi:comment-question-outline' }, state: (w) => truncateState(w.decisionReason || 'waiting for the first plan') },
+  // work allowed or not, by hand: off pauses this worker whatever the plan says
+  { key: 'mining', platform: 'switch', name: 'Mining', config: { payload_on: PAYLOAD_ON, payload_off: PAYLOAD_OFF, state_on: PAYLOAD_ON, state_off: PAYLOAD_OFF, icon: 'mdi:pickaxe' }, state: (w) => (w.miningAllowed === false ? PAYLOAD_OFF : PAYLOAD_ON), command: true },
 ];
 
 /** Keys of the hub's command entities (the suffix of `<base>/hub/<key>/set`). */
@@ -315,7 +319,7 @@ export function workerDoc(w: WorkerSnapshot, o: EntityOptions, previous?: Record
   const states = new Map<string, string>();
   for (const def of WORKER_DEFS) {
     const stateTopic = t.workerState(slug, def.key);
-    cmps[def.key] = cmp(def, uniquePrefix, `${o.nodeId}_${slug}`, stateTopic, undefined);
+    cmps[def.key] = cmp(def, uniquePrefix, `${o.nodeId}_${slug}`, stateTopic, def.command ? t.workerCommand(slug, def.key) : undefined);
     states.set(stateTopic, def.state!(w));
   }
   const linked = (w.linkedConnections?.length ?? 0) > 0 || (w.linkedIdentifiers?.length ?? 0) > 0;

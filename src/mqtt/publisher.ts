@@ -10,9 +10,12 @@ import {
   DEFAULT_ENTITY_OPTIONS,
   PAYLOAD_AVAILABLE,
   PAYLOAD_NOT_AVAILABLE,
+  PAYLOAD_OFF,
+  PAYLOAD_ON,
   stateTopicsOf,
   topics,
   validateEntityOptions,
+  workerSlug,
   type CommandKey,
   type DeviceDoc,
   type EntityOptions,
@@ -110,7 +113,7 @@ export class MqttEntities {
     });
     await client.publishAsync(this.topics.availability, PAYLOAD_AVAILABLE, { qos: 1, retain: true });
     await this.enqueue(() => this.publishModel(initial, false));
-    await client.subscribeAsync([this.statusTopic, ...COMMAND_KEYS.map((k) => this.topics.hubCommand(k))], { qos: 1 });
+    await client.subscribeAsync([this.statusTopic, ...COMMAND_KEYS.map((k) => this.topics.hubCommand(k)), this.topics.workerCommand('+', 'mining')], { qos: 1 });
     log.info({ url: redactUrl(this.opts.url), devices: 1 + initial.workers.length, prefix: this.options.discoveryPrefix }, 'MQTT entities published');
   }
 
@@ -321,6 +324,7 @@ export class MqttEntities {
       if (payload.length <= 32 && payload.toString('utf8').trim() === 'online') this.scheduleBirthReplay();
       return;
     }
+    if (this.onWorkerCommand(topic, payload, retained)) return;
     const prefix = `${this.options.baseTopic}/hub/`;
     if (!topic.startsWith(prefix) || !topic.endsWith('/set')) return;
     const key = topic.slice(prefix.length, -'/set'.length);
@@ -341,6 +345,32 @@ export class MqttEntities {
     this.stats.commandsAccepted++;
     log.info({ command: parsed.command }, 'command from Home Assistant');
     void this.runCommand(parsed.command, key as CommandKey);
+  }
+
+  /** A worker's Mining switch (`<base>/worker/<slug>/mining/set`); false when the topic is not one. */
+  private onWorkerCommand(topic: string, payload: Buffer, retained: boolean): boolean {
+    const prefix = `${this.options.baseTopic}/worker/`;
+    if (!topic.startsWith(prefix) || !topic.endsWith('/mining/set')) return false;
+    const slug = topic.slice(prefix.length, -'/mining/set'.length);
+    const worker = this.snapshot?.workers.find((w) => workerSlug(w.id) === slug);
+    if (retained || !worker) {
+      log.warn({ topic }, retained ? 'ignored a retained command (commands must not be retained)' : 'ignored a command for an unknown worker');
+      return true;
+    }
+    const text = payload.subarray(0, 16).toString('utf8').trim().toUpperCase();
+    if (payload.length > 16 || (text !== PAYLOAD_ON && text !== PAYLOAD_OFF)) {
+      this.stats.commandsRejected++;
+      log.warn({ topic, payload: printable(payload) }, `ignored a bad command on ${topic}: expected ${PAYLOAD_ON} or ${PAYLOAD_OFF}`);
+      return true;
+    }
+    this.stats.commandsAccepted++;
+    const command: MinerCommand = { kind: 'worker_mining', worker: worker.id, on: text === PAYLOAD_ON };
+    log.info({ command }, 'command from Home Assistant');
+    const ms = this.opts.commandTimeoutMs ?? 1000;
+    void withTimeout(Promise.resolve().then(() => this.opts.onCommand(command)), ms, 'command handler')
+      .catch((err: Error) => log.warn({ error: err.message, command }, 'command handler failed; publishing the true state'))
+      .then(() => this.enqueue(() => this.publishModel(this.snapshot!, false)));
+    return true;
   }
 
   private async runCommand(command: MinerCommand, key: CommandKey): Promise<void> {

@@ -102,6 +102,8 @@ export interface WorkerSnapshot {
   /** The plan's decision for it, and why. */
   decision?: 'work' | 'pause';
   decisionReason?: string;
+  /** Its Mining switch: work allowed (true, the default) or switched off by hand. */
+  miningAllowed?: boolean;
 }
 
 export interface MinerSnapshot {
@@ -114,4 +116,6 @@ export type MinerCommand =
   | { kind: 'mining'; on: boolean }
   | { kind: 'threads'; threads: number }
   | { kind: 'policy'; policy: MiningPolicy }
-  | { kind: 'reset_session' };
+  | { kind: 'reset_session' }
+  /** a worker's own Mining switch (work allowed or not) */
+  | { kind: 'worker_mining'; worker: string; on: boolean };

@@ -172,6 +172,7 @@ export function schedule(input: ScheduleInput, configured: Policy, previous: Sch
     if (m.id === HUB_ID) continue;
     const linked = input.appliances.find((a) => a.workerId === m.id);
     if (gate) pause(m.id, 'miner', gate);
+    else if (manual.workersOff?.includes(m.id)) pause(m.id, 'miner', 'its Mining switch is off in Home Assistant');
     else if (!m.connected) pause(m.id, 'miner', 'not connected');
     else if (mustBeIdle && linked && linked.status !== 'idle') pause(m.id, 'miner', `${linked.name} is ${linked.status}`);
     else candidates.push({ id: m.id, kind: 'miner', maxUnits: 1, wattsPerUnit: m.watts, hashratePerUnit: m.hashrate, prev: prevWorkers[m.id] });

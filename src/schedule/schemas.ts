@@ -46,6 +46,7 @@ export const manualInputSchema = z.object({
   paused: z.boolean().optional(),
   maxThreads: z.number().int().min(0).max(1024).nullable().optional(),
   mode: z.enum(['always', 'idle_only', 'surplus']).nullable().optional(),
+  workersOff: z.array(z.string().max(255)).max(1000).optional(),
 });
 
 export const scheduleInputSchema = z.object({

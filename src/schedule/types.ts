@@ -66,6 +66,8 @@ export interface ManualInput {
   maxThreads?: number | null;
   /** The policy mode chosen in Home Assistant (select entity) or the add-on options; it overrides the flow's configured mode. */
   mode?: PolicyMode | null;
+  /** Workers whose Mining switch is off in Home Assistant (their ids): paused whatever else says. */
+  workersOff?: string[];
 }
 
 /** Everything one planning step reads. `now` is passed in: the scheduler never reads a clock. */

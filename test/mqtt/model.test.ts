@@ -175,7 +175,7 @@ test('worker devices: own device via the hub, or linked to an HA device by conne
   assert.deepEqual(c1.device.identifiers, ['micro_mining_w_nerd1']);
   assert.equal(c1.device.via_device, 'micro_mining_hub');
   assert.equal(c1.device.name, 'Miner nerd1');
-  assert.deepEqual(Object.keys(c1.cmps), ['status', 'hashrate', 'shares', 'best_difficulty', 'last_share', 'power', 'energy', 'decision', 'decision_reason']);
+  assert.deepEqual(Object.keys(c1.cmps), ['status', 'hashrate', 'shares', 'best_difficulty', 'last_share', 'power', 'energy', 'decision', 'decision_reason', 'mining']);
   assert.equal(c1.cmps.hashrate.unique_id, 'micro_mining_w_nerd1_hashrate');
   assert.equal(c1.cmps.hashrate.default_entity_id, 'sensor.micro_mining_nerd1_hashrate');
   assert.deepEqual(c1.cmps.status.options, ['mining', 'idle', 'busy', 'offline']);

@@ -1,5 +1,5 @@
-// Each worker's HA entities through a real Mosquitto: power and energy sensors, and the plan's
-// decision for it as a sensor published only when it changes.
+// Each worker's HA entities through a real Mosquitto: power and energy sensors, the plan's
+// decision for it as a sensor published only when it changes, and its own Mining switch.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -13,7 +13,7 @@ import { LinePeer, handshake } from '../stratum/helpers.js';
 import { LastJobMiner } from './last-job-miner.js';
 import { until } from './support.js';
 
-test('a worker device gets power, energy and a plan decision that is published only when it changes', async () => {
+test('a worker device gets power, energy, a plan decision published only when it changes, and a Mining switch', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'mm-entities-'));
   const broker = await startMosquitto();
   const sub = await mqtt.connectAsync(broker.url);
@@ -48,10 +48,18 @@ test('a worker device gets power, energy and a plan decision that is published o
     const n0 = seen.get(topic('decision'))!.length;
     await until('more power/energy refreshes', () => (seen.get(topic('energy'))?.length ?? 0) >= 3, 30_000);
     assert.equal(seen.get(topic('decision'))!.length, n0, 'an unchanged decision is not published again');
-    await hub.command({ kind: 'mining', on: false });
+    // its own Mining switch in HA: off pauses this worker whatever else the plan says
+    assert.equal(last('mining'), 'ON');
+    await sub.publishAsync(`${topic('mining')}/set`, 'OFF');
     await until('the decision turns to pause', () => last('decision') === 'pause', 30_000);
     assert.equal(seen.get(topic('decision'))!.length, n0 + 1);
-    assert.match(last('decision_reason') ?? '', /by hand|manual|paused|switched off/i);
+    assert.match(last('decision_reason') ?? '', /Mining switch is off in Home Assistant/);
+    await until('the switch shows off', () => last('mining') === 'OFF', 30_000);
+    assert.equal(hub.status().workers.find((w) => w.name === 'garage-bitaxe')?.asked, 'pause');
+    // a bad payload is refused and changes nothing
+    await sub.publishAsync(`${topic('mining')}/set`, 'MAYBE');
+    await until('the bad command is counted', () => hub.entities!.stats.commandsRejected >= 1, 30_000);
+    assert.equal(last('mining'), 'OFF');
   } finally {
     await miner?.stop();
     await peer.close();
