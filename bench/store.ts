@@ -1,4 +1,5 @@
-// npm run bench:store: bytes the lifetime totals write per day at 1 share/s (goal: under 5 MB/day).
+// npm run bench:store: bytes the lifetime totals write per day at 1 share/s (goal: under 5 MB/day),
+// with the hub's default interval of 120 s (BENCH_INTERVAL_S to try another).
 //
 // The real TotalsStore on the real disk, fed as the hub feeds it (every share -> update(), which
 // writes at most once per interval), with time compressed: the interval and the share period are
@@ -11,7 +12,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { TotalsStore } from '../src/app/store.js';
 
-const INTERVAL_S = Number(process.env.BENCH_INTERVAL_S ?? 60);
+const INTERVAL_S = Number(process.env.BENCH_INTERVAL_S ?? 120);
 const SCALE = Number(process.env.BENCH_SCALE ?? 200);
 const REAL_S = Number(process.env.BENCH_SECONDS ?? 20);
 const DAY = 86_400;
@@ -53,7 +54,8 @@ async function periodic(): Promise<void> {
   console.log(`  bytes through the store: ${store.written.bytes} -> ${mb(store.written.bytes * perDay)} MB/day`);
   console.log(`  /proc/self/io wchar: ${after.wchar - before.wchar} -> ${mb((after.wchar - before.wchar) * perDay)} MB/day`);
   console.log(`  /proc/self/io write_bytes (block layer, whole pages): ${after.writeBytes - before.writeBytes} -> ${mb((after.writeBytes - before.writeBytes) * perDay)} MB/day`);
-  console.log(`  goal: under 5 MB/day through the store -> ${store.written.bytes * perDay < 5e6 ? 'met' : 'NOT met'}`);
+  const disk = (after.writeBytes - before.writeBytes) * perDay;
+  console.log(`  goal: under 5 MB/day -> through the store ${store.written.bytes * perDay < 5e6 ? 'met' : 'NOT met'}; at the block layer ${Number.isNaN(disk) ? 'not measurable here' : disk < 5e6 ? 'met' : 'NOT met'}`);
 }
 
 async function perShare(): Promise<void> {

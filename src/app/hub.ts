@@ -100,7 +100,7 @@ export class Hub {
     // lifetime totals
     // a totals file that exists but cannot be read throws (TotalsUnreadableError, exit 2) and is
     // never written over: the store refuses every save until a load succeeded
-    this.store = new TotalsStore(c.dataDir, { intervalMs: this.overrides.totalsIntervalMs ?? 60_000 });
+    this.store = new TotalsStore(c.dataDir, { intervalMs: this.overrides.totalsIntervalMs ?? 120_000 });
     const loaded = await this.store.load();
     this.totals = loaded.totals;
     this.stopped.push(['totals', () => this.store.flush()]);
