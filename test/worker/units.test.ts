@@ -8,6 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InputError } from '../../src/core/index.js';
 import { MM_EXTENSION, WorkerControl, parseHello, parseReport } from '../../src/stratum/extension.js';
+import type { IncomingMessage } from 'node:http';
+import { sameOrigin, workerPath } from '../../src/web/index.js';
 import { YieldCheck, loadWorkerConfig, onBattery, readPowerSupplies } from '../../src/worker/index.js';
 import { workerProcess } from './support.js';
 
@@ -104,4 +106,20 @@ test('extension: what a worker tells is checked, never trusted', () => {
   const c = new WorkerControl();
   assert.throws(() => c.message(7, 'mining.mm_state', [{ state: 'working', threads: 1, hashrate: 1, hashes: 1 }]), /needs the micro-mining-control extension/);
   assert.equal(c.message(7, 'mining.something_else', []), undefined);
+});
+
+test('worker page: its paths under any prefix (HA ingress), and same origin only', () => {
+  assert.equal(workerPath('/worker'), '');
+  assert.equal(workerPath('/api/hassio_ingress/abc/worker'), '');
+  assert.equal(workerPath('/api/hassio_ingress/abc/worker/ws'), 'ws');
+  assert.equal(workerPath('/worker/miner.js'), 'miner.js');
+  assert.equal(workerPath('/workers'), null);
+  assert.equal(workerPath('/'), null);
+  const req = (headers: Record<string, string>) => ({ headers }) as unknown as IncomingMessage;
+  assert.equal(sameOrigin(req({ host: 'hub.local:8099', origin: 'http://hub.local:8099' })), true);
+  assert.equal(sameOrigin(req({ host: 'hub.local:8099', origin: 'http://evil.example' })), false);
+  assert.equal(sameOrigin(req({ host: 'hub.local:8099' })), false, 'no Origin: not a page of ours');
+  assert.equal(sameOrigin(req({ host: 'hub.local:8099', origin: 'not a url' })), false);
+  // behind HA ingress the proxy forwards the host the browser used
+  assert.equal(sameOrigin(req({ host: '172.30.33.5:8099', 'x-forwarded-host': 'ha.example.net', origin: 'https://ha.example.net' })), true);
 });
