@@ -13,6 +13,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildNodes } from '../../scripts/build-nodes.mjs';
 import { freePort } from '../support/mosquitto.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -90,6 +91,7 @@ const deployBody = JSON.stringify([{ id: 'evil', type: 'tab', label: 'x' }]);
 const deployHeaders = { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(deployBody)), 'Node-RED-Deployment-Type': 'full' };
 
 before(async () => {
+  await buildNodes({ quiet: true });
   [nrPort, statusPort] = [await freePort(), await freePort()];
   await startHub();
 });
