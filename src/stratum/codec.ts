@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { InputError, parseU32Hex, type StratumJob } from '../core/index.js';
+import { redactUrl } from '../log.js';
 
 /** Standard Stratum share error codes. */
 export const ERR = {
@@ -271,6 +272,7 @@ export function parsePoolUrl(url: string): PoolUrl {
   return out;
 }
 
+/** The URL as it may be shown: user information removed by parsing (a password may hold `@`). */
 function safe(url: string): string {
-  return url.replace(/\/\/[^@/]*@/, '//').slice(0, 80);
+  return redactUrl(url).slice(0, 80);
 }

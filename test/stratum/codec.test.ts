@@ -158,3 +158,17 @@ function VARDIFF_MIN(): number {
 test('error codes are the standard 20-25', () => {
   assert.deepEqual(Object.values(ERR), [20, 21, 22, 23, 24, 25]);
 });
+
+test('a bad pool URL is named without its password, also when the password holds @ or /', async () => {
+  const { parsePoolUrl } = await import('../../src/stratum/index.js');
+  for (const url of ['stratum+tcp://user:p@ss@word@host:notaport', 'stratum+tcp://user:se/cr@et@host', 'stratum+tcp://u:hunter2@:3333']) {
+    let msg = '';
+    try {
+      parsePoolUrl(url);
+    } catch (err) {
+      msg = (err as Error).message;
+    }
+    assert.ok(msg, `refused: ${url}`);
+    assert.ok(!/p@ss|word|se\/cr|cr@et|hunter2/.test(msg), msg);
+  }
+});
