@@ -102,3 +102,33 @@ test('closing the page removes the worker', async () => {
   page = null;
   await until('the worker is gone from the hub', () => !tablet() && !hub.manager.stats.snapshot().find((s) => s.name === 'tablet-test')?.online, 20_000);
 });
+
+test('with an endpoint password: a wrong one is refused with a clear message, the right one joins', async () => {
+  const dir2 = mkdtempSync(join(tmpdir(), 'mm-browser-pw-'));
+  const config = loadConfig({
+    argv: ['--data-dir', dir2, '--no-node-red', '--no-mqtt', '--stratum-port', '0', '--status-port', '0', '--threads', '0', '--policy', 'always', '--stratum-password', 'tablet-secret-1'],
+    env: {},
+  });
+  const hub2 = new Hub(config, { tickMs: 250 });
+  await hub2.start();
+  const p = await browser.browser.newPage();
+  try {
+    await p.goto(`http://127.0.0.1:${hub2.statusServer!.port}/worker`);
+    assert.match((await p.getAttribute('#password', 'placeholder')) ?? '', /required/);
+    await p.fill('#name', 'tablet-pw');
+    await p.fill('#password', 'wrong');
+    await p.click('#start');
+    await p.waitForFunction(() => /refused this worker.*wrong password/.test(document.getElementById('log')?.textContent ?? ''), undefined, { timeout: 30_000 });
+    assert.equal(hub2.obedience.control.list().find((w) => w.worker === 'tablet-pw'), undefined);
+    // it does not retry by itself with the wrong password: Start is enabled again
+    await p.waitForFunction(() => !(document.getElementById('start') as HTMLButtonElement).disabled, undefined, { timeout: 10_000 });
+    await p.fill('#name', 'tablet-pw');
+    await p.fill('#password', 'tablet-secret-1');
+    await p.click('#start');
+    await until('the page joins with the right password', () => hub2.obedience.control.list().find((w) => w.worker === 'tablet-pw' && w.kind === 'browser'), 30_000);
+  } finally {
+    await p.close();
+    await hub2.stop();
+    rmSync(dir2, { recursive: true, force: true });
+  }
+});

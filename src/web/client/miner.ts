@@ -239,7 +239,13 @@ async function connect(): Promise<void> {
   state.extranonce2Size = Number(sub.result[2]);
   const password = ($('password') as HTMLInputElement).value;
   const auth = (await send('mining.authorize', [state.name, password || 'x'])) as { result: unknown; error: unknown };
-  if (auth.result !== true) throw new Error(`the hub refused this worker: ${JSON.stringify(auth.error)}`);
+  if (auth.result !== true) {
+    // a wrong password or name does not get better by retrying: stop, and let the user fix it
+    state.running = false;
+    ($('start') as HTMLButtonElement).disabled = false;
+    ws.close();
+    throw new Error(`the hub refused this worker: ${JSON.stringify(auth.error)}; check the name and the endpoint password`);
+  }
   state.authorized = true;
   log(`joined the hub as ${state.name}${state.controlled ? '' : ' (the hub did not take the pause extension)'}`);
   apply();
