@@ -224,11 +224,16 @@ export class Hub {
     };
   }
 
+  /** An appliance as the scheduler sees it (a miner's own plug is not busy because the miner runs: obedience.ts). */
+  private planInput(a: Appliance): ApplianceInput {
+    return this.obedience ? this.obedience.planInput(a, toInput(a)) : toInput(a);
+  }
+
   /** Links the workers on the endpoint to HA devices by the MAC, host name and IP they told. */
   private linkWorkers(): void {
     if (!this.ha || this.stopping) return;
     this.ha.setWorkers(this.obedience.mappings());
-    this.hub?.setAppliances(this.ha.appliances().map(toInput));
+    this.hub?.setAppliances(this.ha.appliances().map((a) => this.planInput(a)));
   }
 
   // ----------------------------------------------------------------------------------------------
@@ -248,7 +253,7 @@ export class Hub {
       ha.on('event', (e: ApplianceEvent) => this.onApplianceEvent(e));
       ha.on('appliances', (list: Appliance[]) => {
         this.hub.setIgnoredCount(ha.ignored().length);
-        this.hub.setAppliances(list.map(toInput));
+        this.hub.setAppliances(list.map((a) => this.planInput(a)));
       });
       await ha.start();
       this.stopped.push(['home assistant', () => ha.stop()]);
@@ -328,7 +333,7 @@ export class Hub {
     }
     else {
       const a = this.ha?.appliances().find((x) => x.id === e.applianceId);
-      if (a) this.hub.updateAppliance(toInput(a));
+      if (a) this.hub.updateAppliance(this.planInput(a));
     }
   }
 

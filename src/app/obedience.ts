@@ -7,7 +7,7 @@
 import { EventEmitter } from 'node:events';
 import type { Appliance, WorkerMapping } from '../ha/index.js';
 import type { Logger } from '../log.js';
-import type { MinerInput } from '../schedule/index.js';
+import type { ApplianceInput, MinerInput } from '../schedule/index.js';
 import { WorkerControl, type ControlledWorker } from '../stratum/extension.js';
 import type { WorkerSnapshot } from '../work/index.js';
 
@@ -83,6 +83,17 @@ export class Obedience extends EventEmitter {
       out.push({ workerId: w.worker, ...(w.mac ? { mac: w.mac } : {}), ...(ip && ip !== '127.0.0.1' && ip !== '::1' ? { ip } : {}), name: w.hostname ?? w.worker });
     }
     return out;
+  }
+
+  /**
+   * The appliance as the scheduler sees it. A plain miner's own switched device (the plug it hangs
+   * on) draws power because the miner runs: that says nothing about the home needing it, so it
+   * does not make the miner "busy" (otherwise the miner would pause itself, then run again, …).
+   */
+  planInput(a: Appliance, input: ApplianceInput): ApplianceInput {
+    const w = a.workerId;
+    if (!w || w === 'hub' || !this.isPlainMiner(w) || !this.switches?.switchFor(w)) return input;
+    return { ...input, status: 'idle', roles: input.roles.filter((r) => r !== 'load') };
   }
 
   /** HA switches for plain miners (when HA is there). */

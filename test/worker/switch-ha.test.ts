@@ -59,7 +59,7 @@ after(async () => {
 test('a paused miner on a plug is switched off through HA, and on again after its minimum off time', async () => {
   const config = loadConfig({
     argv: [
-      '--data-dir', dir, '--no-node-red', '--no-mqtt', '--stratum-port', '0', '--status-port', '0', '--threads', '0', '--kernel', 'js', '--policy', 'always',
+      '--data-dir', dir, '--no-node-red', '--no-mqtt', '--stratum-port', '0', '--status-port', '0', '--threads', '0', '--kernel', 'js', '--policy', 'idle_only', '--idle-hold', '1',
       '--ha-url', bed.url, '--ha-token', bed.token,
       '--worker-mappings', JSON.stringify([{ worker: 'garage-miner', device: plug.deviceId }]),
     ],
@@ -71,7 +71,12 @@ test('a paused miner on a plug is switched off through HA, and on again after it
   await handshake(miner, { user: 'garage-miner' });
   const h = hub;
   await until('the plug is linked to the miner', () => h.ha?.appliances().find((a) => a.workerId === 'garage-miner'), 30_000);
+  // idle_only: the plug reads 28 W because the miner runs on it; that does not make the miner busy
   await until('the plan lets the miner work', () => h.hub.lastPlan?.workers.find((w) => w.id === 'garage-miner')?.action === 'work', 30_000);
+  const plugNow = await until('the plug reads the miner\'s 28 W (busy, by its power)', () => h.ha!.appliances().find((a) => a.workerId === 'garage-miner' && a.watts === 28 && a.status === 'busy'), 30_000);
+  assert.equal(plugNow.name, PLUG.name);
+  await new Promise((r) => setTimeout(r, 1000)); // a few plans go by
+  assert.equal(h.hub.lastPlan?.workers.find((w) => w.id === 'garage-miner')?.action, 'work', 'its own plug being busy does not pause it');
 
   const t0 = performance.now();
   await h.command({ kind: 'mining', on: false });
