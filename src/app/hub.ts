@@ -204,6 +204,7 @@ export class Hub {
         host: c.stratum.bind,
         password: c.stratum.password ?? undefined,
         maxConnections: c.stratum.maxMiners,
+        maxWorkerNames: c.stratum.maxWorkerDevices,
         vardiff: { targetIntervalS: c.stratum.shareIntervalS },
         logger: logger('stratum'),
       });
@@ -305,10 +306,10 @@ export class Hub {
     return {
       holdSeconds: c.idle.holdSeconds,
       powerThresholdW: c.idle.powerThresholdW,
+      includeLights: c.idle.includeLights,
       overrides: c.idle.overrides.map((o) => ({ ...o, match: { ...o.match } })),
       workers: c.idle.workers.filter((w) => w.workerId !== 'hub').map((w) => ({ ...w })),
       hub: { maxLoadPercent: c.idle.hubMaxLoadPercent, ...(hubDevice ? { deviceId: hubDevice } : {}) },
-      includeLights: c.idle.includeLights,
       budget: {
         ...(c.power.sensor ? { surplusEntity: c.power.sensor, surplusInverted: c.power.sensorInverted } : {}),
         ...(c.power.budgetW !== null ? { staticWatts: c.power.budgetW } : {}),
@@ -639,8 +640,11 @@ export class Hub {
         maxThreadsLimit: this.cores,
         policy: manual.mode ?? this.config.policy,
       },
+      // a miner name gets its HA device only after its first accepted share, and never more of
+      // them than the cap (the endpoint refuses new names beyond it at authorize)
       workers: (this.manager?.stats.snapshot() ?? [])
-        .filter((w) => w.kind === 'miner')
+        .filter((w) => w.kind === 'miner' && w.accepted > 0)
+        .slice(0, this.config.stratum.maxWorkerDevices)
         .map((w) => ({
           id: w.name,
           name: w.name,
