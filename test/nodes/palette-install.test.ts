@@ -173,6 +173,22 @@ async function scenario(nrDir: string, tag: string): Promise<void> {
     const list = await fetch(`${base}/library/examples/flows/${PKG.name}`, { headers: auth });
     assert.equal(list.status, 200);
     assert.match(await list.text(), /remote-hub/);
+    // every example imports cleanly: JSON, only node types this Node-RED has, every wire and hub reference resolves
+    const known = new Set(nodes.flatMap((m) => m.types));
+    const names = readdirSync(join(ROOT, 'nodes', 'examples')).filter((f) => f.endsWith('.json')).map((f) => f.replace(/\.json$/, ''));
+    assert.ok(names.length >= 4);
+    for (const name of names) {
+      const r = await fetch(`${base}/library/examples/flows/${PKG.name}/${name}`, { headers: auth });
+      assert.equal(r.status, 200, name);
+      const ns = (await r.json()) as FlowNode[];
+      const ids = new Set(ns.map((n) => n.id));
+      for (const n of ns) {
+        assert.ok(n.type === 'tab' || known.has(n.type), `${name}: node type ${n.type} is known to Node-RED ${nrVersion}`);
+        for (const out of (n.wires as string[][] | undefined) ?? []) for (const w of out) assert.ok(ids.has(w), `${name}: wire ${n.id} -> ${w}`);
+        if (typeof n.hub === 'string') assert.equal(ns.find((x) => x.id === n.hub)?.type, 'mm-hub', `${name}: ${n.id}'s hub`);
+        if (typeof n.z === 'string') assert.ok(ids.has(n.z), `${name}: ${n.id} on a tab of the file`);
+      }
+    }
     const ex = await fetch(`${base}/library/examples/flows/${PKG.name}/remote-hub`, { headers: auth });
     assert.equal(ex.status, 200);
     const flows = (await ex.json()) as FlowNode[];
