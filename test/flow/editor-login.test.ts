@@ -175,3 +175,37 @@ test('a second start keeps the login, says how to log in, and never prints the p
   const r = await token(nrPort, '', first.username, first.password);
   assert.equal(r.status, 200);
 });
+
+test('on a terminal the first start shows the password once (as Jupyter and Grafana do); a later start on a terminal does not', { timeout: 180_000 }, async () => {
+  const ttyData = join(dir, 'tty-data');
+  const runOnTty = async (): Promise<string> => {
+    const [p1, p2] = [await freePort(), await freePort()];
+    const cmd = [process.execPath, 'bin/micro-mining.js', 'start', '--practice', '--data-dir', ttyData, '--no-stratum', '--no-mqtt', '--threads', '0', '--kernel', 'js', '--node-red-port', String(p1), '--status-port', String(p2)].map((a) => `'${a}'`).join(' ');
+    // script(1) gives the hub a pseudo-terminal: stderr.isTTY is true there
+    const c = spawn('script', ['-qfec', cmd, '/dev/null'], { cwd: ROOT, detached: true, stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, MM_TEST: '' } });
+    let text = '';
+    c.stdout!.on('data', (d) => (text += d));
+    c.stderr!.on('data', (d) => (text += d));
+    try {
+      await until('hub up on a terminal', async () => (await get(p2, '/health').then((r) => r.status === 200, () => false)) && /Node-RED/.test(text), 90_000);
+      await until('the login hint', () => /node-red-login\.json/.test(text), 30_000);
+    } finally {
+      const exited = new Promise((r) => c.once('exit', r));
+      try {
+        process.kill(-c.pid!, 'SIGTERM');
+      } catch {
+        /* gone */
+      }
+      const t = setTimeout(() => process.kill(-c.pid!, 'SIGKILL'), 15_000);
+      await exited;
+      clearTimeout(t);
+    }
+    return text;
+  };
+  const first = await runOnTty();
+  const { password } = JSON.parse(readFileSync(join(ttyData, 'node-red-login.json'), 'utf8')) as { password: string };
+  assert.equal(first.split(password).length - 1, 1, 'the password shown exactly once on the first start');
+  const second = await runOnTty();
+  assert.ok(!second.includes(password), 'a later start does not show it');
+  assert.match(second, /log in as admin with the password in .*node-red-login\.json/);
+});
