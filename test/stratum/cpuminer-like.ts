@@ -27,6 +27,8 @@ export class CpuminerLike {
   /** works built (job id, difficulty) */
   readonly works: { jobId: string; difficulty: number }[] = [];
   hashing = true;
+  /** nonces hashed in all */
+  hashes = 0;
   private en2 = 0;
   private nextId = 1_000_000;
 
@@ -73,6 +75,7 @@ export class CpuminerLike {
       this.peer.send({ id: this.nextId++, method: 'mining.submit', params: [this.user, w.job.jobId, w.extranonce2, w.job.ntime, u32Hex(f.nonce)] });
     }
     w.nonce += chunk;
+    this.hashes += chunk;
   }
 
   /** Runs the hashing loop (yielding to the event loop between chunks) until `done()`, within `ms`. */

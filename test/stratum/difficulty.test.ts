@@ -65,7 +65,13 @@ test('a cpuminer-2.5.1-like miner (work rebuilt only on a new job id) gets 0 rej
     `# cpuminer-like: ${miner.accepted} accepted, ${miner.rejected.length} rejected; ${changes} difficulty changes (${raises()} up, ${drops()} down); ` +
       `${miner.works.length} works built; difficulties ${miner.difficulties.map((d) => `2^${Math.log2(d).toFixed(0)}`).join(' ')}`,
   );
+  // the difficulty credited for its shares matches the work it did (credited at the difficulty of
+  // each share's job, not at a newer one): what the per-worker hashrate rests on
+  const credited = manager.stats.worker('cpuminer.test')!.creditedDifficulty;
+  const ratio = (credited * 2 ** 32) / miner.hashes;
+  console.log(`# credited difficulty x 2^32 / hashes done = ${ratio.toFixed(2)} (1 is exact; ${miner.accepted} shares give about ±${(200 / Math.sqrt(miner.accepted)).toFixed(0)} %)`);
   assert.deepEqual(miner.rejected, [], 'no share rejected');
+  assert.ok(ratio > 0.5 && ratio < 1.6, `credited work ${ratio.toFixed(2)} x the work done`);
   assert.ok(changes >= 5, `several difficulty changes (${changes})`);
   assert.ok(raises() >= 3);
   // every change reached the miner's work: it built a work at each difficulty it was sent
