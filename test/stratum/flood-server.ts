@@ -15,7 +15,7 @@ function mem() {
   global.gc?.();
   const m = process.memoryUsage();
   const s = server as unknown as { admission?: { pending: number; miners: number; addresses: number } };
-  return { rss: m.rss, heapUsed: m.heapUsed, connections: server.connections, pending: s.admission?.pending ?? null, addresses: s.admission?.addresses ?? null };
+  return { rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, connections: server.connections, pending: s.admission?.pending ?? null, addresses: s.admission?.addresses ?? null };
 }
 
 process.on('message', async (msg: { cmd: string }) => {

@@ -16,7 +16,7 @@ after(() => {
   for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
 });
 
-interface Mem { rss: number; heapUsed: number; connections: number; pending: number | null; addresses: number | null }
+interface Mem { rss: number; heapUsed: number; heapTotal: number; external: number; connections: number; pending: number | null; addresses: number | null }
 
 function child(file: string, args: string[], gc = false): { proc: ChildProcess; out: string[] } {
   const proc = fork(fileURLToPath(new URL(file, import.meta.url)), args, { execArgv: ['--import', 'tsx', ...(gc ? ['--expose-gc'] : [])], stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
@@ -117,6 +117,7 @@ test('a flood of 1,100 silent sockets from one address: a miner from another add
   console.log(`# good miner from 127.0.0.2: ${latencies.length} connections, work after median ${sorted[Math.floor(sorted.length / 2)]?.toFixed(0)} ms, max ${sorted.at(-1)?.toFixed(0)} ms; failures ${failures.length}`);
   console.log(`# endpoint log lines during the flood: ${logLines.length}`);
   for (const l of logLines.slice(0, 12)) console.log(`#   ${(JSON.parse(l) as { msg: string }).msg}`);
+  console.log(`# endpoint heap committed ${mb(base.heapTotal)} / ${during ? mb(during.heapTotal) : '?'} / ${mb(afterMem.heapTotal)} MiB; external ${mb(base.external)} / ${during ? mb(during.external) : '?'} / ${mb(afterMem.external)} MiB`);
   console.log(`# endpoint memory: heap ${mb(base.heapUsed)} MiB before, ${during ? mb(during.heapUsed) : '?'} during, ${mb(afterMem.heapUsed)} after; rss ${mb(base.rss)} / ${during ? mb(during.rss) : '?'} / ${mb(afterMem.rss)} MiB; connections during ${during?.connections}, after ${afterMem.connections}`);
 
   const stopped = new Promise((r) => server.proc.once('exit', r));
@@ -130,4 +131,5 @@ test('a flood of 1,100 silent sockets from one address: a miner from another add
   assert.ok(logLines.length <= 20, `log lines during the flood are rate-limited (${logLines.length})`);
   assert.equal(afterMem.connections, 0, 'every flood socket is gone');
   assert.ok(afterMem.heapUsed < base.heapUsed + 8 * 2 ** 20, `heap back near its level (${mb(base.heapUsed)} -> ${mb(afterMem.heapUsed)} MiB)`);
+  assert.ok(afterMem.heapTotal < base.heapTotal + 16 * 2 ** 20, `committed heap back near its level (${mb(base.heapTotal)} -> ${mb(afterMem.heapTotal)} MiB)`);
 });
