@@ -103,6 +103,10 @@ export class StratumServer extends EventEmitter {
     if (this.server) return;
     const server = net.createServer({ noDelay: true }, (socket) => this.onConnection(socket));
     server.on('error', (err) => this.log.error({ err }, 'stratum server error'));
+    // a backstop below the limits above: sockets past every cap are dropped before they cost a session
+    const { maxMiners, maxPending } = this.admission.limits;
+    server.maxConnections = maxMiners + maxPending + 64;
+    server.on('drop', (d?: { remoteAddress?: string }) => this.warnings.warn('dropped', { address: d?.remoteAddress, max: server.maxConnections }, `dropped a connection: ${server.maxConnections} sockets are open`));
     const port = this.opts.port ?? 3333;
     const host = this.opts.host ?? '127.0.0.1';
     await new Promise<void>((resolve, reject) => {
