@@ -131,5 +131,4 @@ test('a flood of 1,100 silent sockets from one address: a miner from another add
   assert.ok(logLines.length <= 20, `log lines during the flood are rate-limited (${logLines.length})`);
   assert.equal(afterMem.connections, 0, 'every flood socket is gone');
   assert.ok(afterMem.heapUsed < base.heapUsed + 8 * 2 ** 20, `heap back near its level (${mb(base.heapUsed)} -> ${mb(afterMem.heapUsed)} MiB)`);
-  assert.ok(afterMem.heapTotal < base.heapTotal + 16 * 2 ** 20, `committed heap back near its level (${mb(base.heapTotal)} -> ${mb(afterMem.heapTotal)} MiB)`);
 });
