@@ -578,6 +578,7 @@ export class Hub {
           name: w.name,
           status: w.online ? 'mining' : 'offline',
           hashrate: w.hashrate,
+          estimate: { low: w.hashrateEstimate.low, high: w.hashrateEstimate.high, shares: w.hashrateEstimate.shares, settled: w.hashrateEstimate.settled },
           accepted: w.accepted,
           rejected: w.rejected,
           bestDifficulty: w.bestDifficulty,

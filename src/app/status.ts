@@ -43,6 +43,8 @@ export interface HubStatus {
     rejected: number;
     bestDifficulty: number;
     lastShare: number | null;
+    /** the hashrate's 95 % interval and the shares it rests on (src/work/stats.ts) */
+    estimate?: { low: number; high: number; shares: number; settled: boolean };
     /** what the plan asked and what the worker did (src/app/obedience.ts) */
     kind?: 'agent' | 'browser' | 'miner';
     by?: 'extension' | 'no-work' | 'switch';
@@ -303,6 +305,17 @@ export function formatDifficulty(d: number): string {
   return d.toPrecision(3);
 }
 
+/**
+ * A worker's hashrate as far as its shares tell: a few shares give a wide interval, so until the
+ * estimate has settled it is shown with its 95 % range and the share count (as pools do).
+ */
+export function formatWorkerHashrate(w: Pick<HubStatus['workers'][number], 'hashrate' | 'estimate'>): string {
+  const e = w.estimate;
+  if (!e || e.settled) return formatHashrate(w.hashrate);
+  if (e.shares === 0) return 'no shares yet';
+  return `~${formatHashrate(w.hashrate)} (${formatHashrate(e.low)} to ${formatHashrate(e.high)}, ${e.shares} share${e.shares === 1 ? '' : 's'})`;
+}
+
 /** The appliances table, grouped by area (areas by name, devices without an area last). */
 export function renderAppliances(a: HubStatus['appliances']): string {
   const groups = new Map<string, HubStatus['appliances']['list']>();
@@ -337,7 +350,7 @@ export function renderStatusPage(s: HubStatus, ingressPath = '', nodeRedLink = f
   const rows = s.workers
     .map(
       (w) =>
-        `<tr><td>${esc(w.name)}${w.kind && w.kind !== 'miner' ? ` (${w.kind === 'agent' ? 'computer' : 'browser'})` : ''}${w.device ? `<br><span class="note">${esc(w.device)}</span>` : ''}</td><td>${esc(w.status)}</td><td>${esc(w.asked ?? '')}</td><td>${esc(w.did ?? '')}</td><td>${formatHashrate(w.hashrate)}</td><td>${w.watts !== undefined ? `${Math.round(w.watts)} W` : ''}</td><td>${w.accepted}</td><td>${w.rejected}</td><td>${formatDifficulty(w.bestDifficulty)}</td></tr>`,
+        `<tr><td>${esc(w.name)}${w.kind && w.kind !== 'miner' ? ` (${w.kind === 'agent' ? 'computer' : 'browser'})` : ''}${w.device ? `<br><span class="note">${esc(w.device)}</span>` : ''}</td><td>${esc(w.status)}</td><td>${esc(w.asked ?? '')}</td><td>${esc(w.did ?? '')}</td><td>${formatWorkerHashrate(w)}</td><td>${w.watts !== undefined ? `${Math.round(w.watts)} W` : ''}</td><td>${w.accepted}</td><td>${w.rejected}</td><td>${formatDifficulty(w.bestDifficulty)}</td></tr>`,
     )
     .join('');
   return `<!doctype html>

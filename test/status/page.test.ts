@@ -2,7 +2,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { existsSync, statSync } from 'node:fs';
-import { StatusServer, formatDuration, formatHashrate, formatOdds, renderAppliances, type HubStatus } from '../../src/app/status.js';
+import { StatusServer, formatDuration, formatHashrate, formatOdds, renderAppliances, renderStatusPage, formatWorkerHashrate, type HubStatus } from '../../src/app/status.js';
 import { ARTIFACTS, launchBrowser } from '../support/browser.js';
 
 function sample(over: Partial<HubStatus> = {}): HubStatus {
@@ -125,4 +125,12 @@ test('appliances: a table grouped by area with role, status and reason; the coun
   const json = (await (await fetch(`http://127.0.0.1:${server.port}/api/status`)).json()) as { appliances: { list: unknown[]; ignored: number } };
   assert.equal(json.appliances.list.length, 3);
   assert.equal(json.appliances.ignored, 41);
+});
+
+test('a worker hashrate on few shares is shown with its 95 % range and share count; settled, as a plain figure', () => {
+  assert.equal(formatWorkerHashrate({ hashrate: 55_000, estimate: { low: 11_000, high: 160_000, shares: 3, settled: false } }), '~55.00 kH/s (11.00 kH/s to 160 kH/s, 3 shares)');
+  assert.equal(formatWorkerHashrate({ hashrate: 0, estimate: { low: 0, high: 0, shares: 0, settled: false } }), 'no shares yet');
+  assert.equal(formatWorkerHashrate({ hashrate: 1_530_000, estimate: { low: 1_300_000, high: 1_800_000, shares: 60, settled: true } }), '1.53 MH/s');
+  const html = renderStatusPage({ ...sample(), workers: [{ ...sample().workers[0], hashrate: 55_000, estimate: { low: 11_000, high: 160_000, shares: 3, settled: false } }] });
+  assert.ok(html.includes('~55.00 kH/s (11.00 kH/s to 160 kH/s, 3 shares)'));
 });
