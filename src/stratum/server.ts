@@ -102,7 +102,6 @@ export class StratumServer extends EventEmitter {
   async start(): Promise<void> {
     if (this.server) return;
     const server = net.createServer({ noDelay: true }, (socket) => this.onConnection(socket));
-    server.on('error', (err) => this.log.error({ err }, 'stratum server error'));
     // a backstop below the limits above: sockets past every cap are dropped before they cost a session
     const { maxMiners, maxPending } = this.admission.limits;
     server.maxConnections = maxMiners + maxPending + 64;
@@ -124,6 +123,8 @@ export class StratumServer extends EventEmitter {
         resolve();
       });
     });
+    // after listen: a failed listen is the one clear line above, not a logged error as well
+    server.on('error', (err) => this.log.error({ err }, 'stratum server error'));
     this.server = server;
     this.backend.on('job', this.onJob);
     this.backend.on('layout', this.onLayout);
