@@ -86,14 +86,17 @@ export class Obedience extends EventEmitter {
   }
 
   /**
-   * The appliance as the scheduler sees it. A plain miner's own switched device (the plug it hangs
-   * on) draws power because the miner runs: that says nothing about the home needing it, so it
-   * does not make the miner "busy" (otherwise the miner would pause itself, then run again, …).
+   * The appliance as the scheduler sees it. A plain miner's own device describes its mining: the
+   * plug it hangs on draws power because it runs, hass-miner's or the Bitaxe integration's power and
+   * hashrate sensors read its work. That says nothing about the home needing it, so it never makes
+   * the miner "busy" or "unknown" (otherwise the miner would pause itself, then run again, or never
+   * run under idle_only): a plain miner is a dedicated miner, obeying only the plan's other reasons
+   * (quiet hours, budget, price, the switch by hand).
    */
   planInput(a: Appliance, input: ApplianceInput): ApplianceInput {
     const w = a.workerId;
-    if (!w || w === 'hub' || !this.isPlainMiner(w) || !this.switches?.switchFor(w)) return input;
-    return { ...input, status: 'idle', roles: input.roles.filter((r) => r !== 'load') };
+    if (!w || w === 'hub' || !this.isPlainMiner(w)) return input;
+    return { ...input, status: 'idle', roles: input.roles.filter((r) => r !== 'load'), reason: 'a dedicated miner: its own device reads its mining, not the home' };
   }
 
   /** HA switches for plain miners (when HA is there). */

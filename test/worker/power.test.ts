@@ -64,3 +64,16 @@ test('the hub\'s power and energy count a miner that hashes, at its declared fig
     await hub.stop();
   }
 });
+
+test('a plain miner linked to its own HA device is a dedicated miner for the plan: its device reading busy or unknown (its own power, hashrate) does not pause it', () => {
+  const own = { id: 'd2', name: 'Bitaxe', workerId: 'bitaxe-1', roles: ['worker', 'load'], status: 'busy', powerEntities: ['sensor.bitaxe_power'], watts: 15, entities: ['sensor.bitaxe_power'] } as unknown as Appliance;
+  const o = new Obedience({ applianceOf: () => own, log: pino({ level: 'silent' }) });
+  const input = { id: 'd2', name: 'Bitaxe', status: 'busy' as const, roles: ['worker' as const, 'load' as const], workerId: 'bitaxe-1', watts: 15 };
+  const seen = o.planInput(own, input);
+  assert.equal(seen.status, 'idle');
+  assert.deepEqual(seen.roles, ['worker']);
+  assert.match(seen.reason ?? '', /dedicated miner/);
+  assert.equal(o.planInput({ ...own, status: 'unknown' } as Appliance, { ...input, status: 'unknown' }).status, 'idle');
+  // the hub and computers that speak the extension keep their device's verdict
+  assert.equal(o.planInput({ ...own, workerId: 'hub' } as Appliance, { ...input, workerId: 'hub' }).status, 'busy');
+});
