@@ -2,6 +2,7 @@ import { createServer, request, type IncomingMessage, type Server, type ServerRe
 import { connect, type AddressInfo, type Socket } from 'node:net';
 import { logger, type Logger } from '../log.js';
 import { allowedHosts, refusal, withoutCors } from '../flow/index.js';
+import type { NodeStatus } from '../work/index.js';
 
 /** What the status page and the terminal line show. */
 export interface HubStatus {
@@ -65,17 +66,7 @@ export interface HubStatus {
   mqttConnected: boolean | null;
   startedAt: number;
   /** solo mining: the node (network, height, connection, template age) and the last block sent */
-  node?: {
-    node: string;
-    state: string;
-    message: string | null;
-    chain: string | null;
-    height: number | null;
-    templateAgeS: number | null;
-    blocksSubmitted: number;
-    blocksAccepted: number;
-    lastBlock: { accepted: boolean; hash: string; height: number; reason?: string; at: number } | null;
-  };
+  node?: NodeStatus;
 }
 
 export interface StatusServerOptions {
