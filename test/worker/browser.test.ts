@@ -1,7 +1,8 @@
 // The browser worker page in Debian's headless Chromium against a real hub (standalone): it joins
 // over the WebSocket on the status port, its shares are validated by the hub, a pause from the
 // plan stops its hashing (threads stopped, hash counter frozen; the time is printed), and closing
-// the page removes the worker. A WebSocket from another origin is refused.
+// the page removes the worker. A WebSocket from another origin is refused. Hidden and on battery,
+// the page yields and resumes after (its own listeners, driven by the same events).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -130,5 +131,56 @@ test('with an endpoint password: a wrong one is refused with a clear message, th
     await p.close();
     await hub2.stop();
     rmSync(dir2, { recursive: true, force: true });
+  }
+});
+
+test('the page yields when it is hidden and when the device runs on battery, and resumes after', async () => {
+  await hub.command({ kind: 'mining', on: true });
+  const p = await browser.browser.newPage();
+  // Headless Chromium cannot hide a tab or unplug a charger: the page's own listeners are driven
+  // through the same events (visibilitychange, the Battery API's chargingchange) with a stand-in
+  // document.hidden and battery object, named so here.
+  // (a plain script: functions written here would carry the test compiler's helpers into the page)
+  await p.addInitScript({
+    content: `
+      window.__hidden = false;
+      Object.defineProperty(document, 'hidden', { configurable: true, get: () => window.__hidden });
+      Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => (window.__hidden ? 'hidden' : 'visible') });
+      const battery = Object.assign(new EventTarget(), { charging: true, level: 0.8 });
+      window.__battery = battery;
+      Object.defineProperty(navigator, 'getBattery', { configurable: true, value: () => Promise.resolve(battery) });
+    `,
+  });
+  const reports: ControlledWorker[] = [];
+  const onReport = (w: ControlledWorker) => reports.push(w);
+  hub.obedience.control.on('report', onReport);
+  const me = () => hub.obedience.control.list().find((w) => w.worker === 'tablet-yield');
+  const waitState = (state: string, from: number, what: string) =>
+    until(what, () => reports.slice(from).find((r) => r.worker === 'tablet-yield' && r.report?.state === state), 30_000);
+  try {
+    await p.goto(`http://127.0.0.1:${hub.statusServer!.port}/worker?autostart&name=tablet-yield`);
+    await until('the page hashes', () => (me()?.report?.state === 'working' ? true : undefined), 60_000);
+    let mark = reports.length;
+    await p.evaluate(`window.__hidden = true; document.dispatchEvent(new Event('visibilitychange'))`);
+    let r = await waitState('yielding', mark, 'hidden: the page yields').catch(async (e) => {
+      throw new Error(`${e.message}; reports: ${JSON.stringify(reports.slice(mark).map((x) => [x.worker, x.report]))}; page state: ${await p.textContent('#state')}`);
+    });
+    assert.equal(r.report!.threads, 0);
+    assert.match(String(r.report!.reason ?? ''), /hidden/);
+    mark = reports.length;
+    await p.evaluate(`window.__hidden = false; document.dispatchEvent(new Event('visibilitychange'))`);
+    await waitState('working', mark, 'visible again: it hashes');
+    mark = reports.length;
+    await p.evaluate(`window.__battery.charging = false; window.__battery.dispatchEvent(new Event('chargingchange'))`);
+    r = await waitState('yielding', mark, 'on battery: the page yields');
+    assert.equal(r.report!.threads, 0);
+    assert.match(String(r.report!.reason ?? ''), /battery/);
+    assert.match((await p.textContent('#state')) ?? '', /on battery/);
+    mark = reports.length;
+    await p.evaluate(`window.__battery.charging = true; window.__battery.dispatchEvent(new Event('chargingchange'))`);
+    await waitState('working', mark, 'charging again: it hashes');
+  } finally {
+    hub.obedience.control.off('report', onReport);
+    await p.close();
   }
 });
