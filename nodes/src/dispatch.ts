@@ -38,7 +38,7 @@ export function registerDispatch(RED: NodeAPI): void {
             recheck = null;
             hub.api.stats().then(
               (s) => {
-                if (s.obeyed && s.obeyed.total > 0) node.status({ fill: working ? 'green' : 'yellow', shape: working ? 'dot' : 'ring', text: short(`${plan.summary} · ${s.obeyed.obeyed}/${s.obeyed.total} obeyed`) });
+                if (s.obeyed && s.obeyed.total > 0) node.status({ fill: working ? 'green' : 'yellow', shape: working ? 'dot' : 'ring', text: short(`${s.obeyed.obeyed}/${s.obeyed.total} obeyed · ${plan.summary}`) });
               },
               () => {},
             );

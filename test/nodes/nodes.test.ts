@@ -217,3 +217,37 @@ test('the appliances node carries the appliance list (area, role, status, reason
   assert.equal(msg.appliances.length, 2);
   hub.setIgnoredCount(0);
 });
+
+test('the dispatch node says how many workers obeyed the plan', async () => {
+  // the hub's miner control as the hub wires it (src/app/obedience.ts answers obeyed()): one
+  // connected miner that did what the plan asked
+  const opts = (hub as unknown as { opts: { miners?: unknown } }).opts;
+  const before = opts.miners;
+  const asked: [string, boolean][] = [];
+  opts.miners = {
+    list: () => [{ id: 'kitchen-nerdminer', connected: true, hashrate: 55_000, watts: 1 }],
+    setWorking: (id: string, working: boolean) => asked.push([id, working]),
+    obeyed: () => ({ obeyed: asked.length ? 1 : 0, total: 1 }),
+  };
+  try {
+    hub.setAppliances([hubApp('idle')]);
+    await helper.load(nodeModule, chain());
+    await nextPlan();
+    const dis = helper.getNode('dis');
+    const text: string = await new Promise((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error('no "obeyed" status from mm-dispatch')), 20_000);
+      const on = (call: { args: [{ text?: string }] }) => {
+        if (!/obeyed/.test(call.args[0]?.text ?? '')) return;
+        clearTimeout(t);
+        dis.removeListener('call:status', on);
+        resolve(call.args[0].text!);
+      };
+      dis.on('call:status', on);
+    });
+    // first, so that the status's length limit never cuts it off
+    assert.match(text, /^1\/1 obeyed · mining:/);
+    assert.deepEqual(asked.at(-1), ['kitchen-nerdminer', true]);
+  } finally {
+    opts.miners = before;
+  }
+});
