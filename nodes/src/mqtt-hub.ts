@@ -119,7 +119,9 @@ export class MqttHub implements HubApi {
         resolve(m);
       });
     });
-    await this.client.publishAsync(this.t.controlSet, JSON.stringify({ key: this.opts.key, id, ...cmd }), { qos: 1 });
+    // on the bridge `id` is this request's id: a worker's switch names the worker as `worker`
+    const body = cmd.action === 'worker' ? { action: 'worker', worker: cmd.id, on: cmd.on } : cmd;
+    await this.client.publishAsync(this.t.controlSet, JSON.stringify({ key: this.opts.key, id, ...body }), { qos: 1 });
     return (await applied) ?? { ...(this.last?.manual ?? {}) };
   }
 

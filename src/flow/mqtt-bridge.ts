@@ -29,6 +29,12 @@ const controlSchema = z.discriminatedUnion('action', [
   z.object({ action: z.literal('stop') }).strict(),
   z.object({ action: z.literal('threads'), threads: z.number().int().min(0).max(1024).nullable() }).strict(),
   z.object({ action: z.literal('policy'), mode: z.enum(['always', 'idle_only', 'surplus']).nullable() }).strict(),
+  // a worker's own Mining switch (as in HA): work allowed or not (`worker`: on the bridge `id` is
+  // the request's own id, answered on control/applied)
+  z
+    .object({ action: z.literal('worker'), worker: z.string().min(1).max(200), on: z.boolean() })
+    .strict()
+    .transform((c) => ({ action: 'worker' as const, id: c.worker, on: c.on })),
 ]);
 
 /** Checks a control command from the bridge; returns it, or a message naming what is wrong. */

@@ -96,6 +96,26 @@ test('bad messages on the command topics are rejected and change nothing', async
     await c.endAsync();
   }
   assert.match((parseControl({ action: 'threads', threads: 'x' }) as { error: string }).error, /threads/);
+  // a worker's Mining switch over the bridge: a name and on/off, nothing else
+  assert.deepEqual(parseControl({ action: 'worker', worker: 'kitchen-nerdminer', on: false }), { ok: true, value: { action: 'worker', id: 'kitchen-nerdminer', on: false } });
+  assert.equal(parseControl({ action: 'worker', worker: '', on: false }).ok, false);
+  assert.equal(parseControl({ action: 'worker', worker: 'x'.repeat(201), on: true }).ok, false);
+  assert.equal(parseControl({ action: 'worker', worker: 'x', on: 'yes' }).ok, false);
+});
+
+test('a worker\'s Mining switch over the bridge: off and on again reach the hub\'s manual settings', async () => {
+  const c = await mqtt.connectAsync(broker.url);
+  try {
+    const before = bridge.counters.controlsApplied;
+    await c.publishAsync('mmtest/bridge/control/set', JSON.stringify({ key: KEY, action: 'worker', worker: 'garage-pc', on: false }), { qos: 1 });
+    await until('applied', () => bridge.counters.controlsApplied >= before + 1);
+    assert.deepEqual(hub.manualInput.workersOff, ['garage-pc']);
+    await c.publishAsync('mmtest/bridge/control/set', JSON.stringify({ key: KEY, action: 'worker', worker: 'garage-pc', on: true }), { qos: 1 });
+    await until('applied again', () => bridge.counters.controlsApplied >= before + 2);
+    assert.deepEqual(hub.manualInput.workersOff, []);
+  } finally {
+    await c.endAsync();
+  }
 });
 
 test('a retained command left on the broker is never obeyed when a bridge (re)connects', async () => {
