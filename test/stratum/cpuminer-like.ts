@@ -29,6 +29,9 @@ export class CpuminerLike {
   hashing = true;
   /** nonces hashed in all */
   hashes = 0;
+  /** the sum of the work difficulty of every accepted share: what the miner itself did */
+  acceptedWork = 0;
+  private sentAt = new Map<number, number>();
   private en2 = 0;
   private nextId = 1_000_000;
 
@@ -54,8 +57,12 @@ export class CpuminerLike {
       if (job.jobId !== this.work?.job.jobId) this.rebuild(job); // the same id: nothing changes
     } else if (typeof m.id === 'number' && m.id >= 1_000_000) {
       this.pendingSubmits--;
-      if (m.result === true) this.accepted++;
-      else this.rejected.push(m.error);
+      const d = this.sentAt.get(m.id) ?? 0;
+      this.sentAt.delete(m.id);
+      if (m.result === true) {
+        this.accepted++;
+        this.acceptedWork += d;
+      } else this.rejected.push(m.error);
     }
   }
 
@@ -72,6 +79,7 @@ export class CpuminerLike {
     if (w.nonce + chunk > 2 ** 32) return;
     for (const f of verifiedScan(kernel, w.header, w.nonce, chunk, w.target)) {
       this.pendingSubmits++;
+      this.sentAt.set(this.nextId, w.difficulty);
       this.peer.send({ id: this.nextId++, method: 'mining.submit', params: [this.user, w.job.jobId, w.extranonce2, w.job.ntime, u32Hex(f.nonce)] });
     }
     w.nonce += chunk;

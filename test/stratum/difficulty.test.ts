@@ -71,7 +71,12 @@ test('a cpuminer-2.5.1-like miner (work rebuilt only on a new job id) gets 0 rej
   const ratio = (credited * 2 ** 32) / miner.hashes;
   console.log(`# credited difficulty x 2^32 / hashes done = ${ratio.toFixed(2)} (1 is exact; ${miner.accepted} shares give about ±${(200 / Math.sqrt(miner.accepted)).toFixed(0)} %)`);
   assert.deepEqual(miner.rejected, [], 'no share rejected');
-  assert.ok(ratio > 0.5 && ratio < 1.6, `credited work ${ratio.toFixed(2)} x the work done`);
+  // the hashes-to-credit ratio above is a figure (shares at 2^-9 weigh 2,048 of those at 2^-20: it
+  // varies by luck); what must hold is that no share is credited above the difficulty of the work
+  // the miner built it on (the old code credited the connection's newer, higher one)
+  assert.ok(credited <= miner.acceptedWork * (1 + 1e-9), `credited ${credited} <= the work's own difficulty ${miner.acceptedWork}`);
+  assert.ok(credited > 0);
+  console.log(`# credited / the work's own difficulty of the accepted shares = ${(credited / miner.acceptedWork).toFixed(3)} (1: each at its job's difficulty)`);
   assert.ok(changes >= 5, `several difficulty changes (${changes})`);
   assert.ok(raises() >= 3);
   // every change reached the miner's work: it built a work at each difficulty it was sent
