@@ -16,7 +16,7 @@ import type {
   WorkerMapping,
 } from './types.js';
 import { DEFAULT_BUSY_STATES } from './rules.js';
-import { applianceEvidence, entityVotes, ignoredReason } from './appliance-rules.js';
+import { applianceEvidence, entityVotes, ignoredReason, type Evidence } from './appliance-rules.js';
 
 export type Warn = (msg: string, fields: Record<string, unknown>) => void;
 
@@ -273,7 +273,7 @@ export class IdleClassifier {
     if (state) this.states.set(entityId, state);
     else this.states.delete(entityId);
     // A state can make a left-out device an appliance (e.g. a status sensor's first state).
-    if (state && this.ignoredEntities.has(entityId) && applianceEvidence(entityId, this.entryOf(entityId), state, this.evidenceOpts())) {
+    if (state && this.ignoredEntities.has(entityId) && this.evidence(entityId, this.entryOf(entityId), state)) {
       events.push(...this.rebuild(now));
     }
     if (this.budgetInput(entityId, state ?? undefined)) {
@@ -433,6 +433,21 @@ export class IdleClassifier {
 
   private entries = new Map<string, EntityEntry>();
 
+  /**
+   * Entities once seen with appliance evidence that rests on their state (a status sensor): a
+   * restart of HA or of the device shows `unknown` for a while, which must not drop the appliance.
+   */
+  private stateEvidence = new Map<string, Evidence>();
+
+  private evidence(entityId: string, entry: EntityEntry | undefined, state: EntityState | undefined): Evidence | null {
+    const ev = applianceEvidence(entityId, entry, state, this.evidenceOpts());
+    if (ev?.kind === 'status') {
+      if (this.stateEvidence.size > 50_000) this.stateEvidence.clear();
+      this.stateEvidence.set(entityId, ev);
+    }
+    return ev ?? this.stateEvidence.get(entityId) ?? null;
+  }
+
   private rebuild(now: number): ApplianceEvent[] {
     const events: ApplianceEvent[] = [];
     const snap = this.snapshot;
@@ -521,7 +536,7 @@ export class IdleClassifier {
         return !(e.entity_id === this.rules.hub.loadEntity || e.entity_id === this.rules.budget.surplusEntity || e.entity_id === this.rules.budget.priceEntity);
       });
       // Is it an appliance at all? Workers and devices given a role by an override always are.
-      const evidence = usable.map((e) => applianceEvidence(e.entity_id, e, this.states.get(e.entity_id), this.evidenceOpts())).filter((x) => x !== null);
+      const evidence = usable.map((e) => this.evidence(e.entity_id, e, this.states.get(e.entity_id))).filter((x) => x !== null);
       if (!worker && role === undefined && evidence.length === 0) {
         this.ignoredDevices.set(dev.id, {
           id: dev.id,

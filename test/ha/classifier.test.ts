@@ -392,3 +392,18 @@ test('binary sensors without a class: they vote when their name says in use, or 
   assert.match(c.appliance('dw')!.why!, /in use/);
   assert.equal(c.appliance('box'), undefined);
 });
+
+test('a status sensor that reads unknown for a while (HA or the device restarting) keeps its device an appliance', () => {
+  const c = new IdleClassifier(resolveIdleRules({ holdSeconds: 0 }));
+  const sn: RegistrySnapshot = { devices: [{ id: 'robo', name: 'Robo' }], entities: [{ entity_id: 'sensor.robo_status', device_id: 'robo' }], areas: [], labels: [] };
+  c.setStates([s('sensor.robo_status', 'cleaning')], T0);
+  c.setRegistries(sn, T0);
+  assert.equal(c.appliance('robo')!.status, 'busy');
+  // HA restarts: states come back unknown first, the registries are read again
+  c.setStates([s('sensor.robo_status', 'unknown')], T0 + 1);
+  c.setRegistries(sn, T0 + 1);
+  assert.ok(c.appliance('robo'), 'still an appliance');
+  assert.equal(c.appliance('robo')!.status, 'unknown');
+  c.updateState('sensor.robo_status', s('sensor.robo_status', 'docked'), T0 + 2);
+  assert.equal(c.appliance('robo')!.status, 'idle');
+});
