@@ -43,7 +43,28 @@ export type RpcMessage = RpcRequest | RpcResponse;
 
 const idSchema = z.union([z.number(), z.string().max(64), z.null()]);
 
-/** Parses one line into a request/notification or a response; throws InputError on anything else. */
+/**
+ * A line that is JSON with a readable id but not a valid message (e.g. `params` as an object):
+ * the error reply carries that id, so a peer waiting on it hears back (issue 24 item 15).
+ */
+export class MessageError extends InputError {
+  constructor(
+    message: string,
+    field: string,
+    /** the request's id when it could be read, else null */
+    readonly id: RpcId,
+  ) {
+    super(message, field);
+    this.name = 'MessageError';
+  }
+}
+
+/** The id of a message that failed to parse: the error's own when it could be read, else null. */
+export function idOfBadMessage(err: unknown): RpcId {
+  return err instanceof MessageError ? err.id : null;
+}
+
+/** Parses one line into a request/notification or a response; throws InputError on anything else (MessageError when the id could be read). */
 export function parseMessage(line: string): RpcMessage {
   let raw: unknown;
   try {
@@ -53,20 +74,21 @@ export function parseMessage(line: string): RpcMessage {
   }
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new InputError('expected a JSON object', 'line');
   const o = raw as Record<string, unknown>;
-  const id = idSchema.safeParse(o.id === undefined ? null : o.id);
-  if (!id.success) throw new InputError('bad id', 'id');
+  const parsedId = idSchema.safeParse(o.id === undefined ? null : o.id);
+  if (!parsedId.success) throw new InputError('bad id', 'id');
+  const id = parsedId.data;
   if (typeof o.method === 'string') {
-    if (o.method.length > 64) throw new InputError('method name too long', 'method');
+    if (o.method.length > 64) throw new MessageError('method name too long', 'method', id);
     let params: unknown[];
     if (o.params === undefined || o.params === null) params = [];
     else if (Array.isArray(o.params)) params = o.params;
-    else throw new InputError('params must be an array', 'params');
-    return { kind: 'request', id: id.data, method: o.method, params };
+    else throw new MessageError('params must be an array', 'params', id);
+    return { kind: 'request', id, method: o.method, params };
   }
   if ('result' in o || 'error' in o) {
-    return { kind: 'response', id: id.data, result: o.result ?? null, error: normalizeError(o.error, o['reject-reason'], o.result) };
+    return { kind: 'response', id, result: o.result ?? null, error: normalizeError(o.error, o['reject-reason'], o.result) };
   }
-  throw new InputError('neither a request nor a response', 'line');
+  throw new MessageError('neither a request nor a response', 'line', id);
 }
 
 /**

@@ -6,6 +6,8 @@ export {
   encodeError,
   encodeRequest,
   encodeResult,
+  idOfBadMessage,
+  MessageError,
   normalizeError,
   notifyParams,
   parseDifficulty,

@@ -13,7 +13,7 @@ import { EventEmitter } from 'node:events';
 import net from 'node:net';
 import { InputError, u32Hex, type StratumJob } from '../core/index.js';
 import { logger as makeLogger, type Logger } from '../log.js';
-import { ERR, encodeError, encodeRequest, encodeResult, notifyParams, parseDifficulty, parseMessage, parseSubmit, type RpcId, type SubmitParams } from './codec.js';
+import { ERR, encodeError, idOfBadMessage, encodeRequest, encodeResult, notifyParams, parseDifficulty, parseMessage, parseSubmit, type RpcId, type SubmitParams } from './codec.js';
 import type { SessionHandle } from './extension.js';
 import { ReissueIds } from './jobs.js';
 import { Admission } from './limits.js';
@@ -231,7 +231,7 @@ export class StratumServer extends EventEmitter {
     try {
       msg = parseMessage(line);
     } catch (err) {
-      this.send(s, encodeError(null, ERR.OTHER, `malformed message: ${(err as Error).message}`));
+      this.send(s, encodeError(idOfBadMessage(err), ERR.OTHER, `malformed message: ${(err as Error).message}`));
       if (++s.badLines > (this.opts.maxBadLines ?? 10)) this.close(s, 'too many malformed lines');
       return;
     }
