@@ -1,14 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { ScanKernel } from './types.js';
+import { KERNEL_ABI, KERNEL_FUNCTIONS, SCAN_CHUNK, type KernelExports } from './wasm/abi.js';
 
 /** Where `npm run build:wasm` (scripts/build-wasm.mjs) writes the kernel. */
 export const WASM_KERNEL_PATH = fileURLToPath(new URL('../../../build/wasm/kernel.wasm', import.meta.url));
 
-/** The exports' layout this loader speaks (src/core/kernels/wasm/gen-kernel.mjs KERNEL_ABI). */
-const KERNEL_ABI = 1;
 /** nonces per call into wasm: bounds one call's time and lets V8 swap in its optimized code */
-const CHUNK = 1 << 16;
+const CHUNK = SCAN_CHUNK;
 
 // The project's TypeScript libs (ES2022 + @types/node) do not declare WebAssembly: the few parts
 // used here, typed locally.
@@ -26,16 +25,6 @@ interface WasmApi {
   Memory: abstract new (...args: never[]) => WasmMemory;
 }
 const WebAssembly = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
-
-interface KernelExports {
-  memory: WasmMemory;
-  abiVersion(): number;
-  headerPtr(): number;
-  outPtr(): number;
-  outCap(): number;
-  prepare(): void;
-  scan(start: number, count: number, top: number, cap: number): number;
-}
 
 // A minimal module whose one function returns `i32x4.splat(i32.const 0)`: it validates exactly
 // when the runtime has 128-bit SIMD.
@@ -111,8 +100,8 @@ export async function loadWasmKernel(options: { path?: string } = {}): Promise<S
   } catch (err) {
     throw new Error(`cannot instantiate ${path} (${(err as Error).message}); rebuild it with "npm run build:wasm"`);
   }
-  const ex = instance.exports as unknown as Partial<KernelExports>;
-  for (const name of ['abiVersion', 'headerPtr', 'outPtr', 'outCap', 'prepare', 'scan'] as const) {
+  const ex = instance.exports as unknown as Partial<KernelExports<WasmMemory>>;
+  for (const name of KERNEL_FUNCTIONS) {
     if (typeof ex[name] !== 'function') {
       throw new Error(`${path} lacks the export "${name}": it is not this kernel; rebuild it with "npm run build:wasm"`);
     }
@@ -120,7 +109,7 @@ export async function loadWasmKernel(options: { path?: string } = {}): Promise<S
   if (!(ex.memory instanceof wasm.Memory)) {
     throw new Error(`${path} exports no memory; rebuild it with "npm run build:wasm"`);
   }
-  const k = ex as KernelExports;
+  const k = ex as KernelExports<WasmMemory>;
   const abi = k.abiVersion();
   if (abi !== KERNEL_ABI) {
     throw new Error(`${path} speaks kernel ABI ${abi}, this loader ${KERNEL_ABI}; rebuild it with "npm run build:wasm"`);

@@ -1,26 +1,16 @@
 /// <reference lib="webworker" />
 // One hashing thread of the worker page: the project's WebAssembly SIMD kernel (build/wasm/kernel.wasm,
-// the ABI of src/core/kernels/wasm.ts) scanning nonce ranges of one header. It hashes in chunks of
+// the ABI of src/core/kernels/wasm/abi.ts) scanning nonce ranges of one header. It hashes in chunks of
 // 2^16 nonces (a few ms) and looks at its messages between chunks, so a stop takes effect at once.
 //
 // in:  {type:'init', wasm: ArrayBuffer} | {type:'work', id, header: Uint8Array, topWord, start, count} | {type:'stop'}
 // out: {type:'ready'} | {type:'progress', id, hashes, candidates: number[], next, done} | {type:'stopped', hashes} | {type:'error', message}
 
-interface KernelExports {
-  memory: WebAssembly.Memory;
-  abiVersion(): number;
-  headerPtr(): number;
-  outPtr(): number;
-  outCap(): number;
-  prepare(): void;
-  scan(start: number, count: number, top: number, cap: number): number;
-}
+import { KERNEL_ABI, SCAN_CHUNK as CHUNK, type KernelExports } from '../../core/kernels/wasm/abi.js';
 
-const KERNEL_ABI = 1;
-const CHUNK = 1 << 16;
 const REPORT_MS = 250;
 
-let k: KernelExports | null = null;
+let k: KernelExports<WebAssembly.Memory> | null = null;
 let current: { id: number; header: Uint8Array; topWord: number; next: number; end: number } | null = null;
 let running = false;
 let hashes = 0;
@@ -32,7 +22,7 @@ self.onmessage = async (e: MessageEvent) => {
   try {
     if (m.type === 'init') {
       const { instance } = (await WebAssembly.instantiate(m.wasm as ArrayBuffer, { env: { abort: () => { throw new Error('wasm kernel aborted'); } } })) as unknown as { instance: WebAssembly.Instance };
-      const ex = instance.exports as unknown as KernelExports;
+      const ex = instance.exports as unknown as KernelExports<WebAssembly.Memory>;
       if (typeof ex.abiVersion !== 'function' || ex.abiVersion() !== KERNEL_ABI) throw new Error('kernel.wasm speaks another ABI');
       k = ex;
       post({ type: 'ready' });
