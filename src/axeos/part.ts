@@ -1,0 +1,547 @@
+// The AxeOS part: links miners on the endpoint to their AxeOS (by connection address, or by an
+// explicit axeos_url mapping), reads them at a bounded rate (or from /api/ws/live), and steers
+// the steered ones to their power budget with the pure rules of steer.ts. It takes events
+// (minerConnected, minerGone, setBudget, setSteering, selectFrequency) and emits
+// 'linked', 'unlinked', 'state', 'reading', 'steered' and 'remember'.
+import { EventEmitter } from 'node:events';
+import { logger as makeLogger, type Logger } from '../log.js';
+import { AxeosClient, type AxeosClientOptions, type AxeosSettings } from './client.js';
+import { crossCheck, isProbeable, probeUrl, type AxeosMapping, type MinerIdentity } from './discovery.js';
+import { LiveFeed } from './live.js';
+import { mergeLive, parseInfo, readingState, type AxeosReading, type AxeosState } from './model.js';
+import { decide, isSendable, restore, steps, type AxeosStep, type DeviceOptions, type Reference, type SteerAction, type UserSettings } from './steer.js';
+
+export interface AxeosPartOptions {
+  /** explicit {worker, url} links (from worker_mappings' axeos_url), linked at start() */
+  mappings?: AxeosMapping[];
+  /** port probed on a miner's connection address (default 80; tests give the stand-in's) */
+  probePort?: number;
+  /** probe loopback addresses too (tests only) */
+  allowLoopback?: boolean;
+  /** tries of a probe (default 3) and the first back-off between them (default 1000 ms, doubled) */
+  probeTries?: number;
+  probeBackoffMs?: number;
+  /** one reading per miner at most this often (default 10 s, at least 1 s) */
+  pollIntervalMs?: number;
+  /** use /api/ws/live where the firmware has it (default true) */
+  live?: boolean;
+  /** minimum time between two changes to one miner (default 60 s) */
+  minChangeIntervalMs?: number;
+  /** new miners start steered (default false: the switch "Steered by Micro Mining" turns it on) */
+  steerByDefault?: boolean;
+  /** the user's own settings remembered by an earlier run (worker -> settings) */
+  remembered?: Record<string, UserSettings>;
+  /** HTTP client settings (timeout, reply cap, retries, source address) */
+  client?: Omit<AxeosClientOptions, 'url'>;
+  /** most miners linked at once (default 64) */
+  maxMiners?: number;
+  now?: () => number;
+  logger?: Logger;
+}
+
+export interface MinerConnected extends MinerIdentity {
+  worker: string;
+  /** the Stratum connection's remote address */
+  address: string;
+}
+
+/** Per worker, for /api/status. */
+export interface AxeosStatus {
+  url: string;
+  via: 'address' | 'mapping';
+  firmware: string | null;
+  /** measured by the device */
+  power_w: number | null;
+  temp_c: number | null;
+  vr_temp_c: number | null;
+  frequency_mhz: number | null;
+  core_voltage_mv: number | null;
+  hashrate_ghs: number | null;
+  best_difficulty: number | null;
+  best_session_difficulty: number | null;
+  paused: boolean | null;
+  overheat: boolean;
+  power_fault: string | null;
+  steered: boolean;
+  budget_w: number | null;
+  state: AxeosState;
+  detail: string | null;
+  can_pause: boolean;
+  frequency_options: number[];
+  voltage_options: number[];
+  user: UserSettings | null;
+  last_action: string | null;
+}
+
+interface Miner {
+  worker: string;
+  url: string;
+  via: 'address' | 'mapping';
+  client: AxeosClient;
+  state: AxeosState;
+  detail: string | null;
+  raw: Record<string, unknown> | null;
+  reading: AxeosReading | null;
+  options: DeviceOptions;
+  canPause: boolean;
+  user: UserSettings | null;
+  steered: boolean;
+  budgetW: number | null;
+  ref: Reference | null;
+  lastChangeAt: number | null;
+  lastSent: UserSettings | null;
+  sawOverheat: boolean;
+  lastAction: string | null;
+  pausedByHub: boolean;
+  timer: NodeJS.Timeout | null;
+  live: LiveFeed | null;
+  liveAt: number;
+  busy: Promise<void>;
+  gone: boolean;
+}
+
+export class AxeosPart extends EventEmitter {
+  private readonly miners = new Map<string, Miner>();
+  private readonly probing = new Map<string, { cancel: () => void }>();
+  private readonly o: AxeosPartOptions;
+  private readonly log: Logger;
+  private readonly now: () => number;
+  private started = false;
+
+  constructor(opts: AxeosPartOptions = {}) {
+    super();
+    this.o = opts;
+    this.log = opts.logger ?? makeLogger('axeos');
+    this.now = opts.now ?? Date.now;
+  }
+
+  async start(): Promise<void> {
+    if (this.started) return;
+    this.started = true;
+    await Promise.all((this.o.mappings ?? []).map((m) => this.link(m.worker, m.url, 'mapping', {}, this.o.probeTries ?? 3)));
+  }
+
+  /** Puts every steered miner back to its user's own settings, then closes everything. */
+  async stop(): Promise<void> {
+    if (!this.started) return;
+    this.started = false;
+    for (const p of this.probing.values()) p.cancel();
+    this.probing.clear();
+    await Promise.all([...this.miners.values()].map((m) => this.unlink(m, 'the hub stops')));
+  }
+
+  /** A miner connected to the endpoint: probe its address (private ranges only) unless mapped. */
+  minerConnected(e: MinerConnected): void {
+    if (!this.started) return;
+    if (this.miners.has(e.worker) || this.probing.has(e.worker)) return;
+    if ((this.o.mappings ?? []).some((m) => m.worker === e.worker)) return;
+    if (!isProbeable(e.address, { allowLoopback: this.o.allowLoopback })) return;
+    if (this.miners.size + this.probing.size >= (this.o.maxMiners ?? 64)) return;
+    void this.link(e.worker, probeUrl(e.address, this.o.probePort ?? 80), 'address', e, this.o.probeTries ?? 3);
+  }
+
+  /** A miner left the endpoint: a miner linked by its address is put back and unlinked. */
+  async minerGone(e: { worker: string }): Promise<void> {
+    this.probing.get(e.worker)?.cancel();
+    const m = this.miners.get(e.worker);
+    if (m && m.via === 'address') await this.unlink(m, 'the miner left the endpoint');
+  }
+
+  /** The watts this miner may use now (null: no budget: its user's own settings). */
+  setBudget(worker: string, watts: number | null): void {
+    const m = this.miners.get(worker);
+    if (!m) return;
+    m.budgetW = watts === null || !Number.isFinite(watts) ? null : Math.max(0, watts);
+    this.steer(m);
+  }
+
+  /** The switch "Steered by Micro Mining": off puts the user's own settings back. */
+  async setSteering(worker: string, on: boolean): Promise<void> {
+    const m = this.miners.get(worker);
+    if (!m || m.steered === on) return;
+    m.steered = on;
+    if (on) this.steer(m);
+    else await this.serial(m, () => this.putBack(m, 'steering turned off'));
+  }
+
+  /** The select "Frequency": the user's own choice; only a listed value (or the user's own). */
+  async selectFrequency(worker: string, mhz: number): Promise<{ ok: boolean; detail: string }> {
+    const m = this.miners.get(worker);
+    if (!m || !m.user) return { ok: false, detail: 'not linked to an AxeOS miner' };
+    const cur = m.reading?.frequency_mhz ?? null;
+    const list = m.options.frequency;
+    const okValue = list.length ? list.includes(mhz) : cur !== null && mhz <= cur;
+    if (!okValue) return { ok: false, detail: list.length ? `${mhz} MHz is not one of the device's options (${list.join(', ')})` : `this firmware lists no options: only ${cur ?? '?'} MHz or less` };
+    if (m.reading && (m.reading.overheat || m.reading.power_fault) && cur !== null && mhz > cur) return { ok: false, detail: 'not while the device is overheated or shows a power fault' };
+    let result = { ok: false, detail: '' };
+    await this.serial(m, async () => {
+      const r = await this.send(m, { frequency: mhz }, 'frequency chosen in Home Assistant');
+      result = r ? { ok: true, detail: `${mhz} MHz` } : { ok: false, detail: m.detail ?? 'not sent' };
+      if (r) this.remember(m, { frequency: mhz, coreVoltage: m.user!.coreVoltage }, 'frequency chosen in Home Assistant');
+    });
+    return result;
+  }
+
+  /** Pause (obey a plan's pause) where the firmware can; else says only the plug can stop it. */
+  async pause(worker: string): Promise<{ ok: boolean; plugOnly: boolean; detail: string }> {
+    const m = this.miners.get(worker);
+    if (!m) return { ok: false, plugOnly: true, detail: 'not linked to an AxeOS miner' };
+    if (!m.canPause) return { ok: false, plugOnly: true, detail: 'this firmware cannot pause (v2.14 and later can): only the plug can stop it' };
+    let ok = false;
+    await this.serial(m, async () => {
+      ok = await this.act(m, { action: 'pause', reason: 'paused by the plan' });
+    });
+    return { ok, plugOnly: false, detail: ok ? 'paused' : (m.detail ?? 'not paused') };
+  }
+
+  async resume(worker: string): Promise<{ ok: boolean; detail: string }> {
+    const m = this.miners.get(worker);
+    if (!m || !m.canPause) return { ok: false, detail: 'cannot resume: not linked or no pause on this firmware' };
+    if (m.reading?.overheat || m.reading?.power_fault) return { ok: false, detail: 'not while the device is overheated or shows a power fault' };
+    let ok = false;
+    await this.serial(m, async () => {
+      ok = await this.act(m, { action: 'resume', reason: 'resumed by the plan' });
+    });
+    return { ok, detail: ok ? 'mining' : (m.detail ?? 'not resumed') };
+  }
+
+  /** The worker's steps for the allocator (watts and hashrate estimated from its last reading). */
+  steps(worker: string): AxeosStep[] {
+    const m = this.miners.get(worker);
+    if (!m || !m.user) return [];
+    return steps(m.options, m.user, m.reading?.frequency_mhz ?? null, m.ref, m.canPause);
+  }
+
+  status(worker: string): AxeosStatus | null {
+    const m = this.miners.get(worker);
+    if (!m) return null;
+    const r = m.reading;
+    return {
+      url: m.url,
+      via: m.via,
+      firmware: r?.firmware ?? null,
+      power_w: r?.power_w ?? null,
+      temp_c: r?.temp_c ?? null,
+      vr_temp_c: r?.vr_temp_c ?? null,
+      frequency_mhz: r?.frequency_mhz ?? null,
+      core_voltage_mv: r?.core_voltage_mv ?? null,
+      hashrate_ghs: r?.hashrate_ghs ?? null,
+      best_difficulty: r?.best_difficulty ?? null,
+      best_session_difficulty: r?.best_session_difficulty ?? null,
+      paused: r?.paused ?? null,
+      overheat: r?.overheat ?? false,
+      power_fault: r?.power_fault ?? null,
+      steered: m.steered,
+      budget_w: m.budgetW,
+      state: m.state,
+      detail: m.detail,
+      can_pause: m.canPause,
+      frequency_options: [...m.options.frequency],
+      voltage_options: [...m.options.voltage],
+      user: m.user ? { ...m.user } : null,
+      last_action: m.lastAction,
+    };
+  }
+
+  workers(): string[] {
+    return [...this.miners.keys()];
+  }
+
+  // ---- linking ------------------------------------------------------------------------------
+
+  private async link(worker: string, url: string, via: 'address' | 'mapping', told: MinerIdentity, tries: number): Promise<void> {
+    let cancelled = false;
+    let wake: (() => void) | null = null;
+    let timer: NodeJS.Timeout | null = null;
+    const client = new AxeosClient({ ...this.o.client, url, tries: 1 });
+    this.probing.set(worker, {
+      cancel: () => {
+        cancelled = true;
+        client.close();
+        if (timer) clearTimeout(timer);
+        wake?.();
+      },
+    });
+    try {
+      let last = '';
+      for (let i = 0; i < tries && !cancelled; i++) {
+        if (i > 0) {
+          await new Promise<void>((r) => {
+            wake = r;
+            timer = setTimeout(r, (this.o.probeBackoffMs ?? 1000) * 2 ** (i - 1));
+          });
+          if (cancelled) break;
+        }
+        const info = await client.infoRaw();
+        if (cancelled) break;
+        if (!info.ok) {
+          last = info.detail;
+          if (info.state === 'refused' || info.state === 'bad reply' || info.state === 'not found') break;
+          continue;
+        }
+        const reading = parseInfo(info.value);
+        const check = crossCheck(reading, told);
+        if (!check.ok) {
+          this.log.warn({ worker, reason: check.reason }, 'an AxeOS answered at the miner’s address but it is another device: not linked');
+          this.emit('state', { worker, state: 'not linked' as AxeosState, detail: check.reason });
+          return;
+        }
+        client.close();
+        await this.adopt(worker, url, via, info.value, reading, check.by);
+        return;
+      }
+      if (via === 'mapping' && !cancelled) {
+        // a configured miner stays linked while unreachable: its state says why
+        client.close();
+        await this.adopt(worker, url, via, null, null, ['mapping'], last || 'no answer');
+        return;
+      }
+      if (!cancelled && last) this.log.debug({ worker, detail: last }, 'no AxeOS at the miner’s address: a plain miner');
+    } finally {
+      this.probing.delete(worker);
+      client.close();
+    }
+  }
+
+  private async adopt(worker: string, url: string, via: 'address' | 'mapping', raw: Record<string, unknown> | null, reading: AxeosReading | null, by: string[], failure?: string): Promise<void> {
+    if (!this.started) return;
+    const client = new AxeosClient({ ...this.o.client, url });
+    const m: Miner = {
+      worker,
+      url,
+      via,
+      client,
+      state: 'unreachable',
+      detail: failure ?? null,
+      raw: null,
+      reading: null,
+      options: { frequency: [], voltage: [] },
+      canPause: false,
+      user: this.o.remembered?.[worker] ? { ...this.o.remembered[worker]! } : null,
+      steered: this.o.steerByDefault === true,
+      budgetW: null,
+      ref: null,
+      lastChangeAt: null,
+      lastSent: null,
+      sawOverheat: false,
+      lastAction: null,
+      pausedByHub: false,
+      timer: null,
+      live: null,
+      liveAt: 0,
+      busy: Promise.resolve(),
+      gone: false,
+    };
+    this.miners.set(worker, m);
+    if (raw && reading) {
+      await this.readOptions(m);
+      this.take(m, raw);
+    }
+    this.log.info({ worker, url, via, by, firmware: reading?.firmware ?? null }, 'linked to its AxeOS');
+    this.emit('linked', { worker, url, via, by, firmware: reading?.firmware ?? null, canPause: m.canPause, frequencyOptions: [...m.options.frequency], voltageOptions: [...m.options.voltage] });
+    if (failure) this.setState(m, 'unreachable', failure);
+    const every = Math.max(1000, this.o.pollIntervalMs ?? 10_000);
+    m.timer = setInterval(() => void this.poll(m), every);
+    if (this.o.live !== false && raw && 'miningPaused' in raw) this.openLive(m);
+  }
+
+  private async readOptions(m: Miner): Promise<void> {
+    const a = await m.client.asic();
+    if (a.ok && a.value) m.options = { frequency: a.value.frequencyOptions, voltage: a.value.voltageOptions };
+  }
+
+  private openLive(m: Miner): void {
+    if (m.gone || m.live) return;
+    m.live = new LiveFeed({
+      url: m.url,
+      localAddress: this.o.client?.localAddress,
+      onUpdate: (data) => {
+        if (m.gone) return;
+        m.liveAt = this.now();
+        this.take(m, mergeLive(m.raw ?? {}, data));
+      },
+      onEnd: (why) => {
+        m.live = null;
+        this.log.debug({ worker: m.worker, why }, 'AxeOS live feed ended: polling');
+      },
+    });
+  }
+
+  private async unlink(m: Miner, why: string): Promise<void> {
+    if (m.gone) return;
+    await this.serial(m, async () => {
+      if (m.steered || m.lastSent || m.pausedByHub) await this.putBack(m, why);
+    });
+    m.gone = true;
+    if (m.timer) clearInterval(m.timer);
+    m.timer = null;
+    m.live?.close();
+    m.live = null;
+    m.client.close();
+    this.miners.delete(m.worker);
+    this.emit('unlinked', { worker: m.worker, reason: why });
+  }
+
+  // ---- reading ------------------------------------------------------------------------------
+
+  private async poll(m: Miner): Promise<void> {
+    if (m.gone) return;
+    const every = Math.max(1000, this.o.pollIntervalMs ?? 10_000);
+    if (m.live && this.now() - m.liveAt < every) return;
+    const r = await m.client.infoRaw();
+    if (m.gone) return;
+    if (!r.ok) {
+      this.setState(m, r.state, r.detail);
+      return;
+    }
+    if (m.options.frequency.length === 0 && m.raw === null) await this.readOptions(m);
+    this.take(m, r.value);
+    if (this.o.live !== false && !m.live && 'miningPaused' in r.value) this.openLive(m);
+  }
+
+  private take(m: Miner, raw: Record<string, unknown>): void {
+    let reading: AxeosReading;
+    try {
+      reading = parseInfo(raw);
+    } catch (err) {
+      this.setState(m, 'bad reply', (err as Error).message);
+      return;
+    }
+    m.raw = raw;
+    const prev = m.reading;
+    m.reading = reading;
+    m.canPause = 'miningPaused' in raw;
+    const f = reading.frequency_mhz;
+    const v = reading.core_voltage_mv;
+    if (reading.overheat) m.sawOverheat = true;
+    if (f !== null && v !== null) {
+      if (!m.user) this.remember(m, { frequency: f, coreVoltage: v }, 'first contact');
+      else if (m.sawOverheat && !reading.overheat && prev?.overheat) {
+        // the firmware lowered its own settings after cooling: they are the user's ceiling now
+        m.sawOverheat = false;
+        this.remember(m, { frequency: Math.min(f, m.user.frequency), coreVoltage: Math.min(v, m.user.coreVoltage) }, 'the firmware lowered its settings after an overheat');
+      } else if (!m.steered && !m.lastSent && (f !== m.user.frequency || v !== m.user.coreVoltage) && !reading.overheat) {
+        this.remember(m, { frequency: f, coreVoltage: v }, 'changed on the device');
+      } else if (m.lastSent && !reading.overheat && (f !== m.lastSent.frequency || v !== m.lastSent.coreVoltage) && m.lastChangeAt !== null && this.now() - m.lastChangeAt > 5000) {
+        // someone else changed it on the device while the hub steered: the user's word wins
+        this.remember(m, { frequency: f, coreVoltage: v }, 'changed on the device while steered');
+        m.lastSent = { frequency: f, coreVoltage: v };
+      }
+      if (!reading.paused && !reading.overheat && reading.power_w !== null && reading.power_w > 0 && (reading.hashrate_ghs ?? 0) > 0) {
+        m.ref = { power_w: reading.power_w, frequency_mhz: f, core_voltage_mv: v, hashrate_ghs: reading.hashrate_ghs! };
+      }
+    }
+    this.setState(m, readingState(reading), reading.power_fault);
+    this.emit('reading', { worker: m.worker, reading, steps: this.steps(m.worker) });
+    this.steer(m);
+  }
+
+  private setState(m: Miner, state: AxeosState, detail: string | null): void {
+    if (m.state === state && m.detail === detail) return;
+    m.state = state;
+    m.detail = detail;
+    this.emit('state', { worker: m.worker, state, detail });
+  }
+
+  private remember(m: Miner, user: UserSettings, why: string): void {
+    m.user = { ...user };
+    this.emit('remember', { worker: m.worker, user: { ...user }, why });
+  }
+
+  // ---- steering -----------------------------------------------------------------------------
+
+  private steer(m: Miner): void {
+    if (!m.steered || m.gone || !m.user || !m.reading) return;
+    void this.serial(m, async () => {
+      if (!m.steered || m.gone || !m.user || !m.reading) return;
+      const r = m.reading;
+      const a = decide({
+        options: m.options,
+        user: m.user,
+        frequency: r.frequency_mhz,
+        coreVoltage: r.core_voltage_mv,
+        paused: r.paused === true,
+        overheat: r.overheat,
+        powerFault: r.power_fault !== null,
+        canPause: m.canPause,
+        budgetW: m.budgetW,
+        ref: m.ref,
+        now: this.now(),
+        lastChangeAt: m.lastChangeAt,
+        minIntervalMs: this.o.minChangeIntervalMs ?? 60_000,
+      });
+      if (a.action === 'plug' && m.lastAction !== a.reason) {
+        m.lastAction = a.reason;
+        this.emit('steered', { worker: m.worker, action: 'plug', reason: a.reason });
+      }
+      if (a.action === 'set' || a.action === 'pause' || a.action === 'resume') await this.act(m, a);
+    });
+  }
+
+  private async putBack(m: Miner, why: string): Promise<void> {
+    if (!m.user) return;
+    const r = m.reading;
+    const actions = restore({ user: m.user, frequency: r?.frequency_mhz ?? null, coreVoltage: r?.core_voltage_mv ?? null, paused: r?.paused === true && m.pausedByHub, overheat: r?.overheat ?? false, powerFault: (r?.power_fault ?? null) !== null });
+    for (const a of actions) await this.act(m, { ...a, reason: `${a.reason} (${why})` } as SteerAction);
+    m.lastSent = null;
+  }
+
+  private async act(m: Miner, a: SteerAction): Promise<boolean> {
+    if (a.action === 'pause' || a.action === 'resume') {
+      const r = a.action === 'pause' ? await m.client.pause() : await m.client.resume();
+      if (!r.ok) {
+        if (r.state === 'not found') m.canPause = false;
+        this.setState(m, r.state, `${a.action}: ${r.detail}`);
+        return false;
+      }
+      m.lastChangeAt = this.now();
+      m.lastAction = a.action;
+      m.pausedByHub = a.action === 'pause';
+      if (m.reading) m.reading = { ...m.reading, paused: a.action === 'pause' };
+      this.emit('steered', { worker: m.worker, action: a.action, reason: a.reason });
+      return true;
+    }
+    if (a.action !== 'set') return false;
+    const s: AxeosSettings = {};
+    if (a.frequency !== undefined) s.frequency = a.frequency;
+    if (a.coreVoltage !== undefined) s.coreVoltage = a.coreVoltage;
+    if (Object.keys(s).length === 0) return false;
+    return this.send(m, s, a.reason);
+  }
+
+  /** The last guard before the wire: only listed values (or the user's own). */
+  private async send(m: Miner, s: AxeosSettings, reason: string): Promise<boolean> {
+    const cur = m.reading;
+    const user = m.user;
+    if (!user) return false;
+    const listed = (v: number, list: readonly number[]) => list.includes(v);
+    if (s.frequency !== undefined && !isSendable(s.frequency, m.options.frequency, user.frequency, cur?.frequency_mhz ?? null) && !listed(s.frequency, m.options.frequency)) {
+      this.log.error({ worker: m.worker, frequency: s.frequency }, 'refused to send a frequency the device does not list');
+      return false;
+    }
+    if (s.coreVoltage !== undefined && !isSendable(s.coreVoltage, m.options.voltage, user.coreVoltage, cur?.core_voltage_mv ?? null)) {
+      this.log.error({ worker: m.worker, coreVoltage: s.coreVoltage }, 'refused to send a core voltage the device does not list');
+      return false;
+    }
+    const r = await m.client.set(s);
+    if (!r.ok) {
+      this.setState(m, r.state, `setting ${Object.keys(s).join(' and ')}: ${r.detail}`);
+      return false;
+    }
+    m.lastChangeAt = this.now();
+    m.lastAction = `set ${Object.entries(s).map(([k, v]) => `${k} ${v}`).join(', ')}`;
+    const next = { frequency: s.frequency ?? cur?.frequency_mhz ?? user.frequency, coreVoltage: s.coreVoltage ?? cur?.core_voltage_mv ?? user.coreVoltage };
+    m.lastSent = next;
+    if (m.reading) m.reading = { ...m.reading, frequency_mhz: next.frequency, core_voltage_mv: next.coreVoltage };
+    this.log.info({ worker: m.worker, ...s, reason }, 'AxeOS settings changed');
+    this.emit('steered', { worker: m.worker, action: 'set', ...s, reason });
+    return true;
+  }
+
+  /** Runs one change at a time per miner. */
+  private serial(m: Miner, fn: () => Promise<void>): Promise<void> {
+    const next = m.busy.then(fn, fn).catch((err) => this.log.error({ worker: m.worker, err: (err as Error).message }, 'AxeOS step failed'));
+    m.busy = next;
+    return next;
+  }
+}
