@@ -29,3 +29,33 @@ export {
   type Checked,
   type PolicyInput,
 } from './schemas.js';
+// The power target: a watt figure met from below, most hashes per joule first, in each worker's own steps.
+export type {
+  MinTimes,
+  PowerAllocation,
+  PowerInput,
+  PowerOptions,
+  PowerPlan,
+  PowerResult,
+  PowerState,
+  PowerStep,
+  PowerWorker,
+  PowerWorkerKind,
+  PowerWorkerState,
+  WattSource,
+} from './power-types.js';
+export { DEFAULT_POWER_OPTIONS, MAX_STEPS, allocatePower, badSteps, fleetMaxW, largestStepW, quantumFor, stepWords } from './power.js';
+export {
+  ABSURD_W,
+  followTarget,
+  parseTargetState,
+  powerUnitFactor,
+  surplusTarget,
+  type SurplusSettings,
+  type TargetReading,
+  type TargetSettings,
+  type TargetStatus,
+  type TargetTrack,
+  type TargetValue,
+} from './power-target.js';
+export { parsePowerFleet, parsePowerState, powerFleetSchema, powerStateSchema, powerStepSchema, powerWorkerSchema, wattSourceSchema } from './power-schemas.js';
