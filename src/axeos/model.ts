@@ -140,13 +140,15 @@ export function normalizeMac(v: unknown): string | null {
   return /^[0-9A-F]{2}(:[0-9A-F]{2}){5}$/.test(s) ? s : null;
 }
 
-const num = z.unknown().transform(lenientNumber);
-const nonNeg = z.unknown().transform((v) => {
+// optional() first: a missing key still runs the transform (and becomes null)
+const field = () => z.unknown().optional();
+const num = field().transform(lenientNumber);
+const nonNeg = field().transform((v) => {
   const n = lenientNumber(v);
   return n === null || n < 0 ? null : n;
 });
-const str = z.unknown().transform((v) => text(v));
-const diff = z.unknown().transform(parseDifficulty);
+const str = field().transform((v) => text(v));
+const diff = field().transform(parseDifficulty);
 
 const infoSchema = z.looseObject({
   version: str,
@@ -168,10 +170,10 @@ const infoSchema = z.looseObject({
   bestSessionDiff: diff,
   sharesAccepted: nonNeg,
   sharesRejected: nonNeg,
-  overheat_mode: z.unknown().transform(lenientBool),
-  power_fault: z.unknown(),
-  miningPaused: z.unknown().transform(lenientBool),
-  macAddr: z.unknown().transform(normalizeMac),
+  overheat_mode: field().transform(lenientBool),
+  power_fault: field(),
+  miningPaused: field().transform(lenientBool),
+  macAddr: field().transform(normalizeMac),
   hostname: str,
   stratumURL: str,
   stratumPort: nonNeg,
