@@ -52,7 +52,8 @@ export function powerUnitFactor(unit: string): number | undefined {
   return UNIT_FACTOR[u.toLowerCase()];
 }
 
-const fmt = (w: number) => (Math.abs(w) >= 10_000 ? `${Number((w / 1000).toFixed(1))} kW` : `${Math.round(w)} W`);
+const fmt = (w: number) =>
+  Math.abs(w) >= 1e6 ? `${Number((w / 1e6).toFixed(3))} MW` : Math.abs(w) >= 10_000 ? `${Number((w / 1000).toFixed(1))} kW` : `${Math.round(w)} W`;
 
 type Signed = { fail: TargetValue } | { fail?: undefined; w: number; read: string };
 
