@@ -226,8 +226,8 @@ export class AxeosClient {
           const status = res.statusCode ?? 0;
           const declared = Number(res.headers['content-length']);
           if (Number.isFinite(declared) && declared > this.o.maxReplyBytes) {
-            res.destroy();
             finish({ ok: false, state: 'bad reply', detail: `reply larger than ${this.o.maxReplyBytes} bytes`, status });
+            res.destroy();
             return;
           }
           const chunks: Buffer[] = [];
@@ -235,8 +235,9 @@ export class AxeosClient {
           res.on('data', (c: Buffer) => {
             size += c.length;
             if (size > this.o.maxReplyBytes) {
-              res.destroy();
+              // the state first: destroying emits 'aborted' at once
               finish({ ok: false, state: 'bad reply', detail: `reply larger than ${this.o.maxReplyBytes} bytes`, status });
+              res.destroy();
               return;
             }
             chunks.push(c);
@@ -252,8 +253,8 @@ export class AxeosClient {
       );
       this.inflight.add(req);
       const deadline = setTimeout(() => {
-        req.destroy();
         finish({ ok: false, state: 'timed out', detail: `no complete reply within ${this.o.timeoutMs} ms` });
+        req.destroy();
       }, this.o.timeoutMs);
       req.on('error', (err: NodeJS.ErrnoException) => finish({ ok: false, state: 'unreachable', detail: errnoText(err) }));
       req.end(body);
