@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Builds the browser worker page's scripts (src/web/client) into build/web: the page's miner
-// (Stratum over a WebSocket, the project's core for headers and share checks) and the hashing
-// thread (a Web Worker running build/wasm/kernel.wasm).
+// (Stratum over a WebSocket, the project's core for headers and share checks), the hashing
+// thread (a Web Worker running build/wasm/kernel.wasm) and the GPU thread (a Web Worker running
+// the WebGPU kernel, src/web/client/gpu.ts).
 //   node scripts/build-web.mjs
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,7 +16,7 @@ export async function buildWeb({ quiet = false } = {}) {
   const out = join(root, 'build', 'web');
   mkdirSync(out, { recursive: true });
   const files = [];
-  for (const name of ['miner', 'hash-worker']) {
+  for (const name of ['miner', 'hash-worker', 'gpu-worker']) {
     const outfile = join(out, `${name}.js`);
     await build({
       entryPoints: [join(root, 'src', 'web', 'client', `${name}.ts`)],

@@ -1,6 +1,7 @@
 /**
- * The browser worker page on the status port: `worker` (the page), `worker/miner.js` and
- * `worker/hash-worker.js` (built by scripts/build-web.mjs into build/web), `worker/kernel.wasm`
+ * The browser worker page on the status port: `worker` (the page), `worker/miner.js`,
+ * `worker/hash-worker.js` and `worker/gpu-worker.js` (built by scripts/build-web.mjs into
+ * build/web), `worker/kernel.wasm`
  * (the project's WebAssembly SIMD kernel) and `worker/ws`, Stratum over a WebSocket, handed to
  * the local endpoint as one more connection (its password and per-address limits apply).
  * Same origin only: a page elsewhere cannot make a visitor's browser mine for this hub.
@@ -15,6 +16,21 @@ import type { Logger } from '../log.js';
 import { renderWorkerPage } from './page.js';
 import { WsStratumSocket } from './socket.js';
 
+// the WebGPU kernel's host, shared with `micro-mining worker --gpu` (src/worker/gpu.ts)
+export {
+  GpuFault,
+  GpuScanner,
+  GpuUnavailable,
+  classifyAdapter,
+  estimatedGpuWatts,
+  type AdapterClass,
+  type AdapterSummary,
+  type GpuScanResult,
+  type GpuScannerOptions,
+  type GpuTestFault,
+} from './client/gpu.js';
+export type { GpuEntry } from './client/gpu-types.js';
+
 export const WEB_BUILD_DIR = fileURLToPath(new URL('../../build/web', import.meta.url));
 export const KERNEL_WASM = fileURLToPath(new URL('../../build/wasm/kernel.wasm', import.meta.url));
 
@@ -23,6 +39,10 @@ export interface WorkerPageOptions {
   accept: ((socket: Socket) => void) | null;
   /** the endpoint asks for a password */
   passwordRequired: boolean;
+  /** pages may hash on the GPU (WebGPU) where the browser has it (default true) */
+  gpu?: boolean;
+  /** the page honours its test hooks (fault injection); default: only when MM_TEST is set (the test runner) */
+  testHooks?: boolean;
   /** open browser workers at most (default 64) */
   maxSockets?: number;
   /** longest WebSocket message, bytes (default 16 KiB; a Stratum line is far shorter) */
@@ -33,6 +53,7 @@ export interface WorkerPageOptions {
 const FILES: Record<string, { file: string; type: string }> = {
   'miner.js': { file: join(WEB_BUILD_DIR, 'miner.js'), type: 'text/javascript; charset=utf-8' },
   'hash-worker.js': { file: join(WEB_BUILD_DIR, 'hash-worker.js'), type: 'text/javascript; charset=utf-8' },
+  'gpu-worker.js': { file: join(WEB_BUILD_DIR, 'gpu-worker.js'), type: 'text/javascript; charset=utf-8' },
   'kernel.wasm': { file: KERNEL_WASM, type: 'application/wasm' },
 };
 
@@ -86,7 +107,14 @@ export class WorkerPage {
       }
       res
         .writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', 'content-security-policy': "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; connect-src 'self'; worker-src 'self'; style-src 'unsafe-inline'; frame-ancestors 'self'", ...security })
-        .end(renderWorkerPage({ endpoint: this.opts.accept !== null, passwordRequired: this.opts.passwordRequired }));
+        .end(
+          renderWorkerPage({
+            endpoint: this.opts.accept !== null,
+            passwordRequired: this.opts.passwordRequired,
+            gpu: this.opts.gpu !== false,
+            testHooks: this.opts.testHooks ?? Boolean(process.env.MM_TEST),
+          }),
+        );
       return true;
     }
     const f = FILES[rest];

@@ -1,22 +1,20 @@
 /// <reference lib="dom" />
 // The worker page's miner: Stratum over a WebSocket to the hub (same origin, path worker/ws), the
-// hub's pause extension (kind "browser"), hashing threads in Web Workers running the project's
-// WebAssembly SIMD kernel; it pauses while the page is hidden, on battery (where the browser says)
-// or when the hub pauses it. Header assembly, targets and share checks: the project's core.
+// hub's pause extension (kind "browser"), hashing threads in Web Workers: one GPU thread running the
+// WebGPU kernel (gpu-worker.ts) when the browser has WebGPU and the hub allows it (body data-gpu),
+// else the project's WebAssembly SIMD kernel (hash-worker.ts); a GPU fault (lost device, a dispatch
+// that never returns, a wrong candidate) turns the GPU off for the session and the page goes on with
+// WASM. It pauses while the page is hidden, on battery (where the browser says) or when the hub
+// pauses it. Header assembly, targets and share checks: the project's core.
 import { assembleHeader, extranonce2Hex, type StratumJob } from '../../core/header.js';
 import { topWordOf, verifyCandidates } from '../../core/scan.js';
 import { difficultyToTarget } from '../../core/target.js';
 import { u32Hex } from '../../core/hex.js';
+import { Threads, type Thread } from './threads.js';
 
 const EXT = 'micro-mining-control';
-const $ = (id: string) => document.getElementById(id)!;
 
-interface Thread {
-  w: Worker;
-  ready: boolean;
-  unit: { id: number; header: Uint8Array; target: bigint; jobId: string; extranonce2: string; ntime: string } | null;
-  hashing: boolean;
-}
+const $ = (id: string) => document.getElementById(id)!;
 
 const state = {
   ws: null as WebSocket | null,
@@ -36,8 +34,6 @@ const state = {
   hidden: document.hidden,
   onBattery: false,
   running: false,
-  threads: [] as Thread[],
-  maxThreads: Math.max(1, Math.min(4, (navigator.hardwareConcurrency || 2) - 1)),
   hashes: 0,
   samples: [] as { t: number; h: number }[],
   accepted: 0,
@@ -45,7 +41,6 @@ const state = {
   unitId: 0,
   stopT0: 0,
   lastReportKey: '',
-  wasm: null as ArrayBuffer | null,
   name: '',
 };
 
@@ -64,7 +59,7 @@ function send(method: string, params: unknown[], id: number | null = state.nextI
 
 function wanted(): number {
   if (!state.running || state.hubPaused || state.hidden || state.onBattery || !state.job || !state.authorized) return 0;
-  return Math.min(state.maxThreads, state.hubThreads ?? state.maxThreads);
+  return Math.min(pool.max, state.hubThreads ?? pool.max);
 }
 
 function why(): string {
@@ -80,8 +75,8 @@ function why(): string {
 /** Starts or stops threads to match what is wanted; reports to the hub once they really stopped. */
 function apply(): void {
   const n = wanted();
-  for (let i = 0; i < state.threads.length; i++) {
-    const t = state.threads[i];
+  for (let i = 0; i < pool.list.length; i++) {
+    const t = pool.list[i];
     if (i < n) {
       if (!t.hashing && t.ready) giveWork(t);
     } else if (t.hashing) {
@@ -124,15 +119,16 @@ function onProgress(t: Thread, m: { id: number; hashes: number; candidates: numb
 function hashrate(): number {
   const now = performance.now();
   while (state.samples.length && now - state.samples[0].t > 5000) state.samples.shift();
-  if (!state.samples.length || !state.threads.some((t) => t.hashing)) return 0;
+  if (!state.samples.length || !pool.list.some((t) => t.hashing)) return 0;
   const h = state.samples.reduce((s, x) => s + x.h, 0);
   return h / Math.max(1, (now - state.samples[0].t + 250) / 1000);
 }
 
 function render(): void {
-  const active = state.threads.filter((t) => t.hashing).length;
+  const active = pool.list.filter((t) => t.hashing).length;
   $('state').textContent = why();
-  $('threads').textContent = `${active} of ${state.maxThreads}`;
+  $('threads').textContent = `${active} of ${pool.max}${pool.kernel === 'webgpu' ? ' (GPU)' : ''}`;
+  $('kernel').textContent = pool.text();
   $('rate').textContent = `${(hashrate() / 1000).toFixed(1)} kH/s`;
   $('shares').textContent = `${state.accepted} accepted, ${state.rejected} rejected`;
   $('hashes').textContent = String(state.hashes);
@@ -142,14 +138,15 @@ function render(): void {
 /** Tells the hub what the page does (extension), when it changed. */
 function maybeReport(force = false): void {
   if (!state.controlled || !state.authorized) return;
-  const active = state.threads.filter((t) => t.hashing).length;
+  const active = pool.list.filter((t) => t.hashing).length;
   const st = state.hubPaused ? 'paused' : state.hidden || state.onBattery ? 'yielding' : active > 0 ? 'working' : 'idle';
-  const key = `${st}|${active}`;
+  const key = `${st}|${active}|${pool.kernel}`;
   if (!force && key === state.lastReportKey) return;
   // a stop counts once every thread said it stopped
   if (active > 0 && wanted() === 0) return;
   state.lastReportKey = key;
   const report: Record<string, unknown> = { state: st, threads: active, hashrate: active ? hashrate() : 0, hashes: state.hashes };
+  if (pool.kernel) report.kernel = pool.kernel;
   if (st !== 'working') report.reason = why();
   void send('mining.mm_state', [report]);
 }
@@ -173,7 +170,7 @@ function onLine(line: string): void {
   switch (m.method) {
     case 'mining.notify': {
       state.job = { jobId: String(p[0]), prevhash: String(p[1]), coinb1: String(p[2]), coinb2: String(p[3]), merkleBranch: (p[4] as string[]) ?? [], version: String(p[5]), nbits: String(p[6]), ntime: String(p[7]), cleanJobs: p[8] === true };
-      for (const t of state.threads) if (t.hashing) giveWork(t);
+      for (const t of pool.list) if (t.hashing) giveWork(t);
       apply();
       break;
     }
@@ -237,6 +234,9 @@ async function connect(): Promise<void> {
   if (!Array.isArray(sub.result)) throw new Error(`the hub refused the subscription: ${JSON.stringify(sub.error)}`);
   state.extranonce1 = String(sub.result[1]);
   state.extranonce2Size = Number(sub.result[2]);
+  // ?difficulty=D asks the hub for this share difficulty (as `micro-mining worker --difficulty`)
+  const wish = Number(new URLSearchParams(location.search).get('difficulty'));
+  if (wish > 0 && wish <= 1e12) await send('mining.suggest_difficulty', [wish]);
   const password = ($('password') as HTMLInputElement).value;
   const auth = (await send('mining.authorize', [state.name, password || 'x'])) as { result: unknown; error: unknown };
   if (auth.result !== true) {
@@ -257,41 +257,33 @@ async function start(): Promise<void> {
   state.name = (nameInput.value.trim() || `browser-${Math.random().toString(36).slice(2, 8)}`).replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 64);
   nameInput.value = state.name;
   localStorage.setItem('mm-worker-name', state.name);
-  if (!state.wasm) {
-    const r = await fetch(new URL('worker/kernel.wasm', location.href.replace(/\/worker\/?(\?.*)?$/, '/')));
-    if (!r.ok) throw new Error(`the kernel did not load (${r.status})`);
-    state.wasm = await r.arrayBuffer();
-  }
-  if (!state.threads.length) {
-    const src = new URL('worker/hash-worker.js', location.href.replace(/\/worker\/?(\?.*)?$/, '/'));
-    for (let i = 0; i < state.maxThreads; i++) {
-      const t: Thread = { w: new Worker(src), ready: false, unit: null, hashing: false };
-      t.w.onmessage = (e) => {
-        const m = e.data as { type: string; [k: string]: unknown };
-        if (m.type === 'ready') {
-          t.ready = true;
-          apply();
-        } else if (m.type === 'progress') onProgress(t, m as unknown as { id: number; hashes: number; candidates: number[]; done: boolean });
-        else if (m.type === 'stopped') {
-          if (!t.unit) {
-            t.hashing = false;
-            if (state.stopT0 && !state.threads.some((x) => x.hashing)) {
-              log(`threads stopped ${(performance.now() - state.stopT0).toFixed(0)} ms after the pause`);
-              state.stopT0 = 0;
-            }
-            render();
-            maybeReport();
-          }
-        } else if (m.type === 'error') log(`hashing thread: ${String(m.message)}`);
-      };
-      t.w.postMessage({ type: 'init', wasm: state.wasm });
-      state.threads.push(t);
-    }
-  }
+  if (!pool.list.length) await pool.start();
   state.running = true;
   ($('start') as HTMLButtonElement).disabled = true;
   await connect();
 }
+
+const pool = new Threads(() => location.href.replace(/\/worker\/?(\?.*)?$/, '/'), {
+  ready: () => apply(),
+  progress: (t, m) => onProgress(t, m),
+  stopped: () => {
+    if (state.stopT0 && !pool.list.some((x) => x.hashing)) {
+      log(`threads stopped ${(performance.now() - state.stopT0).toFixed(0)} ms after the pause`);
+      state.stopT0 = 0;
+    }
+    render();
+    maybeReport();
+  },
+  switched: () => {
+    apply();
+    maybeReport(true);
+  },
+  log,
+}, {
+  gpuAllowed: document.body.dataset.gpu !== '0',
+  // TEST HOOK: ?mm-test-fault=lost|hang|wrong, honoured only when the hub serves the page in test mode
+  testFault: document.body.dataset.testHooks === '1' ? new URLSearchParams(location.search).get('mm-test-fault') : null,
+});
 
 document.addEventListener('visibilitychange', () => {
   state.hidden = document.hidden;
