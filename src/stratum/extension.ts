@@ -49,6 +49,10 @@ export interface WorkerReport {
   reason?: string;
   /** power the worker declares for itself, W */
   watts?: number;
+  /** the kernel it hashes with: "webgpu", "wasm", "native", "js" (a short name, or two joined by "+") */
+  kernel?: string;
+  /** power estimated by the worker (e.g. from its GPU adapter's class), W: an estimate, not declared */
+  wattsEstimate?: number;
 }
 
 /** One session as the hub's server hands it to the control. */
@@ -128,6 +132,8 @@ export function parseReport(params: unknown[]): WorkerReport {
   const report: WorkerReport = { state: state as ReportedState, threads: Math.floor(num('threads', 1024)), hashrate: num('hashrate', 1e15), hashes: num('hashes', Number.MAX_SAFE_INTEGER) };
   if (typeof o.reason === 'string') report.reason = o.reason.replace(/[^\x20-\x7e]/g, '?').slice(0, 120);
   if (o.watts !== undefined) report.watts = num('watts', 100_000);
+  if (typeof o.kernel === 'string' && /^[a-z0-9+-]{1,24}$/.test(o.kernel)) report.kernel = o.kernel;
+  if (o.wattsEstimate !== undefined) report.wattsEstimate = num('wattsEstimate', 100_000);
   return report;
 }
 
