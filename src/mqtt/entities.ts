@@ -1,5 +1,5 @@
 // The entity model: from a MinerSnapshot to HA device-discovery configs and state payloads.
-// Pure: no I/O. The publisher (publisher.ts) decides when to send what.
+// Pure: no I/O. MqttEntities (mqtt-entities.ts) decides when to send what.
 import { createHash } from 'node:crypto';
 import { costPerDay, earningsSatsPerDay, expectedSecondsToBlock, oddsAgainstPerDay, parsePriceUnit, DEFAULT_BLOCK_REWARD_SATS, SECONDS_PER_YEAR } from './odds.js';
 import { CONNECTIONS, DECISIONS, POLICIES, WORKER_STATUSES, type Connection, type HubSnapshot, type MinerSnapshot, type WorkerSnapshot } from './types.js';

@@ -1,30 +1,25 @@
-// The MQTT adapter: publishes the entity model as HA device discovery, keeps states current,
-// answers HA's birth message, clears what it published before and no longer has, and turns
-// command messages into MinerCommand events.
+// MqttEntities, the MQTT client of the entities: connects, reads back what it left retained,
+// sends the sync plan of each snapshot (sync-plan.ts: HA device discovery and states, only
+// changes), answers HA's birth message and reconnects, and hands command messages to the
+// command router (command-router.ts).
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
-import { logger, redactUrl } from '../log.js';
-import { parseCommand } from './commands.js';
+import { logger, redactUrl, type Logger } from '../log.js';
+import { CommandRouter, type CommandCounters } from './command-router.js';
 import {
   buildModel,
   COMMAND_KEYS,
   DEFAULT_ENTITY_OPTIONS,
   PAYLOAD_AVAILABLE,
   PAYLOAD_NOT_AVAILABLE,
-  PAYLOAD_OFF,
-  PAYLOAD_ON,
-  stateTopicsOf,
   topics,
   validateEntityOptions,
-  workerSlug,
   type CommandKey,
-  type DeviceDoc,
   type EntityOptions,
   type Model,
   type Topics,
 } from './entities.js';
+import { planSync, previousConfig } from './sync-plan.js';
 import type { MinerCommand, MinerSnapshot } from './types.js';
-
-const log = logger('mqtt');
 
 export interface MqttEntitiesOptions extends Partial<EntityOptions> {
   /** mqtt://host:port, mqtts://…, ws://… (credentials may be in the URL or given below). */
@@ -46,21 +41,20 @@ export interface MqttEntitiesOptions extends Partial<EntityOptions> {
   onCommand: (command: MinerCommand) => void | Promise<void>;
   /** How long a command handler may take before the state is re-published anyway, ms (default 1 s). */
   commandTimeoutMs?: number;
+  /** Topics with a command waiting, at most (default 64; one entry per topic: the last value). */
+  maxPendingCommands?: number;
+  /** The logger (default: the process logger, part "mqtt"). */
+  logger?: Logger;
 }
 
 /** Largest retained discovery payload read back at start (larger ones are not ours). */
 const MAX_READBACK_BYTES = 256 * 1024;
 const MAX_READBACK_TOTAL_MS = 3000;
-/** The shapes of the state topics the hub publishes, below its base topic (commands end in /set: never). */
-const OWN_HUB_STATE = /^hub\/[a-z0-9_]{1,64}$/;
-const OWN_WORKER_STATE = /^worker\/[a-z0-9_]{1,64}\/[a-z0-9_]{1,64}$/;
 
-export interface MqttEntitiesStats {
+export interface MqttEntitiesStats extends CommandCounters {
   configsPublished: number;
   configsCleared: number;
   statesPublished: number;
-  commandsAccepted: number;
-  commandsRejected: number;
   birthReplays: number;
 }
 
@@ -68,7 +62,19 @@ export class MqttEntities {
   readonly options: EntityOptions;
   readonly topics: Topics;
   readonly statusTopic: string;
-  readonly stats: MqttEntitiesStats = { configsPublished: 0, configsCleared: 0, statesPublished: 0, commandsAccepted: 0, commandsRejected: 0, birthReplays: 0 };
+  readonly stats: MqttEntitiesStats = {
+    configsPublished: 0,
+    configsCleared: 0,
+    statesPublished: 0,
+    commandsAccepted: 0,
+    commandsRejected: 0,
+    commandsCoalesced: 0,
+    commandsDropped: 0,
+    commandQueuePeak: 0,
+    birthReplays: 0,
+  };
+  private readonly log: Logger;
+  private readonly commands: CommandRouter;
   private client?: MqttClient;
   private snapshot?: MinerSnapshot;
   private model?: Model;
@@ -94,6 +100,22 @@ export class MqttEntities {
     this.topics = topics(this.options);
     this.statusTopic = opts.statusTopic ?? `${this.options.discoveryPrefix}/status`;
     if (/[#+]/.test(this.statusTopic)) throw new Error(`mqtt statusTopic "${this.statusTopic}": no wildcards`);
+    this.log = opts.logger ?? logger('mqtt');
+    this.commands = new CommandRouter({
+      baseTopic: this.options.baseTopic,
+      snapshot: () => this.snapshot,
+      onCommand: (c) => opts.onCommand(c),
+      confirm: (key) => this.enqueue(() => (key ? this.republishHubState(key) : this.publishModel(this.snapshot!, false))),
+      counters: this.stats,
+      log: this.log,
+      timeoutMs: opts.commandTimeoutMs,
+      maxPending: opts.maxPendingCommands,
+    });
+  }
+
+  /** Commands waiting (topics; each holds only its last value) and whether none runs. */
+  get commandQueue(): { pending: number; idle: boolean } {
+    return { pending: this.commands.pending, idle: this.commands.idle };
   }
 
   /** Connects, reads back our retained configs, publishes the snapshot's configs and states. */
@@ -108,13 +130,13 @@ export class MqttEntities {
     client.on('message', (topic, payload, packet) => this.onMessage(topic, payload, packet.retain));
     client.on('connect', () => {
       // A reconnect: the broker may have lost our retained messages (no persistence): send all again.
-      log.info({ url: redactUrl(this.opts.url) }, 'reconnected to the MQTT broker');
+      this.log.info({ url: redactUrl(this.opts.url) }, 'reconnected to the MQTT broker');
       this.enqueue(() => this.replay(true));
     });
     await client.publishAsync(this.topics.availability, PAYLOAD_AVAILABLE, { qos: 1, retain: true });
     await this.enqueue(() => this.publishModel(initial, false));
     await client.subscribeAsync([this.statusTopic, ...COMMAND_KEYS.map((k) => this.topics.hubCommand(k)), this.topics.workerCommand('+', 'mining')], { qos: 1 });
-    log.info({ url: redactUrl(this.opts.url), devices: 1 + initial.workers.length, prefix: this.options.discoveryPrefix }, 'MQTT entities published');
+    this.log.info({ url: redactUrl(this.opts.url), devices: 1 + initial.workers.length, prefix: this.options.discoveryPrefix }, 'MQTT entities published');
   }
 
   /** Publishes what changed since the last snapshot (configs only when they change). */
@@ -129,6 +151,7 @@ export class MqttEntities {
     if (this.stopped) return;
     this.stopped = true;
     clearTimeout(this.birthTimer);
+    this.commands.stop();
     const client = this.client;
     if (!client) return;
     // Pending publishes finish first, unless the broker is gone (qos-1 publishes would wait for it).
@@ -137,13 +160,13 @@ export class MqttEntities {
       try {
         await withTimeout(client.publishAsync(this.topics.availability, PAYLOAD_NOT_AVAILABLE, { qos: 1, retain: true }), 2000, 'offline publish');
       } catch (err) {
-        log.warn({ err }, 'could not publish offline availability');
+        this.log.warn({ err }, 'could not publish offline availability');
       }
       await withTimeout(client.endAsync(false), 2000, 'disconnect').catch(() => client.endAsync(true));
     } else {
       await client.endAsync(true);
     }
-    log.info('MQTT entities stopped');
+    this.log.info('MQTT entities stopped');
   }
 
   private async connect(): Promise<MqttClient> {
@@ -177,8 +200,8 @@ export class MqttEntities {
       await client.endAsync(true);
       throw new Error(`MQTT broker ${redactUrl(this.opts.url)}: ${(err as Error).message}`);
     }
-    client.on('error', (err) => log.warn({ error: err.message }, 'MQTT client error'));
-    client.on('offline', () => log.warn('MQTT broker connection lost; reconnecting'));
+    client.on('error', (err) => this.log.warn({ error: err.message }, 'MQTT client error'));
+    client.on('offline', () => this.log.warn('MQTT broker connection lost; reconnecting'));
     return client;
   }
 
@@ -217,94 +240,50 @@ export class MqttEntities {
       );
     });
     await client.unsubscribeAsync(pattern);
-    if (found.size) log.debug({ count: found.size }, 'read back retained discovery configs');
+    if (found.size) this.log.debug({ count: found.size }, 'read back retained discovery configs');
     return found;
   }
 
   private enqueue(fn: () => Promise<void>): Promise<void> {
     const next = this.chain.then(fn);
-    this.chain = next.catch((err) => log.warn({ error: (err as Error).message }, 'MQTT publish failed'));
+    this.chain = next.catch((err) => this.log.warn({ error: (err as Error).message }, 'MQTT publish failed'));
     return this.chain;
   }
 
-  private previous = (topic: string): Record<string, unknown> | undefined => {
-    const s = this.configs.get(topic);
-    if (s === undefined) return undefined;
-    try {
-      const v = JSON.parse(s);
-      return v && typeof v === 'object' ? v : undefined;
-    } catch {
-      return undefined;
-    }
-  };
-
   /**
-   * The state topics a config we published (or found retained under our own naming) lists, kept
-   * only where they are topics this hub publishes itself: `<baseTopic>/hub/<key>` and
-   * `<baseTopic>/worker/<slug>/<key>`. A retained payload is not trusted: a fake config under our
-   * naming must not make the hub clear another device's topics.
-   */
-  private ownStateTopicsOf(configTopic: string): string[] {
-    const base = `${this.options.baseTopic}/`;
-    return stateTopicsOf(this.previous(configTopic)).filter((t) => {
-      if (!t.startsWith(base)) return false;
-      const rest = t.slice(base.length);
-      return OWN_HUB_STATE.test(rest) || OWN_WORKER_STATE.test(rest);
-    });
-  }
-
-  private docs(model: Model): DeviceDoc[] {
-    return [model.hub, ...model.workers.values()];
-  }
-
-  /**
-   * Publishes the model of a snapshot: changed (or, with force, all) configs, removal of configs
-   * no longer in it, then changed (or all) states, and clears the states that are gone.
+   * Publishes the model of a snapshot as its sync plan (sync-plan.ts): configs first, then
+   * states, and records what the broker holds now.
    */
   private async publishModel(s: MinerSnapshot, force: boolean): Promise<void> {
     const client = this.client;
     if (!client || this.stopped) return;
-    const model = buildModel(s, this.options, this.previous);
+    const published = { configs: this.configs, states: this.states };
+    const model = buildModel(s, this.options, (topic) => previousConfig(published, topic));
     this.model = model;
-    const wanted = new Set<string>();
+    const plan = planSync(model, published, this.options.baseTopic, force);
+    const retained = { qos: 1, retain: true } as const;
     const pubs: Array<Promise<unknown>> = [];
-    const clearStates = new Set<string>();
-    for (const doc of this.docs(model)) {
-      wanted.add(doc.topic);
-      // State topics of components this device had before (e.g. read back at start) and has no more.
-      for (const st of this.ownStateTopicsOf(doc.topic)) if (!doc.states.has(st)) clearStates.add(st);
-      const json = JSON.stringify(doc.config);
-      if (force || this.configs.get(doc.topic) !== json) {
-        this.configs.set(doc.topic, json);
-        this.stats.configsPublished++;
-        pubs.push(client.publishAsync(doc.topic, json, { qos: 1, retain: true }));
-      }
+    for (const [topic, json] of plan.configs) {
+      this.configs.set(topic, json);
+      this.stats.configsPublished++;
+      pubs.push(client.publishAsync(topic, json, retained));
     }
-    // Devices we published before (this run, or a previous one found retained) and no longer have.
-    for (const topic of [...this.configs.keys()]) {
-      if (wanted.has(topic)) continue;
-      for (const st of this.ownStateTopicsOf(topic)) clearStates.add(st);
+    for (const topic of plan.removedConfigs) {
       this.configs.delete(topic);
       this.stats.configsCleared++;
-      log.info({ topic }, 'removing the entities of a device that is gone');
-      pubs.push(client.publishAsync(topic, '', { qos: 1, retain: true }));
+      this.log.info({ topic }, 'removing the entities of a device that is gone');
+      pubs.push(client.publishAsync(topic, '', retained));
     }
     await Promise.all(pubs);
-    const states = new Map<string, string>();
-    for (const doc of this.docs(model)) for (const [t, p] of doc.states) states.set(t, p);
     const spubs: Array<Promise<unknown>> = [];
-    for (const [t, p] of states) {
-      clearStates.delete(t);
-      if (force || this.states.get(t) !== p) {
-        this.states.set(t, p);
-        this.stats.statesPublished++;
-        spubs.push(client.publishAsync(t, p, { qos: 1, retain: true }));
-      }
+    for (const [topic, payload] of plan.states) {
+      this.states.set(topic, payload);
+      this.stats.statesPublished++;
+      spubs.push(client.publishAsync(topic, payload, retained));
     }
-    for (const t of this.states.keys()) if (!states.has(t)) clearStates.add(t);
-    for (const t of clearStates) {
-      this.states.delete(t);
-      spubs.push(client.publishAsync(t, '', { qos: 1, retain: true }));
+    for (const topic of plan.clearedStates) {
+      this.states.delete(topic);
+      spubs.push(client.publishAsync(topic, '', retained));
     }
     await Promise.all(spubs);
   }
@@ -324,64 +303,7 @@ export class MqttEntities {
       if (payload.length <= 32 && payload.toString('utf8').trim() === 'online') this.scheduleBirthReplay();
       return;
     }
-    if (this.onWorkerCommand(topic, payload, retained)) return;
-    const prefix = `${this.options.baseTopic}/hub/`;
-    if (!topic.startsWith(prefix) || !topic.endsWith('/set')) return;
-    const key = topic.slice(prefix.length, -'/set'.length);
-    if (!(COMMAND_KEYS as readonly string[]).includes(key)) return;
-    if (retained) {
-      // A retained command would act again on every start: never obey one.
-      log.warn({ topic }, 'ignored a retained command (commands must not be retained)');
-      return;
-    }
-    const snap = this.snapshot!;
-    const parsed = parseCommand(key, payload, snap.hub.maxThreadsLimit);
-    if (!parsed.ok) {
-      this.stats.commandsRejected++;
-      log.warn({ topic, payload: printable(payload), reason: parsed.reason }, `ignored a bad command on ${topic}: ${parsed.reason}`);
-      this.enqueue(() => this.republishHubState(key as CommandKey));
-      return;
-    }
-    this.stats.commandsAccepted++;
-    log.info({ command: parsed.command }, 'command from Home Assistant');
-    void this.runCommand(parsed.command, key as CommandKey);
-  }
-
-  /** A worker's Mining switch (`<base>/worker/<slug>/mining/set`); false when the topic is not one. */
-  private onWorkerCommand(topic: string, payload: Buffer, retained: boolean): boolean {
-    const prefix = `${this.options.baseTopic}/worker/`;
-    if (!topic.startsWith(prefix) || !topic.endsWith('/mining/set')) return false;
-    const slug = topic.slice(prefix.length, -'/mining/set'.length);
-    const worker = this.snapshot?.workers.find((w) => workerSlug(w.id) === slug);
-    if (retained || !worker) {
-      log.warn({ topic }, retained ? 'ignored a retained command (commands must not be retained)' : 'ignored a command for an unknown worker');
-      return true;
-    }
-    const text = payload.subarray(0, 16).toString('utf8').trim().toUpperCase();
-    if (payload.length > 16 || (text !== PAYLOAD_ON && text !== PAYLOAD_OFF)) {
-      this.stats.commandsRejected++;
-      log.warn({ topic, payload: printable(payload) }, `ignored a bad command on ${topic}: expected ${PAYLOAD_ON} or ${PAYLOAD_OFF}`);
-      return true;
-    }
-    this.stats.commandsAccepted++;
-    const command: MinerCommand = { kind: 'worker_mining', worker: worker.id, on: text === PAYLOAD_ON };
-    log.info({ command }, 'command from Home Assistant');
-    const ms = this.opts.commandTimeoutMs ?? 1000;
-    void withTimeout(Promise.resolve().then(() => this.opts.onCommand(command)), ms, 'command handler')
-      .catch((err: Error) => log.warn({ error: err.message, command }, 'command handler failed; publishing the true state'))
-      .then(() => this.enqueue(() => this.publishModel(this.snapshot!, false)));
-    return true;
-  }
-
-  private async runCommand(command: MinerCommand, key: CommandKey): Promise<void> {
-    const ms = this.opts.commandTimeoutMs ?? 1000;
-    try {
-      await withTimeout(Promise.resolve().then(() => this.opts.onCommand(command)), ms, 'command handler');
-    } catch (err) {
-      log.warn({ error: (err as Error).message, command }, 'command handler failed; publishing the true state');
-    }
-    // The handler normally called update() already; this confirms the entity's state either way.
-    await this.enqueue(() => this.republishHubState(key));
+    this.commands.message(topic, payload, retained);
   }
 
   /** Publishes the current state of one hub entity again (unconditionally), after the pending updates. */
@@ -400,17 +322,12 @@ export class MqttEntities {
     if (this.birthTimer) return; // one replay for a burst of births
     const [min, max] = this.opts.birthDelayMs ?? [500, 2500];
     const delay = Math.max(0, min + Math.random() * Math.max(0, max - min));
-    log.info({ delayMs: Math.round(delay) }, 'Home Assistant came online: re-sending discovery');
+    this.log.info({ delayMs: Math.round(delay) }, 'Home Assistant came online: re-sending discovery');
     this.birthTimer = setTimeout(() => {
       this.birthTimer = undefined;
       void this.enqueue(() => this.replay());
     }, delay);
   }
-}
-
-function printable(b: Buffer): string {
-  const s = b.subarray(0, 64).toString('utf8').replace(/[^\x20-\x7e]/g, '?');
-  return b.length > 64 ? `${s}…(${b.length} bytes)` : s;
 }
 
 async function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
