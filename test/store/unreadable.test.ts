@@ -1,6 +1,7 @@
 // Issue 10 item 7: a totals.json that exists but cannot be read is never written over; the hub
 // refuses to start with the path, the error and the fix (exit 2). Only a file proven corrupt is
-// moved aside (store.test.ts).
+// moved aside (store.test.ts). The old totals.json is the file of earlier versions: the store reads it
+// once to migrate it, so an unreadable one stops the start just the same (and totals.bin is not created).
 //
 // Tests run as root, and root ignores file modes, so "cannot be read" is provoked two ways:
 // the real CLI runs as an unprivileged user (setpriv to uid/gid 65534) against a root-owned
@@ -41,7 +42,7 @@ test('the store: an unreadable totals.json (a directory in its place) throws, an
   const dir = join(base, 'unit');
   mkdirSync(join(dir, 'totals.json'), { recursive: true });
   const s = new TotalsStore(dir);
-  await assert.rejects(s.load(), (err: unknown) => err instanceof TotalsUnreadableError && /EISDIR/.test(err.message) && err.message.includes(s.path));
+  await assert.rejects(s.load(), (err: unknown) => err instanceof TotalsUnreadableError && /EISDIR/.test(err.message) && err.message.includes(s.legacyPath));
   assert.equal(s.ready, false);
   await assert.rejects(s.save({ sharesAccepted: 1, sharesRejected: 0, sharesStale: 0, bestDifficulty: 0, blocksFound: 0, energyKwh: 0 }), /never written over/);
   await s.flush();
