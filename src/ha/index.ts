@@ -20,6 +20,7 @@ export type {
 export { DEFAULT_IDLE_STATES, DEFAULT_BUSY_STATES, idleRulesSchema, resolveIdleRules, type IdleRulesInput } from './rules.js';
 export { IdleClassifier, evaluateEntity, isPowerSensor, isIdleTimeSensor, parseNumber, domainOf, type ClassifierOptions, type Warn } from './classifier.js';
 export { HaConnection, haConnectionTarget, toWsUrl, type HaConnectionOptions, type HaConnectionState } from './connection.js';
-export { HaAppliances, parseState, type HaAppliancesOptions, type HaAppliancesStatus } from './service.js';
+export { HaAppliances, type HaAppliancesOptions, type HaAppliancesStatus } from './appliances.js';
+export { parseState } from './parse.js';
 export { hubLoadMeter } from './hubload.js';
 export { APPLIANCE_RULES, applianceEvidence, entityVotes, isStatusSensor, type Evidence, type EvidenceKind } from './appliance-rules.js';

@@ -1,73 +1,14 @@
-// The appliance service: the HA connection feeding the pure classifier. Reads the registries
-// and states on every (re)connect, follows state_changed and registry updates, runs the hold
-// timer, and emits appliance events synchronously on each HA event.
+// HaAppliances, the appliance service: the HA connection feeding the pure classifier. Reads the
+// registries and states on every (re)connect, follows state_changed and registry updates, runs
+// the hold timer, and emits appliance events synchronously on each HA event.
 import { EventEmitter } from 'node:events';
-import { z } from 'zod';
 import type { Connection } from 'home-assistant-js-websocket';
 import { logger, type Logger } from '../log.js';
 import { HaConnection, type HaConnectionOptions, type HaConnectionState } from './connection.js';
 import { IdleClassifier } from './classifier.js';
 import { resolveIdleRules } from './rules.js';
-import type { Appliance, ApplianceEvent, EntityState, IdleRules, IgnoredDevice, PowerBudget, RegistrySnapshot, WorkerMapping } from './types.js';
-
-// Registry entries are validated leniently: known fields typed, others passed through; a bad
-// entry is dropped with a log line, never a crash.
-const str = z.string().max(1024);
-const deviceSchema = z.looseObject({
-  id: str,
-  name: str.nullable().optional().catch(null),
-  name_by_user: str.nullable().optional().catch(null),
-  area_id: str.nullable().optional().catch(null),
-  labels: z.array(str).max(1000).optional().catch([]),
-  manufacturer: str.nullable().optional().catch(null),
-  model: str.nullable().optional().catch(null),
-  connections: z.array(z.tuple([str, str])).max(100).optional().catch([]),
-  configuration_url: str.nullable().optional().catch(null),
-  disabled_by: str.nullable().optional().catch(null),
-  entry_type: str.nullable().optional().catch(null),
-});
-const entitySchema = z.looseObject({
-  entity_id: z.string().regex(/^[a-z0-9_]+\.[^\s]{1,255}$/),
-  device_id: str.nullable().optional().catch(null),
-  area_id: str.nullable().optional().catch(null),
-  labels: z.array(str).max(1000).optional().catch([]),
-  disabled_by: str.nullable().optional().catch(null),
-  hidden_by: str.nullable().optional().catch(null),
-  entity_category: str.nullable().optional().catch(null),
-  platform: str.optional().catch(undefined),
-});
-const areaSchema = z.looseObject({ area_id: str, name: str });
-const labelSchema = z.looseObject({ label_id: str, name: str });
-const stateSchema = z.looseObject({
-  entity_id: z.string().min(3).max(300),
-  state: z.union([z.string(), z.number(), z.boolean(), z.null()]).transform((v) => (v === null ? 'unknown' : String(v))),
-  attributes: z.record(z.string(), z.unknown()).catch({}).default({}),
-  last_changed: z.string().max(64).optional().catch(undefined),
-});
-
-function validList<T>(what: string, schema: z.ZodType<T>, raw: unknown, log: Logger): T[] {
-  if (!Array.isArray(raw)) {
-    log.warn({ what, got: typeof raw }, `HA sent a ${what} list that is not a list; treated as empty`);
-    return [];
-  }
-  const out: T[] = [];
-  let bad = 0;
-  for (const item of raw) {
-    const r = schema.safeParse(item);
-    if (r.success) out.push(r.data);
-    else if (++bad <= 5) log.warn({ what, entry: JSON.stringify(item)?.slice(0, 200), error: r.error.issues[0]?.message }, `bad ${what} entry from HA skipped`);
-  }
-  if (bad > 5) log.warn({ what, skipped: bad }, `${bad} bad ${what} entries from HA skipped in all`);
-  return out;
-}
-
-/** Parses one HA state (from state_changed or get_states); undefined with a log line when bad. */
-export function parseState(raw: unknown, log: Logger): EntityState | undefined {
-  const r = stateSchema.safeParse(raw);
-  if (r.success) return r.data as EntityState;
-  log.warn({ entry: JSON.stringify(raw)?.slice(0, 200), error: r.error.issues[0]?.message }, 'bad state from HA skipped');
-  return undefined;
-}
+import { parseRegistries, parseState, parseStates } from './parse.js';
+import type { Appliance, ApplianceEvent, IdleRules, IgnoredDevice, PowerBudget, WorkerMapping } from './types.js';
 
 export interface HaAppliancesOptions extends Omit<HaConnectionOptions, 'log'> {
   /** Idle rules (validated; defaults filled in). */
@@ -251,13 +192,8 @@ export class HaAppliances extends EventEmitter {
         conn.sendMessagePromise<unknown>({ type: 'config/label_registry/list' }).catch(() => []),
         conn.sendMessagePromise<unknown>({ type: 'get_states' }),
       ]);
-      const snap: RegistrySnapshot = {
-        devices: validList('device', deviceSchema, devices, this.log) as RegistrySnapshot['devices'],
-        entities: validList('entity', entitySchema, entities, this.log) as RegistrySnapshot['entities'],
-        areas: validList('area', areaSchema, areas, this.log),
-        labels: validList('label', labelSchema, labels, this.log),
-      };
-      const st = validList('state', stateSchema, states, this.log) as EntityState[];
+      const snap = parseRegistries({ devices, entities, areas, labels }, this.log);
+      const st = parseStates(states, this.log);
       const now = this.now();
       const events = [...this.classifier.setStates(st, now), ...this.classifier.setRegistries(snap, now)];
       this.lastSyncAt = now;
