@@ -18,7 +18,8 @@ export type {
   WorkerMapping,
 } from './types.js';
 export { DEFAULT_IDLE_STATES, DEFAULT_BUSY_STATES, idleRulesSchema, resolveIdleRules, type IdleRulesInput } from './rules.js';
-export { IdleClassifier, evaluateEntity, isPowerSensor, isIdleTimeSensor, parseNumber, domainOf, type ClassifierOptions, type Warn } from './classifier.js';
+export { IdleClassifier, type ClassifierOptions, type Warn } from './classifier.js';
+export { evaluateEntity, isPowerSensor, isIdleTimeSensor, parseNumber, domainOf } from './entity-eval.js';
 export { HaConnection, haConnectionTarget, toWsUrl, type HaConnectionOptions, type HaConnectionState } from './connection.js';
 export { HaAppliances, type HaAppliancesOptions, type HaAppliancesStatus } from './appliances.js';
 export { parseState } from './parse.js';
