@@ -12,7 +12,7 @@ export {
   type PracticeOptions,
   type SourceSession,
 } from './sources.js';
-export { WorkerStats, type BlockEvent, type ShareEvent, type WorkerSnapshot, type WorkerStatsOptions } from './stats.js';
+export { STALE_CODE, WorkerStats, isStale, type BlockEvent, type SessionTally, type ShareEvent, type WorkerSnapshot, type WorkerStatsOptions } from './stats.js';
 export { SHARE_ERR, shareTarget, validateShare, type JobRecord, type ShareInput, type ValidateOptions, type Validation } from './validate.js';
 export { HouseholdMiner, type HouseholdMinerOptions, type HouseholdMinerStats } from './household-miner.js';
 export { NODE_TAG, NodeSource, type NodeSourceOptions, type NodeState, type NodeStatus } from './node-source.js';

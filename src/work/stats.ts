@@ -71,6 +71,31 @@ export function poissonInterval95(n: number): [number, number] {
   return [Math.max(0, lo), hi];
 }
 
+/** Stratum error 21 "job not found": a share on a job the hub issued and has since replaced (stale). */
+export const STALE_CODE = 21;
+
+/** A rejection for a stale job (the one named check: never compare codes by hand). */
+export function isStale(code: number | undefined): boolean {
+  return code === STALE_CODE;
+}
+
+/**
+ * Shares of every worker together since the hub started or the session was reset (HA's "reset
+ * session" button): the hub's session figures. Not forgotten when a worker is (maxWorkers).
+ */
+export interface SessionTally {
+  accepted: number;
+  /** all rejections, stale ones included (as WorkerSnapshot.rejected) */
+  rejected: number;
+  stale: number;
+  /** the best accepted share's difficulty */
+  bestDifficulty: number;
+  /** blocks (or practice solutions) found */
+  blocks: number;
+  /** ms since epoch: the start or the last reset */
+  since: number;
+}
+
 export interface ShareEvent {
   worker: string;
   kind: 'hub' | 'miner';
@@ -121,6 +146,7 @@ export class WorkerStats extends EventEmitter {
   private readonly maxWorkers: number;
   private readonly now: () => number;
   practice = false;
+  private tally: SessionTally;
 
   constructor(opts: WorkerStatsOptions = {}) {
     super();
@@ -128,6 +154,17 @@ export class WorkerStats extends EventEmitter {
     this.bucketMs = this.windowMs / BUCKETS;
     this.maxWorkers = opts.maxWorkers ?? 4096;
     this.now = opts.now ?? Date.now;
+    this.tally = { accepted: 0, rejected: 0, stale: 0, bestDifficulty: 0, blocks: 0, since: this.now() };
+  }
+
+  /** The hub-wide session tally (every worker's shares since the start or the last reset). */
+  session(): SessionTally {
+    return { ...this.tally };
+  }
+
+  /** Starts a new session: the tally from zero (per-worker figures and hashrates are kept). */
+  resetSession(): void {
+    this.tally = { accepted: 0, rejected: 0, stale: 0, bestDifficulty: 0, blocks: 0, since: this.now() };
   }
 
   private rec(name: string, kind: 'hub' | 'miner'): Rec {
@@ -202,6 +239,8 @@ export class WorkerStats extends EventEmitter {
     const r = this.rec(name, kind);
     const now = this.now();
     r.accepted++;
+    this.tally.accepted++;
+    if (difficulty > this.tally.bestDifficulty) this.tally.bestDifficulty = difficulty;
     r.creditedDifficulty += credited;
     r.lastShareAt = now;
     if (connDifficulty) r.difficulty = connDifficulty;
@@ -219,8 +258,11 @@ export class WorkerStats extends EventEmitter {
   rejected(name: string, kind: 'hub' | 'miner', code: number, message: string, jobId?: string): void {
     const r = this.rec(name, kind);
     r.rejected++;
-    if (code === 21) r.stale++;
-    else if (code === 22) r.duplicate++;
+    this.tally.rejected++;
+    if (isStale(code)) {
+      r.stale++;
+      this.tally.stale++;
+    } else if (code === 22) r.duplicate++;
     else if (code === 23) r.lowDifficulty++;
     this.emit('share', { worker: name, kind, accepted: false, code, message, at: this.now(), practice: this.practice, jobId } satisfies ShareEvent);
   }
@@ -237,6 +279,7 @@ export class WorkerStats extends EventEmitter {
   block(ev: Omit<BlockEvent, 'at' | 'practice'>): void {
     const r = this.workers.get(ev.worker);
     if (r) r.blocks++;
+    this.tally.blocks++;
     this.emit('block', { ...ev, at: this.now(), practice: this.practice } satisfies BlockEvent);
   }
 
