@@ -4,11 +4,12 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:net';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/app/config.js';
 import { Hub } from '../../src/app/hub.js';
+import { TotalsStore } from '../../src/app/store.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'mm-hub-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -64,7 +65,8 @@ test('standalone hub: practice shares on the hub thread, a taken broker port is 
     await hub.stop();
     await new Promise<void>((r) => squatter.close(() => r()));
   }
-  const saved = JSON.parse(readFileSync(join(dir, 'totals.json'), 'utf8')) as { sharesAccepted: number; bestDifficulty: number };
+  // read back as the next start reads them (the store's own file format: src/app/store.ts)
+  const saved = (await new TotalsStore(dir).load()).totals;
   assert.ok(saved.sharesAccepted > 0);
   // a new hub on the same data folder starts from the saved lifetime totals
   const again = new Hub(config(), { mqttPort: 0 });

@@ -133,15 +133,15 @@ test('a standalone hub (no Node-RED): practice is not "connected", the appliance
     try {
       await hub.start();
       const deadline = Date.now() + 30_000;
-      while (!hub.hub.lastPlan && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      while (!hub.planner.lastPlan && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
       const s = hub.status();
       assert.equal(s.mode, 'practice');
       assert.equal(s.poolConnected, false, 'practice has no pool');
       assert.equal(s.connection, 'practice');
       assert.equal(s.appliances.total, 1, 'the hub itself is the one appliance');
       assert.equal(s.appliances.idle + s.appliances.busy, 1);
-      assert.equal(s.appliances.idle, hub.hub.lastPlan!.idleAppliances, 'the page counts what the plan counted');
-      const plan = hub.hub.lastPlan!;
+      assert.equal(s.appliances.idle, hub.planner.lastPlan!.idleAppliances, 'the page counts what the plan counted');
+      const plan = hub.planner.lastPlan!;
       if (headroom === 1) {
         assert.equal(plan.hubThreads, Math.max(0, cores - 1));
         assert.equal(s.threadLimit, `${cores - 1} of ${cores} thread${cores === 1 ? '' : 's'}: 1 core kept for Home Assistant (--headroom 1)`);
@@ -183,8 +183,8 @@ test('with the embedded Node-RED flow, --headroom wins over the default flow\'s 
       assert.ok(hub.flow, 'the flow runs');
       const want = Math.max(0, cores - headroom);
       const deadline = Date.now() + 60_000;
-      while (hub.hub.lastPlan?.hubThreads !== want && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-      assert.equal(hub.hub.lastPlan?.hubThreads, want, `--headroom ${headroom}: ${want} of ${cores} threads through the flow (${hub.hub.lastPlan?.summary})`);
+      while (hub.planner.lastPlan?.hubThreads !== want && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      assert.equal(hub.planner.lastPlan?.hubThreads, want, `--headroom ${headroom}: ${want} of ${cores} threads through the flow (${hub.planner.lastPlan?.summary})`);
       if (headroom === 1) assert.match(hub.status().threadLimit ?? '', /1 core kept for Home Assistant \(--headroom 1\)/);
       else assert.equal(hub.status().threadLimit, null);
     } finally {

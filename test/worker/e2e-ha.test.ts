@@ -82,7 +82,7 @@ test('the Office PC and the kitchen tablet: each device\'s busy state in HA paus
     assert.match(stopped.report!.reason ?? '', /is busy/);
   }
   // what the dispatch node shows: how many did what the plan asked
-  assert.deepEqual((await h.hub.stats()).obeyed, { obeyed: 2, total: 2 });
-  const plan = h.hub.lastPlan!;
+  assert.deepEqual((await h.planner.stats()).obeyed, { obeyed: 2, total: 2 });
+  const plan = h.planner.lastPlan!;
   assert.match(plan.workers.find((w) => w.id === 'office-pc-worker')!.reason, /Office PC is busy/);
 });

@@ -55,7 +55,7 @@ test('the hub\'s power and energy count a miner that hashes, at its declared fig
     miner.start();
     const s = await until('the hub counts the miner\'s power', () => (hub.status().powerW === 15 ? hub.status() : undefined), 60_000);
     assert.equal(s.hubHashrate, 0, 'the hub itself does not hash');
-    await until('the plan budgets it at 15 W', () => hub.hub.lastPlan?.workers.find((w) => w.id === 'garage-bitaxe')?.watts === 15, 30_000);
+    await until('the plan budgets it at 15 W', () => hub.planner.lastPlan?.workers.find((w) => w.id === 'garage-bitaxe')?.watts === 15, 30_000);
     const e0 = hub.status().energyKWh;
     await until('energy is counted', () => hub.status().energyKWh > e0, 30_000);
   } finally {

@@ -72,11 +72,11 @@ test('a paused miner on a plug is switched off through HA, and on again after it
   const h = hub;
   await until('the plug is linked to the miner', () => h.ha?.appliances().find((a) => a.workerId === 'garage-miner'), 30_000);
   // idle_only: the plug reads 28 W because the miner runs on it; that does not make the miner busy
-  await until('the plan lets the miner work', () => h.hub.lastPlan?.workers.find((w) => w.id === 'garage-miner')?.action === 'work', 30_000);
+  await until('the plan lets the miner work', () => h.planner.lastPlan?.workers.find((w) => w.id === 'garage-miner')?.action === 'work', 30_000);
   const plugNow = await until('the plug reads the miner\'s 28 W (busy, by its power)', () => h.ha!.appliances().find((a) => a.workerId === 'garage-miner' && a.watts === 28 && a.status === 'busy'), 30_000);
   assert.equal(plugNow.name, PLUG.name);
   await new Promise((r) => setTimeout(r, 1000)); // a few plans go by
-  assert.equal(h.hub.lastPlan?.workers.find((w) => w.id === 'garage-miner')?.action, 'work', 'its own plug being busy does not pause it');
+  assert.equal(h.planner.lastPlan?.workers.find((w) => w.id === 'garage-miner')?.action, 'work', 'its own plug being busy does not pause it');
 
   const t0 = performance.now();
   await h.command({ kind: 'mining', on: false });
@@ -91,7 +91,7 @@ test('a paused miner on a plug is switched off through HA, and on again after it
   // the plan resumes it after its own minimum pause (30 s); the plug keeps its longer minimum off
   // time (35 s here) and is switched on only then
   await h.command({ kind: 'mining', on: true });
-  await until('the plan lets the miner work again', () => h.hub.lastPlan?.workers.find((w) => w.id === 'garage-miner')?.action === 'work', 60_000);
+  await until('the plan lets the miner work again', () => h.planner.lastPlan?.workers.find((w) => w.id === 'garage-miner')?.action === 'work', 60_000);
   const planMs = performance.now() - t0;
   if (planMs < 34_000) assert.match(h.obedience.report(h.manager.stats.snapshot()).find((w) => w.name === 'garage-miner')!.did, /on when its minimum off time has passed/);
   await bed.waitState(plug.entityIds.relay, 'on', 60_000);

@@ -1,0 +1,61 @@
+/**
+ * Reads what a snapshot is made of from the shared objects and the parts' handles, once each
+ * (WorkerStats' snapshot is taken once, not once per view). The only impure step of a snapshot;
+ * buildSnapshot (snapshot.ts) does the rest.
+ */
+import type { HubContext } from './context.js';
+import { buildSnapshot, type SnapshotInputs, type TickSnapshot } from './snapshot.js';
+import { emptyTotals } from '../store.js';
+
+export function gatherInputs(ctx: HubContext): SnapshotInputs {
+  const c = ctx.config;
+  const ps = ctx.pool.stats();
+  const workers = ctx.manager.stats.snapshot();
+  const minerWatts: Record<string, number> = {};
+  const minerEnergyKwh: Record<string, number> = {};
+  for (const w of workers) {
+    if (w.kind !== 'miner') continue;
+    // a paused miner that still hashes its last job counts too
+    if (w.online && w.hashrate > 0) minerWatts[w.name] = ctx.obedience.watts(w.name, w.hashrate).watts;
+    minerEnergyKwh[w.name] = ctx.obedience.energyKwh(w.name);
+  }
+  const ha = ctx.handle('ha');
+  const totals = ctx.handle('totals')?.now() ?? emptyTotals();
+  return {
+    at: Date.now(),
+    startedAt: ctx.startedAt,
+    cores: ctx.cores,
+    config: {
+      mode: c.node ? 'solo' : c.pool ? 'pool' : 'practice',
+      practice: c.practice,
+      addon: c.addon,
+      policy: c.policy,
+      threads: c.threads,
+      priceSensor: Boolean(c.power.priceSensor),
+      maxWorkerDevices: c.stratum.maxWorkerDevices,
+    },
+    source: ctx.manager.label,
+    upstreamConnected: ctx.manager.currentLayout() !== null,
+    node: ctx.nodeSource?.status() ?? null,
+    pool: { hashrate: ps.hashrate, threads: ps.threads, kernel: ps.kernel },
+    workers,
+    session: ctx.manager.stats.session(),
+    totals: { bestDifficulty: totals.bestDifficulty, blocksFound: totals.blocksFound, energyKwh: totals.energyKwh },
+    networkDifficulty: ctx.handle('network')?.difficulty(),
+    plan: ctx.planner.lastPlan,
+    manual: ctx.planner.manualInput,
+    obeyed: ctx.obedience.report(workers),
+    minerWatts,
+    minerEnergyKwh,
+    appliances: ctx.planner.applianceList(),
+    ignoredAppliances: ha ? ha.ignored().length : 0,
+    haAway: ha ? ha.status().haAway : null,
+    mqtt: ctx.handle('entities') ? true : null,
+    price: ctx.handle('price') ?? { value: null, unit: null },
+  };
+}
+
+/** The snapshot now: gathered once, built by the pure function. */
+export function snapshotNow(ctx: HubContext): TickSnapshot {
+  return buildSnapshot(gatherInputs(ctx));
+}
