@@ -9,6 +9,7 @@ import type { HashPoolOptions } from '../hashpool/index.js';
 import { logger as makeLogger, type Logger } from '../log.js';
 import { MM_EXTENSION, MM_METHODS, type ReportedState, type WorkerReport } from '../stratum/extension.js';
 import { HouseholdMiner } from '../work/index.js';
+import { GpuDriver, gpuPower, openNodeGpu, type WebgpuModule } from './gpu.js';
 import { YieldCheck, onBattery, readPowerSupplies, type YieldRules } from './machine.js';
 
 export interface WorkerAgentOptions {
@@ -30,6 +31,10 @@ export interface WorkerAgentOptions {
   suggestDifficulty?: number;
   /** power the user declares for this computer while it hashes, W (told to the hub) */
   watts?: number;
+  /** also hash on the GPU (WebGPU through the optional `webgpu` package) where there is one */
+  gpu?: boolean;
+  /** imports the `webgpu` package (tests; default `import('webgpu')`) */
+  gpuLoad?: () => Promise<WebgpuModule>;
   /** how often the local check runs, ms (default 1000) */
   checkMs?: number;
   /** how often the state is reported while nothing changes, ms (default 10000) */
@@ -54,9 +59,16 @@ export interface AgentState {
   hubThreads: number | null;
   yielding: string | null;
   reason?: string;
+  /** the kernels hashing: "native", "webgpu+native", … */
+  kernel: string;
+  /** why the GPU is not used (asked for with --gpu), or null */
+  gpuOff: string | null;
 }
 
-/** Events: 'state' (AgentState) on every change; 'stopped' ({ms}) when threads stopped after a pause; 'share'. */
+/**
+ * Events: 'state' (AgentState) on every change; 'stopped' ({ms}) when threads stopped after a pause;
+ * 'share'; 'gpu' ({ok, reason?, detail?}) once the GPU asked for is running or known to be absent.
+ */
 export class WorkerAgent extends EventEmitter {
   readonly miner: HouseholdMiner;
   private readonly opts: WorkerAgentOptions;
@@ -73,6 +85,9 @@ export class WorkerAgent extends EventEmitter {
   private lastKey = '';
   private running = false;
   private waitingStop: { since: number; timer: NodeJS.Timeout | null } | null = null;
+  private gpu: GpuDriver | null = null;
+  private gpuOff: string | null = null;
+  private gpuWatts: { watts: number; from: 'declared' | 'estimated' } | null = null;
 
   constructor(opts: WorkerAgentOptions) {
     super();
@@ -124,6 +139,7 @@ export class WorkerAgent extends EventEmitter {
     this.yielding = this.check.sample(Date.now(), 0, this.battery());
     this.miner.pool.setThreads(this.wantedThreads());
     await this.miner.start();
+    if (this.opts.gpu) await this.startGpu();
     const t = setInterval(() => this.sample(), this.opts.checkMs ?? 1000);
     const r = setInterval(() => this.report(true), this.opts.reportMs ?? 10_000);
     this.timers.push(t, r);
@@ -137,19 +153,55 @@ export class WorkerAgent extends EventEmitter {
     this.timers = [];
     if (this.waitingStop?.timer) clearTimeout(this.waitingStop.timer);
     this.waitingStop = null;
+    await this.gpu?.stop();
+    this.gpu = null;
     await this.miner.stop();
+  }
+
+  /** Opens the GPU (--gpu): one clear line when there is none, and the CPU kernels go on alone. */
+  private async startGpu(): Promise<void> {
+    const g = await openNodeGpu({ load: this.opts.gpuLoad });
+    if (!g.scanner) {
+      this.gpuOff = g.reason;
+      this.log.warn({ reason: g.reason }, `--gpu: no GPU to hash on: ${g.reason}; hashing with the CPU kernels only`);
+      this.emit('gpu', { ok: false, reason: g.reason });
+      return;
+    }
+    if (!this.running) {
+      g.scanner.close();
+      return;
+    }
+    const driver = new GpuDriver(g.scanner, () => this.miner.manager.unitSource(), this.log);
+    driver.on('find', (f) => this.miner.manager.hubFind(f));
+    driver.on('fault', (err: Error) => {
+      this.gpuOff = err.message;
+      this.gpu = null;
+      this.log.error({ reason: err.message }, `GPU off for this session: ${err.message}; hashing with the CPU kernels only`);
+      this.update();
+    });
+    this.miner.manager.on('stale', (ids: string[]) => driver.stale(ids));
+    const power = gpuPower(g.scanner, this.opts.watts);
+    this.gpuWatts = { watts: power.watts, from: power.from };
+    this.gpu = driver;
+    this.log.info({ adapter: g.scanner.adapter, perDispatch: g.scanner.perDispatch, watts: power.watts, wattsFrom: power.from }, `hashing on the GPU too: WebGPU, ${g.scanner.detail}; power ${power.watts} W (${power.why})`);
+    this.emit('gpu', { ok: true, detail: g.scanner.detail });
+    this.update();
   }
 
   state(): AgentState {
     const s = this.miner.stats();
-    const threads = this.miner.pool.threads;
+    const g = this.gpu?.stats();
+    const gpuOn = this.gpu?.running ? 1 : 0;
+    const threads = this.miner.pool.threads + gpuOn;
+    const cpuKernel = this.miner.pool.kernel.name || 'cpu';
+    const kernel = gpuOn && this.miner.pool.threads ? `webgpu+${cpuKernel}` : gpuOn ? 'webgpu' : cpuKernel;
     const state: ReportedState = this.hubPaused ? 'paused' : this.yielding ? 'yielding' : threads > 0 ? 'working' : 'idle';
     const reason = this.hubPaused ? this.hubReason || 'paused by the hub' : (this.yielding ?? undefined);
     return {
       state,
       threads,
-      hashrate: threads > 0 ? s.hashrate : 0,
-      hashes: s.hashes,
+      hashrate: threads > 0 ? s.hashrate + (g?.hashrate ?? 0) : 0,
+      hashes: s.hashes + (g?.hashes ?? 0),
       accepted: s.accepted,
       rejected: s.rejected,
       connected: s.connected,
@@ -158,6 +210,8 @@ export class WorkerAgent extends EventEmitter {
       hubThreads: this.hubThreads,
       yielding: this.yielding,
       ...(reason ? { reason } : {}),
+      kernel,
+      gpuOff: this.gpuOff,
     };
   }
 
@@ -196,9 +250,16 @@ export class WorkerAgent extends EventEmitter {
     }
   }
 
+  /** the GPU hashes when the agent may hash at all and the hub's cap leaves it a thread */
+  private gpuWanted(): boolean {
+    return this.gpu !== null && !this.hubPaused && !this.yielding && (this.hubThreads ?? 1) >= 1;
+  }
+
   private wantedThreads(): number {
     if (this.hubPaused || this.yielding) return 0;
-    return Math.min(this.opts.threads, this.hubThreads ?? this.opts.threads);
+    // the GPU counts as one of the threads the hub allows
+    const cap = this.hubThreads === null ? this.opts.threads : Math.max(0, this.hubThreads - (this.gpuWanted() ? 1 : 0));
+    return Math.min(this.opts.threads, cap);
   }
 
   /** Applies the wanted thread count; after a stop, reports once no thread hashes any more. */
@@ -207,7 +268,9 @@ export class WorkerAgent extends EventEmitter {
     const want = this.wantedThreads();
     const pool = this.miner.pool;
     if (pool.threads !== want) pool.setThreads(want);
-    if (want === 0 && pool.activeThreads > 0) {
+    const gpu = this.gpuWanted();
+    this.gpu?.setRunning(gpu);
+    if ((want === 0 && pool.activeThreads > 0) || (!gpu && this.gpu?.running)) {
       this.waitStopped();
       return;
     }
@@ -223,7 +286,7 @@ export class WorkerAgent extends EventEmitter {
       if (this.waitingStop !== w) return;
       const pool = this.miner.pool;
       // a thread finishes its batch within milliseconds; bounded at 10 s all the same
-      if (pool.activeThreads > 0 && pool.threads === 0 && performance.now() - w.since < 10_000) {
+      if (((pool.activeThreads > 0 && pool.threads === 0) || (this.gpu?.running && !this.gpuWanted())) && performance.now() - w.since < 10_000) {
         w.timer = setTimeout(poll, 2);
         return;
       }
@@ -239,7 +302,7 @@ export class WorkerAgent extends EventEmitter {
   /** Tells the hub (and the local listeners) the state when it changed, or always when forced. */
   private report(force: boolean): void {
     const s = this.state();
-    const key = `${s.state}|${s.threads}|${s.reason ?? ''}|${s.connected}`;
+    const key = `${s.state}|${s.threads}|${s.reason ?? ''}|${s.connected}|${s.kernel}`;
     if (!force && key === this.lastKey) return;
     this.lastKey = key;
     this.emit('state', s);
@@ -247,6 +310,8 @@ export class WorkerAgent extends EventEmitter {
     const report: WorkerReport = { state: s.state, threads: s.threads, hashrate: s.hashrate, hashes: s.hashes };
     if (s.reason) report.reason = s.reason;
     if (this.opts.watts !== undefined) report.watts = this.opts.watts;
+    else if (this.gpuWatts?.from === 'estimated' && this.gpu) report.wattsEstimate = this.gpuWatts.watts;
+    report.kernel = s.kernel;
     void this.miner.source.client.call(MM_METHODS.state, [report]).then(({ error }) => {
       if (error && error.message !== 'not connected to the pool') this.log.debug({ error }, 'the hub did not take the state report');
     });

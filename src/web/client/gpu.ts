@@ -118,7 +118,7 @@ export class GpuScanner {
   perDispatch = WORKGROUP_SIZE * 256;
   /** milliseconds the last tuning dispatch took */
   tunedMs = 0;
-  private params = new Uint32Array(PARAM_WORDS);
+  private params: Uint32Array = new Uint32Array(PARAM_WORDS);
   private header: Uint8Array | null = null;
   private lostInfo: string | null = null;
   private closing = false;
