@@ -8,7 +8,7 @@ import { EventEmitter } from 'node:events';
 import type { Appliance, WorkerMapping } from '../ha/index.js';
 import type { Logger } from '../log.js';
 import type { ApplianceInput, MinerInput } from '../schedule/index.js';
-import { WorkerControl, type ControlledWorker } from '../stratum/extension.js';
+import { WorkerControl, type ControlledWorker } from '../stratum/index.js';
 import type { WorkerSnapshot } from '../work/index.js';
 
 /** What the status page shows per worker: what the plan asked, and what the worker did. */

@@ -40,3 +40,4 @@ export { VARDIFF_DEFAULTS, Vardiff, pow2Floor, type VardiffOptions } from './var
 export { MAX_NAME, WorkerNames, normalizeWorkerName, type NameResult } from './names.js';
 export { Admission, addressKey, type AdmissionLimits } from './limits.js';
 export { RateLimitedLog } from './ratelog.js';
+export { MM_EXTENSION, MM_METHODS, WorkerControl, parseHello, parseReport, type ControlledWorker, type ReportedState, type WorkerReport } from './extension.js';
