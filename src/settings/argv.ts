@@ -1,0 +1,60 @@
+// Command-line flags: node:util parseArgs, with two things it does not do for a user: a negative
+// number after a flag that takes a value is that value (`--threads -1` reaches the range check,
+// not "argument is ambiguous"), and an unknown flag is answered with the nearest known one.
+import { parseArgs } from 'node:util';
+import { nearest } from './suggest.js';
+
+export type FlagOptions = Record<string, { type: 'string' | 'boolean'; short?: string }>;
+
+const NEGATIVE_NUMBER = /^-(\d|\.\d)/;
+
+/** `--flag -1` as `--flag=-1` for flags that take a value, so a negative number is read as the value. */
+export function inlineNegativeValues(argv: readonly string[], options: FlagOptions): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const name = a.startsWith('--') && !a.includes('=') ? a.slice(2) : null;
+    const next = argv[i + 1];
+    if (name !== null && options[name]?.type === 'string' && next !== undefined && NEGATIVE_NUMBER.test(next)) {
+      out.push(`${a}=${next}`);
+      i++;
+    } else out.push(a);
+  }
+  return out;
+}
+
+/** Why parseArgs refused the flags: its first sentence, the flag it names, and the nearest known flag. */
+export interface FlagProblem {
+  message: string;
+  /** the flag as written, without dashes and without a `no-` (e.g. `threads`), when one is named */
+  flag?: string;
+  negated?: boolean;
+  unknown: boolean;
+  /** the nearest known flag, with its dashes (`--policy`), for an unknown one */
+  suggestion?: string;
+}
+
+/** Parses flags strictly (no positionals); returns the values, or the problem a user can fix. */
+export function parseFlagsStrict(argv: readonly string[], options: FlagOptions): { values: Record<string, string | boolean | undefined> } | { problem: FlagProblem } {
+  try {
+    const parsed = parseArgs({ args: inlineNegativeValues(argv, options), options, strict: true, allowPositionals: false });
+    return { values: parsed.values as Record<string, string | boolean | undefined> };
+  } catch (err) {
+    const e = err as Error & { code?: string };
+    if (!e.code?.startsWith('ERR_PARSE_ARGS')) throw err;
+    const message = e.message.split('\n')[0].replace(/\. To specify.*$/s, '').replace(/\.$/, '');
+    const m = /'(--?)(no-)?([^' =]+)/.exec(e.message);
+    const unknown = e.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION';
+    const problem: FlagProblem = { message, unknown };
+    if (m) {
+      problem.flag = m[3];
+      problem.negated = m[2] !== undefined;
+      if (unknown) {
+        const written = `${m[2] ?? ''}${m[3]}`;
+        const best = nearest(written, Object.keys(options).filter((o) => o.length > 1));
+        if (best !== null) problem.suggestion = `--${best}`;
+      }
+    }
+    return { problem };
+  }
+}
