@@ -3,41 +3,17 @@
  * (YAML or JSON), flags over environment over file, validated once; a bad value names the flag,
  * the variable or the file key, and the fix.
  */
-import { readFileSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { parseArgs } from 'node:util';
-import { parse as parseYaml } from 'yaml';
 import { InputError } from '../core/index.js';
+import { WORKER_FIELDS, WORKER_KEYS, envName, helpTable, helpWidth, nearest, parseFlagsStrict, readConfigFile, type FlagOptions, type WorkerKey } from '../settings/index.js';
 import { parsePoolUrl } from '../stratum/index.js';
 import { machineName, primaryMac } from './machine.js';
 
-interface Field {
-  flag: string;
-  kind: 'string' | 'int' | 'number' | 'bool';
-  arg?: string;
-  help: string;
-  fix: string;
-  secret?: boolean;
-}
-
-export const WORKER_FIELDS = {
-  hub: { flag: 'hub', kind: 'string', arg: 'URL', help: "the hub's Stratum endpoint, stratum+tcp://HUB:3333", fix: 'give the URL of the hub, e.g. stratum+tcp://homeassistant.local:3333' },
-  name: { flag: 'name', kind: 'string', arg: 'NAME', help: 'worker name shown by the hub (default: this host name)', fix: 'give 1 to 64 letters, digits, dots, dashes or underscores' },
-  threads: { flag: 'threads', kind: 'int', arg: 'N', help: 'most hashing threads (default: cores - 1, at least 1)', fix: 'give a whole number from 1 to the number of cores' },
-  password: { flag: 'password', kind: 'string', secret: true, arg: 'P', help: "the hub endpoint's password, when it has one", fix: 'give the stratum_password of the hub (1 to 128 characters)' },
-  kernel: { flag: 'kernel', kind: 'string', arg: 'K', help: 'hashing kernel: auto, js, wasm or native', fix: 'use auto, js, wasm or native' },
-  nice: { flag: 'nice', kind: 'int', arg: 'N', help: 'priority of the hashing threads, 0 (normal) to 19 (the lowest; default)', fix: 'give a whole number from 0 to 19' },
-  max_load: { flag: 'max-load', kind: 'number', arg: '%', help: 'yield while other programs use more than this much CPU, % (default 50)', fix: 'give a percentage from 1 to 100' },
-  resume_after: { flag: 'resume-after', kind: 'number', arg: 'S', help: 'seconds the machine must stay quiet before hashing again (default 10)', fix: 'give seconds from 0 to 3600' },
-  battery: { flag: 'battery', kind: 'bool', help: 'hash on battery too (default false: yield while on battery)', fix: 'use true or false' },
-  watts: { flag: 'watts', kind: 'number', arg: 'W', help: 'extra power this computer draws while hashing, W (told to the hub for its budget)', fix: 'give watts from 0 to 100000' },
-  difficulty: { flag: 'difficulty', kind: 'number', arg: 'D', help: 'share difficulty to ask the hub for (default: the hub decides)', fix: 'give a positive number, e.g. 0.001' },
-  log_level: { flag: 'log-level', kind: 'string', arg: 'L', help: 'log level: trace, debug, info, warn, error, fatal or silent', fix: 'use trace, debug, info, warn, error, fatal or silent' },
-} satisfies Record<string, Field>;
-
-export type WorkerKey = keyof typeof WORKER_FIELDS;
-const FIELD: Record<WorkerKey, Field> = WORKER_FIELDS;
-const KEYS = Object.keys(WORKER_FIELDS) as WorkerKey[];
+// The worker's settings are its section of the one settings table (src/settings/fields.ts): its
+// own rows (hub, name, password, nice, …) and those it shares with the hub (threads, kernel, log_level).
+export { WORKER_FIELDS, type WorkerKey };
+const FIELD = WORKER_FIELDS;
+const KEYS = WORKER_KEYS;
 
 export interface WorkerConfig {
   hub: string;
@@ -59,15 +35,26 @@ export interface WorkerConfig {
 }
 
 export function workerEnvName(key: WorkerKey): string {
-  return `MM_${key.toUpperCase()}`;
+  return envName(key);
 }
 
-/** `--help` rows: flag, then [environment variable, file key]. */
-export function workerSettingsHelp(): string {
-  return KEYS.map((k) => {
-    const f = FIELD[k];
-    return `  ${`--${f.flag}${f.arg ? ` ${f.arg}` : ''}`.padEnd(24)} ${f.help}  [${workerEnvName(k)}, ${k}]`;
-  }).join('\n');
+/** `--help` rows: flag, then [environment variable, file key], at the terminal's width. */
+export function workerSettingsHelp(width = helpWidth()): string {
+  return helpTable(
+    KEYS.map((k) => {
+      const f = FIELD[k];
+      return { flag: `--${f.flag}${f.arg ? ` ${f.arg}` : ''}${f.negatable ? `, --no-${f.flag}` : ''}`, help: f.help, where: `[${workerEnvName(k)}, ${k}]` };
+    }),
+    width,
+  );
+}
+
+const KERNELS = ['auto', 'js', 'wasm', 'native'];
+const LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
+/** " (did you mean X?)" for a word near one of a few, or nothing. */
+function near(word: string, words: string[]): string {
+  const best = nearest(word, words);
+  return best ? ` (did you mean ${best}?)` : '';
 }
 
 export interface WorkerLoadOptions {
@@ -83,27 +70,30 @@ export function wantsHelp(argv: string[]): boolean {
 /** Reads and validates the worker's settings; throws InputError (exit 2) naming the source and fix. */
 export function loadWorkerConfig(o: WorkerLoadOptions): WorkerConfig {
   const cores = o.cores ?? availableParallelism();
-  const options: Record<string, { type: 'string' | 'boolean' }> = { config: { type: 'string' }, help: { type: 'boolean', short: 'h' } as { type: 'boolean' } };
+  const options: FlagOptions = { config: { type: 'string' }, help: { type: 'boolean', short: 'h' } };
   for (const k of KEYS) {
     const f = FIELD[k];
     options[f.flag] = { type: f.kind === 'bool' ? 'boolean' : 'string' };
-    if (f.kind === 'bool') options[`no-${f.flag}`] = { type: 'boolean' };
+    if (f.negatable) options[`no-${f.flag}`] = { type: 'boolean' };
   }
-  let flags: Record<string, string | boolean | undefined>;
-  try {
-    flags = parseArgs({ args: o.argv, options, strict: true, allowPositionals: false }).values as Record<string, string | boolean | undefined>;
-  } catch (err) {
-    throw new InputError(`${(err as Error).message.replace(/\. To specify.*$/s, '')} (see "micro-mining worker --help")`);
+  const parsed = parseFlagsStrict(o.argv, options);
+  if ('problem' in parsed) {
+    const p = parsed.problem;
+    throw new InputError(`${p.message}${p.suggestion ? `; did you mean ${p.suggestion}?` : ''} (see "micro-mining worker --help")`, p.flag);
   }
+  const flags = parsed.values;
   const configFile = typeof flags.config === 'string' ? flags.config : (o.env.MM_CONFIG ?? null);
-  const file = configFile ? readFile(configFile) : {};
+  const file = configFile ? readConfigFile(configFile) : {};
   for (const k of Object.keys(file)) {
-    if (!(KEYS as string[]).includes(k)) throw new InputError(`${configFile}: unknown key "${k}"; the worker takes ${KEYS.join(', ')}`, k);
+    if (!(KEYS as string[]).includes(k)) {
+      const best = nearest(k, KEYS);
+      throw new InputError(`${configFile}: unknown key "${k}"${best ? ` (did you mean ${best}?)` : ''}; the worker takes ${KEYS.join(', ')}`, k);
+    }
   }
 
   const raw = (k: WorkerKey): { value: unknown; from: string } | null => {
     const f = FIELD[k];
-    if (f.kind === 'bool' && flags[`no-${f.flag}`]) return { value: false, from: `--no-${f.flag}` };
+    if (f.negatable && flags[`no-${f.flag}`]) return { value: false, from: `--no-${f.flag}` };
     if (flags[f.flag] !== undefined) return { value: flags[f.flag], from: `--${f.flag}` };
     const e = o.env[workerEnvName(k)];
     if (e !== undefined && e !== '') return { value: e, from: workerEnvName(k) };
@@ -153,9 +143,9 @@ export function loadWorkerConfig(o: WorkerLoadOptions): WorkerConfig {
   const password = str('password');
   if (password !== null && password.length > 128) bad('password', raw('password')!.from, 'longer than 128 characters');
   const kernel = str('kernel') ?? 'auto';
-  if (!['auto', 'js', 'wasm', 'native'].includes(kernel)) bad('kernel', raw('kernel')!.from, `unknown kernel "${kernel.slice(0, 20)}"`);
+  if (!KERNELS.includes(kernel)) bad('kernel', raw('kernel')!.from, `unknown kernel "${kernel.slice(0, 20)}"${near(kernel, KERNELS)}`);
   const level = str('log_level') ?? 'info';
-  if (!['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'].includes(level)) bad('log_level', raw('log_level')!.from, `unknown level "${level.slice(0, 20)}"`);
+  if (!LEVELS.includes(level)) bad('log_level', raw('log_level')!.from, `unknown level "${level.slice(0, 20)}"${near(level, LEVELS)}`);
   const difficulty = num('difficulty', 0, 1e12);
   if (difficulty === 0) bad('difficulty', raw('difficulty')!.from, 'must be above 0');
   return {
@@ -175,24 +165,4 @@ export function loadWorkerConfig(o: WorkerLoadOptions): WorkerConfig {
     mac: primaryMac(),
     configFile,
   };
-}
-
-function readFile(path: string): Record<string, unknown> {
-  let text: string;
-  try {
-    if (statSync(path).size > 1024 * 1024) throw new InputError(`--config ${path}: larger than 1 MiB; give the worker's small settings file`, 'config');
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    if (err instanceof InputError) throw err;
-    throw new InputError(`--config ${path}: cannot read it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); give the path of a readable YAML or JSON file`, 'config');
-  }
-  let v: unknown;
-  try {
-    v = parseYaml(text);
-  } catch (err) {
-    throw new InputError(`--config ${path}: not valid YAML or JSON (${(err as Error).message.split('\n')[0]})`, 'config');
-  }
-  if (v === null || v === undefined) return {};
-  if (typeof v !== 'object' || Array.isArray(v)) throw new InputError(`--config ${path}: expected keys and values (e.g. hub: stratum+tcp://homeassistant.local:3333)`, 'config');
-  return v as Record<string, unknown>;
 }
