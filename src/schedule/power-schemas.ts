@@ -28,6 +28,7 @@ export const powerWorkerSchema = z
     minOnS: seconds.optional(),
     minOffS: seconds.optional(),
     minStepS: seconds.optional(),
+    onDelayS: seconds.optional(),
   })
   .refine((w) => w.steps.every((s, i) => i === 0 || s.watts >= w.steps[i - 1].watts), { message: 'steps must be ordered by watts, lowest first', path: ['steps'] });
 
@@ -36,7 +37,7 @@ export const powerFleetSchema = z
   .max(1000)
   .refine((ws) => new Set(ws.map((w) => w.id)).size === ws.length, 'worker ids must be unique');
 
-const powerWorkerStateSchema = z.object({ level: z.number().int().min(0).max(MAX_STEPS), since: nonNeg, changedAt: nonNeg });
+const powerWorkerStateSchema = z.object({ level: z.number().int().min(0).max(MAX_STEPS), since: nonNeg, changedAt: nonNeg, wantSince: nonNeg.optional() });
 export const powerStateSchema = z.object({ at: nonNeg, workers: z.record(z.string(), powerWorkerStateSchema) });
 
 /** A fleet (workers with their steps); an error names the bad field, e.g. `3.steps.1.watts: must be >= 0`. */

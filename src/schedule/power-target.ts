@@ -13,7 +13,7 @@ export interface TargetReading {
 export type TargetStatus =
   | 'ok' // a figure, as read
   | 'negative' // read below 0: target 0 W
-  | 'capped' // above the fleet's maximum: the whole fleet (the target is the fleet's maximum)
+  | 'capped' // above the fleet's maximum: the whole fleet can run (the figure is kept as read)
   | 'held' // no figure just now: the last one kept for a short time
   | 'missing' // no such entity (yet)
   | 'unavailable' // HA says unavailable / unknown
@@ -86,7 +86,7 @@ function readSigned(reading: TargetReading | null | undefined, settings: TargetS
 function finish(w: number, words: string, max: number | null | undefined): TargetValue {
   if (w < 0) return { watts: 0, status: 'negative', state: `${words}: negative, target 0 W (nothing to spend)` };
   if (typeof max === 'number' && max >= 0 && w > max)
-    return { watts: max, status: 'capped', state: `${words}: above the fleet's ${fmt(max)} maximum, target ${fmt(max)} (the whole fleet)` };
+    return { watts: w, status: 'capped', state: `${words}: above the fleet's ${fmt(max)} maximum (the whole fleet can run)` };
   return { watts: w, status: 'ok', state: words };
 }
 

@@ -40,6 +40,8 @@ export interface PowerWorker {
   minOffS?: number;
   /** an on worker moves up a step at most once in this time, s (default: the options' per-kind default) */
   minStepS?: number;
+  /** it switches on only after the plan wanted it on this long, s (default: the options' per-kind default) */
+  onDelayS?: number;
 }
 
 /** What the allocator remembers per worker between plans (kept by the caller). */
@@ -50,6 +52,8 @@ export interface PowerWorkerState {
   since: number;
   /** when its level last changed, ms (0 = never) */
   changedAt: number;
+  /** while it waits its on-delay: since when the plan has wanted it on, ms */
+  wantSince?: number;
 }
 
 export interface PowerState {
@@ -75,6 +79,8 @@ export interface MinTimes {
   minOffS: number;
   /** a worker that is on moves up a step at most once in this time, s (down at once: the target comes first) */
   minStepS: number;
+  /** a worker switches on only once the plan has wanted it on this long without a break, s (short peaks switch nothing) */
+  onDelayS: number;
 }
 
 export interface PowerOptions {

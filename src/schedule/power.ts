@@ -13,7 +13,10 @@
 //   hashes per joule first falls out of it, and more target never plans fewer watts.
 // - Hysteresis: the current steps are kept while they fit the target and the ideal plan is not
 //   better by the deadband's watts or by `betterFraction` of hashrate; so a target moving by a few
-//   W switches nothing, and a plan made at (target - deadband) has room for a dip.
+//   W switches nothing, and a plan made at (target - deadband) has room for a dip. A new plan
+//   keeps every device that is on on (only its step changes) unless the target needs it off.
+// - An on worker steps up at most once per `minStepS` (down at once); an off worker switches on
+//   only after the plan has wanted it for `onDelayS` (0 by default).
 import type {
   PowerAllocation,
   PowerInput,
@@ -31,11 +34,13 @@ export const DEFAULT_POWER_OPTIONS: PowerOptions = {
   deadbandFraction: 0.02,
   betterFraction: 0.05,
   minTimes: {
-    hub: { minOnS: 60, minOffS: 60, minStepS: 10 },
-    agent: { minOnS: 120, minOffS: 120, minStepS: 10 },
-    axeos: { minOnS: 300, minOffS: 300, minStepS: 60 },
-    miner: { minOnS: 300, minOffS: 300, minStepS: 60 },
-    plug: { minOnS: 900, minOffS: 1200, minStepS: 60 },
+    // tuned on the replayed days (npm run bench:surplus): a long minimum off time is what keeps a
+    // cloudy day's switching down; a plug's relay and its miner's PSU also get a long minimum on time
+    hub: { minOnS: 300, minOffS: 1800, minStepS: 10, onDelayS: 0 },
+    agent: { minOnS: 300, minOffS: 1800, minStepS: 10, onDelayS: 0 },
+    axeos: { minOnS: 300, minOffS: 1800, minStepS: 60, onDelayS: 0 },
+    miner: { minOnS: 300, minOffS: 1800, minStepS: 60, onDelayS: 0 },
+    plug: { minOnS: 900, minOffS: 1200, minStepS: 60, onDelayS: 0 },
   },
   maxCells: 50_000,
 };
@@ -58,8 +63,12 @@ interface Prepared {
   held: 'min_on' | 'min_off' | null;
   /** s left of the hold */
   holdLeftS: number;
-  /** why it cannot mine (unavailable, bad steps, a hold released) */
+  /** why it cannot mine (unavailable, bad steps, a hold released, its on-delay) */
   off: string | null;
+  onDelayMs: number;
+  /** since when the plan has wanted it on (while it waits its on-delay), ms; 0: not wanted */
+  wantSince: number;
+  delayLeftS: number;
 }
 
 const byId = (a: { w: PowerWorker }, b: { w: PowerWorker }) => (a.w.id < b.w.id ? -1 : a.w.id > b.w.id ? 1 : 0);
@@ -119,20 +128,22 @@ export function quantumFor(workers: PowerWorker[], maxCells: number): number {
 }
 
 /**
- * The exact best plan within `budget` cells: each worker one level within [lo, hi], the most
+ * The exact best plan within `budget` cells: each worker one level within [los[i], hi], the most
  * hashrate, then the fewest cells. Returns the level per worker (in `ps` order).
  */
-function bestWithin(ps: Prepared[], budget: number): number[] {
+function bestWithin(ps: Prepared[], los: number[], budget: number): number[] {
   let dp = new Float64Array(budget + 1).fill(Number.NEGATIVE_INFINITY);
   dp[0] = 0;
   const choices: Int16Array[] = [];
-  for (const p of ps) {
+  for (let i = 0; i < ps.length; i++) {
+    const p = ps[i];
+    const lo = los[i];
     const nd = new Float64Array(budget + 1).fill(Number.NEGATIVE_INFINITY);
     const ch = new Int16Array(budget + 1).fill(-1);
     // on a tie the current level is found first and stays (no needless change)
     const ks: number[] = [];
-    if (p.cur >= p.lo && p.cur <= p.hi) ks.push(p.cur);
-    for (let k = p.lo; k <= p.hi; k++) if (k !== p.cur) ks.push(k);
+    if (p.cur >= lo && p.cur <= p.hi) ks.push(p.cur);
+    for (let k = lo; k <= p.hi; k++) if (k !== p.cur) ks.push(k);
     for (let c = 0; c <= budget; c++) {
       const base = dp[c];
       if (base === Number.NEGATIVE_INFINITY) continue;
@@ -152,7 +163,7 @@ function bestWithin(ps: Prepared[], budget: number): number[] {
   let best = -1;
   for (let c = 0; c <= budget; c++) if (dp[c] !== Number.NEGATIVE_INFINITY && (best < 0 || dp[c] > dp[best])) best = c;
   const levels = new Array<number>(ps.length).fill(0);
-  if (best < 0) return ps.map((p) => p.lo); // cannot happen while budget >= the floors' cells
+  if (best < 0) return [...los]; // cannot happen while budget >= the floors' cells
   let c = best;
   for (let i = ps.length - 1; i >= 0; i--) {
     const k = choices[i][c];
@@ -190,8 +201,9 @@ export function allocatePower(input: PowerInput, options: PowerOptions = DEFAULT
     }
     const st = previous?.workers[w.id];
     const cur = Math.min(Math.max(0, Math.floor(st?.level ?? 0)), n);
-    const p: Prepared = { w, name: w.name ?? w.id, n, cost, hash, how, lo: 0, hi: n, cur, st, held: null, holdLeftS: 0, off: null };
-    const kind = options.minTimes[w.kind] ?? { minOnS: 0, minOffS: 0, minStepS: 0 };
+    const kind = options.minTimes[w.kind] ?? { minOnS: 0, minOffS: 0, minStepS: 0, onDelayS: 0 };
+    const onDelayMs = (w.onDelayS ?? kind.onDelayS ?? 0) * 1000;
+    const p: Prepared = { w, name: w.name ?? w.id, n, cost, hash, how, lo: 0, hi: n, cur, st, held: null, holdLeftS: 0, off: null, onDelayMs, wantSince: 0, delayLeftS: 0 };
     const minOn = (w.minOnS ?? kind.minOnS) * 1000;
     const minOff = (w.minOffS ?? kind.minOffS) * 1000;
     const minStep = (w.minStepS ?? kind.minStepS) * 1000;
@@ -219,8 +231,8 @@ export function allocatePower(input: PowerInput, options: PowerOptions = DEFAULT
   ps.sort(byId);
 
   const deadband = target === null ? 0 : options.deadbandW + options.deadbandFraction * target;
-  let levels: number[];
-  let decision: PowerPlan['decision'];
+  let levels: number[] = ps.map(() => 0);
+  let decision: PowerPlan['decision'] = 'kept';
   if (target === null) {
     levels = ps.map(() => 0);
     decision = 'no_target';
@@ -238,24 +250,53 @@ export function allocatePower(input: PowerInput, options: PowerOptions = DEFAULT
         p.off = `off inside its minimum on time (${p.holdLeftS} s left): holding it too would put the plan ${W(over)} above the ${W(target)} target, more than one step`;
       }
     }
-    const floorCells = ps.reduce((s, p) => s + p.cost[p.lo], 0);
-    const maxCells = ps.reduce((s, p) => s + p.cost[p.hi], 0);
-    const budget = Math.min(maxCells, Math.max(floorCells, Math.floor((target - deadband) / q + 1e-9)));
-    const ideal = bestWithin(ps, budget);
-    const cells = (ls: number[]) => ls.reduce((s, k, i) => s + ps[i].cost[k], 0);
-    const hashes = (ls: number[]) => ls.reduce((s, k, i) => s + ps[i].hash[k], 0);
-    const cur = ps.map((p) => p.cur);
-    const curFits = ps.every((p) => p.cur >= p.lo && p.cur <= p.hi) && cells(cur) * q <= target + 1e-9;
-    const fCur = hashes(cur);
-    const fIdeal = hashes(ideal);
-    const gainW = (cells(ideal) - cells(cur)) * q;
-    const better = (fIdeal > fCur && gainW >= deadband) || fIdeal > fCur * (1 + options.betterFraction);
-    if (curFits && !better) {
-      levels = cur;
-      decision = 'kept';
-    } else {
-      levels = ideal;
-      decision = 'replanned';
+    // a worker that would switch on waits its on-delay (the target must want it on that long,
+    // without a break): a short peak of surplus switches nothing; planned again without it
+    for (let round = 0; round <= ps.length; round++) {
+      const maxCells = ps.reduce((s, p) => s + p.cost[p.hi], 0);
+      const tCells = Math.floor(target / q + 1e-9);
+      const dCells = Math.floor((target - deadband) / q + 1e-9);
+      const cells = (ls: number[]) => ls.reduce((s, k, i) => s + ps[i].cost[k], 0);
+      const hashes = (ls: number[]) => ls.reduce((s, k, i) => s + ps[i].hash[k], 0);
+      const general = ps.map((p) => p.lo);
+      // a worker that is on stays on through a change of plan unless the target needs it off:
+      // reshuffling the steps never switches a device off and on for a sliver of hashrate
+      const keepOn = ps.map((p) => (p.cur > 0 && p.hi > 0 ? Math.max(p.lo, 1) : p.lo));
+      const plan = (los: number[], budgetCells: number): number[] | null => {
+        const floor = los.reduce((s, k, i) => s + ps[i].cost[k], 0);
+        if (floor > budgetCells) return null;
+        return bestWithin(ps, los, Math.min(maxCells, budgetCells));
+      };
+      const generalFloor = cells(general);
+      const cur = ps.map((p) => p.cur);
+      const curFits = ps.every((p) => p.cur >= p.lo && p.cur <= p.hi) && cells(cur) <= tCells;
+      if (curFits) {
+        const ideal = plan(keepOn, Math.max(dCells, cells(keepOn))) ?? cur;
+        const fCur = hashes(cur);
+        const fIdeal = hashes(ideal);
+        const gainW = (cells(ideal) - cells(cur)) * q;
+        const better = (fIdeal > fCur && gainW >= deadband) || fIdeal > fCur * (1 + options.betterFraction);
+        levels = better ? ideal : cur;
+        decision = better ? 'replanned' : 'kept';
+      } else {
+        // the current steps do not fit: down with the devices kept on (room for a dip, else just
+        // fitting), else the best plan below the target - deadband (switching some off)
+        levels = plan(keepOn, dCells) ?? plan(keepOn, tCells) ?? plan(general, Math.max(dCells, generalFloor)) ?? general;
+        decision = 'replanned';
+      }
+      let blocked = false;
+      ps.forEach((p, i) => {
+        if (p.cur > 0 || levels[i] === 0 || !previous) return;
+        const since = p.st?.wantSince || now;
+        p.wantSince = since;
+        if (now - since < p.onDelayMs) {
+          p.hi = 0;
+          p.delayLeftS = Math.ceil((p.onDelayMs - (now - since)) / 1000);
+          p.off = `off: waits ${p.delayLeftS} s more before it switches on (on-delay ${Math.round(p.onDelayMs / 1000)} s: the target must want it that long)`;
+          blocked = true;
+        }
+      });
+      if (!blocked) break;
     }
   }
 
@@ -320,6 +361,7 @@ export function allocatePower(input: PowerInput, options: PowerOptions = DEFAULT
       level,
       since: wasOn !== on ? now : (p.st?.since ?? 0),
       changedAt: level !== p.cur ? now : (p.st?.changedAt ?? 0),
+      ...(p.wantSince && level === 0 ? { wantSince: p.wantSince } : {}),
     };
   });
 

@@ -55,8 +55,8 @@ test('absurd (above 10 MW, or a set limit): refused with a clear state; above th
   assert.equal(parseTargetState(s('-20000000', 'W'), { entity: E }).status, 'absurd');
   assert.equal(parseTargetState(s('6000', 'W'), { entity: E, absurdW: 5000 }).status, 'absurd');
   const cap = parseTargetState(s('5', 'kW'), { entity: E, fleetMaxW: 1500 });
-  assert.deepEqual([cap.watts, cap.status], [1500, 'capped']);
-  assert.match(cap.state, /above the fleet's 1500 W maximum, target 1500 W \(the whole fleet\)/);
+  assert.deepEqual([cap.watts, cap.status], [5000, 'capped']);
+  assert.match(cap.state, /above the fleet's 1500 W maximum \(the whole fleet can run\)/);
 });
 
 test('surplus: target = surplus, with the sign option and the miners\' own draw given back', () => {

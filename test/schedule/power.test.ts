@@ -91,7 +91,7 @@ test('above the target by one step at most, and it says which and why', () => {
   assert.match(p.reason, /711 W above the 100 W target: one step over, kept for its minimum on time \(870 s left\)/);
   const h = plan.workers.find((w) => w.id === 'hub')!;
   assert.equal(h.level, 0);
-  assert.match(h.reason, /off inside its minimum on time \(30 s left\): holding it too would put the plan 717 W above the 100 W target, more than one step/);
+  assert.match(h.reason, /off inside its minimum on time \(270 s left\): holding it too would put the plan 717 W above the 100 W target, more than one step/);
   assert.match(plan.summary, /711 W above the target: Avalon's step kept for its minimum on time/);
 });
 
@@ -103,6 +103,22 @@ test('minimum off time: a worker switched off waits, and says how long', () => {
   assert.equal(plan.workers[0].reason, 'off 100 s ago: waits 1100 s more (minimum off time)');
   const later = allocatePower({ now: T0 + 1_200_000, targetW: 2000, workers: [plug()] }, DEFAULT_POWER_OPTIONS, state);
   assert.equal(later.plan.workers[0].level, 1);
+});
+
+test('on-delay: a short peak switches nothing; a target that wants it long enough switches it on', () => {
+  const opts: PowerOptions = { ...DEFAULT_POWER_OPTIONS, minTimes: { ...DEFAULT_POWER_OPTIONS.minTimes, plug: { ...DEFAULT_POWER_OPTIONS.minTimes.plug, onDelayS: 120 } } };
+  let r = allocatePower({ now: T0, targetW: 0, workers: [plug(500)] }, opts, { at: T0 - 10_000, workers: {} });
+  r = allocatePower({ now: T0 + 10_000, targetW: 900, workers: [plug(500)] }, opts, r.state);
+  assert.equal(r.plan.workers[0].level, 0);
+  assert.match(r.plan.workers[0].reason, /waits 120 s more before it switches on \(on-delay 120 s/);
+  r = allocatePower({ now: T0 + 70_000, targetW: 900, workers: [plug(500)] }, opts, r.state);
+  assert.match(r.plan.workers[0].reason, /waits 60 s more/);
+  // a dip resets the wait
+  r = allocatePower({ now: T0 + 80_000, targetW: 100, workers: [plug(500)] }, opts, r.state);
+  r = allocatePower({ now: T0 + 130_000, targetW: 900, workers: [plug(500)] }, opts, r.state);
+  assert.equal(r.plan.workers[0].level, 0);
+  r = allocatePower({ now: T0 + 250_000, targetW: 900, workers: [plug(500)] }, opts, r.state);
+  assert.equal(r.plan.workers[0].level, 1, r.plan.workers[0].reason);
 });
 
 test('deadband: a target moving by a few W switches nothing', () => {
