@@ -5,6 +5,9 @@ import { logger } from '../../log.js';
 import { numberFlag, parseVerbArgs } from '../args.js';
 import { InputError } from '../../core/index.js';
 import { measurePaths, type PathRow } from './bench-paths.js';
+import { openBrowserGpu, type BrowserGpu } from './bench-browser.js';
+import { WASM_KERNEL_PATH } from '../../core/kernels/wasm.js';
+import { WEB_BUILD_DIR } from '../../web/index.js';
 
 const HELP = `usage: micro-mining bench [--seconds S] [--json] [--browser auto|on|off]
 
@@ -15,10 +18,12 @@ Then every native path this CPU has (AVX-512, SHA-NI, AVX2, ARMv8 SHA2, NEON, po
 side, on 1 thread and on all threads, in 3 alternating rounds (median), MH/s per thread and per
 CPU-second; the path marked "<- runs" is the one the native kernel picks. With Chromium present,
 the WebAssembly SIMD kernel runs in headless Chromium in the same rounds (the browser worker's
-engine), with its ratio to the native AVX2 path per thread.
+engine), with its ratio to the native AVX2 path per thread; and the worker page's WebGPU thread
+beside its WASM thread in Chromium (WebGPU on the software adapter SwiftShader where there is no
+GPU), alternating rounds, MH/s and the ratio WebGPU / WASM of the same run.
   --seconds S           measuring time per kernel and thread count, and per round (default 2)
   --json                one JSON object a line
-  --browser auto|on|off the Chromium row: auto runs it when Chromium and playwright-core are
+  --browser auto|on|off the Chromium rows: auto runs them when Chromium and playwright-core are
                         there, on requires it, off skips it (env MM_BENCH_BROWSER; default auto)`;
 
 // block 125552's header (Bitcoin wiki): every kernel hashes the same bytes
@@ -76,7 +81,70 @@ export async function runBench(argv: string[]): Promise<number> {
       else console.error(JSON.stringify({ kernel: what, skipped: reason }));
     },
   });
+  if (browser !== 'off') {
+    await benchBrowserGpu(seconds, 3, browser, (line, json) => console.log(values.json ? JSON.stringify(json) : line), (what, reason) => {
+      if (!values.json) console.log(`${what} skipped: ${reason}`);
+      else console.error(JSON.stringify({ kernel: what, skipped: reason }));
+    });
+  }
   return 0;
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+/**
+ * The worker page's WebGPU thread and its WASM thread in one Chromium, alternating rounds of
+ * `seconds`, medians; the ratio is taken round by round (same load for both halves).
+ */
+async function benchBrowserGpu(
+  seconds: number,
+  rounds: number,
+  mode: 'auto' | 'on',
+  print: (line: string, json: Record<string, unknown>) => void,
+  skip: (what: string, reason: string) => void,
+): Promise<void> {
+  let b: BrowserGpu;
+  try {
+    b = await openBrowserGpu(WEB_BUILD_DIR, WASM_KERNEL_PATH, BENCH_HEADER);
+  } catch (err) {
+    if (mode === 'on') throw new Error(`--browser on: ${(err as Error).message}`);
+    skip('webgpu in Chromium', (err as Error).message);
+    return;
+  }
+  try {
+    if (b.error) {
+      skip('webgpu in Chromium', b.error);
+      return;
+    }
+    const wasm: number[] = [];
+    const gpu: number[] = [];
+    const ratio: number[] = [];
+    for (let r = 0; r < rounds; r++) {
+      const w = await b.round('wasm', seconds * 1000);
+      const g = await b.round('webgpu', seconds * 1000);
+      wasm.push(w.hashes / w.wall / 1e6);
+      gpu.push(g.hashes / g.wall / 1e6);
+      ratio.push(gpu[r] / wasm[r]);
+    }
+    const software = /^software /.test(b.detail ?? '');
+    const runtime = `Chromium ${b.version}`;
+    print(`${'wasm page thread'.padEnd(17)} 1 thread   ${median(wasm).toFixed(3).padStart(9)} MH/s  ${runtime}, the worker page's WASM thread; rounds ${wasm.map((x) => x.toFixed(2)).join('/')}`, {
+      kernel: 'wasm-page',
+      runtime,
+      threads: 1,
+      mhs: round(median(wasm)),
+      rounds: wasm.map(round),
+    });
+    print(
+      `${'webgpu in browser'.padEnd(17)} 1 GPU      ${median(gpu).toFixed(3).padStart(9)} MH/s  ${median(ratio).toFixed(3)}x the page's wasm thread (same run)  ${runtime}, ${b.detail}; rounds ${gpu.map((x) => x.toFixed(3)).join('/')}${software ? '  (software adapter: the CPU emulates the GPU; docs/performance.md)' : ''}`,
+      { kernel: 'webgpu', runtime, adapter: b.detail, mhs: round(median(gpu)), vsWasm: round(median(ratio)), rounds: gpu.map(round), software },
+    );
+  } finally {
+    await b.close();
+  }
 }
 
 const PATH_NAMES: Record<string, string> = {
