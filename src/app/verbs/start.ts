@@ -4,6 +4,7 @@ import { availableParallelism } from 'node:os';
 import { loadConfig, parseFlags, settingsHelp } from '../config.js';
 import { Hub } from '../hub.js';
 import { TerminalLine } from '../terminal.js';
+import { stopOnSignal } from './signals.js';
 import { rootLogger, scrub } from '../../log.js';
 import { InputError } from '../../core/index.js';
 
@@ -42,42 +43,10 @@ export async function runStart(argv: string[]): Promise<number> {
   if (!process.env.MM_LOG_LEVEL) rootLogger().level = config.logLevel;
   const log = rootLogger().child({ part: 'start' });
   const hub = new Hub(config);
-  const line = new TerminalLine(() => hub.status());
-  let signals = 0;
-  const done = new Promise<number>((resolve) => {
-    const onSignal = (sig: NodeJS.Signals) => {
-      signals++;
-      if (signals > 1) {
-        log.warn(`${sig} again: exiting now`);
-        process.exit(130);
-      }
-      log.info(`${sig}: stopping`);
-      line.stop();
-      const deadline = setTimeout(() => {
-        log.error(`stop took longer than ${STOP_DEADLINE_MS} ms: exiting`);
-        process.exit(1);
-      }, STOP_DEADLINE_MS);
-      deadline.unref();
-      hub.stop().then(
-        () => {
-          clearTimeout(deadline);
-          process.off('SIGINT', onSignal);
-          process.off('SIGTERM', onSignal);
-          log.info('stopped');
-          // every part has stopped and released what it opened; a library timer or two (Node-RED,
-          // ws closing handshakes) may still run for a few seconds: do not wait for them
-          setImmediate(() => process.exit(0));
-          resolve(0);
-        },
-        (err) => {
-          log.error({ err }, 'stop failed');
-          resolve(1);
-        },
-      );
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
-  });
+  // the terminal line renders the hub's snapshot (src/app/hub/snapshot.ts)
+  const line = new TerminalLine(() => hub.snapshot().status);
+  // Ctrl-C / SIGTERM stop the hub cleanly (a second signal exits at once): signals.ts
+  const done = stopOnSignal({ log, stop: () => hub.stop(), before: () => line.stop(), deadlineMs: STOP_DEADLINE_MS, exitWhenStopped: true });
   try {
     await hub.start();
   } catch (err) {

@@ -1,6 +1,7 @@
 // `micro-mining worker`: this computer hashes for the hub while it is idle, obeys the hub's plan
 // (pause, resume, thread cap over the hub's Stratum extension) and stops cleanly on Ctrl-C.
 import { rootLogger } from '../../log.js';
+import { stopOnSignal } from './signals.js';
 import { WorkerAgent, loadWorkerConfig, wantsHelp, workerSettingsHelp, type AgentState } from '../../worker/index.js';
 
 const HELP = `usage: micro-mining worker --hub stratum+tcp://HUB:3333 [--name NAME] [--threads N] [--password P] [flags …]
@@ -45,25 +46,5 @@ export async function runWorker(argv: string[]): Promise<number> {
   );
   await agent.start();
   log.info({ hub: c.hub, name: c.name, threads: c.threads, hostname: c.hostname, mac: c.mac }, `worker ${c.name} started, up to ${c.threads} thread${c.threads === 1 ? '' : 's'}`);
-  return new Promise<number>((resolve) => {
-    const onSignal = (sig: NodeJS.Signals) => {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-      log.info(`${sig}: stopping`);
-      const deadline = setTimeout(() => process.exit(1), STOP_DEADLINE_MS);
-      deadline.unref();
-      agent.stop().then(
-        () => {
-          clearTimeout(deadline);
-          resolve(0);
-        },
-        (err) => {
-          log.error({ err }, 'stop failed');
-          resolve(1);
-        },
-      );
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
-  });
+  return stopOnSignal({ log, stop: () => agent.stop(), deadlineMs: STOP_DEADLINE_MS });
 }
