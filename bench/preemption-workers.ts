@@ -8,10 +8,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { buildWeb } from '../scripts/build-web.mjs';
-import { loadConfig } from '../src/app/config.js';
-import { Hub } from '../src/app/hub.js';
+import type { Hub } from '../src/app/hub.js';
+import { startTestHub } from '../test/support/hub.js';
 import { rootLogger } from '../src/log.js';
-import type { ControlledWorker } from '../src/stratum/extension.js';
+import type { ControlledWorker } from '../src/stratum/index.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -59,8 +59,8 @@ export async function benchWorkers(runs: number): Promise<void> {
   await buildWeb({ quiet: true });
   if (!process.env.MM_LOG_LEVEL) rootLogger().level = 'warn';
   const dir = mkdtempSync(join(tmpdir(), 'mm-preempt-workers-'));
-  const hub = new Hub(loadConfig({ argv: ['--data-dir', dir, '--no-node-red', '--no-mqtt', '--stratum-port', '0', '--status-port', '0', '--threads', '0', '--policy', 'always'], env: {} }), { tickMs: 250 });
-  await hub.start();
+  // the test hub's defaults: no Node-RED, no MQTT, free ports, no hub threads, policy always
+  const hub = await startTestHub({ dataDir: dir, overrides: { tickMs: 250 } });
   const child = spawn(process.execPath, [join(ROOT, 'bin/micro-mining.js'), 'worker', '--hub', `stratum+tcp://127.0.0.1:${hub.server!.address().port}`, '--name', 'bench-pc', '--threads', '1', '--max-load', '100', '--battery'], {
     env: { ...process.env, MM_LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'ignore', 'inherit'],

@@ -7,8 +7,7 @@ import { createServer, type Server } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadConfig } from '../../src/app/config.js';
-import { Hub } from '../../src/app/hub.js';
+import { testHub } from '../support/hub.js';
 import { TotalsStore } from '../../src/app/store.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'mm-hub-'));
@@ -24,20 +23,16 @@ async function until<T>(what: string, fn: () => T | undefined | false, ms = 20_0
   }
 }
 
-function config() {
-  return loadConfig({
-    // practice difficulty 0.00001: ~43k hashes a share, so a share is certain within seconds even on a busy machine
-    argv: ['--data-dir', dir, '--no-node-red', '--stratum-port', '0', '--status-port', '0', '--threads', '1', '--kernel', 'js', '--policy', 'always', '--hub-max-load', '100', '--practice-difficulty', '0.00001'],
-    env: {},
-  });
-}
+// the embedded broker; practice difficulty 0.00001: ~43k hashes a share, so a share is certain
+// within seconds even on a busy machine
+const flags = { dataDir: dir, mqtt: 'embedded', threads: 1, args: ['--kernel', 'js', '--hub-max-load', '100', '--practice-difficulty', '0.00001'] } as const;
 
 test('standalone hub: practice shares on the hub thread, a taken broker port is worked around, totals persist', async () => {
   // another program holds the port the embedded broker wants
   const squatter: Server = createServer();
   await new Promise<void>((r) => squatter.listen(0, '127.0.0.1', r));
   const taken = (squatter.address() as { port: number }).port;
-  const hub = new Hub(config(), { mqttPort: taken, tickMs: 500 });
+  const hub = testHub({ ...flags, overrides: { mqttPort: taken, tickMs: 500 } });
   try {
     await hub.start();
     assert.ok(hub.broker && hub.broker.port !== taken, 'the embedded broker moved to a free port');
@@ -69,7 +64,7 @@ test('standalone hub: practice shares on the hub thread, a taken broker port is 
   const saved = (await new TotalsStore(dir).load()).totals;
   assert.ok(saved.sharesAccepted > 0);
   // a new hub on the same data folder starts from the saved lifetime totals
-  const again = new Hub(config(), { mqttPort: 0 });
+  const again = testHub({ ...flags, overrides: { mqttPort: 0, tickMs: 5000 } });
   await again.start();
   try {
     assert.equal(again.status().bestDifficulty.allTime, saved.bestDifficulty);

@@ -16,8 +16,7 @@ process.env.MM_LOG_FORMAT = 'json';
 const { schedule, defaultPolicy, parsePolicy } = await import('../../src/schedule/index.js');
 const { statusLines, statusLine, TerminalLine } = await import('../../src/app/terminal.js');
 const { logger, rootLogger } = await import('../../src/log.js');
-const { loadConfig } = await import('../../src/app/config.js');
-const { Hub } = await import('../../src/app/hub.js');
+const { testHub } = await import('../support/hub.js');
 type HubStatus = import('../../src/app/status.js').HubStatus;
 
 const root = new URL('../..', import.meta.url).pathname;
@@ -127,9 +126,8 @@ test('a log line is printed above the status, not onto it: the status is cleared
 
 test('a standalone hub (no Node-RED): practice is not "connected", the appliance counts are the flow\'s, and --headroom sets the threads', async () => {
   const cores = availableParallelism();
-  const base = ['--data-dir', dir, '--no-node-red', '--no-mqtt', '--stratum-port', '0', '--status-port', '0', '--kernel', 'js', '--policy', 'always', '--hub-max-load', '100', '--threads', String(cores)];
   for (const headroom of [1, 0]) {
-    const hub = new Hub(loadConfig({ argv: [...base, '--headroom', String(headroom)], env: {} }), { tickMs: 200 });
+    const hub = testHub({ dataDir: dir, threads: cores, args: ['--kernel', 'js', '--hub-max-load', '100', '--headroom', String(headroom)], overrides: { tickMs: 200 } });
     try {
       await hub.start();
       const deadline = Date.now() + 30_000;
@@ -175,9 +173,8 @@ test('start --help says how many threads run on this machine and what limits the
 
 test('with the embedded Node-RED flow, --headroom wins over the default flow\'s policy node (headroomCores 1)', async () => {
   const cores = availableParallelism();
-  const argv = ['--data-dir', join(dir, 'nr'), '--node-red-port', '0', '--no-mqtt', '--stratum-port', '0', '--status-port', '0', '--kernel', 'js', '--policy', 'always', '--hub-max-load', '100', '--threads', String(cores)];
   for (const headroom of [0, 1]) {
-    const hub = new Hub(loadConfig({ argv: [...argv, '--headroom', String(headroom)], env: {} }), { tickMs: 200 });
+    const hub = testHub({ dataDir: join(dir, 'nr'), nodeRed: true, threads: cores, args: ['--kernel', 'js', '--hub-max-load', '100', '--headroom', String(headroom)], overrides: { tickMs: 200 } });
     try {
       await hub.start();
       assert.ok(hub.flow, 'the flow runs');

@@ -8,8 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
-import { loadConfig } from '../../src/app/config.js';
-import { Hub } from '../../src/app/hub.js';
+import { testHub } from '../support/hub.js';
 import { startMosquitto, type Mosquitto } from '../support/mosquitto.js';
 import { LinePeer, handshake, mineShares, type Msg } from '../stratum/helpers.js';
 
@@ -45,12 +44,8 @@ async function workerDevices(url: string): Promise<string[]> {
 }
 
 test('one connection authorizing 300 names creates 0 HA devices until shares; then at most the cap (32)', async () => {
-  const config = loadConfig({
-    argv: ['--data-dir', dir, '--no-node-red', '--stratum-port', '0', '--status-port', '0', '--threads', '0', '--kernel', 'js', '--policy', 'always', '--mqtt', broker.url],
-    env: {},
-  });
-  assert.equal(config.stratum.maxWorkerDevices, 32, 'the default cap');
-  const hub = new Hub(config, { tickMs: 500 });
+  const hub = testHub({ dataDir: dir, mqtt: broker.url, args: ['--kernel', 'js'], overrides: { tickMs: 500 } });
+  assert.equal(hub.config.stratum.maxWorkerDevices, 32, 'the default cap');
   await hub.start();
   try {
     const peer = await LinePeer.connect(hub.server!.address().port);

@@ -8,8 +8,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
-import { loadConfig } from '../../src/app/config.js';
-import { Hub } from '../../src/app/hub.js';
+import type { Hub } from '../../src/app/hub.js';
+import { testHub } from '../support/hub.js';
 import type { HubStats } from '../../src/flow/index.js';
 import { startMosquitto, type Mosquitto } from '../support/mosquitto.js';
 
@@ -35,12 +35,7 @@ async function until<T>(what: string, fn: () => T | undefined | false, ms = 20_0
 }
 
 function hubWith(extra: string[], base: string): Hub {
-  const c = loadConfig({
-    argv: ['--data-dir', join(dir, base), '--no-node-red', '--no-stratum', '--status-port', '0', '--mqtt', broker.url, '--threads', '1', '--kernel', 'js', '--policy', 'always', '--hub-max-load', '100', ...extra],
-    env: {},
-    cores: 2,
-  });
-  return new Hub(c, { tickMs: 500 });
+  return testHub({ dataDir: join(dir, base), stratum: false, mqtt: broker.url, threads: 1, cores: 2, args: ['--kernel', 'js', '--hub-max-load', '100', ...extra], overrides: { tickMs: 500 } });
 }
 
 /** Everything retained under `prefix`, seen for certain: a marker published after subscribing comes after every retained message. */

@@ -5,31 +5,22 @@
 // the page yields and resumes after (its own listeners, driven by the same events).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import WebSocket from 'ws';
 import { buildWeb } from '../../scripts/build-web.mjs';
-import { loadConfig } from '../../src/app/config.js';
-import { Hub } from '../../src/app/hub.js';
-import type { ControlledWorker } from '../../src/stratum/extension.js';
+import type { Hub } from '../../src/app/hub.js';
+import { startTestHub } from '../support/hub.js';
+import type { ControlledWorker } from '../../src/stratum/index.js';
 import { launchBrowser } from '../support/browser.js';
 import { until } from './support.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'mm-browser-'));
 let hub: Hub;
 let browser: { browser: Browser; close: () => Promise<void> };
 let page: Page | null = null;
 
 before(async () => {
   await buildWeb({ quiet: true });
-  const config = loadConfig({
-    argv: ['--data-dir', dir, '--no-node-red', '--no-mqtt', '--stratum-port', '0', '--status-port', '0', '--threads', '0', '--policy', 'always'],
-    env: {},
-  });
-  hub = new Hub(config, { tickMs: 250 });
-  await hub.start();
+  hub = await startTestHub();
   browser = await launchBrowser();
 });
 
@@ -37,7 +28,6 @@ after(async () => {
   await page?.close().catch(() => {});
   await browser?.close();
   await hub?.stop();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 const tablet = () => hub.obedience.control.list().find((w) => w.worker === 'tablet-test');
@@ -105,13 +95,7 @@ test('closing the page removes the worker', async () => {
 });
 
 test('with an endpoint password: a wrong one is refused with a clear message, the right one joins', async () => {
-  const dir2 = mkdtempSync(join(tmpdir(), 'mm-browser-pw-'));
-  const config = loadConfig({
-    argv: ['--data-dir', dir2, '--no-node-red', '--no-mqtt', '--stratum-port', '0', '--status-port', '0', '--threads', '0', '--policy', 'always', '--stratum-password', 'tablet-secret-1'],
-    env: {},
-  });
-  const hub2 = new Hub(config, { tickMs: 250 });
-  await hub2.start();
+  const hub2 = await startTestHub({ args: ['--stratum-password', 'tablet-secret-1'] });
   const p = await browser.browser.newPage();
   try {
     await p.goto(`http://127.0.0.1:${hub2.statusServer!.port}/worker`);
@@ -130,7 +114,6 @@ test('with an endpoint password: a wrong one is refused with a clear message, th
   } finally {
     await p.close();
     await hub2.stop();
-    rmSync(dir2, { recursive: true, force: true });
   }
 });
 

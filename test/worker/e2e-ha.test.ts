@@ -10,9 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { buildWeb } from '../../scripts/build-web.mjs';
-import { loadConfig } from '../../src/app/config.js';
-import { Hub } from '../../src/app/hub.js';
-import type { ControlledWorker } from '../../src/stratum/extension.js';
+import type { Hub } from '../../src/app/hub.js';
+import { testHub } from '../support/hub.js';
+import type { ControlledWorker } from '../../src/stratum/index.js';
 import { primaryMac } from '../../src/worker/index.js';
 import { launchBrowser } from '../support/browser.js';
 import { startHaTestBed, type HaTestBed } from '../support/habed/index.js';
@@ -46,15 +46,11 @@ after(async () => {
 });
 
 test('the Office PC and the kitchen tablet: each device\'s busy state in HA pauses its worker', { skip: mac ? false : 'this machine has no MAC address to link by' }, async () => {
-  const config = loadConfig({
-    argv: [
-      '--data-dir', dir, '--no-node-red', '--no-mqtt', '--stratum-port', '0', '--status-port', '0', '--threads', '0', '--policy', 'idle_only', '--idle-hold', '1',
-      '--ha-url', bed.url, '--ha-token', bed.token,
-      '--worker-mappings', JSON.stringify([{ worker: 'tablet-e2e', device: tabletDevice }]),
-    ],
-    env: {},
+  hub = testHub({
+    dataDir: dir,
+    policy: 'idle_only',
+    args: ['--idle-hold', '1', '--ha-url', bed.url, '--ha-token', bed.token, '--worker-mappings', JSON.stringify([{ worker: 'tablet-e2e', device: tabletDevice }])],
   });
-  hub = new Hub(config, { tickMs: 250 });
   const h = hub;
   await h.start();
   const reports: ControlledWorker[] = [];

@@ -2,30 +2,20 @@
 // decision for it as a sensor published only when it changes, and its own Mining switch.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import mqtt from 'mqtt';
-import { loadConfig } from '../../src/app/config.js';
-import { Hub } from '../../src/app/hub.js';
+import { startTestHub } from '../support/hub.js';
 import { startMosquitto } from '../support/mosquitto.js';
 import { LinePeer, handshake } from '../stratum/helpers.js';
 import { LastJobMiner } from './last-job-miner.js';
 import { until } from './support.js';
 
 test('a worker device gets power, energy, a plan decision published only when it changes, and a Mining switch', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'mm-entities-'));
   const broker = await startMosquitto();
   const sub = await mqtt.connectAsync(broker.url);
   const seen = new Map<string, string[]>();
   sub.on('message', (topic, payload) => seen.set(topic, [...(seen.get(topic) ?? []), payload.toString()]));
   await sub.subscribeAsync(['micro_mining/worker/#', 'homeassistant/device/+/config']);
-  const config = loadConfig({
-    argv: ['--data-dir', dir, '--no-node-red', '--mqtt', broker.url, '--stratum-port', '0', '--status-port', '0', '--threads', '0', '--policy', 'always', '--worker-power', '[{"worker":"garage-bitaxe","watts":15}]'],
-    env: {},
-  });
-  const hub = new Hub(config, { tickMs: 200 });
-  await hub.start();
+  const hub = await startTestHub({ mqtt: broker.url, args: ['--worker-power', '[{"worker":"garage-bitaxe","watts":15}]'], overrides: { tickMs: 200 } });
   const peer = await LinePeer.connect(hub.server!.address().port);
   let miner: LastJobMiner | null = null;
   try {
@@ -66,6 +56,5 @@ test('a worker device gets power, energy, a plan decision published only when it
     await hub.stop();
     await sub.endAsync();
     await broker.stop();
-    rmSync(dir, { recursive: true, force: true });
   }
 });

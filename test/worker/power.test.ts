@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { loadConfig } from '../../src/app/config.js';
-import { Hub } from '../../src/app/hub.js';
+import { startTestHub } from '../support/hub.js';
 import { Obedience } from '../../src/app/obedience.js';
 import { InputError } from '../../src/core/index.js';
 import type { Appliance } from '../../src/ha/index.js';
@@ -41,12 +41,7 @@ test('a worker\'s power: sensor, else declared, else estimated', () => {
 });
 
 test('the hub\'s power and energy count a miner that hashes, at its declared figure', async () => {
-  const config = loadConfig({
-    argv: ['--data-dir', dir, '--no-node-red', '--no-mqtt', '--stratum-port', '0', '--status-port', '0', '--threads', '0', '--policy', 'always', '--worker-power', '[{"worker":"garage-bitaxe","watts":15}]'],
-    env: {},
-  });
-  const hub = new Hub(config, { tickMs: 200 });
-  await hub.start();
+  const hub = await startTestHub({ dataDir: dir, args: ['--worker-power', '[{"worker":"garage-bitaxe","watts":15}]'], overrides: { tickMs: 200 } });
   const peer = await LinePeer.connect(hub.server!.address().port);
   let miner: LastJobMiner | null = null;
   try {

@@ -9,8 +9,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
-import { loadConfig } from '../../src/app/config.js';
-import { Hub } from '../../src/app/hub.js';
+import type { Hub } from '../../src/app/hub.js';
+import { startTestHub } from '../support/hub.js';
 import { startHaTestBed, type AnnouncedDevice, type HaTestBed, type MqttDeviceSpec } from '../support/habed/index.js';
 import { LinePeer, handshake } from '../stratum/helpers.js';
 import { until } from './support.js';
@@ -57,16 +57,12 @@ after(async () => {
 });
 
 test('a paused miner on a plug is switched off through HA, and on again after its minimum off time', async () => {
-  const config = loadConfig({
-    argv: [
-      '--data-dir', dir, '--no-node-red', '--no-mqtt', '--stratum-port', '0', '--status-port', '0', '--threads', '0', '--kernel', 'js', '--policy', 'idle_only', '--idle-hold', '1',
-      '--ha-url', bed.url, '--ha-token', bed.token,
-      '--worker-mappings', JSON.stringify([{ worker: 'garage-miner', device: plug.deviceId }]),
-    ],
-    env: {},
+  hub = await startTestHub({
+    dataDir: dir,
+    policy: 'idle_only',
+    args: ['--kernel', 'js', '--idle-hold', '1', '--ha-url', bed.url, '--ha-token', bed.token, '--worker-mappings', JSON.stringify([{ worker: 'garage-miner', device: plug.deviceId }])],
+    overrides: { tickMs: 500, switchMinOnS: 0, switchMinOffS: 35 },
   });
-  hub = new Hub(config, { tickMs: 500, switchMinOnS: 0, switchMinOffS: 35 });
-  await hub.start();
   miner = await LinePeer.connect(hub.server!.address().port);
   await handshake(miner, { user: 'garage-miner' });
   const h = hub;
