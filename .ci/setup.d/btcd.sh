@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# btcd (a full Bitcoin node in Go) and btcctl for the solo-mining tests (test/node), which run
+# btcd (a full Bitcoin node in Go) and btcctl for the solo-mining tests (test/solo), which run
 # btcd in regtest on loopback ports. Built from the Go module proxy at a pinned version into a
 # cache folder; idempotent (instant when both binaries of the pinned version are there).
 # The tests find the binaries in $MM_BTCD_DIR or this folder.

@@ -1,12 +1,8 @@
 // Helpers of the solo-mining tests: regtest addresses, a hub on a btcd, a raw Stratum client.
-import { after } from 'node:test';
 import { connect, type Socket } from 'node:net';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Address, NETWORK } from '@scure/btc-signer';
-import { loadConfig } from '../../src/app/config.js';
-import { Hub } from '../../src/app/hub.js';
+import type { Hub } from '../../src/app/hub.js';
+import { testHub } from '../support/hub.js';
 
 const REGTEST = { bech32: 'bcrt', pubKeyHash: 0x6f, scriptHash: 0xc4, wif: 0xef };
 
@@ -34,22 +30,11 @@ export async function until<T>(what: string, fn: () => T | undefined | false | P
 
 /** A hub on the node: no MQTT, no Node-RED, no HA; the endpoint and status page on free ports. */
 export function soloHub(nodeUrl: string, opts: { threads: number; payout?: string; extra?: string[] }): Hub {
-  const dir = mkdtempSync(join(tmpdir(), 'mm-solo-'));
-  after(() => rmSync(dir, { recursive: true, force: true }));
-  const config = loadConfig({
-    argv: [
-      '--node', nodeUrl,
-      '--payout-address', opts.payout ?? PAYOUT_ADDRESS,
-      '--data-dir', dir,
-      '--no-mqtt', '--no-node-red',
-      '--stratum-port', '0', '--status-port', '0',
-      '--threads', String(opts.threads),
-      '--policy', 'always', '--hub-max-load', '100',
-      ...(opts.extra ?? []),
-    ],
-    env: {},
+  return testHub({
+    threads: opts.threads,
+    args: ['--node', nodeUrl, '--payout-address', opts.payout ?? PAYOUT_ADDRESS, '--hub-max-load', '100', ...(opts.extra ?? [])],
+    overrides: { tickMs: 500 },
   });
-  return new Hub(config, { tickMs: 500 });
 }
 
 /** ASCII text as hex, to find it in a coinbase scriptSig. */
