@@ -1,98 +1,24 @@
 /**
- * Stratum V1 client toward an upstream pool, over TCP or TLS: configure (BIP310), subscribe,
- * authorize, suggest_difficulty, notify, set_difficulty, set_extranonce, set_version_mask,
- * client.reconnect, submit; reconnects with backoff and jitter, and fails over to a second pool.
+ * Stratum V1 client toward an upstream pool, over TCP or TLS: the connection, its requests and
+ * replies, reconnects with backoff and jitter, and failover to a second pool. The parts beside
+ * it: client-types.ts (options, outcomes, backoff), client-handshake.ts (configure, subscribe,
+ * authorize), pool-requests.ts (what the pool asks: notify, set_difficulty, set_extranonce,
+ * set_version_mask, client.reconnect, ...).
  */
 import { EventEmitter } from 'node:events';
 import net from 'node:net';
 import tls from 'node:tls';
 import { InputError, u32Hex, type StratumJob } from '../core/index.js';
 import { logger as makeLogger, redactUrl, type Logger } from '../log.js';
-import {
-  ERR,
-  LineSplitter,
-  checkExtranonce,
-  encodeRequest,
-  encodeResult,
-  encodeError,
-  parseDifficulty,
-  parseMessage,
-  parseNotify,
-  parsePoolUrl,
-  parseSubscribeResult,
-  type PoolUrl,
-  type RpcId,
-  type RpcMessage,
-} from './codec.js';
+import { handshake } from './client-handshake.js';
+import { backoffDelay, type ConnectedInfo, type PoolReply, type StratumClientOptions, type SubmitOutcome, type UpstreamSubmit } from './client-types.js';
+import { ERR, LineSplitter, encodeRequest, encodeResult, encodeError, parseMessage, parsePoolUrl, type PoolUrl, type RpcId, type RpcMessage } from './codec.js';
+import { routePoolRequest, type Reconnect } from './pool-requests.js';
 
-export interface StratumClientOptions {
-  /** stratum+tcp://host:port or stratum+ssl://host:port */
-  url: string;
-  /** a second pool, used after `failoverAfter` failed attempts on the first */
-  fallbackUrl?: string;
-  user: string;
-  password?: string;
-  userAgent?: string;
-  /** version-rolling mask to ask for (BIP310); false: do not send mining.configure (default 0x1fffe000) */
-  versionRolling?: number | false;
-  /** sent as mining.suggest_difficulty after authorize */
-  suggestDifficulty?: number;
-  /** send mining.extranonce.subscribe (default false: some old pools drop unknown methods) */
-  extranonceSubscribe?: boolean;
-  /** TLS: extra CA (a self-signed pool), or rejectUnauthorized false to accept any certificate */
-  tls?: { ca?: string | Buffer; rejectUnauthorized?: boolean; servername?: string };
-  /** first reconnect delay (default 1000 ms); doubles up to backoffMaxMs, with jitter */
-  backoffMinMs?: number;
-  backoffMaxMs?: number;
-  /** failed attempts on one pool before trying the other (default 2) */
-  failoverAfter?: number;
-  /** a request without a reply fails after this (default 30 s) */
-  requestTimeoutMs?: number;
-  connectTimeoutMs?: number;
-  /** no message from the pool for this long: reconnect (default 10 min) */
-  idleTimeoutMs?: number;
-  /** longest line accepted from the pool (default 1 MiB) */
-  maxLine?: number;
-  /** follow client.reconnect to another host (default false: only the port and the wait are honoured) */
-  followRedirects?: boolean;
-  /** more mining.configure extensions (e.g. the hub's pause extension) and the server methods they bring, emitted as 'extension' ({method, params}) */
-  extensions?: { names: string[]; params: Record<string, unknown>; methods: string[] };
-  logger?: Logger;
-}
-
-export interface ConnectedInfo {
-  /** the pool URL without credentials */
-  url: string;
-  fallback: boolean;
-  extranonce1: string;
-  extranonce2Size: number;
-  /** negotiated version-rolling mask (0 = none) */
-  versionMask: number;
-  /** increases with every new pool session */
-  session: number;
-  /** the pool's mining.configure result ({} when it sent none) */
-  configured: Record<string, unknown>;
-}
-
-export interface UpstreamSubmit {
-  jobId: string;
-  extranonce2: string;
-  /** big-endian hex, 8 digits */
-  ntime: string;
-  nonce: string;
-  versionBits?: string;
-}
-
-export interface SubmitOutcome {
-  accepted: boolean;
-  code?: number;
-  message?: string;
-  /** round trip in ms */
-  ms: number;
-}
+export { backoffDelay, type ConnectedInfo, type StratumClientOptions, type SubmitOutcome, type UpstreamSubmit } from './client-types.js';
 
 interface Pending {
-  resolve: (m: { result: unknown; error: { code: number; message: string } | null }) => void;
+  resolve: (m: PoolReply) => void;
   timer: NodeJS.Timeout;
 }
 
@@ -181,7 +107,7 @@ export class StratumClient extends EventEmitter {
   }
 
   /** Sends a request to the pool on the current session (an extension's report); resolves with its reply. */
-  call(method: string, params: unknown[]): Promise<{ result: unknown; error: { code: number; message: string } | null }> {
+  call(method: string, params: unknown[]): Promise<PoolReply> {
     const c = this.conn;
     if (!c || !c.ready) return Promise.resolve({ result: null, error: { code: ERR.OTHER, message: 'not connected to the pool' } });
     return this.request(c, method, params);
@@ -238,7 +164,7 @@ export class StratumClient extends EventEmitter {
     this.log.info({ pool: this.currentLabel(), fallback: this.urlIndex > 0 }, 'connecting to pool');
     socket.on(u.tls ? 'secureConnect' : 'connect', () => {
       socket.setTimeout(this.opts.idleTimeoutMs ?? 600_000);
-      this.handshake(conn).catch((err: Error) => {
+      this.begin(conn).catch((err: Error) => {
         this.warn(err);
         socket.destroy();
       });
@@ -265,31 +191,12 @@ export class StratumClient extends EventEmitter {
     socket.on('close', () => this.onClose(conn));
   }
 
-  private async handshake(c: Conn): Promise<void> {
-    const mask = this.opts.versionRolling === undefined ? 0x1fffe000 : this.opts.versionRolling;
-    let versionMask = 0;
-    let configuredResult: Record<string, unknown> = {};
-    const ext = this.opts.extensions;
-    const names = [...(mask === false ? [] : ['version-rolling']), ...(ext?.names ?? [])];
-    const configured =
-      names.length === 0
-        ? Promise.resolve()
-        : this.request(c, 'mining.configure', [names, { ...(mask === false ? {} : { 'version-rolling.mask': u32Hex(mask), 'version-rolling.min-bit-count': 2 }), ...ext?.params }]).then(({ result }) => {
-            if (result && typeof result === 'object' && !Array.isArray(result)) configuredResult = { ...(result as Record<string, unknown>) };
-            if (mask !== false && result && typeof result === 'object' && (result as Record<string, unknown>)['version-rolling'] === true) {
-              const m = String((result as Record<string, unknown>)['version-rolling.mask'] ?? '');
-              if (/^[0-9a-fA-F]{1,8}$/.test(m)) versionMask = (parseInt(m, 16) & mask) >>> 0;
-            }
-          });
-    const sub = await this.request(c, 'mining.subscribe', [this.userAgent]);
-    await configured;
-    if (sub.error) throw new Error(`pool refused mining.subscribe: ${sub.error.message}`);
-    const { extranonce1, extranonce2Size } = parseSubscribeResult(sub.result);
-    if (this.opts.extranonceSubscribe) this.send(c, encodeRequest(this.nextId++, 'mining.extranonce.subscribe', []));
-    const auth = await this.request(c, 'mining.authorize', [this.userFor(), this.passwordFor()]);
-    if (auth.result !== true || auth.error) {
-      throw new Error(`pool refused mining.authorize for this user: ${auth.error?.message ?? 'result false'}; check --pool-user and --pool-password`);
-    }
+  /** The handshake on a new connection; then the session is ready and announced. */
+  private async begin(c: Conn): Promise<void> {
+    const { extranonce1, extranonce2Size, versionMask, configured } = await handshake(
+      { request: (method, params) => this.request(c, method, params), send: (method, params) => this.send(c, encodeRequest(this.nextId++, method, params)) },
+      { versionRolling: this.opts.versionRolling, extensions: this.opts.extensions, extranonceSubscribe: this.opts.extranonceSubscribe, userAgent: this.userAgent, user: this.userFor(), password: this.passwordFor() },
+    );
     if (c.closed) return;
     if (this.opts.suggestDifficulty) this.send(c, encodeRequest(this.nextId++, 'mining.suggest_difficulty', [this.opts.suggestDifficulty]));
     c.ready = true;
@@ -302,7 +209,7 @@ export class StratumClient extends EventEmitter {
       extranonce2Size,
       versionMask: this.pendingMask ?? versionMask,
       session: ++this.sessionNo,
-      configured: configuredResult,
+      configured,
     };
     this.pendingMask = null;
     this.log.info({ pool: this.info.url, extranonce2Size, versionMask: u32Hex(this.info.versionMask) }, 'pool session ready');
@@ -347,84 +254,71 @@ export class StratumClient extends EventEmitter {
     }
   }
 
+  /** Carries out what the pool asks (pool-requests.ts reads it). */
   private onRequest(c: Conn, id: RpcId, method: string, params: unknown[]): void {
-    switch (method) {
-      case 'mining.notify': {
-        const job = parseNotify(params);
-        if (c.ready) this.emit('job', job);
-        else c.queuedJob = job;
+    const u = this.urls[this.urlIndex];
+    const a = routePoolRequest(method, params, {
+      versionRolling: this.opts.versionRolling,
+      extensionMethods: this.opts.extensions?.methods ?? [],
+      userAgent: this.userAgent,
+      host: u.host,
+      port: u.port,
+      followRedirects: this.opts.followRedirects ?? false,
+    });
+    const reply = (result: unknown) => {
+      if (id !== null) this.send(c, encodeResult(id, result));
+    };
+    switch (a.kind) {
+      case 'job':
+        if (c.ready) this.emit('job', a.job);
+        else c.queuedJob = a.job;
         return;
-      }
-      case 'mining.set_difficulty': {
-        this.diff = parseDifficulty(params[0], 'mining.set_difficulty');
+      case 'difficulty':
+        this.diff = a.difficulty;
         if (c.ready) this.emit('difficulty', this.diff);
         return;
-      }
-      case 'mining.set_extranonce': {
-        const e = checkExtranonce(params[0], params[1], 'mining.set_extranonce');
+      case 'extranonce':
         if (this.info) {
-          this.info.extranonce1 = e.extranonce1;
-          this.info.extranonce2Size = e.extranonce2Size;
-          this.emit('extranonce', e);
+          this.info.extranonce1 = a.extranonce1;
+          this.info.extranonce2Size = a.extranonce2Size;
+          this.emit('extranonce', { extranonce1: a.extranonce1, extranonce2Size: a.extranonce2Size });
         }
-        if (id !== null) this.send(c, encodeResult(id, true));
-        return;
-      }
-      case 'mining.set_version_mask': {
-        const m = typeof params[0] === 'string' && /^[0-9a-fA-F]{1,8}$/.test(params[0]) ? parseInt(params[0], 16) >>> 0 : null;
-        if (m === null) throw new InputError('mining.set_version_mask: expected a hex mask', 'mining.set_version_mask');
-        const asked = this.opts.versionRolling === false ? 0 : (this.opts.versionRolling ?? 0x1fffe000);
-        const mask = (m & asked) >>> 0;
+        return reply(true);
+      case 'versionMask':
         if (this.info) {
-          this.info.versionMask = mask;
-          this.emit('versionMask', mask);
-        } else this.pendingMask = mask;
+          this.info.versionMask = a.mask;
+          this.emit('versionMask', a.mask);
+        } else this.pendingMask = a.mask;
         return;
-      }
-      case 'client.reconnect': {
-        this.onReconnect(c, params);
-        return;
-      }
-      case 'mining.ping':
-        if (id !== null) this.send(c, encodeResult(id, 'pong'));
-        return;
-      case 'client.get_version':
-        if (id !== null) this.send(c, encodeResult(id, this.userAgent));
-        return;
-      case 'client.show_message':
-        this.log.info({ message: String(params[0] ?? '').slice(0, 200) }, 'message from the pool');
-        if (id !== null) this.send(c, encodeResult(id, true));
-        return;
-      default:
-        if (this.opts.extensions?.methods.includes(method)) {
-          this.emit('extension', { method, params });
-          if (id !== null) this.send(c, encodeResult(id, true));
-          return;
-        }
-        if (id !== null) this.send(c, encodeError(id, ERR.OTHER, `unknown method ${method.slice(0, 64)}`));
+      case 'reconnect':
+        return this.onReconnect(c, a.to);
+      case 'reply':
+        return reply(a.result);
+      case 'message':
+        this.log.info({ message: a.text }, 'message from the pool');
+        return reply(true);
+      case 'extension':
+        this.emit('extension', { method: a.method, params: a.params });
+        return reply(true);
+      case 'unknown':
+        if (id !== null) this.send(c, encodeError(id, ERR.OTHER, `unknown method ${a.method.slice(0, 64)}`));
     }
   }
 
-  /** `client.reconnect [host, port, wait]`: port may be a string; no params means "this pool again". */
-  private onReconnect(c: Conn, params: unknown[]): void {
-    const u = this.urls[this.urlIndex];
-    const host = typeof params[0] === 'string' && params[0].length ? params[0] : u.host;
-    const portNum = params[1] === undefined || params[1] === null || params[1] === '' ? u.port : Number(params[1]);
-    const wait = params[2] === undefined ? 0 : Number(params[2]);
-    if (!Number.isInteger(portNum) || portNum < 1 || portNum > 65535) throw new InputError('client.reconnect: bad port', 'client.reconnect');
-    const sameHost = host === u.host;
-    if (!sameHost && !this.opts.followRedirects) {
-      this.log.warn({ host: host.slice(0, 100) }, 'pool asked to reconnect to another host; reconnecting to the configured host instead');
+  /** `client.reconnect`: to the configured host (another only with followRedirects), after the wait asked. */
+  private onReconnect(c: Conn, to: Reconnect): void {
+    if (to.refusedHost !== undefined) {
+      this.log.warn({ host: to.refusedHost }, 'pool asked to reconnect to another host; reconnecting to the configured host instead');
     }
-    this.redirect = { host: sameHost || this.opts.followRedirects ? host : u.host, port: sameHost || this.opts.followRedirects ? portNum : u.port };
-    this.reconnectWaitMs = Number.isFinite(wait) && wait > 0 ? Math.min(wait, 600) * 1000 : 0;
+    this.redirect = { host: to.host, port: to.port };
+    this.reconnectWaitMs = to.waitMs;
     this.log.info({ port: this.redirect.port, waitS: this.reconnectWaitMs / 1000 }, 'pool asked us to reconnect');
     c.socket.destroy();
   }
 
   private reconnectWaitMs: number | null = null;
 
-  private request(c: Conn, method: string, params: unknown[]): Promise<{ result: unknown; error: { code: number; message: string } | null }> {
+  private request(c: Conn, method: string, params: unknown[]): Promise<PoolReply> {
     if (c.closed) return Promise.resolve({ result: null, error: { code: ERR.OTHER, message: 'connection lost' } });
     const id = this.nextId++;
     return new Promise((resolve) => {
@@ -480,10 +374,4 @@ export class StratumClient extends EventEmitter {
     this.log.warn({ err: { message: err.message } }, err.message);
     if (this.listenerCount('warning')) this.emit('warning', err);
   }
-}
-
-/** Exponential backoff with "equal jitter": half fixed, half random. */
-export function backoffDelay(attempt: number, minMs: number, maxMs: number, random = Math.random): number {
-  const base = Math.min(maxMs, minMs * 2 ** Math.min(attempt, 30));
-  return Math.round(base / 2 + (random() * base) / 2);
 }
