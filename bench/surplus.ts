@@ -255,7 +255,7 @@ function main(): void {
     } catch (e) {
       throw new BenchError(`--min-times must be JSON like {"plug":{"minOffS":1800}}: ${(e as Error).message}`);
     }
-    const next = structuredClone(minTimes) as Record<string, Record<string, number>>;
+    const next = structuredClone(minTimes) as unknown as Record<string, Record<string, number>>;
     for (const [kind, v] of Object.entries(m as Record<string, Record<string, unknown>>)) {
       if (!next[kind]) throw new BenchError(`--min-times: no worker kind "${kind}" (hub, agent, axeos, miner, plug)`);
       for (const [k, s] of Object.entries(v ?? {})) {
