@@ -9,7 +9,7 @@ import type { HashPoolOptions } from '../hashpool/index.js';
 import { logger as makeLogger, type Logger } from '../log.js';
 import { MM_EXTENSION, MM_METHODS, type ReportedState, type WorkerReport } from '../stratum/extension.js';
 import { HouseholdMiner } from '../work/index.js';
-import { GpuDriver, gpuPower, openNodeGpu, type WebgpuModule } from './gpu.js';
+import { GpuDriver, gpuPower, openNodeGpu, type NodeGpu, type WebgpuModule } from './gpu.js';
 import { YieldCheck, onBattery, readPowerSupplies, type YieldRules } from './machine.js';
 
 export interface WorkerAgentOptions {
@@ -35,6 +35,8 @@ export interface WorkerAgentOptions {
   gpu?: boolean;
   /** imports the `webgpu` package (tests; default `import('webgpu')`) */
   gpuLoad?: () => Promise<WebgpuModule>;
+  /** opens the GPU (tests: a stand-in scanner where no GPU runs; default openNodeGpu) */
+  gpuOpen?: () => Promise<NodeGpu>;
   /** how often the local check runs, ms (default 1000) */
   checkMs?: number;
   /** how often the state is reported while nothing changes, ms (default 10000) */
@@ -160,7 +162,7 @@ export class WorkerAgent extends EventEmitter {
 
   /** Opens the GPU (--gpu): one clear line when there is none, and the CPU kernels go on alone. */
   private async startGpu(): Promise<void> {
-    const g = await openNodeGpu({ load: this.opts.gpuLoad });
+    const g = await (this.opts.gpuOpen ?? (() => openNodeGpu({ load: this.opts.gpuLoad })))();
     if (!g.scanner) {
       this.gpuOff = g.reason;
       this.log.warn({ reason: g.reason }, `--gpu: no GPU to hash on: ${g.reason}; hashing with the CPU kernels only`);

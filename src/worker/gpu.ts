@@ -20,7 +20,10 @@ export interface WebgpuModule {
   create(flags: string[]): GpuEntry;
 }
 
-export type NodeGpu = { scanner: GpuScanner; reason?: undefined } | { scanner?: undefined; reason: string };
+/** What GpuDriver needs of a scanner (GpuScanner; a stand-in in tests where no GPU runs) */
+export type GpuScan = Pick<GpuScanner, 'perDispatch' | 'adapter' | 'detail' | 'setHeader' | 'scan' | 'close'>;
+
+export type NodeGpu = { scanner: GpuScan; reason?: undefined } | { scanner?: undefined; reason: string };
 
 const NOT_INSTALLED = 'the optional package "webgpu" (Dawn for Node) is not installed; run "npm install webgpu" where micro-mining is installed';
 
@@ -51,7 +54,7 @@ export async function openNodeGpu(opts: { load?: () => Promise<WebgpuModule>; ti
 }
 
 /** The GPU's power while it hashes, labelled: declared by the user, or estimated from the adapter's class. */
-export function gpuPower(scanner: GpuScanner, declared: number | undefined): { watts: number; from: 'declared' | 'estimated'; why: string } {
+export function gpuPower(scanner: GpuScan, declared: number | undefined): { watts: number; from: 'declared' | 'estimated'; why: string } {
   if (declared !== undefined) return { watts: declared, from: 'declared', why: 'declared with --watts' };
   const cls = scanner.adapter.class;
   return { watts: estimatedGpuWatts(cls), from: 'estimated', why: `estimated for a ${cls} GPU adapter` };
@@ -69,7 +72,7 @@ export class GpuDriver extends EventEmitter {
   private wake: (() => void) | null = null;
 
   constructor(
-    readonly scanner: GpuScanner,
+    readonly scanner: GpuScan,
     private readonly source: () => WorkUnit | null,
     private readonly log: Logger,
   ) {

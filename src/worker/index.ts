@@ -2,4 +2,4 @@
 export { WorkerAgent, type AgentState, type WorkerAgentOptions } from './agent.js';
 export { WORKER_FIELDS, loadWorkerConfig, wantsHelp, workerEnvName, workerSettingsHelp, type WorkerConfig } from './config.js';
 export { YieldCheck, machineName, onBattery, primaryMac, readPowerSupplies, type PowerSupply, type YieldRules } from './machine.js';
-export { GpuDriver, gpuPower, openNodeGpu, type NodeGpu, type WebgpuModule } from './gpu.js';
+export { GpuDriver, gpuPower, openNodeGpu, type GpuScan, type NodeGpu, type WebgpuModule } from './gpu.js';
