@@ -1,5 +1,5 @@
 /**
- * How every worker on the local endpoint obeys the plan (DESIGN.md "obey"): a `micro-mining
+ * How every worker on the local endpoint obeys the plan (docs/architecture.md, "obey"): a `micro-mining
  * worker` agent or a browser page is paused over the hub's Stratum extension; any other miner gets
  * no new work; a miner linked to an HA device with a switch is switched (switches.ts). Also what
  * the scheduler needs to know of each (its power) and what the status page shows (asked vs did).

@@ -1,5 +1,7 @@
-// The hub side of HubApi inside the hub process: holds the appliance set, budget and manual
-// state the app feeds in, and applies plans to the hash pool and the local miners.
+// The planner: the hub's side of HubApi inside the hub process (the hub holds it as `planner`,
+// src/app/hub/context.ts; "hub" alone is the machine). Holds the appliance set, budget and manual
+// state the app feeds in, and applies plans to the hash pool and the local miners. Node-RED nodes
+// know it as the HubApi of the setting `microMiningHub` (unchanged).
 import { EventEmitter } from 'node:events';
 import { availableParallelism } from 'node:os';
 import { logger, type Logger } from '../log.js';
