@@ -100,7 +100,8 @@ export class IdleClassifier {
         this.evalSlot(slot, s, now, true);
         touched.add(slot.applianceId);
       }
-      this.hubInput(s.entity_id, s, now, touched);
+      const hubId = this.hubInput(s.entity_id, s, now);
+      if (hubId !== undefined) touched.add(hubId);
     }
     const b = this.budgetChanged(now);
     if (b) events.push(b);
@@ -121,14 +122,11 @@ export class IdleClassifier {
       const b = this.budgetChanged(now);
       if (b) events.push(b);
     }
-    const touched = new Set<string>();
     const slot = this.entitySlots.get(entityId);
-    if (slot) {
-      this.evalSlot(slot, state ?? undefined, now, false);
-      touched.add(slot.applianceId);
-    }
-    this.hubInput(entityId, state ?? undefined, now, touched);
-    for (const id of touched) this.settle(id, now, events);
+    if (slot) this.evalSlot(slot, state ?? undefined, now, false);
+    const hubId = this.hubInput(entityId, state ?? undefined, now);
+    if (slot) this.settle(slot.applianceId, now, events);
+    if (hubId !== undefined && hubId !== slot?.applianceId) this.settle(hubId, now, events);
     return events;
   }
 
@@ -205,16 +203,17 @@ export class IdleClassifier {
     hub.hubLoad = nextHubLoad(hub.hubLoad!, percent, this.rules.hub.maxLoadPercent, now);
   }
 
-  private hubInput(entityId: string, state: EntityState | undefined, now: number, touched: Set<string>): void {
-    if (!this.rules.hub.loadEntity || entityId !== this.rules.hub.loadEntity) return;
+  /** Reads the hub load sensor; returns the hub's appliance id when it was that sensor. */
+  private hubInput(entityId: string, state: EntityState | undefined, now: number): string | undefined {
+    if (!this.rules.hub.loadEntity || entityId !== this.rules.hub.loadEntity) return undefined;
     const hub = this.hubSlot();
-    if (!hub) return;
+    if (!hub) return undefined;
     const r = hubLoadReading(state);
     if (r.bad) {
       this.warnOnce({ key: `hubload:${entityId}`, msg: 'hub load sensor has a non-numeric state; the hub counts as busy', fields: { entity: entityId, state: String(state!.state).slice(0, 40) } });
     }
     this.setHubLoad(hub, r.percent, now);
-    touched.add(hub.appliance.id);
+    return hub.appliance.id;
   }
 
   /** Reads a budget sensor into the pending budget; true when it was one. */

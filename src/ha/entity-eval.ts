@@ -60,16 +60,24 @@ export function parseNumber(s: string): number | undefined {
   return Number.isFinite(n) ? n : undefined;
 }
 
-export function isPowerSensor(state: EntityState): boolean {
-  if (domainOf(state.entity_id) !== 'sensor') return false;
+function powerSensorOf(domain: string, state: EntityState): boolean {
+  if (domain !== 'sensor') return false;
   const dc = attr(state, 'device_class');
   return dc === 'power' || (dc === undefined && powerFactor(attr(state, 'unit_of_measurement')) !== undefined);
 }
 
-export function isIdleTimeSensor(state: EntityState): boolean {
-  if (domainOf(state.entity_id) !== 'sensor') return false;
+function idleTimeSensorOf(domain: string, state: EntityState): boolean {
+  if (domain !== 'sensor') return false;
   const named = /idle/i.test(state.entity_id) || /idle/i.test(attr(state, 'friendly_name') ?? '');
   return named && (attr(state, 'device_class') === 'duration' || secondsFactor(attr(state, 'unit_of_measurement')) !== undefined);
+}
+
+export function isPowerSensor(state: EntityState): boolean {
+  return powerSensorOf(domainOf(state.entity_id), state);
+}
+
+export function isIdleTimeSensor(state: EntityState): boolean {
+  return idleTimeSensorOf(domainOf(state.entity_id), state);
 }
 
 function evaluatePower(id: string, raw: string, state: EntityState, rule: EntityRule): EntityEval {
@@ -91,8 +99,7 @@ function evaluateIdleTime(id: string, raw: string, state: EntityState, idleTimeS
   return s >= idleTimeSeconds ? { verdict: 'idle', reason: `${id}=${s}s idle` } : { verdict: 'busy', reason: `${id}=${s}s idle<${idleTimeSeconds}s` };
 }
 
-function evaluateByState(id: string, raw: string, rule: EntityRule): EntityEval {
-  const domain = domainOf(id);
+function evaluateByState(id: string, domain: string, raw: string, rule: EntityRule): EntityEval {
   const idle = rule.idleStates[domain];
   if (!idle) return { verdict: 'none', reason: `${id}: no rule for ${domain}` };
   const s = raw.toLowerCase();
@@ -112,9 +119,10 @@ export function evaluateEntity(state: EntityState | undefined, rule: EntityRule,
   const raw = typeof state.state === 'string' ? state.state : String(state.state);
   if (raw.length > MAX_STATE_LEN) return { verdict: 'unknown', reason: `${id}: state too long`, bad: `state longer than ${MAX_STATE_LEN} characters` };
   if (UNKNOWN_STATES.has(raw.toLowerCase())) return { verdict: 'unknown', reason: `${id}=${raw || 'empty'}` };
-  if (isPowerSensor(state)) return evaluatePower(id, raw, state, rule);
-  if (isIdleTimeSensor(state)) return evaluateIdleTime(id, raw, state, idleTimeSeconds);
-  return evaluateByState(id, raw, rule);
+  const domain = domainOf(id);
+  if (powerSensorOf(domain, state)) return evaluatePower(id, raw, state, rule);
+  if (idleTimeSensorOf(domain, state)) return evaluateIdleTime(id, raw, state, idleTimeSeconds);
+  return evaluateByState(id, domain, raw, rule);
 }
 
 /**

@@ -24,19 +24,50 @@ export interface HeldVerdict {
   pendingSince?: number;
 }
 
-/** The power sensors of an appliance and their sum, W (null unless every one reads a number). */
-export function powerReading(entities: readonly EntitySlot[]): { entities: string[]; watts: number | null } | undefined {
-  let ids: string[] | undefined;
+/** The sum of an appliance's power sensors, W: null unless every one reads a number; undefined: none. */
+export function powerWatts(entities: readonly EntitySlot[]): number | null | undefined {
+  let sensors = 0;
   let sum = 0;
   let all = true;
   for (const s of entities) {
     const w = s.eval.watts;
     if (w === undefined) continue;
-    (ids ??= []).push(s.id);
+    sensors++;
     if (typeof w === 'number') sum += w;
     else all = false;
   }
-  return ids && { entities: ids, watts: all ? sum : null };
+  if (sensors === 0) return undefined;
+  return all ? sum : null;
+}
+
+const measures = (s: EntitySlot): boolean => s.eval.watts !== undefined;
+const votes = (s: EntitySlot): boolean => s.eval.verdict !== 'none';
+
+/** The ids of the entities that pass `pick`, in order; `current` itself when it lists the same. */
+function idsOf(entities: readonly EntitySlot[], pick: (s: EntitySlot) => boolean, current: string[]): string[] {
+  let out: string[] | undefined;
+  let n = 0;
+  for (const s of entities) {
+    if (!pick(s)) continue;
+    if (!out && current[n] === s.id) {
+      n++;
+      continue;
+    }
+    out ??= current.slice(0, n);
+    out.push(s.id);
+    n++;
+  }
+  return out ?? (n === current.length ? current : current.slice(0, n));
+}
+
+/** The power sensors among the entities (ids, in order); `current` when unchanged. */
+export function powerIds(entities: readonly EntitySlot[], current: string[] = []): string[] {
+  return idsOf(entities, measures, current);
+}
+
+/** The entities that have a say (verdict other than none); `current` when unchanged. */
+export function votingIds(entities: readonly EntitySlot[], current: string[] = []): string[] {
+  return idsOf(entities, votes, current);
 }
 
 function hubReason(hub: HubLoad, maxLoadPercent: number, busy: boolean): string {
@@ -89,13 +120,13 @@ export function holdVerdict(current: ApplianceStatus, first: boolean, raw: RawVe
 /** Recomputes one appliance's power and verdict and emits what changed. */
 export function settle(slot: AppSlot, maxLoadPercent: number, now: number, events: ApplianceEvent[]): void {
   const a = slot.appliance;
-  const power = powerReading(slot.entities);
-  if (power) {
-    a.powerEntities = power.entities;
-    if (power.watts !== null && power.watts !== a.watts) events.push({ type: 'power', applianceId: a.id, name: a.name, at: now, watts: power.watts });
-    a.watts = power.watts;
+  const watts = powerWatts(slot.entities);
+  if (watts !== undefined) {
+    a.powerEntities = powerIds(slot.entities, a.powerEntities);
+    if (watts !== null && watts !== a.watts) events.push({ type: 'power', applianceId: a.id, name: a.name, at: now, watts });
+    a.watts = watts;
   }
-  a.entities = slot.entities.filter((s) => s.eval.verdict !== 'none').map((s) => s.id);
+  a.entities = votingIds(slot.entities, a.entities);
 
   const raw = rawVerdict(slot, maxLoadPercent, now);
   const first = !slot.initialised;
