@@ -36,10 +36,10 @@ export const DEFAULT_POWER_OPTIONS: PowerOptions = {
   minTimes: {
     // tuned on the replayed days (npm run bench:surplus): a long minimum off time is what keeps a
     // cloudy day's switching down; a plug's relay and its miner's PSU also get a long minimum on time
-    hub: { minOnS: 300, minOffS: 1800, minStepS: 10, onDelayS: 0 },
-    agent: { minOnS: 300, minOffS: 1800, minStepS: 10, onDelayS: 0 },
-    axeos: { minOnS: 300, minOffS: 1800, minStepS: 60, onDelayS: 0 },
-    miner: { minOnS: 300, minOffS: 1800, minStepS: 60, onDelayS: 0 },
+    hub: { minOnS: 300, minOffS: 2400, minStepS: 10, onDelayS: 0 },
+    agent: { minOnS: 300, minOffS: 2400, minStepS: 10, onDelayS: 0 },
+    axeos: { minOnS: 300, minOffS: 2400, minStepS: 60, onDelayS: 0 },
+    miner: { minOnS: 300, minOffS: 2400, minStepS: 60, onDelayS: 0 },
     plug: { minOnS: 900, minOffS: 1200, minStepS: 60, onDelayS: 0 },
   },
   maxCells: 50_000,
