@@ -63,6 +63,7 @@ test('the page mines on the GPU (WebGPU on SwiftShader), says so, and the hub cr
   const w = await until('the page reports it hashes with webgpu', () => (worker('gpu-tab')?.report?.state === 'working' && worker('gpu-tab')?.report?.kernel === 'webgpu' ? worker('gpu-tab') : undefined), 120_000);
   assert.equal(w.kind, 'browser');
   assert.equal(w.report!.threads, 1, 'one GPU thread');
+  assert.equal(w.report!.wattsEstimate, 0, 'a software adapter adds no GPU power of its own (estimated, from its class)');
   assert.match((await p.textContent('#kernel')) ?? '', /WebGPU on the GPU \(software adapter/);
   await until('a share found on the GPU, validated and credited by the hub', () => (stats('gpu-tab')?.accepted ?? 0) >= 2, 180_000);
   assert.equal(stats('gpu-tab')?.rejected ?? 0, 0);

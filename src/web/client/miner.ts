@@ -147,6 +147,8 @@ function maybeReport(force = false): void {
   state.lastReportKey = key;
   const report: Record<string, unknown> = { state: st, threads: active, hashrate: active ? hashrate() : 0, hashes: state.hashes };
   if (pool.kernel) report.kernel = pool.kernel;
+  const gpuW = pool.gpuWattsEstimate();
+  if (gpuW !== null) report.wattsEstimate = gpuW;
   if (st !== 'working') report.reason = why();
   void send('mining.mm_state', [report]);
 }

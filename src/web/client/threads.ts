@@ -5,6 +5,8 @@
 // never returns, a wrong candidate, a failed known-answer test, no adapter) is ended, the GPU is off
 // for the rest of the session with the reason shown, and WASM threads take over.
 
+import { estimatedGpuWatts, type AdapterClass } from './gpu.js';
+
 export type KernelKind = 'webgpu' | 'wasm';
 
 export interface Unit {
@@ -45,6 +47,8 @@ export class Threads {
   detail = '';
   /** why the GPU is not used, once known */
   gpuOff = '';
+  /** the GPU adapter's class, once the GPU thread is ready */
+  adapterClass: AdapterClass | null = null;
   private wasm: ArrayBuffer | null = null;
 
   constructor(
@@ -64,6 +68,11 @@ export class Threads {
     t.w.postMessage({ type: 'init', ...(this.opts.testFault ? { testFault: this.opts.testFault } : {}) });
     this.list = [t];
     this.hooks.log('starting the WebGPU kernel (known-answer test, dispatch tuning)');
+  }
+
+  /** The GPU's extra power while it hashes, W, estimated from its adapter's class (null without the GPU). */
+  gpuWattsEstimate(): number | null {
+    return this.kernel === 'webgpu' && this.adapterClass ? estimatedGpuWatts(this.adapterClass) : null;
   }
 
   /** What the page shows as its kernel. */
@@ -110,7 +119,8 @@ export class Threads {
       if (m.type === 'ready') {
         t.ready = true;
         if (kind === 'webgpu') {
-          const a = m.adapter as { class: string; vendor: string; architecture: string };
+          const a = m.adapter as { class: AdapterClass; vendor: string; architecture: string };
+          this.adapterClass = a.class;
           this.detail = `${a.class} adapter ${a.vendor}/${a.architecture}, ${String(m.perDispatch)} nonces a dispatch`;
           this.hooks.log(`hashing on the GPU: WebGPU, ${this.detail}`);
         }
