@@ -59,3 +59,4 @@ export {
   type TargetValue,
 } from './power-target.js';
 export { parsePowerFleet, parsePowerState, powerFleetSchema, powerStateSchema, powerStepSchema, powerWorkerSchema, wattSourceSchema } from './power-schemas.js';
+export { bestFigure, powerStatus, type PowerStatus, type PowerStatusWorker, type WorkerPowerReadings } from './power-status.js';
