@@ -6,10 +6,14 @@
 import { EventEmitter } from 'node:events';
 import { logger as makeLogger, type Logger } from '../log.js';
 import { AxeosClient, type AxeosClientOptions, type AxeosSettings } from './client.js';
-import { crossCheck, isProbeable, probeUrl, type AxeosMapping, type MinerIdentity } from './discovery.js';
+import { isProbeable, probeUrl, type AxeosMapping, type MinerIdentity } from './discovery.js';
 import { LiveFeed } from './live.js';
 import { mergeLive, parseInfo, readingState, type AxeosReading, type AxeosState } from './model.js';
-import { decide, isSendable, restore, steps, type AxeosStep, type DeviceOptions, type Reference, type SteerAction, type UserSettings } from './steer.js';
+import { referenceOf, settingsAfter, statusOf, type AxeosStatus, type Miner } from './miner.js';
+import { probe } from './probe.js';
+import { decide, isSendable, restore, steps, type AxeosStep, type SteerAction, type UserSettings } from './steer.js';
+
+export type { AxeosStatus } from './miner.js';
 
 export interface AxeosPartOptions {
   /** explicit {worker, url} links (from worker_mappings' axeos_url), linked at start() */
@@ -35,6 +39,8 @@ export interface AxeosPartOptions {
   client?: Omit<AxeosClientOptions, 'url'>;
   /** most miners linked at once (default 64) */
   maxMiners?: number;
+  /** stop() waits at most this long for the user's settings to go back (default 15 s) */
+  stopTimeoutMs?: number;
   now?: () => number;
   logger?: Logger;
 }
@@ -43,61 +49,6 @@ export interface MinerConnected extends MinerIdentity {
   worker: string;
   /** the Stratum connection's remote address */
   address: string;
-}
-
-/** Per worker, for /api/status. */
-export interface AxeosStatus {
-  url: string;
-  via: 'address' | 'mapping';
-  firmware: string | null;
-  /** measured by the device */
-  power_w: number | null;
-  temp_c: number | null;
-  vr_temp_c: number | null;
-  frequency_mhz: number | null;
-  core_voltage_mv: number | null;
-  hashrate_ghs: number | null;
-  best_difficulty: number | null;
-  best_session_difficulty: number | null;
-  paused: boolean | null;
-  overheat: boolean;
-  power_fault: string | null;
-  steered: boolean;
-  budget_w: number | null;
-  state: AxeosState;
-  detail: string | null;
-  can_pause: boolean;
-  frequency_options: number[];
-  voltage_options: number[];
-  user: UserSettings | null;
-  last_action: string | null;
-}
-
-interface Miner {
-  worker: string;
-  url: string;
-  via: 'address' | 'mapping';
-  client: AxeosClient;
-  state: AxeosState;
-  detail: string | null;
-  raw: Record<string, unknown> | null;
-  reading: AxeosReading | null;
-  options: DeviceOptions;
-  canPause: boolean;
-  user: UserSettings | null;
-  steered: boolean;
-  budgetW: number | null;
-  ref: Reference | null;
-  lastChangeAt: number | null;
-  lastSent: UserSettings | null;
-  sawOverheat: boolean;
-  lastAction: string | null;
-  pausedByHub: boolean;
-  timer: NodeJS.Timeout | null;
-  live: LiveFeed | null;
-  liveAt: number;
-  busy: Promise<void>;
-  gone: boolean;
 }
 
 export class AxeosPart extends EventEmitter {
@@ -127,7 +78,14 @@ export class AxeosPart extends EventEmitter {
     this.started = false;
     for (const p of this.probing.values()) p.cancel();
     this.probing.clear();
-    await Promise.all([...this.miners.values()].map((m) => this.unlink(m, 'the hub stops')));
+    let timer: NodeJS.Timeout | null = null;
+    const deadline = new Promise<void>((r) => (timer = setTimeout(r, this.o.stopTimeoutMs ?? 15_000)));
+    await Promise.race([Promise.all([...this.miners.values()].map((m) => this.unlink(m, 'the hub stops'))), deadline]);
+    if (timer) clearTimeout(timer);
+    for (const m of [...this.miners.values()]) {
+      this.log.warn({ worker: m.worker }, 'AxeOS did not answer in time while the hub stopped: its settings may not be back');
+      this.drop(m, 'the hub stops');
+    }
   }
 
   /** A miner connected to the endpoint: probe its address (private ranges only) unless mapped. */
@@ -188,6 +146,7 @@ export class AxeosPart extends EventEmitter {
     if (!m) return { ok: false, plugOnly: true, detail: 'not linked to an AxeOS miner' };
     if (!m.canPause) return { ok: false, plugOnly: true, detail: 'this firmware cannot pause (v2.14 and later can): only the plug can stop it' };
     let ok = false;
+    m.held = true;
     await this.serial(m, async () => {
       ok = await this.act(m, { action: 'pause', reason: 'paused by the plan' });
     });
@@ -199,6 +158,7 @@ export class AxeosPart extends EventEmitter {
     if (!m || !m.canPause) return { ok: false, detail: 'cannot resume: not linked or no pause on this firmware' };
     if (m.reading?.overheat || m.reading?.power_fault) return { ok: false, detail: 'not while the device is overheated or shows a power fault' };
     let ok = false;
+    m.held = false;
     await this.serial(m, async () => {
       ok = await this.act(m, { action: 'resume', reason: 'resumed by the plan' });
     });
@@ -214,33 +174,7 @@ export class AxeosPart extends EventEmitter {
 
   status(worker: string): AxeosStatus | null {
     const m = this.miners.get(worker);
-    if (!m) return null;
-    const r = m.reading;
-    return {
-      url: m.url,
-      via: m.via,
-      firmware: r?.firmware ?? null,
-      power_w: r?.power_w ?? null,
-      temp_c: r?.temp_c ?? null,
-      vr_temp_c: r?.vr_temp_c ?? null,
-      frequency_mhz: r?.frequency_mhz ?? null,
-      core_voltage_mv: r?.core_voltage_mv ?? null,
-      hashrate_ghs: r?.hashrate_ghs ?? null,
-      best_difficulty: r?.best_difficulty ?? null,
-      best_session_difficulty: r?.best_session_difficulty ?? null,
-      paused: r?.paused ?? null,
-      overheat: r?.overheat ?? false,
-      power_fault: r?.power_fault ?? null,
-      steered: m.steered,
-      budget_w: m.budgetW,
-      state: m.state,
-      detail: m.detail,
-      can_pause: m.canPause,
-      frequency_options: [...m.options.frequency],
-      voltage_options: [...m.options.voltage],
-      user: m.user ? { ...m.user } : null,
-      last_action: m.lastAction,
-    };
+    return m ? statusOf(m) : null;
   }
 
   workers(): string[] {
@@ -250,56 +184,20 @@ export class AxeosPart extends EventEmitter {
   // ---- linking ------------------------------------------------------------------------------
 
   private async link(worker: string, url: string, via: 'address' | 'mapping', told: MinerIdentity, tries: number): Promise<void> {
-    let cancelled = false;
-    let wake: (() => void) | null = null;
-    let timer: NodeJS.Timeout | null = null;
-    const client = new AxeosClient({ ...this.o.client, url, tries: 1 });
-    this.probing.set(worker, {
-      cancel: () => {
-        cancelled = true;
-        client.close();
-        if (timer) clearTimeout(timer);
-        wake?.();
-      },
-    });
+    const run = probe({ url, told, tries, backoffMs: this.o.probeBackoffMs ?? 1000, client: this.o.client });
+    this.probing.set(worker, run);
     try {
-      let last = '';
-      for (let i = 0; i < tries && !cancelled; i++) {
-        if (i > 0) {
-          await new Promise<void>((r) => {
-            wake = r;
-            timer = setTimeout(r, (this.o.probeBackoffMs ?? 1000) * 2 ** (i - 1));
-          });
-          if (cancelled) break;
-        }
-        const info = await client.infoRaw();
-        if (cancelled) break;
-        if (!info.ok) {
-          last = info.detail;
-          if (info.state === 'refused' || info.state === 'bad reply' || info.state === 'not found') break;
-          continue;
-        }
-        const reading = parseInfo(info.value);
-        const check = crossCheck(reading, told);
-        if (!check.ok) {
-          this.log.warn({ worker, reason: check.reason }, 'an AxeOS answered at the miner’s address but it is another device: not linked');
-          this.emit('state', { worker, state: 'not linked' as AxeosState, detail: check.reason });
-          return;
-        }
-        client.close();
-        await this.adopt(worker, url, via, info.value, reading, check.by);
-        return;
-      }
-      if (via === 'mapping' && !cancelled) {
+      const r = await run.result;
+      if (r.kind === 'found') await this.adopt(worker, url, via, r.raw, r.reading, r.by);
+      else if (r.kind === 'other device') {
+        this.log.warn({ worker, reason: r.reason }, 'an AxeOS answered at the miner’s address but it is another device: not linked');
+        this.emit('state', { worker, state: 'not linked' as AxeosState, detail: r.reason });
+      } else if (r.kind === 'no answer' && via === 'mapping') {
         // a configured miner stays linked while unreachable: its state says why
-        client.close();
-        await this.adopt(worker, url, via, null, null, ['mapping'], last || 'no answer');
-        return;
-      }
-      if (!cancelled && last) this.log.debug({ worker, detail: last }, 'no AxeOS at the miner’s address: a plain miner');
+        await this.adopt(worker, url, via, null, null, ['mapping'], r.detail);
+      } else if (r.kind === 'no answer') this.log.debug({ worker, detail: r.detail }, 'no AxeOS at the miner’s address: a plain miner');
     } finally {
       this.probing.delete(worker);
-      client.close();
     }
   }
 
@@ -326,6 +224,8 @@ export class AxeosPart extends EventEmitter {
       sawOverheat: false,
       lastAction: null,
       pausedByHub: false,
+      held: false,
+      polling: false,
       timer: null,
       live: null,
       liveAt: 0,
@@ -372,6 +272,11 @@ export class AxeosPart extends EventEmitter {
     await this.serial(m, async () => {
       if (m.steered || m.lastSent || m.pausedByHub) await this.putBack(m, why);
     });
+    this.drop(m, why);
+  }
+
+  private drop(m: Miner, why: string): void {
+    if (m.gone) return;
     m.gone = true;
     if (m.timer) clearInterval(m.timer);
     m.timer = null;
@@ -385,10 +290,11 @@ export class AxeosPart extends EventEmitter {
   // ---- reading ------------------------------------------------------------------------------
 
   private async poll(m: Miner): Promise<void> {
-    if (m.gone) return;
+    if (m.gone || m.polling) return;
     const every = Math.max(1000, this.o.pollIntervalMs ?? 10_000);
     if (m.live && this.now() - m.liveAt < every) return;
-    const r = await m.client.infoRaw();
+    m.polling = true;
+    const r = await m.client.infoRaw().finally(() => (m.polling = false));
     if (m.gone) return;
     if (!r.ok) {
       this.setState(m, r.state, r.detail);
@@ -408,29 +314,17 @@ export class AxeosPart extends EventEmitter {
       return;
     }
     m.raw = raw;
-    const prev = m.reading;
+    const prevOverheat = m.reading?.overheat ?? false;
     m.reading = reading;
     m.canPause = 'miningPaused' in raw;
-    const f = reading.frequency_mhz;
-    const v = reading.core_voltage_mv;
     if (reading.overheat) m.sawOverheat = true;
-    if (f !== null && v !== null) {
-      if (!m.user) this.remember(m, { frequency: f, coreVoltage: v }, 'first contact');
-      else if (m.sawOverheat && !reading.overheat && prev?.overheat) {
-        // the firmware lowered its own settings after cooling: they are the user's ceiling now
-        m.sawOverheat = false;
-        this.remember(m, { frequency: Math.min(f, m.user.frequency), coreVoltage: Math.min(v, m.user.coreVoltage) }, 'the firmware lowered its settings after an overheat');
-      } else if (!m.steered && !m.lastSent && (f !== m.user.frequency || v !== m.user.coreVoltage) && !reading.overheat) {
-        this.remember(m, { frequency: f, coreVoltage: v }, 'changed on the device');
-      } else if (m.lastSent && !reading.overheat && (f !== m.lastSent.frequency || v !== m.lastSent.coreVoltage) && m.lastChangeAt !== null && this.now() - m.lastChangeAt > 5000) {
-        // someone else changed it on the device while the hub steered: the user's word wins
-        this.remember(m, { frequency: f, coreVoltage: v }, 'changed on the device while steered');
-        m.lastSent = { frequency: f, coreVoltage: v };
-      }
-      if (!reading.paused && !reading.overheat && reading.power_w !== null && reading.power_w > 0 && (reading.hashrate_ghs ?? 0) > 0) {
-        m.ref = { power_w: reading.power_w, frequency_mhz: f, core_voltage_mv: v, hashrate_ghs: reading.hashrate_ghs! };
-      }
+    const next = settingsAfter(m, reading, prevOverheat, this.now());
+    if (next) {
+      if (next.why.includes('overheat')) m.sawOverheat = false;
+      if (next.why.includes('while steered')) m.lastSent = { ...next.user };
+      this.remember(m, next.user, next.why);
     }
+    m.ref = referenceOf(reading) ?? m.ref;
     this.setState(m, readingState(reading), reading.power_fault);
     this.emit('reading', { worker: m.worker, reading, steps: this.steps(m.worker) });
     this.steer(m);
@@ -451,9 +345,11 @@ export class AxeosPart extends EventEmitter {
   // ---- steering -----------------------------------------------------------------------------
 
   private steer(m: Miner): void {
-    if (!m.steered || m.gone || !m.user || !m.reading) return;
+    if (!m.steered || m.gone || m.held || !m.user || !m.reading) return;
+    // paused by someone else (the AxeOS page): left alone
+    if (m.reading.paused && !m.pausedByHub) return;
     void this.serial(m, async () => {
-      if (!m.steered || m.gone || !m.user || !m.reading) return;
+      if (!m.steered || m.gone || m.held || !m.user || !m.reading) return;
       const r = m.reading;
       const a = decide({
         options: m.options,
