@@ -83,6 +83,34 @@ test('the page mines on the GPU (WebGPU on SwiftShader), says so, and the hub cr
   await p.close();
 });
 
+test('the GPU page yields when hidden and on battery, and resumes after', async () => {
+  const p = await browser.newPage();
+  pages.push(p);
+  // headless Chromium cannot hide a tab or unplug a charger: a stand-in document.hidden and battery
+  // object drive the page's own listeners through the real events (as test/worker/browser.test.ts)
+  await p.addInitScript({
+    content: `
+      window.__hidden = false;
+      Object.defineProperty(document, 'hidden', { configurable: true, get: () => window.__hidden });
+      const battery = Object.assign(new EventTarget(), { charging: true, level: 0.8 });
+      window.__battery = battery;
+      Object.defineProperty(navigator, 'getBattery', { configurable: true, value: () => Promise.resolve(battery) });
+    `,
+  });
+  await p.goto(`http://127.0.0.1:${hub.statusServer!.port}/worker?autostart&name=gpu-yield&difficulty=0.00005`);
+  const me = () => worker('gpu-yield')?.report;
+  await until('it hashes on the GPU', () => (me()?.state === 'working' && me()?.kernel === 'webgpu' ? true : undefined), 120_000);
+  await p.evaluate(`window.__hidden = true; document.dispatchEvent(new Event('visibilitychange'))`);
+  await until('hidden: the GPU thread stops', () => (me()?.state === 'yielding' && me()?.threads === 0 && /hidden/.test(me()?.reason ?? '') ? true : undefined), 30_000);
+  await p.evaluate(`window.__hidden = false; document.dispatchEvent(new Event('visibilitychange'))`);
+  await until('visible: it hashes again', () => (me()?.state === 'working' ? true : undefined), 30_000);
+  await p.evaluate(`window.__battery.charging = false; window.__battery.dispatchEvent(new Event('chargingchange'))`);
+  await until('on battery: the GPU thread stops', () => (me()?.state === 'yielding' && me()?.threads === 0 && /battery/.test(me()?.reason ?? '') ? true : undefined), 30_000);
+  await p.evaluate(`window.__battery.charging = true; window.__battery.dispatchEvent(new Event('chargingchange'))`);
+  await until('charging: it hashes again on the GPU', () => (me()?.state === 'working' && me()?.kernel === 'webgpu' ? true : undefined), 30_000);
+  await p.close();
+});
+
 for (const [fault, message] of [
   ['lost', /WebGPU kernel off for this session: the GPU device was lost mid-scan/],
   ['hang', /WebGPU kernel off for this session: a WebGPU dispatch of \d+ nonces did not finish within \d+ ms/],
