@@ -1,12 +1,15 @@
-// The history of the hub: a bounded ring on disk under the data folder (history.ring, 528 KiB,
+// The history of the hub: a bounded ring on disk under the data folder (history.ring, 852 KiB,
 // preallocated once). Three tiers of fixed-size checksummed records (10 s for an hour, 1 min for a
-// day, 15 min for 30 days) and the last 1024 plan changes, kept in memory as an image of the file
+// day, 15 min for 30 days; each 1 min step is stored with its six 10 s steps, so the file keeps
+// 10 s steps for a day) and the last 1024 plan changes, kept in memory as an image of the file
 // and written in place as whole dirty pages with one fdatasync:
 //   - the 10 s and 1 min tiers, the plan and the worker names every `flushIntervalS` (600 s);
 //   - the 15 min tier every `coarseIntervalS` (6 h): at load its missing steps are rebuilt from
 //     the 1 min tier, which covers a day; and everything on stop().
-// A kill -9 or a power cut loses at most the last flush interval. Costs at the block layer: about
-// 400 pages a day (1.7 MB; `npm run bench:store` prints the measured figure).
+// A kill -9 or a power cut loses at most the last flush interval. Each write costs whole pages at
+// the block layer (4 KiB at least), so writes are few: a write of the last 10 minutes is one run of
+// 1-2 pages; about 280 pages a day in all (1.1 MB; `npm run bench:store -- --in-process` prints
+// the measured figure). With the totals' page every 120 s (2.9 MB) the hub stays under 5 MB a day.
 //
 // A file that cannot be read (permissions, a folder in its place, an I/O error) is never written:
 // the history of this run is kept in memory only and `notice` says why. A file that was read and is
@@ -201,7 +204,7 @@ export class History {
   private put(i: number, r: Rec): void {
     const tier = this.L.tiers[i];
     const slot = Math.floor(r.t / tier.stepS) % tier.count;
-    const off = tier.off + slot * tier.recBytes;
+    const off = tier.slotOff(slot);
     encodeRecord(r, this.image, off, tier.workers);
     this.recs[i][slot] = decodeRecord(this.image, off, tier.workers) ?? r; // as stored (32-bit floats)
     (i === this.L.tiers.length - 1 ? this.dirtyCoarse : this.dirtyFast).push([off, off + tier.recBytes]);
@@ -284,7 +287,7 @@ export class History {
     let skipped = 0;
     L.tiers.forEach((tier, i) => {
       for (let s = 0; s < tier.count; s++) {
-        const off = tier.off + s * tier.recBytes;
+        const off = tier.slotOff(s);
         const r = decodeRecord(bytes, off, tier.workers);
         // a record in the wrong slot (or from the future) is not trusted
         if (r && Math.floor(r.t / tier.stepS) % tier.count === s && r.t * 1000 <= nowMs + tier.stepS * 1000) this.recs[i][s] = r;

@@ -199,13 +199,12 @@ test('a torn record is left out alone (the rest reads); a torn 1 min record is r
   const before24h = a.query('24h', end).series.hashrate.length;
   const file = join(dir, HISTORY_FILE);
   const b = readFileSync(file);
-  // the 10 s tier starts after the header and the names; the 1 min tier after it
-  const fineOff = 3 * PAGE;
-  const midOff = fineOff + Math.ceil((TIERS[0].count * 40) / PAGE) * PAGE;
-  const fineSlot = (Math.floor(T0 / 10_000) + 30) % TIERS[0].count;
-  const midSlot = (Math.floor(T0 / 60_000) + 5) % TIERS[1].count;
-  b.write('torn', fineOff + fineSlot * 40 + 10, 'latin1');
-  b.write('torn', midOff + midSlot * (40 + WORKERS_PER_RECORD * 6) + 10, 'latin1');
+  // after the header and the names: each 1 min step followed by its six 10 s steps
+  const midBytes = 40 + WORKERS_PER_RECORD * 6;
+  const block = midBytes + 6 * 40;
+  const minute = (Math.floor(T0 / 60_000) + 5) % TIERS[1].count;
+  b.write('torn', 3 * PAGE + minute * block + 10, 'latin1'); // the 1 min step of minute 5
+  b.write('torn', 3 * PAGE + minute * block + midBytes + 10, 'latin1'); // its first 10 s step
   writeFileSync(file, b);
   const c = new History({ dataDir: dir, flushIntervalS: 0 });
   await c.start(end);
