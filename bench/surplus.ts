@@ -1,5 +1,6 @@
 // npm run bench:surplus -- --profile FILE.csv [--fleet FILE.json] [--tick S] [--lag S] [--deadband W]
-//   [--deadband-fraction F] [--hold S]
+//   [--deadband-fraction F] [--hold S] [--min-times '{"plug":{"minOffS":1800,"onDelayS":60}}']
+// (BENCH_TRACE=worker-id or * prints each step change with its reason to stderr)
 //
 // Replays a day of solar surplus through the real power-target path (the surplus reading as an HA
 // state -> surplusTarget -> followTarget -> allocatePower) on a simulated clock: a plan every
