@@ -4,7 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { StratumServer } from '../../src/stratum/index.js';
-import { WorkerControl } from '../../src/stratum/extension.js';
+import { WorkerControl } from '../../src/stratum/index.js';
 import { JobManager, PracticeSource } from '../../src/work/index.js';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
