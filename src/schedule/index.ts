@@ -60,3 +60,4 @@ export {
 } from './power-target.js';
 export { parsePowerFleet, parsePowerState, powerFleetSchema, powerStateSchema, powerStepSchema, powerWorkerSchema, wattSourceSchema } from './power-schemas.js';
 export { bestFigure, powerStatus, type PowerStatus, type PowerStatusWorker, type WorkerPowerReadings } from './power-status.js';
+export { axeosSteps, plugSteps, threadSteps, type AxeosReading } from './power-steps.js';
