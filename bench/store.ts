@@ -6,6 +6,7 @@
 //       --data-dir TMP` (log to /dev/null, status and Stratum on free ports), samples
 //       /proc/PID/io write_bytes every 10 s after a warm-up and prints bytes/day extrapolated.
 //       The file system cannot merge what real time keeps apart, so this is the honest figure.
+//       --from-source runs the same program from src/ through tsx (when dist/ cannot be built).
 //   npm run bench:store -- --in-process    the totals store and the history ring alone, in this
 //       process, a simulated day (a save every 120 s; a tick every 5 s, written every 10 min):
 //       each write is one fdatasync of whole pages, so compressing time merges nothing.
@@ -51,7 +52,12 @@ function writeBytes(pid: number | 'self'): number {
 
 async function realHub(seconds: number, warmupS: number): Promise<void> {
   const dataDir = join(base, 'data');
-  const argv = ['bin/micro-mining.js', 'start', '--practice', '--threads', '1', '--no-mqtt', '--no-node-red', '--data-dir', dataDir, '--status-port', '0', '--stratum-port', '0'];
+  const hubArgs = ['start', '--practice', '--threads', '1', '--no-mqtt', '--no-node-red', '--data-dir', dataDir, '--status-port', '0', '--stratum-port', '0'];
+  // --from-source: the same program from src/ through tsx (when dist/ cannot be built); tsx may
+  // write its compile cache during the warm-up, which is not counted
+  const argv = flag('--from-source')
+    ? ['--import', 'tsx', '--input-type=module', '-e', `const { main } = await import(${JSON.stringify(join(root, 'src/app/cli.ts'))}); process.exitCode = await main(process.argv.slice(1));`, '--', ...hubArgs]
+    : ['bin/micro-mining.js', ...hubArgs];
   console.log(`real hub, real time: node ${argv.join(' ')} (log to /dev/null)${fsNote(base)}`);
   const child = spawn(process.execPath, argv, { cwd: root, stdio: 'ignore', env: { ...process.env, HOME: base } });
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));

@@ -7,10 +7,10 @@
 // the previous copy, which the load falls back to, saying so in the log and in `notice` (for the
 // status page). At the block layer a save costs one page (4 KiB; the rename scheme cost 40-45 KB).
 //
-// Writes are few: the hub hands every change to update(), and the newest totals are written at
-// most once per interval (default 120 s), the first change after a quiet interval at once (so the
-// first share after a start is on disk at once), an urgent change (a found block) at once
-// (update(t, { urgent: true }) or saveNow), and on stop (flush). One write runs at a time and at
+// Writes are few: the hub hands every change to update() (shares, energy each tick), and the newest
+// totals are written at most once per interval (default 120 s); at once: the first change after a
+// quiet interval, the first new share after the load, a found block (blocksFound grew, or
+// update(t, { urgent: true }), or saveNow), and on stop (flush). One write runs at a time and at
 // most one newer value waits. A kill -9 or a power cut loses at most the changes of the last
 // interval.
 //
@@ -124,6 +124,11 @@ export class TotalsStore {
   /** The slot holding the good copy (never written over), and the last sequence number used. */
   private goodSlot = -1;
   private seq = 0;
+  /** The totals as loaded, and whether a write since then carried a new share. */
+  private loaded: LifetimeTotals = emptyTotals();
+  private firstShareWritten = false;
+  /** A write is queued in the chain and has not taken its value yet. */
+  private writeQueued = false;
 
   constructor(
     readonly dataDir: string,
@@ -145,6 +150,13 @@ export class TotalsStore {
    * read, leaving it exactly as it is.
    */
   async load(): Promise<LoadResult> {
+    const r = await this.read();
+    this.loaded = r.totals;
+    this.firstShareWritten = false;
+    return r;
+  }
+
+  private async read(): Promise<LoadResult> {
     this.state = 'unknown';
     this.notice = null;
     await mkdir(this.dataDir, { recursive: true });
@@ -182,15 +194,23 @@ export class TotalsStore {
 
   /**
    * Remembers the newest totals (energy included); they are written at most once per interval
-   * (the first change after a quiet interval at once), or at once when `urgent` (a found block).
-   * Bad values are refused at once (thrown).
+   * (the first change after a quiet interval at once), and at once when `urgent`, when a block was
+   * found since the last write, and for the first new share after the load (even if an energy-only
+   * change was written just before). Bad values are refused at once (thrown).
    */
   update(totals: Totals, opts: UpdateOptions = {}): void {
-    this.pending = this.validate(totals);
-    if (opts.urgent) {
+    const value = this.validate(totals);
+    this.pending = value;
+    const written = this.lastSaved ?? this.loaded;
+    const urgent = opts.urgent || value.blocksFound > written.blocksFound || (!this.firstShareWritten && value.sharesAccepted > this.loaded.sharesAccepted);
+    if (urgent) {
       if (this.timer) clearTimeout(this.timer);
       this.timer = null;
-      void this.writePending().catch(() => {});
+      // one write queued is enough: it takes the newest value when it runs
+      if (!this.writeQueued) {
+        this.writeQueued = true;
+        void this.writePending().catch(() => {});
+      }
       return;
     }
     if (this.timer) return;
@@ -249,12 +269,14 @@ export class TotalsStore {
       return Promise.reject(new Error(`lifetime totals not saved: ${this.path} was not read (a file that could not be read is never written over)`));
     }
     const next = this.chain.then(async () => {
+      this.writeQueued = false;
       const value = this.pending;
       if (!value) return; // an earlier write in the chain took it
       this.pending = null;
       this.lastWriteAt = Date.now();
       await this.writeSlot(value);
       this.lastSaved = value;
+      if (value.sharesAccepted > this.loaded.sharesAccepted) this.firstShareWritten = true;
     });
     this.chain = next.catch((err) => log.error({ err, file: this.path }, 'could not save the lifetime totals'));
     return next;

@@ -279,7 +279,8 @@ test('kill -9 with periodic saving: the file holds the last completed save or a 
 test('issue 24 item 16, kill -9 of a process using the store: the first share is on disk at once; after N updates and a found block (saveNow) the shares, energy and block survive', async () => {
   const dir = freshDir();
   const child = new URL('./fixtures/hub-like.ts', import.meta.url).pathname;
-  // round 1: killed right after the first write (long interval: only the "first share" write happens)
+  // round 1: killed right after the first write with a share (long interval; an energy-only write
+  // came just before it, so only the store's "first share" rule writes it)
   const out1 = await runAndKill([child, dir, '1000000', '600000'], (o) => /^first \d+$/m.test(o), 'first share');
   const firstSaved = Number(/^first (\d+)$/m.exec(out1)![1]);
   assert.ok(firstSaved >= 1 && firstSaved < 100, `the first write came with the first shares (${firstSaved}), not after the interval`);
@@ -306,6 +307,12 @@ test('issue 24 item 16, kill -9 of a process using the store: the first share is
   const d3 = totalsOnDisk(dir);
   assert.ok(d3.sharesAccepted > d2.sharesAccepted, 'periodic writes happened');
   assert.ok(d3.energyKwh > d2.energyKwh, `energy grew across kill -9 (${d2.energyKwh} -> ${d3.energyKwh})`);
+  // round 4: the block only handed to update(): the store sees blocksFound grow and writes at once
+  const out4 = await runAndKill([child, dir, '50', '600000', 'auto'], (o) => /^block \d+ /m.test(o), 'block by update');
+  const [, autoShares] = /^block (\d+) /m.exec(out4)!;
+  const d4 = totalsOnDisk(dir);
+  assert.equal(d4.blocksFound, 2, 'the second block is on disk although only update() was called');
+  assert.ok(d4.sharesAccepted >= Number(autoShares));
   console.log(`# item 16: after the block ${blockShares} shares / ${blockKwh} kWh; on disk after kill -9: ${d2.sharesAccepted} shares, ${d2.energyKwh.toFixed(3)} kWh; after periodic: ${d3.sharesAccepted}, ${d3.energyKwh.toFixed(3)} kWh`);
 });
 
