@@ -207,7 +207,12 @@ export class History {
     const off = tier.slotOff(slot);
     encodeRecord(r, this.image, off, tier.workers);
     this.recs[i][slot] = decodeRecord(this.image, off, tier.workers) ?? r; // as stored (32-bit floats)
-    (i === this.L.tiers.length - 1 ? this.dirtyCoarse : this.dirtyFast).push([off, off + tier.recBytes]);
+    this.dirty(i === this.L.tiers.length - 1 ? this.dirtyCoarse : this.dirtyFast, off, tier.recBytes);
+  }
+
+  /** Remembers bytes to write (nothing to remember when the file is not ours to write). */
+  private dirty(list: Array<[number, number]>, off: number, bytes: number): void {
+    if (this.persist !== 'off') list.push([off, off + bytes]);
   }
 
   private nameIndex(name: string): number {
@@ -220,7 +225,7 @@ export class History {
     const slot = this.namesSeq % 2;
     const off = this.L.names.off + slot * PAGE;
     this.image.set(encodeSlot(this.namesSeq, Buffer.from(this.names.join('\u0000'), 'utf8'), PAGE), off);
-    this.dirtyFast.push([off, off + PAGE]);
+    this.dirty(this.dirtyFast, off, PAGE);
     return this.names.length - 1;
   }
 
@@ -246,7 +251,7 @@ export class History {
     const ev = { ...e, seq };
     encodeEvent(ev, this.image, off);
     this.events.set(slot, decodeEvent(this.image, off) ?? ev); // as stored (names and reasons cut)
-    this.dirtyFast.push([off, off + EVENT_BYTES]);
+    this.dirty(this.dirtyFast, off, EVENT_BYTES);
     if (e.decision === 'gone') this.lastPlan.delete(e.worker);
     else this.lastPlan.set(e.worker, { decision: e.decision, reason: e.reason, t: e.t });
   }
