@@ -51,7 +51,20 @@ export interface MinerConnected extends MinerIdentity {
   address: string;
 }
 
-export class AxeosPart extends EventEmitter {
+/** The part's events (a typed map, for the hub's event bus). */
+export interface AxeosEvents {
+  linked: { worker: string; url: string; via: 'address' | 'mapping'; by: string[]; firmware: string | null; canPause: boolean; frequencyOptions: number[]; voltageOptions: number[] };
+  unlinked: { worker: string; reason: string };
+  state: { worker: string; state: AxeosState; detail: string | null };
+  reading: { worker: string; reading: AxeosReading; steps: AxeosStep[] };
+  steered: { worker: string; action: 'set' | 'pause' | 'resume' | 'plug'; frequency?: number; coreVoltage?: number; reason: string };
+  /** the user's own settings changed: persist them and give them back as `remembered` next start */
+  remember: { worker: string; user: UserSettings; why: string };
+}
+
+type EventArgs = { [K in keyof AxeosEvents]: [AxeosEvents[K]] };
+
+export class AxeosPart extends EventEmitter<EventArgs> {
   private readonly miners = new Map<string, Miner>();
   private readonly probing = new Map<string, { cancel: () => void }>();
   private readonly o: AxeosPartOptions;
@@ -181,6 +194,15 @@ export class AxeosPart extends EventEmitter {
     return [...this.miners.keys()];
   }
 
+  /** Emits without letting a listener's error reach the part's own flow. */
+  private tell<K extends keyof AxeosEvents>(event: K, e: AxeosEvents[K]): void {
+    try {
+      (this.emit as (ev: K, arg: AxeosEvents[K]) => boolean)(event, e);
+    } catch (err) {
+      this.log.error({ event, err: (err as Error).message }, 'an AxeOS event listener failed');
+    }
+  }
+
   // ---- linking ------------------------------------------------------------------------------
 
   private async link(worker: string, url: string, via: 'address' | 'mapping', told: MinerIdentity, tries: number): Promise<void> {
@@ -191,7 +213,7 @@ export class AxeosPart extends EventEmitter {
       if (r.kind === 'found') await this.adopt(worker, url, via, r.raw, r.reading, r.by);
       else if (r.kind === 'other device') {
         this.log.warn({ worker, reason: r.reason }, 'an AxeOS answered at the miner’s address but it is another device: not linked');
-        this.emit('state', { worker, state: 'not linked' as AxeosState, detail: r.reason });
+        this.tell('state', { worker, state: 'not linked' as AxeosState, detail: r.reason });
       } else if (r.kind === 'no answer' && via === 'mapping') {
         // a configured miner stays linked while unreachable: its state says why
         await this.adopt(worker, url, via, null, null, ['mapping'], r.detail);
@@ -238,10 +260,10 @@ export class AxeosPart extends EventEmitter {
       this.take(m, raw);
     }
     this.log.info({ worker, url, via, by, firmware: reading?.firmware ?? null }, 'linked to its AxeOS');
-    this.emit('linked', { worker, url, via, by, firmware: reading?.firmware ?? null, canPause: m.canPause, frequencyOptions: [...m.options.frequency], voltageOptions: [...m.options.voltage] });
+    this.tell('linked', { worker, url, via, by, firmware: reading?.firmware ?? null, canPause: m.canPause, frequencyOptions: [...m.options.frequency], voltageOptions: [...m.options.voltage] });
     if (failure) this.setState(m, 'unreachable', failure);
     const every = Math.max(1000, this.o.pollIntervalMs ?? 10_000);
-    m.timer = setInterval(() => void this.poll(m), every);
+    m.timer = setInterval(() => void this.poll(m).catch((err) => this.log.error({ worker: m.worker, err: (err as Error).message }, 'AxeOS poll failed')), every);
     if (this.o.live !== false && raw && 'miningPaused' in raw) this.openLive(m);
   }
 
@@ -284,7 +306,7 @@ export class AxeosPart extends EventEmitter {
     m.live = null;
     m.client.close();
     this.miners.delete(m.worker);
-    this.emit('unlinked', { worker: m.worker, reason: why });
+    this.tell('unlinked', { worker: m.worker, reason: why });
   }
 
   // ---- reading ------------------------------------------------------------------------------
@@ -326,7 +348,7 @@ export class AxeosPart extends EventEmitter {
     }
     m.ref = referenceOf(reading) ?? m.ref;
     this.setState(m, readingState(reading), reading.power_fault);
-    this.emit('reading', { worker: m.worker, reading, steps: this.steps(m.worker) });
+    this.tell('reading', { worker: m.worker, reading, steps: this.steps(m.worker) });
     this.steer(m);
   }
 
@@ -334,12 +356,12 @@ export class AxeosPart extends EventEmitter {
     if (m.state === state && m.detail === detail) return;
     m.state = state;
     m.detail = detail;
-    this.emit('state', { worker: m.worker, state, detail });
+    this.tell('state', { worker: m.worker, state, detail });
   }
 
   private remember(m: Miner, user: UserSettings, why: string): void {
     m.user = { ...user };
-    this.emit('remember', { worker: m.worker, user: { ...user }, why });
+    this.tell('remember', { worker: m.worker, user: { ...user }, why });
   }
 
   // ---- steering -----------------------------------------------------------------------------
@@ -368,7 +390,7 @@ export class AxeosPart extends EventEmitter {
       });
       if (a.action === 'plug' && m.lastAction !== a.reason) {
         m.lastAction = a.reason;
-        this.emit('steered', { worker: m.worker, action: 'plug', reason: a.reason });
+        this.tell('steered', { worker: m.worker, action: 'plug', reason: a.reason });
       }
       if (a.action === 'set' || a.action === 'pause' || a.action === 'resume') await this.act(m, a);
     });
@@ -394,7 +416,7 @@ export class AxeosPart extends EventEmitter {
       m.lastAction = a.action;
       m.pausedByHub = a.action === 'pause';
       if (m.reading) m.reading = { ...m.reading, paused: a.action === 'pause' };
-      this.emit('steered', { worker: m.worker, action: a.action, reason: a.reason });
+      this.tell('steered', { worker: m.worker, action: a.action, reason: a.reason });
       return true;
     }
     if (a.action !== 'set') return false;
@@ -430,7 +452,7 @@ export class AxeosPart extends EventEmitter {
     m.lastSent = next;
     if (m.reading) m.reading = { ...m.reading, frequency_mhz: next.frequency, core_voltage_mv: next.coreVoltage };
     this.log.info({ worker: m.worker, ...s, reason }, 'AxeOS settings changed');
-    this.emit('steered', { worker: m.worker, action: 'set', ...s, reason });
+    this.tell('steered', { worker: m.worker, action: 'set', ...s, reason });
     return true;
   }
 

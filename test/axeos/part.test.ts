@@ -275,6 +275,9 @@ test('the minimum time between changes holds a second step back', async () => {
 test('an explicit axeos_url mapping links at start, without a Stratum connection; the select takes only listed values', async () => {
   const d = await device({ generation: 'v2.14', host: '127.0.0.13' });
   const p = part({ mappings: [{ worker: 'garage', url: d.url }], live: false });
+  p.on('reading', () => {
+    throw new Error('a listener that fails');
+  });
   const linked = next(p, 'linked');
   await p.start();
   const l = await linked;
@@ -289,6 +292,10 @@ test('an explicit axeos_url mapping links at start, without a Stratum connection
   await next(p, 'state', (e: { state: string }) => e.state === 'server error');
   d.clearFaults();
   await next(p, 'state', (e: { state: string }) => e.state === 'ok');
+  const polls = () => d.requests.filter((r) => r.path === '/api/system/info').length;
+  const n0 = polls();
+  await until(() => polls() >= n0 + 2, 'two more readings despite a failing listener');
+  assert.equal(p.status('garage')!.state, 'ok', 'a failing listener does not stop the readings');
   await p.stop();
   assert.equal(d.frequency, 600, 'not steered: the user’s choice stays');
 });
