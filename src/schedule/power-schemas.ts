@@ -1,7 +1,7 @@
 // Validation of untrusted power-target input (a fleet file, a flow message, the state kept between plans) with zod.
 import { z } from 'zod';
 import type { PowerState, PowerWorker } from './power-types.js';
-import { MAX_STEPS } from './power.js';
+import { MAX_STEPS } from './power-knapsack.js';
 import { describeIssues, type Checked } from './schemas.js';
 
 const finite = z.number().refine(Number.isFinite, 'must be a finite number');
