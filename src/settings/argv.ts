@@ -35,14 +35,20 @@ export interface FlagProblem {
 }
 
 /** Parses flags strictly (no positionals); returns the values, or the problem a user can fix. */
-export function parseFlagsStrict(argv: readonly string[], options: FlagOptions): { values: Record<string, string | boolean | undefined> } | { problem: FlagProblem } {
+export function parseFlagsStrict(
+  argv: readonly string[],
+  options: FlagOptions,
+): { values: Record<string, string | boolean | undefined> } | { problem: FlagProblem } {
   try {
     const parsed = parseArgs({ args: inlineNegativeValues(argv, options), options, strict: true, allowPositionals: false });
     return { values: parsed.values as Record<string, string | boolean | undefined> };
   } catch (err) {
     const e = err as Error & { code?: string };
     if (!e.code?.startsWith('ERR_PARSE_ARGS')) throw err;
-    const message = e.message.split('\n')[0].replace(/\. To specify.*$/s, '').replace(/\.$/, '');
+    const message = e.message
+      .split('\n')[0]
+      .replace(/\. To specify.*$/s, '')
+      .replace(/\.$/, '');
     const m = /'(--?)(no-)?([^' =]+)/.exec(e.message);
     const unknown = e.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION';
     const problem: FlagProblem = { message, unknown };
@@ -51,7 +57,10 @@ export function parseFlagsStrict(argv: readonly string[], options: FlagOptions):
       problem.negated = m[2] !== undefined;
       if (unknown) {
         const written = `${m[2] ?? ''}${m[3]}`;
-        const best = nearest(written, Object.keys(options).filter((o) => o.length > 1));
+        const best = nearest(
+          written,
+          Object.keys(options).filter((o) => o.length > 1),
+        );
         if (best !== null) problem.suggestion = `--${best}`;
       }
     }

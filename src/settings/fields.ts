@@ -32,6 +32,7 @@ export const ENTITY_RE = /^[a-z_]+\.[a-z0-9_]+$/;
 export const ENTITY_FIX = 'give an entity id like sensor.grid_export (Settings > Entities in Home Assistant shows it)';
 
 /** Every setting, by its file/option key. Flags are the key with `-` for `_`. */
+// biome-ignore format: a table, one row per setting
 export const SETTINGS = {
   config: { flag: 'config', kind: 'string', flagOnly: true, arg: 'FILE', help: 'configuration file (YAML or JSON); the add-on passes /data/options.json', fix: 'give the path of a readable YAML or JSON file' },
   addon: { flag: 'addon', kind: 'bool', help: 'add-on defaults (data in /data, endpoint on 0.0.0.0, Supervisor websocket); set by the add-on', fix: 'use true or false' },

@@ -5,7 +5,18 @@
  */
 import { availableParallelism } from 'node:os';
 import { InputError } from '../core/index.js';
-import { WORKER_FIELDS, WORKER_KEYS, envName, helpTable, helpWidth, nearest, parseFlagsStrict, readConfigFile, type FlagOptions, type WorkerKey } from '../settings/index.js';
+import {
+  WORKER_FIELDS,
+  WORKER_KEYS,
+  envName,
+  helpTable,
+  helpWidth,
+  nearest,
+  parseFlagsStrict,
+  readConfigFile,
+  type FlagOptions,
+  type WorkerKey,
+} from '../settings/index.js';
 import { parsePoolUrl } from '../stratum/index.js';
 import { machineName, primaryMac } from './machine.js';
 
@@ -100,6 +111,8 @@ export function loadWorkerConfig(o: WorkerLoadOptions): WorkerConfig {
     if (file[k] !== undefined && file[k] !== null) return { value: file[k], from: `${configFile}: ${k}` };
     return null;
   };
+  /** where the value of a key came from (it was given: its check failed) */
+  const from = (k: WorkerKey): string => raw(k)?.from ?? `--${FIELD[k].flag}`;
   const bad = (k: WorkerKey, from: string, why: string): never => {
     throw new InputError(`${from}: ${why}; ${FIELD[k].fix}`, FIELD[k].flag);
   };
@@ -114,7 +127,8 @@ export function loadWorkerConfig(o: WorkerLoadOptions): WorkerConfig {
     const r = raw(k);
     if (!r) return null;
     const v = typeof r.value === 'number' ? r.value : String(r.value).trim() === '' ? NaN : Number(r.value);
-    if (!Number.isFinite(v) || v < min || v > max || (int && !Number.isInteger(v))) bad(k, r.from, `expected ${int ? 'a whole number' : 'a number'} from ${min} to ${max}, got "${String(r.value).slice(0, 40)}"`);
+    if (!Number.isFinite(v) || v < min || v > max || (int && !Number.isInteger(v)))
+      bad(k, r.from, `expected ${int ? 'a whole number' : 'a number'} from ${min} to ${max}, got "${String(r.value).slice(0, 40)}"`);
     return v;
   };
   const bool = (k: WorkerKey): boolean | null => {
@@ -139,15 +153,15 @@ export function loadWorkerConfig(o: WorkerLoadOptions): WorkerConfig {
   }
   const hostname = machineName();
   const name = str('name') ?? (hostname.replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 64) || 'worker');
-  if (!/^[A-Za-z0-9._-]{1,64}$/.test(name)) bad('name', raw('name')!.from, `"${name.slice(0, 70)}" is not a worker name`);
+  if (!/^[A-Za-z0-9._-]{1,64}$/.test(name)) bad('name', from('name'), `"${name.slice(0, 70)}" is not a worker name`);
   const password = str('password');
-  if (password !== null && password.length > 128) bad('password', raw('password')!.from, 'longer than 128 characters');
+  if (password !== null && password.length > 128) bad('password', from('password'), 'longer than 128 characters');
   const kernel = str('kernel') ?? 'auto';
-  if (!KERNELS.includes(kernel)) bad('kernel', raw('kernel')!.from, `unknown kernel "${kernel.slice(0, 20)}"${near(kernel, KERNELS)}`);
+  if (!KERNELS.includes(kernel)) bad('kernel', from('kernel'), `unknown kernel "${kernel.slice(0, 20)}"${near(kernel, KERNELS)}`);
   const level = str('log_level') ?? 'info';
-  if (!LEVELS.includes(level)) bad('log_level', raw('log_level')!.from, `unknown level "${level.slice(0, 20)}"${near(level, LEVELS)}`);
+  if (!LEVELS.includes(level)) bad('log_level', from('log_level'), `unknown level "${level.slice(0, 20)}"${near(level, LEVELS)}`);
   const difficulty = num('difficulty', 0, 1e12);
-  if (difficulty === 0) bad('difficulty', raw('difficulty')!.from, 'must be above 0');
+  if (difficulty === 0) bad('difficulty', from('difficulty'), 'must be above 0');
   return {
     hub,
     name,

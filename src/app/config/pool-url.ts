@@ -46,7 +46,8 @@ export function poolUrlProblem(s: string): string | null {
   if (/\s/.test(s)) return 'contains a space';
   if (userinfo !== null) {
     if (/[/?#]/.test(userinfo)) return `its user or password holds /, ? or #; ${ENCODE_FIX}`;
-    if (/%(?![0-7][0-9A-Fa-f])/.test(userinfo) || decodeUserinfo(s) === null) return `its user or password holds a % that is not a %XX escape of an ASCII character; ${ENCODE_FIX}`;
+    if (/%(?![0-7][0-9A-Fa-f])/.test(userinfo) || decodeUserinfo(s) === null)
+      return `its user or password holds a % that is not a %XX escape of an ASCII character; ${ENCODE_FIX}`;
   }
   const slash = hostport.search(/[/?#]/);
   const hp = slash >= 0 ? hostport.slice(0, slash) : hostport;

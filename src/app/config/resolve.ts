@@ -44,7 +44,8 @@ export function resolveJobSource(s: Settings, { problems, warnings }: ResolveCtx
   }
   let practice = s.practice ?? (pool === null && node === null);
   if (s.practice === false && !s.pool && !s.node) problems.add('pool', 'is required when practice is off (practice: false)');
-  if (practice && node) warnings.push('practice is on, so the node settings are not used (practice earns nothing); set practice to false to mine solo with your node');
+  if (practice && node)
+    warnings.push('practice is on, so the node settings are not used (practice earns nothing); set practice to false to mine solo with your node');
   if (practice && pool) warnings.push('practice is on, so the pool settings are not used (practice earns nothing); set practice to false to mine at the pool');
   if (!practice && !pool && !node) practice = true;
   return { practice, practiceDifficulty: s.practice_difficulty ?? 0.001, pool: practice ? null : pool, node: practice ? null : node };

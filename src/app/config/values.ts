@@ -51,12 +51,19 @@ export const str = (max = 512) => z.string().trim().min(1, 'must not be empty').
 export const num = (min: number, max: number) =>
   z.preprocess(toNumber, z.number({ error: 'must be a number' }).min(min, `must be at least ${min}`).max(max, `must be at most ${max}`));
 export const int = (min: number, max: number) =>
-  z.preprocess(toNumber, z.number({ error: 'must be a whole number' }).int('must be a whole number').min(min, `must be at least ${min}`).max(max, `must be at most ${max}`));
+  z.preprocess(
+    toNumber,
+    z.number({ error: 'must be a whole number' }).int('must be a whole number').min(min, `must be at least ${min}`).max(max, `must be at most ${max}`),
+  );
 export const bool = () => z.preprocess(toBool, z.boolean({ error: 'must be true or false' }));
 export const entity = () => z.string().trim().regex(ENTITY_RE, 'must be an entity id like sensor.grid_export');
 export const port = () => int(0, 65535);
-export const ipAddress = () => z.string().trim().refine((s) => isIP(s) !== 0, 'must be an IP address like 0.0.0.0 or 127.0.0.1');
-export const topic = () => str(200).refine((s) => !/[#+\u0000]/.test(s), 'must not contain # or + (a plain topic)');
+export const ipAddress = () =>
+  z
+    .string()
+    .trim()
+    .refine((s) => isIP(s) !== 0, 'must be an IP address like 0.0.0.0 or 127.0.0.1');
+export const topic = () => str(200).refine((s) => !/[#+]/.test(s) && !s.includes('\u0000'), 'must not contain # or + (a plain topic)');
 
 export function urlWith(schemes: string[], what: string) {
   return str(2048).refine((s) => {
@@ -96,20 +103,33 @@ export function parseQuietHours(s: string): QuietHours[] {
 export const quietHours = () =>
   z.preprocess(
     (v) => (Array.isArray(v) ? v.join(',') : v),
-    z.string().trim().max(500).superRefine((s, ctx) => {
-      try {
-        parseQuietHours(s);
-      } catch (err) {
-        ctx.addIssue({ code: 'custom', message: (err as Error).message });
-      }
-    }),
+    z
+      .string()
+      .trim()
+      .max(500)
+      .superRefine((s, ctx) => {
+        try {
+          parseQuietHours(s);
+        } catch (err) {
+          ctx.addIssue({ code: 'custom', message: (err as Error).message });
+        }
+      }),
   );
 
 export const powerStages = () =>
   z.preprocess(
-    (v) => (typeof v === 'string' && !v.trim().startsWith('[') ? v.split(',').map((x) => x.trim()).filter(Boolean).map(toNumber) : toJson(v)),
+    (v) =>
+      typeof v === 'string' && !v.trim().startsWith('[')
+        ? v
+            .split(',')
+            .map((x) => x.trim())
+            .filter(Boolean)
+            .map(toNumber)
+        : toJson(v),
     z
-      .array(z.number({ error: 'each stage must be a number of watts' }).positive('each stage must be more than 0 W').max(1_000_000), { error: 'must be a list of watts' })
+      .array(z.number({ error: 'each stage must be a number of watts' }).positive('each stage must be more than 0 W').max(1_000_000), {
+        error: 'must be a list of watts',
+      })
       .max(20, 'at most 20 stages')
       .refine((a) => a.every((x, i) => i === 0 || x > a[i - 1]), 'stages must increase, e.g. 500,1000,1500'),
   );
@@ -136,4 +156,3 @@ export const mappingItem = z
   })
   .strict()
   .refine((w) => w.device || w.mac || w.ip || w.name, 'each mapping needs device, mac, ip or name');
-
