@@ -1,17 +1,18 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { InputError } from '../core/index.js';
+import { inlineNegativeValues, parseFlagsStrict, type FlagOptions } from '../settings/index.js';
 
-/** node:util parseArgs with errors that name the flag, as InputError (exit 2). */
+/**
+ * node:util parseArgs with errors that name the flag, as InputError (exit 2); a negative number
+ * after a flag is its value (the range check names the fix), an unknown flag gets the nearest one.
+ */
 export function parseVerbArgs<T extends NonNullable<ParseArgsConfig['options']>>(verb: string, argv: string[], options: T) {
-  try {
-    return parseArgs({ args: argv, options, strict: true, allowPositionals: false });
-  } catch (err) {
-    const e = err as Error & { code?: string };
-    if (e.code?.startsWith('ERR_PARSE_ARGS')) {
-      throw new InputError(`${e.message.replace(/\. To specify.*$/s, '')} (see "micro-mining ${verb} --help")`);
-    }
-    throw err;
+  const checked = parseFlagsStrict(argv, options as FlagOptions);
+  if ('problem' in checked) {
+    const p = checked.problem;
+    throw new InputError(`${p.message}${p.suggestion ? `; did you mean ${p.suggestion}?` : ''} (see "micro-mining ${verb} --help")`, p.flag);
   }
+  return parseArgs({ args: inlineNegativeValues(argv, options as FlagOptions), options, strict: true, allowPositionals: false });
 }
 
 /** An integer flag: decimal or 0x hex, within [min, max]. */
