@@ -8,6 +8,7 @@ import { measurePaths, type PathRow } from './bench-paths.js';
 import { openBrowserGpu, type BrowserGpu } from './bench-browser.js';
 import { WASM_KERNEL_PATH } from '../../core/kernels/wasm.js';
 import { WEB_BUILD_DIR } from '../../web/index.js';
+import { openNodeGpu } from '../../worker/index.js';
 
 const HELP = `usage: micro-mining bench [--seconds S] [--json] [--browser auto|on|off]
 
@@ -20,7 +21,8 @@ CPU-second; the path marked "<- runs" is the one the native kernel picks. With C
 the WebAssembly SIMD kernel runs in headless Chromium in the same rounds (the browser worker's
 engine), with its ratio to the native AVX2 path per thread; and the worker page's WebGPU thread
 beside its WASM thread in Chromium (WebGPU on the software adapter SwiftShader where there is no
-GPU), alternating rounds, MH/s and the ratio WebGPU / WASM of the same run.
+GPU), alternating rounds, MH/s and the ratio WebGPU / WASM of the same run; and the same kernel
+in Node where the optional package "webgpu" (Dawn) finds an adapter (else the line says why not).
   --seconds S           measuring time per kernel and thread count, and per round (default 2)
   --json                one JSON object a line
   --browser auto|on|off the Chromium rows: auto runs them when Chromium and playwright-core are
@@ -87,7 +89,45 @@ export async function runBench(argv: string[]): Promise<number> {
       else console.error(JSON.stringify({ kernel: what, skipped: reason }));
     });
   }
+  await benchNodeGpu(seconds, (line, json) => console.log(values.json ? JSON.stringify(json) : line), (what, reason) => {
+    if (!values.json) console.log(`${what} skipped: ${reason}`);
+    else console.error(JSON.stringify({ kernel: what, skipped: reason }));
+  });
   return 0;
+}
+
+/** The WebGPU kernel in Node (`micro-mining worker --gpu`) where the optional `webgpu` package finds an adapter. */
+async function benchNodeGpu(seconds: number, print: (line: string, json: Record<string, unknown>) => void, skip: (what: string, reason: string) => void): Promise<void> {
+  const g = await openNodeGpu();
+  if (!g.scanner) {
+    skip('webgpu in Node', g.reason);
+    return;
+  }
+  const s = g.scanner;
+  try {
+    s.setHeader(BENCH_HEADER, 0);
+    const rates: number[] = [];
+    let next = 0;
+    for (let r = 0; r < 3; r++) {
+      const t0 = performance.now();
+      let n = 0;
+      while (performance.now() - t0 < seconds * 1000) {
+        if (next + s.perDispatch > 2 ** 32) next = 0;
+        await s.scan(next, s.perDispatch);
+        next += s.perDispatch;
+        n += s.perDispatch;
+      }
+      rates.push(n / ((performance.now() - t0) / 1000) / 1e6);
+    }
+    print(`${'webgpu in Node'.padEnd(17)} 1 GPU      ${median(rates).toFixed(3).padStart(9)} MH/s  Dawn (webgpu package), ${s.detail}; rounds ${rates.map((x) => x.toFixed(3)).join('/')}`, {
+      kernel: 'webgpu-node',
+      adapter: s.adapter,
+      mhs: round(median(rates)),
+      rounds: rates.map(round),
+    });
+  } finally {
+    s.close();
+  }
 }
 
 const median = (xs: number[]): number => {
