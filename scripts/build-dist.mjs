@@ -19,8 +19,8 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const SRC = join(root, 'src');
 const DIST = join(root, 'dist');
 const STAMP = join(DIST, '.build-stamp');
-/** Sources that are not part of the program (AssemblyScript, generators, measurement scripts). */
-const EXCLUDE = [/^core[\\/]kernels[\\/]wasm[\\/]/, /^core[\\/]native[\\/]/, /\.d\.ts$/, /\.test\.ts$/];
+/** Sources that are not part of the program (AssemblyScript, generators, measurement scripts); the wasm ABI (abi.ts) is. */
+const EXCLUDE = [/^core[\\/]kernels[\\/]wasm[\\/](?!abi\.ts$)/, /^core[\\/]native[\\/]/, /\.d\.ts$/, /\.test\.ts$/];
 
 function walk(dir, out = []) {
   for (const name of readdirSync(dir).sort()) {
