@@ -22,13 +22,21 @@ function readPid(path: string): number | null {
   return Number.isInteger(pid) && pid > 0 ? pid : null;
 }
 
-/** Whether a process with this pid runs (EPERM: it runs as another user). */
+/**
+ * Whether a hub with this pid runs (EPERM: it runs as another user). After a power cut the pid in
+ * a stale lock may belong to some other program: where /proc tells, only a Node process counts.
+ */
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
+    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false;
+  }
+  try {
+    const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    return /node|micro-mining/.test(cmd);
+  } catch {
+    return true;
   }
 }
 

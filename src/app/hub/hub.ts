@@ -26,6 +26,7 @@ import type { HubBus } from './bus.js';
 import { createContext, type HubContext, type HubOverrides, type HubPart, type PartFactory } from './context.js';
 import { snapshotNow } from './inputs.js';
 import { BlocksPart } from './parts/blocks.js';
+import { DataLockPart } from './parts/data-lock.js';
 import { MiningPart } from './parts/mining.js';
 import { MqttPart } from './parts/mqtt.js';
 import { ObediencePart } from './parts/obedience.js';
@@ -38,6 +39,7 @@ export type { HubOverrides } from './context.js';
 
 /** The parts, in start order (they stop in reverse). One line per part. */
 export const PARTS: readonly PartFactory[] = [
+  (ctx) => new DataLockPart(ctx), // one hub per data folder (hub.lock)
   (ctx) => new TotalsPart(ctx), // lifetime totals, energy tally
   (ctx) => new ObediencePart(ctx), // how workers obey the plan; HA switches of plain miners
   (ctx) => new MiningPart(ctx), // hash pool, job source, Stratum endpoint, worker page hookup
