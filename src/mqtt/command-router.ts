@@ -4,8 +4,9 @@
 // An outsider on the broker can publish without end (issue 24 item 13: 5,000 publishes wrote
 // 15,147 log lines and grew the hub by 120 MB). So: commands are coalesced per topic (the last
 // valid value wins; a pending one is replaced, never queued behind), the queue holds at most one
-// entry per topic and at most `maxPending` topics, per-command log lines have a budget per
-// window, and a flood is written once per window as one line with its counts. A handler slower
+// entry per topic and at most `maxPending` topics, commands are applied at most `rate` a second
+// (after a burst of as many; what arrives meanwhile coalesces), per-command log lines have a
+// budget per window, and a flood is written once per window as one line with its counts. A handler slower
 // than the timeout gets the state confirmed anyway, without a warning: only a handler that
 // fails is warned about.
 import type { Logger } from 'pino';
@@ -17,13 +18,17 @@ import type { MinerCommand, MinerSnapshot } from './types.js';
 export const DEFAULT_COMMAND_TIMEOUT_MS = 1000;
 /** Topics with a command waiting (one entry per topic: the last value). */
 export const DEFAULT_MAX_PENDING = 64;
+/** Commands applied per second, sustained (a burst of as many goes at once); the rest coalesce while they wait. */
+export const DEFAULT_COMMAND_RATE = 10;
 /** Per-command log lines written in one window; the rest are counted in the window's summary. */
-export const DEFAULT_LOG_BUDGET = 5;
+export const DEFAULT_LOG_BUDGET = 10;
 export const DEFAULT_FLOOD_WINDOW_MS = 10_000;
 /** Handlers past their timeout and still running; at this many, the next command waits for one. */
 const MAX_OVERDUE = 4;
-/** Replaced commands in one window that make a flood worth a line even within the log budget. */
-const FLOOD_COALESCED = 10;
+/** Replaced commands in one window that make a summary worth a line even within the log budget. */
+const SUMMARY_COALESCED = 10;
+/** Command messages in one window that make it a flood (a warning). */
+const FLOOD_MESSAGES = 50;
 
 export interface CommandCounters {
   commandsAccepted: number;
@@ -47,6 +52,8 @@ export interface CommandRouterOptions {
   log: Logger;
   timeoutMs?: number;
   maxPending?: number;
+  /** commands applied per second, sustained, with a burst of as many (default 10) */
+  rate?: number;
   logBudget?: number;
   floodWindowMs?: number;
 }
@@ -81,11 +88,15 @@ export class CommandRouter {
   private overdueSettled: (() => void) | null = null;
   private window: FloodWindow | null = null;
   private windowTimer?: NodeJS.Timeout;
+  private tokens: number;
+  private refilledAt = Date.now();
+  private pause?: { timer: NodeJS.Timeout; resolve: () => void };
   private readonly hubPrefix: string;
   private readonly workerPrefix: string;
 
   constructor(private readonly o: CommandRouterOptions) {
     this.timeoutMs = o.timeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
+    this.tokens = o.rate ?? DEFAULT_COMMAND_RATE;
     this.hubPrefix = `${o.baseTopic}/hub/`;
     this.workerPrefix = `${o.baseTopic}/worker/`;
   }
@@ -137,6 +148,11 @@ export class CommandRouter {
     this.queue.clear();
     this.flushWindow();
     this.overdueSettled?.();
+    if (this.pause) {
+      clearTimeout(this.pause.timer);
+      this.pause.resolve();
+      this.pause = undefined;
+    }
   }
 
   private workerMessage(topic: string, payload: Buffer, retained: boolean): void {
@@ -196,6 +212,13 @@ export class CommandRouter {
           this.overdueSettled = null;
           continue;
         }
+        const wait = this.takeToken();
+        if (wait > 0) {
+          // past the rate: the commands that arrive meanwhile coalesce, the last value goes next
+          await new Promise<void>((resolve) => (this.pause = { timer: setTimeout(resolve, wait), resolve }));
+          this.pause = undefined;
+          continue;
+        }
         const next = this.queue.entries().next();
         if (next.done) return;
         const [topic, entry] = next.value;
@@ -208,6 +231,19 @@ export class CommandRouter {
     } finally {
       this.running = false;
     }
+  }
+
+  /** A token of the rate's bucket: 0 when one was taken, else the ms until there is one. */
+  private takeToken(): number {
+    const rate = this.o.rate ?? DEFAULT_COMMAND_RATE;
+    const now = Date.now();
+    this.tokens = Math.min(rate, this.tokens + ((now - this.refilledAt) / 1000) * rate);
+    this.refilledAt = now;
+    if (this.tokens >= 1) {
+      this.tokens--;
+      return 0;
+    }
+    return Math.ceil(((1 - this.tokens) / rate) * 1000);
   }
 
   /** Runs the handler, waiting at most the timeout; a later failure is still reported. */
@@ -270,12 +306,13 @@ export class CommandRouter {
     const w = this.window;
     this.window = null;
     if (!w) return;
-    if (w.suppressed === 0 && w.dropped === 0 && w.coalesced < FLOOD_COALESCED) return;
+    if (w.suppressed === 0 && w.dropped === 0 && w.coalesced < SUMMARY_COALESCED) return;
     const secs = Math.max(1, Math.round((Date.now() - w.start) / 1000));
     const n = (x: number) => x.toLocaleString('en-US');
-    this.o.log.warn(
+    const flood = w.received >= FLOOD_MESSAGES || w.dropped > 0;
+    this.o.log[flood ? 'warn' : 'info'](
       { commands: w.received, windowS: secs, applied: w.applied, coalesced: w.coalesced, rejected: w.rejected, ignored: w.ignored, dropped: w.dropped, linesNotWritten: w.suppressed },
-      `MQTT command flood: ${n(w.received)} command messages in ${secs} s; ${n(w.applied)} applied, ${n(w.coalesced)} replaced by a later value on the same topic, ${n(w.rejected)} bad, ${n(w.ignored)} ignored, ${n(w.dropped)} dropped (queue full)`,
+      `${flood ? 'MQTT command flood' : 'MQTT commands'}: ${n(w.received)} command messages in ${secs} s; ${n(w.applied)} applied, ${n(w.coalesced)} replaced by a later value on the same topic, ${n(w.rejected)} bad, ${n(w.ignored)} ignored, ${n(w.dropped)} dropped (queue full)`,
     );
   }
 }

@@ -116,6 +116,25 @@ test('5,000 max_threads commands: the last value is applied, the queue holds one
   assert.deepEqual(lines.filter((l) => l.level >= 40 && !/MQTT command flood/.test(l.msg)), [], 'no other warning');
 });
 
+test('a trickle of commands (each sent after the last was taken): applied at most 10 a second after a burst of 10, the last value wins', async () => {
+  const s0 = snapshot({ maxThreads: 3, maxThreadsLimit: 4 });
+  const h = harness(s0);
+  await h.e.start(s0);
+  const pub = await publisher();
+  const N = 300;
+  const t0 = Date.now();
+  for (let i = 0; i < N; i++) await pub.publishAsync(h.t.hubCommand('max_threads'), i === N - 1 ? '2' : String(i % 2 === 0 ? 1 : 4), { qos: 1 });
+  await until('every command received', () => h.e.stats.commandsAccepted === N);
+  await until('the command queue drained', () => h.e.commandQueue.idle);
+  const seconds = (Date.now() - t0) / 1000;
+  await h.e.stop();
+  console.log(`# ${N} commands one after another in ${seconds.toFixed(1)} s: ${h.applied.length} applied, ${h.e.stats.commandsCoalesced} coalesced`);
+  assert.deepEqual(h.applied.at(-1), { kind: 'threads', threads: 2 }, 'the last value wins');
+  assert.equal(h.applied.length + h.e.stats.commandsCoalesced, N);
+  // the bucket: a burst of 10, then 10 a second (a slow machine only applies fewer)
+  assert.ok(h.applied.length <= 10 + Math.ceil(seconds * 10) + 1, `${h.applied.length} applied in ${seconds.toFixed(1)} s`);
+});
+
 test('floods of bad payloads and of unknown workers: bounded log, truth re-published, nothing reaches the miner', async () => {
   const s0 = snapshot({}, [worker('nerd1')]);
   const h = harness(s0);
