@@ -45,7 +45,7 @@ export {
   type SteerInput,
   type UserSettings,
 } from './steer.js';
-export { AxeosPart, type AxeosEvents, type AxeosPartOptions, type AxeosStatus, type MinerConnected } from './part.js';
+export { AxeosPart, type AxeosEvents, type Remembered, type AxeosPartOptions, type AxeosStatus, type MinerConnected } from './part.js';
 export { AXEOS_BINARY_SENSORS, AXEOS_FAN_SENSOR, AXEOS_SENSORS, frequencySelect, steeredSwitch, type AxeosBinarySpec, type AxeosSensorSpec } from './entities.js';
 export { SETTLE_MS, referenceOf, settingsAfter, statusOf, type Miner } from './miner.js';
 export { probe, type ProbeOptions, type ProbeResult } from './probe.js';

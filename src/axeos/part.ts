@@ -33,8 +33,8 @@ export interface AxeosPartOptions {
   minChangeIntervalMs?: number;
   /** new miners start steered (default false: the switch "Steered by Micro Mining" turns it on) */
   steerByDefault?: boolean;
-  /** the user's own settings remembered by an earlier run (worker -> settings) */
-  remembered?: Record<string, UserSettings>;
+  /** what an earlier run remembered (worker -> the user's own settings, and whether the hub had paused it) */
+  remembered?: Record<string, Remembered>;
   /** HTTP client settings (timeout, reply cap, retries, source address) */
   client?: Omit<AxeosClientOptions, 'url'>;
   /** most miners linked at once (default 64) */
@@ -58,15 +58,21 @@ export interface AxeosEvents {
   state: { worker: string; state: AxeosState; detail: string | null };
   reading: { worker: string; reading: AxeosReading; steps: AxeosStep[] };
   steered: { worker: string; action: 'set' | 'pause' | 'resume' | 'plug'; frequency?: number; coreVoltage?: number; reason: string };
-  /** the user's own settings changed: persist them and give them back as `remembered` next start */
-  remember: { worker: string; user: UserSettings; why: string };
+  /** the user's own settings or the hub's pause changed: persist `{...user, pausedByHub}` and give it back as `remembered` next start */
+  remember: { worker: string; user: UserSettings; pausedByHub: boolean; why: string };
+}
+
+/** What the part asks the hub to keep across restarts, per worker. */
+export interface Remembered extends UserSettings {
+  /** the hub had paused the miner (a restart then still resumes it when steering ends) */
+  pausedByHub?: boolean;
 }
 
 type EventArgs = { [K in keyof AxeosEvents]: [AxeosEvents[K]] };
 
 export class AxeosPart extends EventEmitter<EventArgs> {
   private readonly miners = new Map<string, Miner>();
-  private readonly probing = new Map<string, { cancel: () => void }>();
+  private readonly probing = new Map<string, { cancel: () => void; url: string }>();
   private readonly o: AxeosPartOptions;
   private readonly log: Logger;
   private readonly now: () => number;
@@ -107,8 +113,13 @@ export class AxeosPart extends EventEmitter<EventArgs> {
     if (this.miners.has(e.worker) || this.probing.has(e.worker)) return;
     if ((this.o.mappings ?? []).some((m) => m.worker === e.worker)) return;
     if (!isProbeable(e.address, { allowLoopback: this.o.allowLoopback })) return;
+    const url = probeUrl(e.address, this.o.probePort ?? 80);
+    if ([...this.miners.values(), ...this.probing.values()].some((m) => m.url === url)) {
+      this.log.warn({ worker: e.worker, url }, 'a second miner from an address whose AxeOS is linked already: left a plain miner');
+      return;
+    }
     if (this.miners.size + this.probing.size >= (this.o.maxMiners ?? 64)) return;
-    void this.link(e.worker, probeUrl(e.address, this.o.probePort ?? 80), 'address', e, this.o.probeTries ?? 3);
+    void this.link(e.worker, url, 'address', e, this.o.probeTries ?? 3);
   }
 
   /** A miner left the endpoint: a miner linked by its address is put back and unlinked. */
@@ -207,7 +218,7 @@ export class AxeosPart extends EventEmitter<EventArgs> {
 
   private async link(worker: string, url: string, via: 'address' | 'mapping', told: MinerIdentity, tries: number): Promise<void> {
     const run = probe({ url, told, tries, backoffMs: this.o.probeBackoffMs ?? 1000, client: this.o.client });
-    this.probing.set(worker, run);
+    this.probing.set(worker, { cancel: run.cancel, url });
     try {
       const r = await run.result;
       if (r.kind === 'found') await this.adopt(worker, url, via, r.raw, r.reading, r.by);
@@ -237,7 +248,7 @@ export class AxeosPart extends EventEmitter<EventArgs> {
       reading: null,
       options: { frequency: [], voltage: [] },
       canPause: false,
-      user: this.o.remembered?.[worker] ? { ...this.o.remembered[worker]! } : null,
+      user: rememberedUser(this.o.remembered?.[worker]),
       steered: this.o.steerByDefault === true,
       budgetW: null,
       ref: null,
@@ -245,7 +256,7 @@ export class AxeosPart extends EventEmitter<EventArgs> {
       lastSent: null,
       sawOverheat: false,
       lastAction: null,
-      pausedByHub: false,
+      pausedByHub: this.o.remembered?.[worker]?.pausedByHub === true,
       held: false,
       polling: false,
       timer: null,
@@ -361,7 +372,7 @@ export class AxeosPart extends EventEmitter<EventArgs> {
 
   private remember(m: Miner, user: UserSettings, why: string): void {
     m.user = { ...user };
-    this.tell('remember', { worker: m.worker, user: { ...user }, why });
+    this.tell('remember', { worker: m.worker, user: { ...user }, pausedByHub: m.pausedByHub, why });
   }
 
   // ---- steering -----------------------------------------------------------------------------
@@ -415,6 +426,7 @@ export class AxeosPart extends EventEmitter<EventArgs> {
       m.lastChangeAt = this.now();
       m.lastAction = a.action;
       m.pausedByHub = a.action === 'pause';
+      if (m.user) this.remember(m, m.user, a.action === 'pause' ? 'paused by the hub' : 'resumed by the hub');
       if (m.reading) m.reading = { ...m.reading, paused: a.action === 'pause' };
       this.tell('steered', { worker: m.worker, action: a.action, reason: a.reason });
       return true;
@@ -462,4 +474,9 @@ export class AxeosPart extends EventEmitter<EventArgs> {
     m.busy = next;
     return next;
   }
+}
+
+function rememberedUser(r: Remembered | undefined): UserSettings | null {
+  if (!r || !(Number.isFinite(r.frequency) && r.frequency > 0) || !(Number.isFinite(r.coreVoltage) && r.coreVoltage > 0)) return null;
+  return { frequency: r.frequency, coreVoltage: r.coreVoltage };
 }

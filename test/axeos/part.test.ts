@@ -299,3 +299,34 @@ test('an explicit axeos_url mapping links at start, without a Stratum connection
   await p.stop();
   assert.equal(d.frequency, 600, 'not steered: the user’s choice stays');
 });
+
+test('a pause made on the device is left alone; a pause the hub made before a restart is undone when steering ends; one AxeOS, one worker', async () => {
+  const d = await device({ generation: 'v2.14', host: '127.0.0.16' });
+  d.paused = true;
+  const remembered = new Map<string, unknown>();
+  const p = part({ probePort: d.port, steerByDefault: true, live: false });
+  p.on('remember', (e) => remembered.set(e.worker, { ...e.user, pausedByHub: e.pausedByHub }));
+  await p.start();
+  const linked = next(p, 'linked');
+  p.minerConnected({ worker: 'own-pause', address: '127.0.0.16' });
+  await linked;
+  p.minerConnected({ worker: 'same-box', address: '127.0.0.16' });
+  assert.equal((p as unknown as { probing: Map<string, unknown> }).probing.has('same-box'), false, 'its AxeOS is linked already');
+  p.setBudget('own-pause', 30);
+  await next(p, 'reading');
+  await next(p, 'reading');
+  assert.equal(d.paused, true, 'paused by the user on the device: the hub does not resume it');
+  assert.equal(d.posts.length, 0);
+  assert.deepEqual(remembered.get('own-pause'), { frequency: 525, coreVoltage: 1150, pausedByHub: false });
+  await p.stop();
+  assert.equal(d.paused, true, 'still the user’s pause after stop');
+  // a run that had paused it (remembered), then stops: it resumes
+  const q = part({ probePort: d.port, live: false, remembered: { 'hub-paused': { frequency: 525, coreVoltage: 1150, pausedByHub: true } } });
+  await q.start();
+  const l2 = next(q, 'linked');
+  q.minerConnected({ worker: 'hub-paused', address: '127.0.0.16' });
+  await l2;
+  await q.stop();
+  assert.equal(d.paused, false, 'the hub’s own pause undone');
+  assert.deepEqual(d.posts, ['/api/system/resume']);
+});
