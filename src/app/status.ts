@@ -1,7 +1,7 @@
 import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { connect, type AddressInfo, type Socket } from 'node:net';
 import { logger, type Logger } from '../log.js';
-import { allowedHosts, refusal, withoutCors } from '../flow/index.js';
+import { allowedHosts, hostAllowed, hostName, refusal, withoutCors } from '../flow/index.js';
 import type { NodeStatus } from '../work/index.js';
 
 /** What the status page and the terminal line show. */
@@ -80,6 +80,11 @@ export interface StatusServerOptions {
    * the editor share it). Requests and the editor's websocket are passed to this loopback target.
    */
   nodeRed?: { host: string; port: number; hosts?: string[] } | null;
+  /**
+   * Host names the page answers to besides loopback and its own addresses (DNS rebinding check,
+   * standalone only: behind HA's ingress the allow list is the gate), e.g. hub.local.
+   */
+  hosts?: string[];
   /** the browser worker page under `worker` (src/web) */
   worker?: { handle(req: IncomingMessage, res: ServerResponse, path: string): boolean; upgrade(req: IncomingMessage, socket: Socket, head: Buffer, path: string): boolean } | null;
   logger?: Logger;
@@ -94,11 +99,25 @@ export function nodeRedPath(path: string): string | null {
   return rest || '/';
 }
 
+/** The most a request to the Node-RED editor may send (Node-RED's own apiMaxLength is 5 MB). */
+export const EDITOR_MAX_BODY = 5 * 1024 * 1024;
+
+/**
+ * Headers of every answer of this server (the page, its JSON, errors): no MIME sniffing, framing
+ * only by the same origin (HA's ingress serves the panel from HA's own origin), and for the page a
+ * policy that loads nothing from anywhere but the hub.
+ */
+const SECURITY_HEADERS = { 'x-content-type-options': 'nosniff', 'x-frame-options': 'SAMEORIGIN', 'referrer-policy': 'no-referrer' } as const;
+export const PAGE_CSP =
+  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; " +
+  "frame-ancestors 'self'; base-uri 'self'; form-action 'self'; object-src 'none'";
+
 /** The status page (HTML), its JSON (`api/status`) and a health endpoint (`health`), under any path prefix. */
 export class StatusServer {
   private server: Server | null = null;
   private readonly sockets = new Set<Socket>();
   private readonly log: Logger;
+  private hostsCache: Set<string> | null = null;
   constructor(private readonly opts: StatusServerOptions) {
     this.log = opts.logger ?? logger('status');
   }
@@ -134,8 +153,14 @@ export class StatusServer {
   }
 
   private handle(req: IncomingMessage, res: ServerResponse): void {
+    for (const [k, v] of Object.entries(SECURITY_HEADERS)) res.setHeader(k, v);
     if (!this.allowed(req)) {
       res.writeHead(403, { 'content-type': 'text/plain' }).end('forbidden\n');
+      return;
+    }
+    const foreign = this.foreignHost(req);
+    if (foreign) {
+      res.writeHead(403, { 'content-type': 'text/plain; charset=utf-8' }).end(foreign);
       return;
     }
     const path = (req.url ?? '/').split('?')[0];
@@ -154,6 +179,12 @@ export class StatusServer {
         res.writeHead(302, { location: `${path.slice(path.lastIndexOf('/') + 1)}/` }).end();
         return;
       }
+      // a body larger than the editor takes is refused before a byte of it is read
+      const length = Number(req.headers['content-length'] ?? 0);
+      if (length > EDITOR_MAX_BODY) {
+        this.tooLarge(req, res);
+        return;
+      }
       this.proxy(req, res, nr + (req.url?.includes('?') ? req.url.slice(req.url.indexOf('?')) : ''));
       return;
     }
@@ -170,7 +201,7 @@ export class StatusServer {
         res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(JSON.stringify(jsonSafe(this.opts.status())));
       } else if (path === '/' || path.endsWith('/') || tail === 'index.html') {
         const ingress = String(req.headers['x-ingress-path'] ?? '');
-        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }).end(renderStatusPage(this.opts.status(), ingress, Boolean(this.opts.nodeRed)));
+        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', 'content-security-policy': PAGE_CSP }).end(renderStatusPage(this.opts.status(), ingress, Boolean(this.opts.nodeRed)));
       } else {
         res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
       }
@@ -183,6 +214,26 @@ export class StatusServer {
 
   private editorHosts(): Set<string> {
     return allowedHosts(this.opts.host ?? '127.0.0.1', this.opts.nodeRed?.hosts);
+  }
+
+  /**
+   * Standalone (no allow list): the refusal text for a Host that is not this machine, loopback or
+   * a name the user gave (a DNS-rebinding page names its own host); null when the host is fine.
+   */
+  private foreignHost(req: IncomingMessage): string | null {
+    if (this.opts.allow?.length) return null;
+    if (hostAllowed(req.headers.host, this.pageHosts())) return null;
+    const name = hostName(req.headers.host) ?? String(req.headers.host ?? '').slice(0, 100);
+    return `forbidden: this hub does not answer to the host name "${name}" (DNS rebinding protection); add the name with --node-red-hosts (MM_NODE_RED_HOSTS, node_red_hosts) if it is yours\n`;
+  }
+
+  private pageHosts(): Set<string> {
+    return (this.hostsCache ??= allowedHosts(this.opts.host ?? '127.0.0.1', [...(this.opts.hosts ?? []), ...(this.opts.nodeRed?.hosts ?? [])]));
+  }
+
+  /** 413 without reading the body; the connection is closed after the answer. */
+  private tooLarge(req: IncomingMessage, res: ServerResponse): void {
+    res.writeHead(413, { 'content-type': 'text/plain', connection: 'close' }).end(`request body too large (at most ${EDITOR_MAX_BODY} bytes)\n`, () => req.socket.destroy());
   }
 
   private allowed(req: IncomingMessage): boolean {
@@ -202,8 +253,19 @@ export class StatusServer {
       res.writeHead(r.statusCode ?? 502, r.headers);
       r.pipe(res);
     });
+    // a body without Content-Length (chunked) is counted on the way and cut at the cap
+    let sent = 0;
+    req.on('data', (chunk: Buffer) => {
+      sent += chunk.length;
+      if (sent <= EDITOR_MAX_BODY) return;
+      req.unpipe(up);
+      up.destroy();
+      if (!res.headersSent) this.tooLarge(req, res);
+      else req.socket.destroy();
+    });
     up.on('timeout', () => up.destroy(new Error('Node-RED did not answer')));
     up.on('error', (err) => {
+      if (sent > EDITOR_MAX_BODY) return;
       this.log.warn({ err: err.message }, 'Node-RED editor unreachable');
       if (!res.headersSent) res.writeHead(502, { 'content-type': 'text/plain' });
       res.end('the Node-RED editor is not reachable\n');
@@ -214,8 +276,13 @@ export class StatusServer {
   /** The editor's websocket (comms) through the same port. */
   private upgrade(req: IncomingMessage, socket: Socket, head: Buffer): void {
     const path = (req.url ?? '/').split('?')[0];
-    if (this.allowed(req) && this.opts.worker?.upgrade(req, socket, head, path)) return;
-    const nr = this.opts.nodeRed && this.allowed(req) ? nodeRedPath(path) : null;
+    const foreign = this.allowed(req) ? this.foreignHost(req) : 'forbidden\n';
+    if (foreign) {
+      socket.end(`HTTP/1.1 403 Forbidden\r\ncontent-type: text/plain; charset=utf-8\r\nconnection: close\r\n\r\n${foreign}`);
+      return;
+    }
+    if (this.opts.worker?.upgrade(req, socket, head, path)) return;
+    const nr = this.opts.nodeRed ? nodeRedPath(path) : null;
     if (nr === null) {
       socket.end('HTTP/1.1 404 Not Found\r\n\r\n');
       return;

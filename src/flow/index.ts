@@ -3,4 +3,4 @@ export { HUB_SETTING, MQTT_TOPICS, type ControlCommand, type HubApi, type HubCha
 export { InProcessHub, type InProcessHubOptions, type MinerControl, type PoolLike } from './in-process-hub.js';
 export { FlowRuntime, checkRuntimeOptions, ensureFlowFile, exposureNote, DEFAULT_FLOW_FILE, type FlowRuntimeOptions } from './runtime.js';
 export { MqttHubBridge, parseControl, keyMatches, MIN_BRIDGE_KEY, type MqttHubBridgeOptions, type MqttHubBridgeStats } from './mqtt-bridge.js';
-export { editorLogin, editorAccessOptions, allowedHosts, hostAllowed, refusal, withoutCors, LOGIN_FILE, type EditorLogin } from './editor-access.js';
+export { editorLogin, editorAccessOptions, allowedHosts, hostAllowed, hostName, refusal, withoutCors, LOGIN_FILE, type EditorLogin } from './editor-access.js';
