@@ -1,6 +1,6 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { InputError } from '../core/index.js';
-import { inlineNegativeValues, parseFlagsStrict, type FlagOptions } from '../settings/index.js';
+import { describeFlagProblem, inlineNegativeValues, parseFlagsStrict, type FlagOptions } from '../settings/index.js';
 
 /**
  * node:util parseArgs with errors that name the flag, as InputError (exit 2); a negative number
@@ -10,7 +10,7 @@ export function parseVerbArgs<T extends NonNullable<ParseArgsConfig['options']>>
   const checked = parseFlagsStrict(argv, options as FlagOptions);
   if ('problem' in checked) {
     const p = checked.problem;
-    throw new InputError(`${p.message}${p.suggestion ? `; did you mean ${p.suggestion}?` : ''} (see "micro-mining ${verb} --help")`, p.flag);
+    throw new InputError(describeFlagProblem(p, verb), p.flag);
   }
   return parseArgs({ args: inlineNegativeValues(argv, options as FlagOptions), options, strict: true, allowPositionals: false });
 }

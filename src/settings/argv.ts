@@ -32,6 +32,38 @@ export interface FlagProblem {
   unknown: boolean;
   /** the nearest known flag, with its dashes (`--policy`), for an unknown one */
   suggestion?: string;
+  /** how to fix it, when the parser knows better than the setting's own fix */
+  hint?: string;
+}
+
+/** `MESSAGE; did you mean --x? (see "micro-mining VERB --help")`, with `fix` when nothing better is known. */
+export function describeFlagProblem(p: FlagProblem, verb: string, fix?: string): string {
+  const hint = p.suggestion ? `did you mean ${p.suggestion}?` : (p.hint ?? fix);
+  return `${p.message}${hint ? `; ${hint}` : ''} (see "micro-mining ${verb} --help")`;
+}
+
+/** How to write a switch: `give --x or --no-x`, or `give --x alone`. */
+function switchHint(name: string, options: FlagOptions): string {
+  const base = name.replace(/^no-/, '');
+  return `give ${options[`no-${base}`] ? `--${base} or --no-${base}` : `--${name} alone`}`;
+}
+
+/** A switch (a flag without a value) followed by a word: `--stratum maybe`. */
+function switchWithValue(argv: readonly string[], options: FlagOptions): FlagProblem | null {
+  for (let i = 0; i + 1 < argv.length; i++) {
+    const name = argv[i].startsWith('--') ? argv[i].slice(2) : null;
+    const next = argv[i + 1];
+    if (name === null || options[name]?.type !== 'boolean' || next.startsWith('-')) continue;
+    const base = name.replace(/^no-/, '');
+    return {
+      message: `--${name} takes no value, got "${next.slice(0, 40)}"`,
+      flag: base,
+      negated: name !== base,
+      unknown: false,
+      hint: switchHint(name, options),
+    };
+  }
+  return null;
 }
 
 /** Parses flags strictly (no positionals); returns the values, or the problem a user can fix. */
@@ -39,6 +71,8 @@ export function parseFlagsStrict(
   argv: readonly string[],
   options: FlagOptions,
 ): { values: Record<string, string | boolean | undefined> } | { problem: FlagProblem } {
+  const switched = switchWithValue(argv, options);
+  if (switched) return { problem: switched };
   try {
     const parsed = parseArgs({ args: inlineNegativeValues(argv, options), options, strict: true, allowPositionals: false });
     return { values: parsed.values as Record<string, string | boolean | undefined> };
@@ -62,6 +96,9 @@ export function parseFlagsStrict(
           Object.keys(options).filter((o) => o.length > 1),
         );
         if (best !== null) problem.suggestion = `--${best}`;
+      } else if (options[`${m[2] ?? ''}${m[3]}`]?.type === 'boolean') {
+        // `--practice=yes`: a switch is given or not
+        problem.hint = switchHint(`${m[2] ?? ''}${m[3]}`, options);
       }
     }
     return { problem };

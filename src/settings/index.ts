@@ -19,6 +19,6 @@ export {
   type WorkerKey,
 } from './fields.js';
 export { parseConfigText, readConfigFile } from './files.js';
-export { inlineNegativeValues, parseFlagsStrict, type FlagOptions, type FlagProblem } from './argv.js';
+export { describeFlagProblem, inlineNegativeValues, parseFlagsStrict, type FlagOptions, type FlagProblem } from './argv.js';
 export { nearest } from './suggest.js';
 export { helpRow, helpTable, helpWidth, wrapHelp, type HelpEntry } from './help.js';

@@ -6,6 +6,7 @@
 import { availableParallelism } from 'node:os';
 import { InputError } from '../core/index.js';
 import {
+  describeFlagProblem,
   WORKER_FIELDS,
   WORKER_KEYS,
   envName,
@@ -90,7 +91,7 @@ export function loadWorkerConfig(o: WorkerLoadOptions): WorkerConfig {
   const parsed = parseFlagsStrict(o.argv, options);
   if ('problem' in parsed) {
     const p = parsed.problem;
-    throw new InputError(`${p.message}${p.suggestion ? `; did you mean ${p.suggestion}?` : ''} (see "micro-mining worker --help")`, p.flag);
+    throw new InputError(describeFlagProblem(p, 'worker'), p.flag);
   }
   const flags = parsed.values;
   const configFile = typeof flags.config === 'string' ? flags.config : (o.env.MM_CONFIG ?? null);

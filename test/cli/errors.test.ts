@@ -94,3 +94,15 @@ test('check-config prints the effective settings by file key, and its output is 
   const settings = (text: string) => text.split('\n').filter((l) => !l.startsWith('#'));
   assert.deepEqual(settings(again.out), settings(r.out));
 });
+
+test('a switch given a value says how a switch is written, exit 2', () => {
+  const r = runCli(['check-config', '--stratum', 'maybe']);
+  assert.equal(r.code, 2, r.err);
+  assert.equal(
+    r.err.trim(),
+    'micro-mining check-config: --stratum takes no value, got "maybe"; give --stratum or --no-stratum (see "micro-mining check-config --help")',
+  );
+  const e = runCli(['start', '--practice=yes']);
+  assert.equal(e.code, 2, e.err);
+  assert.match(e.err, /'--practice' does not take an argument; give --practice or --no-practice/);
+});

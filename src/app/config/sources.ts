@@ -1,6 +1,6 @@
 // Where settings come from: flags, MM_* environment variables and a configuration file.
 import { InputError } from '../../core/index.js';
-import { envName, nearest, parseFlagsStrict, type FlagOptions } from '../../settings/index.js';
+import { describeFlagProblem, envName, nearest, parseFlagsStrict, type FlagOptions } from '../../settings/index.js';
 import { FIELD, KEYS, type ConfigKey } from './fields.js';
 import { toBool } from './values.js';
 import { maskInline } from './secrets.js';
@@ -33,9 +33,8 @@ export function parseFlags(argv: string[], verb = 'start'): FlagValues {
     const p = r.problem;
     const key = p.flag?.replace(/-/g, '_') as ConfigKey | undefined;
     const known = key !== undefined && !p.unknown && (KEYS as string[]).includes(key);
-    const hint = p.suggestion ? `; did you mean ${p.suggestion}?` : known ? `; ${FIELD[key].fix}` : '';
     const field = known ? key : p.flag !== undefined ? `--${p.negated ? 'no-' : ''}${p.flag}` : undefined;
-    throw new InputError(`${p.message}${hint} (see "micro-mining ${verb} --help")`, field);
+    throw new InputError(describeFlagProblem(p, verb, known ? FIELD[key].fix : undefined), field);
   }
   const parsed = r.values;
   const values: FlagValues['values'] = {};
