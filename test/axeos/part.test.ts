@@ -85,7 +85,7 @@ function assertOnlyListed(d: AxeosStandIn, user: { frequency: number; coreVoltag
   for (const r of d.requests) assert.ok(r.method === 'GET' || (r.method === 'PATCH' && r.path === '/api/system') || (r.method === 'POST' && /^\/api\/system\/(pause|resume)$/.test(r.path)), `${r.method} ${r.path}`);
 }
 
-test('a stand-in Bitaxe mining on the endpoint from 127.0.0.2 is linked by its connection address (MAC and hostname checked)', async () => {
+test('a stand-in Bitaxe mining on the endpoint from 127.0.0.2 is linked by its connection address (MAC and hostname checked)', async (t) => {
   const d = await device({ generation: 'v2.14', host: '127.0.0.2', mac: 'AA:BB:CC:00:00:02', hostname: 'bitaxe-kitchen' });
   await d.mine({ port: stratumPort, user: 'kitchen-bitaxe' });
   const s = await session('kitchen-bitaxe');
@@ -113,6 +113,7 @@ test('a stand-in Bitaxe mining on the endpoint from 127.0.0.2 is linked by its c
   assert.equal(p.status('kitchen-bitaxe'), null);
   assertOnlyListed(d, { frequency: 525, coreVoltage: 1150 });
   assert.equal(d.patches.length, 0, 'not steered: nothing changed');
+  t.diagnostic(`stand-in shares accepted by the endpoint: ${d.accepted}; info reply ${JSON.stringify(d.info()).length} bytes (cap 262144)`);
 });
 
 test('nothing is probed that did not connect from a private address (or is not configured); a plain miner stays plain', async () => {
