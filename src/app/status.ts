@@ -3,9 +3,10 @@ import { connect, type AddressInfo, type Socket } from 'node:net';
 import { logger, type Logger } from '../log.js';
 import { allowedHosts, hostAllowed, hostName, refusal, withoutCors } from '../flow/index.js';
 import type { NodeStatus } from '../work/index.js';
+import type { HubSections, WorkerSections } from './hub/sections.js';
 
-/** What the status page and the terminal line show. */
-export interface HubStatus {
+/** What the status page and the terminal line show (and the sections parts add: hub/sections.ts). */
+export interface HubStatus extends Partial<HubSections> {
   /** solo: the user's own node is the job source */
   mode: 'practice' | 'pool' | 'solo';
   /** pool URL without credentials, or "practice" */
@@ -53,7 +54,8 @@ export interface HubStatus {
     did?: string;
     device?: string | null;
     watts?: number;
-  }[];
+  }[] &
+    Partial<WorkerSections>[];
   appliances: {
     idle: number;
     busy: number;

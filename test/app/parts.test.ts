@@ -71,6 +71,7 @@ function inputs(over: Partial<SnapshotInputs> = {}): SnapshotInputs {
     haAway: null,
     mqtt: null,
     price: { value: null, unit: null },
+    sections: { top: {}, workers: {} },
     ...over,
   };
 }
@@ -144,3 +145,22 @@ function canListen(port: number): Promise<boolean> {
     s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
   });
 }
+
+test('sections: a part adds a top-level and a per-worker section to the snapshot without touching its file; a failing one is left out', async () => {
+  const { SectionBook } = await import('../../src/app/hub/sections.js');
+  const book = new SectionBook();
+  const offTop = book.report('example' as never, (() => ({ target_w: 300 })) as never);
+  book.reportWorkers('exampleWorker' as never, (() => ({ rig: { url: 'http://10.0.0.5' } })) as never);
+  book.report('broken' as never, (() => {
+    throw new Error('no figure');
+  }) as never);
+  const failed: string[] = [];
+  const values = book.read((name) => failed.push(name));
+  assert.deepEqual(failed, ['broken']);
+  const s = buildSnapshot(inputs({ sections: values }));
+  assert.deepEqual((s.status as unknown as Record<string, unknown>).example, { target_w: 300 });
+  const rig = s.status.workers.find((w) => w.name === 'rig') as unknown as Record<string, unknown>;
+  assert.deepEqual(rig.exampleWorker, { url: 'http://10.0.0.5' });
+  offTop();
+  assert.equal('example' in book.read().top, false, 'removed at stop');
+});

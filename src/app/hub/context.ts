@@ -19,9 +19,11 @@ import type { WorkerPage } from '../../web/index.js';
 import { JobManager, NodeSource, PracticeSource, UpstreamSource, type JobSource } from '../../work/index.js';
 import type { Config } from '../config.js';
 import { Obedience } from '../obedience.js';
+import { estimateCpuWatts } from '../power-estimate.js';
 import type { StatusServer } from '../status.js';
 import type { LifetimeTotals } from '../store.js';
 import { HubBus, type HubEventName, type Listener } from './bus.js';
+import { SectionBook } from './sections.js';
 import type { TickSnapshot } from './snapshot.js';
 
 export interface HubOverrides {
@@ -86,6 +88,8 @@ export interface HubContext {
   readonly obedience: Obedience;
   /** the flow's side of the hub: appliances, budget, manual state; applies plans (scheduling) */
   readonly planner: InProcessHub;
+  /** figures parts add to the snapshot (sections.ts): `/api/status` `power`, `workers[].axeos` */
+  readonly sections: SectionBook;
   /** Offers a handle to the other parts (or withdraws it: null). */
   provide<K extends HandleName>(name: K, handle: HubHandles[K] | null): void;
   /** A handle another part offers, or null (off, not started, stopped). */
@@ -181,7 +185,7 @@ export function createContext(o: { config: Config; overrides: HubOverrides; log:
   const manager = new JobManager({ source, logger: logger('work') });
   // a worker's linked appliance: HA's, once the scheduling part has connected
   const applianceOf = (w: string) => handles.ha?.appliances().find((a) => a.workerId === w) ?? null;
-  const obedience = new Obedience({ applianceOf, declaredW: c.miners.powerW, log: logger('obey') });
+  const obedience = new Obedience({ applianceOf, declaredW: c.miners.powerW, cpuWattsPerThread: overrides.wattsPerThread, log: logger('obey') });
   const planner = new InProcessHub({
     pool,
     miners: {
@@ -191,7 +195,8 @@ export function createContext(o: { config: Config; overrides: HubOverrides; log:
     },
     cores,
     headroomCores: c.headroom,
-    wattsPerThread: overrides.wattsPerThread ?? 6,
+    // one power model: a hub thread counts what an agent's thread on the same kind of CPU counts
+    wattsPerThread: overrides.wattsPerThread ?? estimateCpuWatts(1, 'computer').watts,
     logger: logger('flow-hub'),
   });
   return {
@@ -207,6 +212,7 @@ export function createContext(o: { config: Config; overrides: HubOverrides; log:
     nodeSource: source instanceof NodeSource ? source : null,
     obedience,
     planner,
+    sections: new SectionBook(),
     provide(name, handle) {
       handles[name] = handle;
     },

@@ -5,19 +5,21 @@
  */
 import type { HubContext } from './context.js';
 import { buildSnapshot, type SnapshotInputs, type TickSnapshot } from './snapshot.js';
+import { estimateCpuWatts } from '../power-estimate.js';
 import { emptyTotals } from '../store.js';
 
 export function gatherInputs(ctx: HubContext): SnapshotInputs {
   const c = ctx.config;
   const ps = ctx.pool.stats();
   const workers = ctx.manager.stats.snapshot();
+  // what each worker does now: by its own report (agents, pages), else by its shares (a paused
+  // plain miner that still hashes its last job counts too)
+  const figures = ctx.obedience.figures(workers);
   const minerWatts: Record<string, number> = {};
   const minerEnergyKwh: Record<string, number> = {};
-  for (const w of workers) {
-    if (w.kind !== 'miner') continue;
-    // a paused miner that still hashes its last job counts too
-    if (w.online && w.hashrate > 0) minerWatts[w.name] = ctx.obedience.watts(w.name, w.hashrate).watts;
-    minerEnergyKwh[w.name] = ctx.obedience.energyKwh(w.name);
+  for (const f of figures) {
+    if (f.hashing) minerWatts[f.name] = f.watts;
+    minerEnergyKwh[f.name] = ctx.obedience.energyKwh(f.name);
   }
   const ha = ctx.handle('ha');
   const totals = ctx.handle('totals')?.now() ?? emptyTotals();
@@ -45,6 +47,9 @@ export function gatherInputs(ctx: HubContext): SnapshotInputs {
     plan: ctx.planner.lastPlan,
     manual: ctx.planner.manualInput,
     obeyed: ctx.obedience.report(workers),
+    figures,
+    // the hub's threads by the one power model (the planner's watts per thread are the same figure)
+    hubPower: ps.hashrate > 0 ? estimateCpuWatts(ps.threads, 'computer', ctx.overrides.wattsPerThread) : { watts: 0, how: 'estimated' },
     minerWatts,
     minerEnergyKwh,
     appliances: ctx.planner.applianceList(),
@@ -52,6 +57,7 @@ export function gatherInputs(ctx: HubContext): SnapshotInputs {
     haAway: ha ? ha.status().haAway : null,
     mqtt: ctx.handle('entities') ? true : null,
     price: ctx.handle('price') ?? { value: null, unit: null },
+    sections: ctx.sections.read((name, err) => ctx.log.warn({ err, section: name }, `snapshot section ${name} failed; left out`)),
   };
 }
 
