@@ -145,6 +145,23 @@ export class AxeosPart extends EventEmitter<EventArgs> {
     return steps(m.options, m.user, m.reading?.frequency_mhz ?? null, m.ref, m.canPause);
   }
 
+  /**
+   * The reading in the shape the power allocator's axeosSteps() takes (src/schedule): options,
+   * the user's own frequency, and the last reading taken while hashing (power W, hashrate H/s).
+   */
+  powerReading(worker: string): { frequencyOptions: number[] | null; userFrequency: number; frequency: number; power: number; hashrate: number; overheat: boolean } | null {
+    const m = this.miners.get(worker);
+    if (!m || !m.user || !m.ref) return null;
+    return {
+      frequencyOptions: m.options.frequency.length ? [...m.options.frequency] : null,
+      userFrequency: m.user.frequency,
+      frequency: m.ref.frequency_mhz,
+      power: m.ref.power_w,
+      hashrate: m.ref.hashrate_ghs * 1e9,
+      overheat: (m.reading?.overheat ?? false) || (m.reading?.power_fault ?? null) !== null,
+    };
+  }
+
   status(worker: string): AxeosStatus | null {
     const m = this.miners.get(worker);
     return m ? statusOf(m) : null;

@@ -163,6 +163,9 @@ test('steering v2.14: the budget steps the frequency down through listed options
   const st = p.steps('office-bitaxe');
   assert.deepEqual(st.map((x) => x.frequency_mhz), [0, 400, 490, 525]);
   assert.ok(st.every((x) => x.source === 'estimated'));
+  const pr = p.powerReading('office-bitaxe')!;
+  assert.deepEqual([pr.frequencyOptions, pr.userFrequency, pr.frequency, pr.overheat], [[400, 490, 525, 550, 600, 625], 525, 525, false]);
+  assert.ok(pr.power > 10 && pr.hashrate > 1e12, 'W and H/s for the allocator');
   p.setBudget('office-bitaxe', 17);
   await until(() => d.frequency === 490, 'a step down to 490 MHz');
   p.setBudget('office-bitaxe', 14);
