@@ -8,8 +8,9 @@ import { EventEmitter } from 'node:events';
 import type { Appliance, WorkerMapping } from '../ha/index.js';
 import type { Logger } from '../log.js';
 import type { ApplianceInput, MinerInput } from '../schedule/index.js';
-import { WorkerControl, type ControlledWorker } from '../stratum/index.js';
+import { WorkerControl, type ControlledWorker, type ReportedState } from '../stratum/index.js';
 import type { WorkerSnapshot } from '../work/index.js';
+import { cpuKindOf, estimateCpuWatts, type WattFigure, type WattHow } from './power-estimate.js';
 
 /** What the status page shows per worker: what the plan asked, and what the worker did. */
 export interface WorkerObedience {
@@ -23,8 +24,35 @@ export interface WorkerObedience {
   did: string;
   /** the HA device it is linked to */
   device: string | null;
+  /** W it draws for mining now (0 while it does not hash) */
   watts: number;
-  wattsFrom: 'sensor' | 'declared' | 'estimate';
+  /** where `watts` comes from */
+  how: WattHow;
+}
+
+/**
+ * What a worker does now, as the status page, `/api/status` and HA show it: its own report where
+ * it sends one (`mining.mm_state`: state, threads, hashrate, kernel), else what its shares say.
+ */
+export interface WorkerFigures {
+  name: string;
+  kind: 'agent' | 'browser' | 'miner';
+  /** it hashes now: its report says working with threads (a reporting worker), else shares in the window */
+  hashing: boolean;
+  /** its own state (mm_state); null: it does not report (a plain Stratum miner) or is offline */
+  state: ReportedState | null;
+  /** why, in its own words (e.g. "this computer is busy (93% CPU by other programs)") */
+  reason: string | null;
+  /** H/s now (0 when it does not hash): the reported figure, else the share-based one */
+  hashrate: number;
+  hashrateFrom: 'reported' | 'shares';
+  /** the threads it reports hashing with (null: not reported) */
+  threads: number | null;
+  /** the kernel it reports ("webgpu", "wasm", "native", "webgpu+native"; null: unknown) */
+  kernel: string | null;
+  /** W for its mining now (0 when it does not hash), and where the figure comes from */
+  watts: number;
+  how: WattHow;
 }
 
 /** A switch adapter (switches.ts): null when the worker has no linked switch. */
@@ -42,15 +70,17 @@ export interface ObedienceOptions {
   /** declared power per worker, W (configuration) */
   declaredW?: Record<string, number>;
   switches?: SwitchPort | null;
+  /** W a hashing thread of a computer counts (the hub's own figure; default: power-estimate.ts) */
+  cpuWattsPerThread?: number;
   log: Logger;
 }
 
-/** Watts per H/s when nothing better is known, by kind (CPU kernels ~ 1 W per 100 kH/s; ASICs far less). */
-const ESTIMATE = {
-  agent: { perHs: 1 / 100_000, floor: 15, cap: 150 },
-  browser: { perHs: 1 / 50_000, floor: 5, cap: 40 },
-  miner: { perHs: 1 / 100_000, floor: 1, cap: 30 },
-} as const;
+/**
+ * A plain Stratum miner's watts when nothing better is known (it tells no threads): ~1 W per
+ * 100 kH/s, from 1 W (an ESP32) to 30 W (a small ASIC). Workers that report threads take the CPU
+ * model (power-estimate.ts) instead.
+ */
+const PLAIN_MINER = { perHs: 1 / 100_000, floor: 1, cap: 30 } as const;
 
 /**
  * Events: 'changed' (the set of controlled workers or their links changed: re-link to HA devices).
@@ -69,8 +99,19 @@ export class Obedience extends EventEmitter {
       for (const w of this.control.list()) if (w.kind !== 'miner') this.extensionWorkers.add(w.worker);
       this.emit('changed');
     });
-    this.control.on('report', (w: ControlledWorker) => this.opts.log.debug({ worker: w.worker, report: w.report }, 'worker report'));
+    this.control.on('report', (w: ControlledWorker) => {
+      this.opts.log.debug({ worker: w.worker, report: w.report }, 'worker report');
+      if (!w.report) return;
+      const known = this.known.get(w.worker) ?? { kind: w.kind, threads: null, kernel: null };
+      known.kind = w.kind;
+      if (w.report.threads > 0) known.threads = w.report.threads;
+      if (w.report.kernel) known.kernel = w.report.kernel;
+      this.known.set(w.worker, known);
+    });
   }
+
+  /** per reporting worker name: its kind, the threads it last hashed with and its last kernel (bounded by the endpoint's worker cap) */
+  private readonly known = new Map<string, { kind: ControlledWorker['kind']; threads: number | null; kernel: string | null }>();
 
   /** The workers the HA classifier links to devices: by the MAC and host name they told, and their IP. */
   mappings(): WorkerMapping[] {
@@ -124,33 +165,92 @@ export class Obedience extends EventEmitter {
     this.opts.log.info({ worker, working, reason, ...told }, `${worker}: ${working ? 'work' : 'pause'}${told.extension ? ' (told over the extension)' : told.withheld ? ' (no new jobs)' : ''}`);
   }
 
-  /** The power of a worker while it works, and where the figure comes from. */
-  watts(worker: string, hashrate: number): { watts: number; from: WorkerObedience['wattsFrom'] } {
+  /**
+   * The power of a worker while it works, and where the figure comes from: its linked HA power
+   * sensor (plug), else the figure declared in the configuration or by the worker itself
+   * (declared), else the worker's own estimate (a GPU page or agent: `wattsEstimate`, plus its CPU
+   * threads), else the CPU model by its threads (agents, pages) or its hashrate (plain miners),
+   * estimated. `threads`: the threads it hashes with now (default: the last it reported).
+   */
+  watts(worker: string, hashrate: number, threads?: number): WattFigure {
     const a = this.opts.applianceOf(worker);
-    if (a && a.powerEntities.length > 0 && a.watts !== null) return { watts: a.watts, from: 'sensor' };
+    if (a && a.powerEntities.length > 0 && a.watts !== null) return { watts: a.watts, how: 'plug' };
     const declared = this.opts.declaredW?.[worker];
-    if (declared !== undefined) return { watts: declared, from: 'declared' };
-    const c = this.control.list().find((x) => x.worker === worker);
-    if (c?.report?.watts !== undefined) return { watts: c.report.watts, from: 'declared' };
-    const e = ESTIMATE[c?.kind ?? 'miner'];
-    return { watts: Math.round(Math.min(e.cap, Math.max(e.floor, hashrate * e.perHs)) * 10) / 10, from: 'estimate' };
+    if (declared !== undefined) return { watts: declared, how: 'declared' };
+    const c = this.controlled(worker);
+    const r = c?.report ?? null;
+    if (r?.watts !== undefined) return { watts: r.watts, how: 'declared' };
+    const known = this.known.get(worker);
+    const kind = c?.kind ?? known?.kind ?? 'miner';
+    if (kind !== 'miner') {
+      const n = threads !== undefined && threads > 0 ? threads : r && r.threads > 0 ? r.threads : (known?.threads ?? 1);
+      const kernel = r?.kernel ?? known?.kernel ?? '';
+      const cpu = (t: number) => estimateCpuWatts(t, cpuKindOf(kind), kind === 'agent' ? this.opts.cpuWattsPerThread : undefined).watts;
+      if (r?.wattsEstimate !== undefined) {
+        // the GPU counts as one of its threads; the others are CPU threads ("webgpu+native")
+        const cpuThreads = /webgpu/.test(kernel) ? (kernel.includes('+') ? Math.max(0, n - 1) : 0) : 0;
+        return { watts: Math.round((r.wattsEstimate + cpu(cpuThreads)) * 10) / 10, how: 'estimated' };
+      }
+      return { watts: cpu(n), how: 'estimated' };
+    }
+    const e = PLAIN_MINER;
+    return { watts: Math.round(Math.min(e.cap, Math.max(e.floor, hashrate * e.perHs)) * 10) / 10, how: 'estimated' };
   }
 
-  /** Power of every worker hashing now, W (online with shares in the rate window). */
+  /** The session of a worker that speaks the extension (the first, when several share a name). */
+  private controlled(worker: string): ControlledWorker | undefined {
+    return this.control.list().find((x) => x.worker === worker && x.kind !== 'miner');
+  }
+
+  /**
+   * What each worker on the endpoint does now: a worker that reports (agent, page) by its report,
+   * a plain miner by its shares. Offline workers are in the list, not hashing.
+   */
+  figures(stats: WorkerSnapshot[]): WorkerFigures[] {
+    const out: WorkerFigures[] = [];
+    for (const w of stats) {
+      if (w.kind !== 'miner') continue;
+      const c = w.online ? this.controlled(w.name) : undefined;
+      const r = c?.report ?? null;
+      const known = this.known.get(w.name);
+      const kind = c?.kind ?? known?.kind ?? 'miner';
+      const hashing = w.online && (r ? r.state === 'working' && r.threads > 0 : w.hashrate > 0);
+      const hashrate = !hashing ? 0 : r ? r.hashrate : w.hashrate;
+      const p = hashing ? this.watts(w.name, hashrate, r?.threads) : { watts: 0, how: 'estimated' as const };
+      out.push({
+        name: w.name,
+        kind: kind === 'miner' ? 'miner' : kind,
+        hashing,
+        state: r?.state ?? null,
+        reason: r?.reason ?? null,
+        hashrate,
+        hashrateFrom: r ? 'reported' : 'shares',
+        threads: r ? r.threads : null,
+        kernel: r?.kernel ?? known?.kernel ?? null,
+        watts: p.watts,
+        how: p.how,
+      });
+    }
+    return out;
+  }
+
+  /** Power of every worker hashing now, W by name (its report says it works, or shares in the rate window). */
+  drawNow(stats: WorkerSnapshot[]): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const f of this.figures(stats)) if (f.hashing) out[f.name] = f.watts;
+    return out;
+  }
+
+  /** Power of every worker hashing now, W. */
   powerNow(stats: WorkerSnapshot[]): number {
-    let w = 0;
-    for (const s of stats) if (s.kind === 'miner' && s.online && s.hashrate > 0) w += this.watts(s.name, s.hashrate).watts;
-    return w;
+    return Object.values(this.drawNow(stats)).reduce((a, b) => a + b, 0);
   }
 
   private readonly energy = new Map<string, number>();
 
   /** Adds dt seconds of every hashing worker's power to its energy (kWh). */
   accountEnergy(dt: number, stats: WorkerSnapshot[]): void {
-    for (const s of stats) {
-      if (s.kind !== 'miner' || !s.online || s.hashrate <= 0) continue;
-      this.energy.set(s.name, (this.energy.get(s.name) ?? 0) + (this.watts(s.name, s.hashrate).watts * dt) / 3.6e6);
-    }
+    for (const [name, w] of Object.entries(this.drawNow(stats))) this.energy.set(name, (this.energy.get(name) ?? 0) + (w * dt) / 3.6e6);
   }
 
   /** Energy a worker used while hashing since the hub started, kWh. */
@@ -177,6 +277,7 @@ export class Obedience extends EventEmitter {
   /** Per worker: what was asked and what it did (status page). */
   report(stats: WorkerSnapshot[]): WorkerObedience[] {
     const controlled = this.control.list();
+    const figures = this.figures(stats);
     return stats
       .filter((w) => w.kind === 'miner' && (w.online || (this.switches?.heldOff(w.name) ?? false)))
       .map((w) => {
@@ -190,7 +291,7 @@ export class Obedience extends EventEmitter {
         else if (c?.report) did = `${c.report.state}${c.report.threads ? `, ${c.report.threads} thread${c.report.threads === 1 ? '' : 's'}` : ''}${c.report.reason ? ` (${c.report.reason})` : ''}`;
         else if (kind === 'miner') did = asked && !asked.working ? `no new jobs; ${w.hashrate > 0 ? 'still submitting its last job' : 'no shares'}` : w.hashrate > 0 ? 'working' : 'no shares yet';
         else did = 'no report yet';
-        const p = this.watts(w.name, w.hashrate || this.lastRate.get(w.name) || 0);
+        const p = figures.find((f) => f.name === w.name) ?? { watts: 0, how: 'estimated' as const };
         return {
           name: w.name,
           kind,
@@ -200,7 +301,7 @@ export class Obedience extends EventEmitter {
           did,
           device: this.opts.applianceOf(w.name)?.name ?? null,
           watts: p.watts,
-          wattsFrom: p.from,
+          how: p.how,
         } satisfies WorkerObedience;
       });
   }

@@ -224,6 +224,20 @@ const WORKER_DEFS: Array<EntityDef<WorkerSnapshot>> = [
   { key: 'mining', platform: 'switch', name: 'Mining', config: { payload_on: PAYLOAD_ON, payload_off: PAYLOAD_OFF, state_on: PAYLOAD_ON, state_off: PAYLOAD_OFF, icon: 'mdi:pickaxe' }, state: (w) => (w.miningAllowed === false ? PAYLOAD_OFF : PAYLOAD_ON), command: true },
 ];
 
+/** Where a watt figure comes from (docs: measured / plug / declared / estimated). */
+const POWER_HOWS = ['measured', 'plug', 'declared', 'estimated'] as const;
+
+/**
+ * Sensors a worker has once the hub knows the figure: where its power figure comes from, and the
+ * kernel it reports (agents and browser pages). Devices without them keep the plain set.
+ */
+function workerDefs(w: WorkerSnapshot): Array<EntityDef<WorkerSnapshot>> {
+  const defs = [...WORKER_DEFS];
+  if (w.powerHow) defs.push({ key: 'power_source', platform: 'sensor', name: 'Power figure', config: { device_class: 'enum', options: [...POWER_HOWS], entity_category: 'diagnostic', icon: 'mdi:gauge' }, state: (x) => x.powerHow ?? 'estimated' });
+  if (w.kernel) defs.push({ key: 'kernel', platform: 'sensor', name: 'Kernel', config: { entity_category: 'diagnostic', icon: 'mdi:chip' }, state: (x) => truncateState(x.kernel ?? '') });
+  return defs;
+}
+
 /** Keys of the hub's command entities (the suffix of `<base>/hub/<key>/set`). */
 export const COMMAND_KEYS = ['mining', 'max_threads', 'policy', 'reset_session'] as const;
 export type CommandKey = (typeof COMMAND_KEYS)[number];
@@ -317,7 +331,7 @@ export function workerDoc(w: WorkerSnapshot, o: EntityOptions, previous?: Record
   const uniquePrefix = `${o.nodeId}_w_${slug}`;
   const cmps: Record<string, Record<string, unknown>> = {};
   const states = new Map<string, string>();
-  for (const def of WORKER_DEFS) {
+  for (const def of workerDefs(w)) {
     const stateTopic = t.workerState(slug, def.key);
     cmps[def.key] = cmp(def, uniquePrefix, `${o.nodeId}_${slug}`, stateTopic, def.command ? t.workerCommand(slug, def.key) : undefined);
     states.set(stateTopic, def.state!(w));

@@ -95,8 +95,12 @@ export interface WorkerSnapshot {
   bestDifficulty: number;
   /** Time of the last accepted share (ms since epoch), undefined when none yet. */
   lastShareAt?: number;
-  /** Power it draws now, W (0 while it does not hash): sensor, declared or estimated (src/app/obedience.ts). */
+  /** Power it draws now, W (0 while it does not hash): plug, declared or estimated (src/app/obedience.ts). */
   powerW?: number;
+  /** Where powerW comes from (a diagnostic sensor "Power figure" when given). */
+  powerHow?: 'measured' | 'plug' | 'declared' | 'estimated';
+  /** The kernel it reports hashing with ("webgpu", "wasm", "native"; a diagnostic sensor "Kernel" when known). */
+  kernel?: string;
   /** Energy it used while hashing since the hub started, kWh. */
   energyKwh?: number;
   /** The plan's decision for it, and why. */

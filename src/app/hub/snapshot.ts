@@ -10,9 +10,11 @@
 import { expectedSecondsToBlock, oddsPerDay, describeDecision, type MinerSnapshot } from '../../mqtt/index.js';
 import type { ApplianceInput, ManualInput, Plan, PolicyMode } from '../../schedule/index.js';
 import type { NodeStatus, SessionTally, WorkerSnapshot } from '../../work/index.js';
-import type { WorkerObedience } from '../obedience.js';
+import type { WorkerFigures, WorkerObedience } from '../obedience.js';
+import type { WattFigure, WattHow } from '../power-estimate.js';
 import type { HubStatus } from '../status.js';
 import type { LifetimeTotals } from '../store.js';
+import type { SectionValues } from './sections.js';
 
 /** Everything a snapshot is made of: plain data, read once per snapshot. */
 export interface SnapshotInputs {
@@ -46,7 +48,14 @@ export interface SnapshotInputs {
   manual: ManualInput;
   /** what each worker was asked and did (obedience) */
   obeyed: WorkerObedience[];
-  /** the power of each miner that hashes now, W (obedience: sensor, declared or estimated) */
+  /**
+   * what each worker does now by its own report (state, hashrate, threads, kernel) or, for a
+   * plain miner, by its shares, and its watts with their source (obedience); absent: by shares
+   */
+  figures?: WorkerFigures[];
+  /** the hub's own mining draw now (its threads by the power model, or measured); absent: the plan's figure, estimated */
+  hubPower?: WattFigure;
+  /** the power of each miner that hashes now, W (obedience: plug, declared or estimated) */
   minerWatts: Record<string, number>;
   /** each miner's energy while hashing since the start, kWh */
   minerEnergyKwh: Record<string, number>;
@@ -59,13 +68,43 @@ export interface SnapshotInputs {
   /** null: no MQTT */
   mqtt: boolean | null;
   price: { value: number | null; unit: string | null };
+  /** what the parts add (sections.ts): top-level sections and per-worker ones */
+  sections: SectionValues;
 }
+
+/** One worker as the status page and `/api/status` show it (HubStatus's, and what it reports). */
+export type StatusWorker = HubStatus['workers'][number] & {
+  /** `mining` (it hashes now), `paused`, `yielding` (its own computer needs it), `idle`, `connected` (a plain miner without shares in the window), `offline` */
+  status: string;
+  /** where `hashrate` comes from: the worker's own report, or its shares (the estimate) */
+  hashrateFrom: 'reported' | 'shares';
+  /** the share-based figure stays visible as the cross-check: its value too */
+  estimate?: { low: number; high: number; shares: number; settled: boolean; hashrate: number };
+  /** what it says it does (mm_state) and why; null for a plain miner */
+  state: string | null;
+  reason: string | null;
+  threads: number | null;
+  /** the kernel it reports ("webgpu", "wasm", "native"); null when unknown */
+  kernel: string | null;
+  /** W for its mining now (0 when it does not hash) and where the figure comes from */
+  watts: number;
+  how: WattHow;
+};
+
+/** The status view: HubStatus with every watt figure saying where it comes from. */
+export type StatusView = Omit<HubStatus, 'workers'> & {
+  workers: StatusWorker[];
+  /** the hub's own mining draw now */
+  hubPower: WattFigure;
+  /** how `powerW` is made up, e.g. `hub 12 W estimated; 1 declared, 2 estimated` */
+  powerHow: string;
+};
 
 /** The hub's snapshot: the same figures in the two shapes the views need, computed once. */
 export interface TickSnapshot {
   at: number;
   /** the status page, `/api/status` and the terminal line */
-  status: HubStatus;
+  status: StatusView;
   /** the MQTT entities' states */
   miner: MinerSnapshot;
 }
@@ -90,13 +129,74 @@ function connected(i: SnapshotInputs): boolean {
   return i.node ? i.node.state === 'ready' : i.upstreamConnected;
 }
 
-function statusView(i: SnapshotInputs): HubStatus {
-  const miners = i.workers.filter((w) => w.kind === 'miner');
+/** What the status words of a reported state are. */
+const STATE_WORDS: Record<string, string> = { working: 'mining', paused: 'paused', yielding: 'yielding', idle: 'idle' };
+
+/** "3 min", "45 s", "2 h", "3 days" (ms >= 0). */
+export function agoText(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  if (s < 60) return `${s} s`;
+  if (s < 3600) return `${Math.round(s / 60)} min`;
+  if (s < 48 * 3600) return `${Math.round(s / 3600)} h`;
+  return `${Math.round(s / 86400)} days`;
+}
+
+/** Each worker now: its report where it sends one, else its shares; offline workers say when they last sent a share. */
+function statusWorkers(i: SnapshotInputs): StatusWorker[] {
+  return i.workers
+    .filter((w) => w.kind === 'miner')
+    .map((w) => {
+      const o = i.obeyed.find((x) => x.name === w.name);
+      const f = i.figures?.find((x) => x.name === w.name);
+      const hashing = f ? f.hashing : w.online && w.hashrate > 0;
+      const status = !w.online ? 'offline' : f?.state ? (STATE_WORDS[f.state] ?? f.state) : hashing ? 'mining' : 'connected';
+      const e = w.hashrateEstimate;
+      // an offline worker's window is empty: its estimate says nothing ("no shares yet" would be wrong)
+      const estimate = w.online || e.shares > 0 ? { low: e.low, high: e.high, shares: e.shares, settled: e.settled, hashrate: w.hashrate } : undefined;
+      const offline = w.lastShareAt !== null ? `offline, last share ${agoText(i.at - w.lastShareAt)} ago` : 'offline, no shares';
+      const watts = f ? f.watts : hashing ? (i.minerWatts[w.name] ?? 0) : 0;
+      return {
+        name: w.name,
+        status,
+        hashrate: f ? f.hashrate : hashing ? w.hashrate : 0,
+        hashrateFrom: f?.hashrateFrom ?? 'shares',
+        ...(estimate ? { estimate } : {}),
+        accepted: w.accepted,
+        rejected: w.rejected,
+        bestDifficulty: w.bestDifficulty,
+        lastShare: w.lastShareAt,
+        ...(o ? { kind: o.kind, by: o.by, asked: o.asked, device: o.device } : f ? { kind: f.kind } : {}),
+        did: o?.did ?? (w.online ? '' : offline),
+        state: f?.state ?? null,
+        reason: f?.reason ?? null,
+        threads: f?.threads ?? null,
+        kernel: f?.kernel ?? null,
+        watts,
+        how: f?.how ?? o?.how ?? 'estimated',
+        ...(i.sections.workers[w.name] ?? {}),
+      };
+    });
+}
+
+/** `hub 12 W estimated; 1 declared, 2 estimated` */
+function powerHowText(hub: WattFigure, workers: StatusWorker[]): string {
+  const counts = new Map<WattHow, number>();
+  for (const w of workers) if (w.status === 'mining') counts.set(w.how, (counts.get(w.how) ?? 0) + 1);
+  const order: WattHow[] = ['measured', 'plug', 'declared', 'estimated'];
+  const parts = order.filter((h) => counts.has(h)).map((h) => `${counts.get(h)} ${h}`);
+  return `hub ${Math.round(hub.watts)} W ${hub.how}${parts.length ? `; workers: ${parts.join(', ')}` : ''}`;
+}
+
+function statusView(i: SnapshotInputs): StatusView {
+  const workers = statusWorkers(i);
   const hubRate = i.pool.hashrate;
-  const hashrate = hubRate + miners.reduce((s, w) => s + w.hashrate, 0);
+  // the home's total: the hub and the workers that hash now, each at the figure shown
+  const hashrate = hubRate + workers.reduce((s, w) => s + (w.status === 'mining' ? w.hashrate : 0), 0);
+  const hubPower: WattFigure = i.hubPower ?? { watts: miningPowerW(i.plan, hubRate, {}), how: 'estimated' };
   const d = i.networkDifficulty ?? 0;
   const plan = i.plan;
   return {
+    ...i.sections.top,
     mode: i.config.mode,
     source: i.source,
     poolConnected: connected(i),
@@ -118,22 +218,11 @@ function statusView(i: SnapshotInputs): HubStatus {
     networkDifficulty: d,
     oddsPerDay: d > 0 ? oddsPerDay(hashrate, d) : 0,
     expectedTimeToBlock: d > 0 && hashrate > 0 ? expectedSecondsToBlock(hashrate, d) : Infinity,
-    powerW: miningPowerW(plan, hubRate, i.minerWatts),
+    powerW: hubPower.watts + Object.values(i.minerWatts).reduce((a, b) => a + b, 0),
+    hubPower,
+    powerHow: powerHowText(hubPower, workers),
     energyKWh: i.totals.energyKwh,
-    workers: miners.map((w) => {
-      const o = i.obeyed.find((x) => x.name === w.name);
-      return {
-        name: w.name,
-        status: w.online ? 'mining' : 'offline',
-        hashrate: w.hashrate,
-        estimate: { low: w.hashrateEstimate.low, high: w.hashrateEstimate.high, shares: w.hashrateEstimate.shares, settled: w.hashrateEstimate.settled },
-        accepted: w.accepted,
-        rejected: w.rejected,
-        bestDifficulty: w.bestDifficulty,
-        lastShare: w.lastShareAt,
-        ...(o ? { kind: o.kind, by: o.by, asked: o.asked, did: o.did, device: o.device, watts: o.watts } : {}),
-      };
-    }),
+    workers,
     appliances: {
       idle: i.appliances.filter((a) => a.status === 'idle').length,
       busy: i.appliances.filter((a) => a.status === 'busy').length,
@@ -154,7 +243,7 @@ function statusView(i: SnapshotInputs): HubStatus {
   };
 }
 
-function minerView(i: SnapshotInputs, s: HubStatus): MinerSnapshot {
+function minerView(i: SnapshotInputs, s: StatusView): MinerSnapshot {
   const decision = describeDecision(i.plan);
   const workersOff = i.manual.workersOff ?? [];
   return {
@@ -188,15 +277,19 @@ function minerView(i: SnapshotInputs, s: HubStatus): MinerSnapshot {
       .slice(0, i.config.maxWorkerDevices)
       .map((w) => {
         const d = i.plan?.workers.find((x) => x.kind === 'miner' && x.id === w.name);
+        const v = s.workers.find((x) => x.name === w.name);
         return {
           id: w.name,
           name: w.name,
-          status: w.online ? (w.hashrate > 0 ? 'mining' : 'idle') : 'offline',
-          hashrate: w.hashrate,
+          // a worker yielding to its own computer reads busy; paused or idle, idle
+          status: !w.online ? 'offline' : v?.status === 'mining' ? 'mining' : v?.status === 'yielding' ? 'busy' : 'idle',
+          hashrate: v?.status === 'mining' ? v.hashrate : 0,
           shares: w.accepted,
           bestDifficulty: w.bestDifficulty,
           lastShareAt: w.lastShareAt ?? undefined,
           powerW: i.minerWatts[w.name] ?? 0,
+          ...(v ? { powerHow: v.how } : {}),
+          ...(v?.kernel ? { kernel: v.kernel } : {}),
           energyKwh: i.minerEnergyKwh[w.name] ?? 0,
           ...(d ? { decision: d.action, decisionReason: d.reason } : {}),
           miningAllowed: !workersOff.includes(w.name),

@@ -67,8 +67,8 @@ export class TotalsPart extends Part {
     if (!(dt > 0 && dt < 3600)) return;
     const ctx = this.ctx;
     const workers = ctx.manager.stats.snapshot();
-    const minerWatts: Record<string, number> = {};
-    for (const w of workers) if (w.kind === 'miner' && w.online && w.hashrate > 0) minerWatts[w.name] = ctx.obedience.watts(w.name, w.hashrate).watts;
+    // each worker that hashes now (by its own report, else its shares) at its figure
+    const minerWatts = ctx.obedience.drawNow(workers);
     this.totals.energyKwh += (miningPowerW(ctx.planner.lastPlan, ctx.pool.stats().hashrate, minerWatts) * dt) / 3.6e6;
     ctx.obedience.accountEnergy(dt, workers);
   }
