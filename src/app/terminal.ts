@@ -8,6 +8,12 @@ function sourceText(s: HubStatus): string {
   return s.connection === 'connected' ? 'pool' : 'pool: reconnecting';
 }
 
+/** The miners that hash now ("2 miners"): an offline, paused or yielding worker is not counted. */
+export function minersText(s: HubStatus): string {
+  const hashing = s.workers.filter((w) => w.status === 'mining').length;
+  return `${hashing} miner${hashing === 1 ? '' : 's'}`;
+}
+
 
 /**
  * The parts of the status line, most important first: the source, the decision, then the figures.
@@ -19,7 +25,7 @@ export function statusParts(s: HubStatus): { key: string; text: string }[] {
     { key: 'decision', text: s.decision },
     // how many hub threads run and, when fewer than the cores may, what limits them
     { key: 'limit', text: s.threadLimit ?? '' },
-    { key: 'hashrate', text: `${formatHashrate(s.mining ? s.hashrate : 0)} (hub ${s.threads} thr, ${s.workers.length} miner${s.workers.length === 1 ? '' : 's'})` },
+    { key: 'hashrate', text: `${formatHashrate(s.mining ? s.hashrate : 0)} (hub ${s.threads} thr, ${minersText(s)})` },
     { key: 'shares', text: `shares ${s.shares.accepted} ok/${s.shares.rejected} rej/${s.shares.stale} stale` },
     { key: 'best', text: `best ${formatDifficulty(s.bestDifficulty.session)} (all ${formatDifficulty(s.bestDifficulty.allTime)})` },
     { key: 'odds', text: `block/day ${formatOdds(s.oddsPerDay)}` },
