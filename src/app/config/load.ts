@@ -7,7 +7,7 @@ import { registerSecret } from '../../log.js';
 import { FIELD, KEYS, type ConfigKey } from './fields.js';
 import { Problems, type Sources } from './problems.js';
 import { resolve } from './resolve.js';
-import { settingsSchema } from './schema.js';
+import { settingsSchema, type Settings } from './schema.js';
 import { maskInline, maskUrl } from './secrets.js';
 import { didYouMean, parseFlags, readConfigFile, readEnv } from './sources.js';
 import type { Config } from './types.js';
@@ -61,29 +61,23 @@ function flagOrEnvBool(flag: unknown, envv: unknown): boolean | undefined {
   return typeof b === 'boolean' ? b : undefined;
 }
 
-/**
- * Loads the configuration: defaults < file < environment < flags, validated once.
- * Throws InputError (exit 2) naming every bad field: its flag, where the bad value came from, and the fix.
- */
-export function loadConfig(opts: LoadOptions = {}): Config {
-  const env = opts.env ?? {};
-  const cores = Math.max(1, Math.floor(opts.cores ?? availableParallelism()));
+interface Merged {
+  /** raw values by file key: file < environment < flags */
+  values: Record<string, unknown>;
+  configPath: string | null;
+}
+
+/** Step 1: the raw settings by file key, and where each came from; unknown file keys are problems (warnings in the add-on). */
+function mergeSources(opts: LoadOptions, env: NodeJS.ProcessEnv, sources: Sources, problems: Problems, warnings: string[]): Merged {
   const flags = parseFlags(opts.argv ?? [], opts.verb);
   const envIn = readEnv(env);
-  const sources: Sources = {};
-  const problems = new Problems(sources);
-
   const configPath = (opts.file ?? (flags.values.config as string | undefined) ?? env.MM_CONFIG ?? '').trim() || null;
   if (configPath) sources.config = opts.file ? 'caller' : flags.values.config ? `--config ${configPath}` : `MM_CONFIG=${configPath}`;
-
   const addonGuess = opts.addon ?? flagOrEnvBool(flags.values.addon, envIn.values.addon) ?? Boolean(env.SUPERVISOR_TOKEN);
-  const warnings: string[] = [];
 
-  // file
-  const merged: Record<string, unknown> = {};
+  const values: Record<string, unknown> = {};
   if (configPath) {
-    const file = readConfigFile(configPath);
-    for (const [k, v] of Object.entries(file)) {
+    for (const [k, v] of Object.entries(readConfigFile(configPath))) {
       if (!(KEYS as string[]).includes(k) || FIELD[k as ConfigKey].flagOnly) {
         const msg = `${configPath}: unknown setting "${k}"${didYouMean(k)}`;
         // The Supervisor keeps options an older version had; an add-on upgrade must not fail on them.
@@ -92,55 +86,72 @@ export function loadConfig(opts: LoadOptions = {}): Config {
         continue;
       }
       if (isBlank(v)) continue;
-      merged[k] = v;
+      values[k] = v;
       sources[k as ConfigKey] = configPath;
     }
   }
-  // environment, then flags
   for (const [k, v] of Object.entries(envIn.values)) {
-    merged[k] = v;
+    values[k] = v;
     sources[k as ConfigKey] = envIn.origins[k as ConfigKey];
   }
   for (const [k, v] of Object.entries(flags.values)) {
     if (k === 'config') continue;
     if (typeof v === 'string' && v.trim() === '') continue;
-    merged[k] = v;
+    values[k] = v;
     const f = FIELD[k as ConfigKey];
     sources[k as ConfigKey] = typeof v === 'boolean' ? (v ? `--${f.flag}` : `--no-${f.flag}`) : `--${f.flag} ${f.secret ? '***' : maskInline(v).slice(0, 200)}`;
   }
-  if (configPath) merged.config = configPath;
-  registerSecrets(merged);
+  if (configPath) values.config = configPath;
+  return { values, configPath };
+}
 
-  // each setting on its own: every bad one is a problem, and the rest are resolved without them
+/** Step 2: each setting on its own; every bad one is a problem, and the rest are returned without them. */
+function validateEach(merged: Record<string, unknown>, cores: number, problems: Problems): Settings {
   const schema = settingsSchema(cores);
-  let parsed = schema.safeParse(merged);
-  if (!parsed.success) {
-    const bad = new Set<string>();
-    for (const issue of parsed.error.issues) {
-      const key = String(issue.path[0]) as ConfigKey;
-      if (bad.has(key)) continue;
-      bad.add(key);
-      const rest = issue.path.slice(1).map(String);
-      let why = issue.message;
-      let fix: string | null = FIELD[key].fix;
-      if ((key === 'threads' || key === 'headroom') && /at most/.test(why)) why = `${why} (this machine has ${cores} cores)`;
-      const choices = (issue as { values?: unknown[] }).values;
-      if (issue.code === 'invalid_value' && Array.isArray(choices) && typeof merged[key] === 'string') {
-        // one of a few words: say the list once, and the nearest word
-        const best = nearest(String(merged[key]).trim(), choices.map(String));
-        fix = best ? `did you mean ${best}?` : null;
-      }
-      if (rest.length) why = `item ${rest.join('.')}: ${why}`;
-      problems.add(key, why, rest.length ? undefined : merged[key], fix);
+  const first = schema.safeParse(merged);
+  if (first.success) return first.data;
+  const bad = new Set<string>();
+  for (const issue of first.error.issues) {
+    const key = String(issue.path[0]) as ConfigKey;
+    if (bad.has(key)) continue;
+    bad.add(key);
+    const rest = issue.path.slice(1).map(String);
+    let why = issue.message;
+    let fix: string | null = FIELD[key].fix;
+    if ((key === 'threads' || key === 'headroom') && /at most/.test(why)) why = `${why} (this machine has ${cores} cores)`;
+    const choices = (issue as { values?: unknown[] }).values;
+    if (issue.code === 'invalid_value' && Array.isArray(choices) && typeof merged[key] === 'string') {
+      // one of a few words: say the list once, and the nearest word
+      const best = nearest(String(merged[key]).trim(), choices.map(String));
+      fix = best ? `did you mean ${best}?` : null;
     }
-    for (const k of bad) delete merged[k];
-    // a rule across settings that names a bad one would only repeat it
-    problems.silence(bad);
-    parsed = schema.safeParse(merged);
-    if (!parsed.success) throw new InputError(`${problems.size} settings need a fix (and another check failed: ${parsed.error.issues[0]?.message})`);
+    if (rest.length) why = `item ${rest.join('.')}: ${why}`;
+    problems.add(key, why, rest.length ? undefined : merged[key], fix);
   }
-  const addon = opts.addon ?? parsed.data.addon ?? Boolean(env.SUPERVISOR_TOKEN);
-  const config = resolve(parsed.data, { env, cores, addon, problems, warnings, home: opts.home }, configPath, sources);
+  // a rule across settings that names a bad one would only repeat it
+  problems.silence(bad);
+  const good = Object.fromEntries(Object.entries(merged).filter(([k]) => !bad.has(k)));
+  const again = schema.safeParse(good);
+  if (!again.success) throw new InputError(`${problems.size} settings need a fix (and another check failed: ${again.error.issues[0]?.message})`);
+  return again.data;
+}
+
+/**
+ * Loads the configuration: defaults < file < environment < flags, validated once.
+ * Throws InputError (exit 2) naming every bad field: its flag, where the bad value came from, and the fix.
+ */
+export function loadConfig(opts: LoadOptions = {}): Config {
+  const env = opts.env ?? {};
+  const cores = Math.max(1, Math.floor(opts.cores ?? availableParallelism()));
+  const sources: Sources = {};
+  const problems = new Problems(sources);
+  const warnings: string[] = [];
+  const merged = mergeSources(opts, env, sources, problems, warnings);
+  registerSecrets(merged.values);
+  const settings = validateEach(merged.values, cores, problems);
+  // Step 3: the rules across settings and the defaults, section by section
+  const addon = opts.addon ?? settings.addon ?? Boolean(env.SUPERVISOR_TOKEN);
+  const config = resolve(settings, { env, cores, addon, problems, warnings, home: opts.home }, merged.configPath, sources);
   problems.throwIfAny();
   return config;
 }
