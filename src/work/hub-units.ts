@@ -12,10 +12,16 @@ export class HubUnits {
   private nonce = 0;
   private header: { en2: string; header: Uint8Array } | null = null;
 
-  /** Starts again at the first extranonce2 (a new job or session). */
+  /** what the cursor searches: the job's content and the layout (not its id) */
+  private key = '';
+
+  /**
+   * A new job or session: the next unit starts again at the first extranonce2, unless it is the
+   * job already being searched sent again (a new difficulty re-sends the current job under a new
+   * id, a keepalive or a resume the same job): then it goes on where it stopped, so no nonce is
+   * hashed twice (a duplicate share).
+   */
   reset(): void {
-    this.en2 = 0n;
-    this.nonce = 0;
     this.header = null;
   }
 
@@ -23,6 +29,14 @@ export class HubUnits {
   next(rec: JobRecord | null, layout: Layout | null, target: bigint, unitNonces: number): WorkUnit | null {
     if (!rec || !layout || layout.session !== rec.session) return null;
     const counterBytes = layout.extranonce2Size - layout.prefixBytes;
+    if (!this.header) {
+      const key = searchKey(rec, layout);
+      if (key !== this.key) {
+        this.key = key;
+        this.en2 = 0n;
+        this.nonce = 0;
+      }
+    }
     if (this.nonce >= 2 ** 32) {
       this.en2++;
       this.nonce = 0;
@@ -39,6 +53,12 @@ export class HubUnits {
     this.nonce += count;
     return { jobId: rec.id, extranonce2: this.header.en2, header: this.header.header, target, start, count, meta: { session: rec.session } };
   }
+}
+
+/** Everything that makes the headers of a job: equal keys, equal headers for every extranonce2 and nonce. */
+function searchKey(rec: JobRecord, layout: Layout): string {
+  const j = rec.job;
+  return [rec.session, layout.extranonce1, layout.extranonce2Size, layout.prefixBytes, j.prevhash, j.coinb1, j.coinb2, j.merkleBranch.join(','), j.version, j.nbits, j.ntime].join('|');
 }
 
 function counterHex(n: bigint, bytes: number): string {
