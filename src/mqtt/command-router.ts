@@ -10,9 +10,9 @@
 // than the timeout gets the state confirmed anyway, without a warning: only a handler that
 // fails is warned about.
 import type { Logger } from 'pino';
-import { parseCommand } from './commands.js';
+import { MAX_COMMAND_BYTES, parseCommand } from './commands.js';
 import { COMMAND_KEYS, PAYLOAD_OFF, PAYLOAD_ON, workerSlug, type CommandKey } from './entities.js';
-import type { MinerCommand, MinerSnapshot } from './types.js';
+import type { ExtraEntity, MinerCommand, MinerSnapshot } from './types.js';
 
 /** How long a command handler may take before the state is confirmed anyway, ms. */
 export const DEFAULT_COMMAND_TIMEOUT_MS = 1000;
@@ -118,9 +118,10 @@ export class CommandRouter {
       this.workerMessage(topic, payload, retained);
       return true;
     }
+    if (topic.startsWith(this.workerPrefix) && topic.endsWith('/set')) return this.extraMessage(topic, payload, retained);
     if (!topic.startsWith(this.hubPrefix) || !topic.endsWith('/set')) return false;
     const key = topic.slice(this.hubPrefix.length, -'/set'.length);
-    if (!(COMMAND_KEYS as readonly string[]).includes(key)) return false;
+    if (!(COMMAND_KEYS as readonly string[]).includes(key)) return this.extraMessage(topic, payload, retained);
     const w = this.tally();
     w.received++;
     if (retained) {
@@ -153,6 +154,46 @@ export class CommandRouter {
       this.pause.resolve();
       this.pause = undefined;
     }
+  }
+
+  /**
+   * A command to an entity a part added (ExtraEntity with `command`): `<base>/hub/<key>/set` or
+   * `<base>/worker/<slug>/<key>/set`. Only keys the snapshot offers as command entities are taken;
+   * the value goes to the part as text (at most MAX_COMMAND_BYTES, printable), which checks it.
+   */
+  private extraMessage(topic: string, payload: Buffer, retained: boolean): boolean {
+    const snap = this.o.snapshot();
+    let key: string;
+    let worker: { id: string; extra?: ExtraEntity[] } | undefined;
+    if (topic.startsWith(this.hubPrefix)) key = topic.slice(this.hubPrefix.length, -'/set'.length);
+    else {
+      const rest = topic.slice(this.workerPrefix.length, -'/set'.length);
+      const cut = rest.lastIndexOf('/');
+      if (cut <= 0) return false;
+      const slug = rest.slice(0, cut);
+      key = rest.slice(cut + 1);
+      worker = snap?.workers.find((x) => workerSlug(x.id) === slug);
+      if (!worker) return false;
+    }
+    const entity = (worker ? worker.extra : snap?.hub.extra)?.find((e) => e.key === key && e.command);
+    if (!entity) return false;
+    const w = this.tally();
+    w.received++;
+    if (retained) {
+      w.ignored++;
+      this.line('warn', { topic }, 'ignored a retained command (commands must not be retained)');
+      return true;
+    }
+    const text = payload.subarray(0, MAX_COMMAND_BYTES + 1).toString('utf8').trim();
+    if (payload.length > MAX_COMMAND_BYTES || !/^[\x20-\x7e]*$/.test(text)) {
+      this.o.counters.commandsRejected++;
+      w.rejected++;
+      this.line('warn', { topic, payload: printable(payload) }, `ignored a bad command on ${topic}: at most ${MAX_COMMAND_BYTES} printable characters`);
+      return true;
+    }
+    this.o.counters.commandsAccepted++;
+    this.push({ topic, key: undefined, command: { kind: 'extra', key, ...(worker ? { worker: worker.id } : {}), value: text } });
+    return true;
   }
 
   private workerMessage(topic: string, payload: Buffer, retained: boolean): void {

@@ -2,7 +2,7 @@
 // Pure: no I/O. MqttEntities (mqtt-entities.ts) decides when to send what.
 import { createHash } from 'node:crypto';
 import { costPerDay, earningsSatsPerDay, expectedSecondsToBlock, oddsAgainstPerDay, parsePriceUnit, DEFAULT_BLOCK_REWARD_SATS, SECONDS_PER_YEAR } from './odds.js';
-import { CONNECTIONS, DECISIONS, POLICIES, WORKER_STATUSES, type Connection, type HubSnapshot, type MinerSnapshot, type WorkerSnapshot } from './types.js';
+import { CONNECTIONS, DECISIONS, POLICIES, WORKER_STATUSES, type Connection, type ExtraEntity, type HubSnapshot, type MinerSnapshot, type WorkerSnapshot } from './types.js';
 
 export interface EntityOptions {
   /** HA discovery prefix (default `homeassistant`). */
@@ -121,6 +121,23 @@ interface EntityDef<S> {
   /** State payload; undefined for entities without state (buttons). */
   state?: (s: S) => string;
   command?: boolean;
+}
+
+/** A well-formed key for an extra entity. */
+export const EXTRA_KEY = /^[a-z0-9_]{1,40}$/;
+
+/** The extra entities of a device as definitions, after its own: bad keys and keys it already has are left out. */
+function withExtras<S>(own: Array<EntityDef<S>>, extra: readonly ExtraEntity[] | undefined): Array<EntityDef<S>> {
+  if (!extra?.length) return own;
+  const taken = new Set(own.map((d) => d.key));
+  const out = [...own];
+  for (const e of extra.slice(0, 64)) {
+    if (!EXTRA_KEY.test(e.key) || taken.has(e.key)) continue;
+    taken.add(e.key);
+    const state = e.state;
+    out.push({ key: e.key, platform: e.platform, name: e.name, config: e.config, ...(state !== undefined ? { state: () => truncateState(state) } : {}), ...(e.command ? { command: true } : {}) });
+  }
+  return out;
 }
 
 /** The numbers derived from hashrate and network difficulty, unless the snapshot gives them. */
@@ -307,7 +324,7 @@ export function hubDoc(h: HubSnapshot, o: EntityOptions, previous?: Record<strin
   const unique = `${o.nodeId}_hub`;
   const cmps: Record<string, Record<string, unknown>> = {};
   const states = new Map<string, string>();
-  for (const def of hubDefs(h)) {
+  for (const def of withExtras(hubDefs(h), h.extra)) {
     const stateTopic = def.state ? t.hubState(def.key) : undefined;
     // Hub: unique_id <nodeId>_hub_<key>, default entity id sensor.<nodeId>_<key> (sensor.micro_mining_hashrate).
     cmps[def.key] = cmp(def, unique, o.nodeId, stateTopic, def.command ? t.hubCommand(def.key) : undefined);
@@ -331,10 +348,10 @@ export function workerDoc(w: WorkerSnapshot, o: EntityOptions, previous?: Record
   const uniquePrefix = `${o.nodeId}_w_${slug}`;
   const cmps: Record<string, Record<string, unknown>> = {};
   const states = new Map<string, string>();
-  for (const def of workerDefs(w)) {
-    const stateTopic = t.workerState(slug, def.key);
+  for (const def of withExtras(workerDefs(w), w.extra)) {
+    const stateTopic = def.state ? t.workerState(slug, def.key) : undefined;
     cmps[def.key] = cmp(def, uniquePrefix, `${o.nodeId}_${slug}`, stateTopic, def.command ? t.workerCommand(slug, def.key) : undefined);
-    states.set(stateTopic, def.state!(w));
+    if (stateTopic && def.state) states.set(stateTopic, def.state(w));
   }
   const linked = (w.linkedConnections?.length ?? 0) > 0 || (w.linkedIdentifiers?.length ?? 0) > 0;
   const identifiers = [uniquePrefix, ...(w.linkedIdentifiers ?? []).map(String).slice(0, 8)];

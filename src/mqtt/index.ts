@@ -1,5 +1,5 @@
 // Public face of the MQTT part: HA entities through MQTT device discovery, commands, the embedded broker.
-export type { MinerSnapshot, HubSnapshot, WorkerSnapshot, MinerCommand, MiningPolicy, WorkerStatus, Decision, Connection } from './types.js';
+export type { ExtraEntity, MinerSnapshot, HubSnapshot, WorkerSnapshot, MinerCommand, MiningPolicy, WorkerStatus, Decision, Connection } from './types.js';
 export { POLICIES, WORKER_STATUSES, DECISIONS, CONNECTIONS } from './types.js';
 export { describeDecision, type DecisionState, type PlanLike } from './decision.js';
 export { MqttEntities, type MqttEntitiesOptions, type MqttEntitiesStats } from './mqtt-entities.js';

@@ -135,7 +135,8 @@ export class MqttEntities {
     });
     await client.publishAsync(this.topics.availability, PAYLOAD_AVAILABLE, { qos: 1, retain: true });
     await this.enqueue(() => this.publishModel(initial, false));
-    await client.subscribeAsync([this.statusTopic, ...COMMAND_KEYS.map((k) => this.topics.hubCommand(k)), this.topics.workerCommand('+', 'mining')], { qos: 1 });
+    // every command topic of the hub's and the workers' devices (the built-in keys and those parts add)
+    await client.subscribeAsync([this.statusTopic, this.topics.hubCommand('+'), this.topics.workerCommand('+', '+')], { qos: 1 });
     this.log.info({ url: redactUrl(this.opts.url), devices: 1 + initial.workers.length, prefix: this.options.discoveryPrefix }, 'MQTT entities published');
   }
 

@@ -30,8 +30,29 @@ export type Connection = (typeof CONNECTIONS)[number];
 export type WorkerStatus = 'mining' | 'idle' | 'busy' | 'offline';
 export const WORKER_STATUSES: readonly WorkerStatus[] = ['mining', 'idle', 'busy', 'offline'];
 
+/**
+ * An entity a hub part adds to the hub's device or to a worker's (power target, AxeOS sensors, …):
+ * published like the built-in ones, its key kept apart from theirs. A command entity's payloads
+ * reach the hub as `{ kind: 'extra', key, worker?, value }`, and the part that added it checks them.
+ */
+export interface ExtraEntity {
+  /** a-z, 0-9 and _, at most 40; a key a built-in entity has is left out */
+  key: string;
+  platform: 'sensor' | 'binary_sensor' | 'switch' | 'number' | 'select' | 'button';
+  /** null: takes the device's name */
+  name: string | null;
+  /** discovery fields (unit_of_measurement, device_class, options, min, max, …) */
+  config: Record<string, unknown>;
+  /** the state payload; absent for a button */
+  state?: string;
+  /** the entity takes commands on `<base>/hub/<key>/set` or `<base>/worker/<slug>/<key>/set` */
+  command?: boolean;
+}
+
 /** The hub's numbers as they are now. Optional numbers that are unknown publish as HA's `None` (unknown). */
 export interface HubSnapshot {
+  /** entities the hub's parts add to the hub device */
+  extra?: ExtraEntity[];
   /** Hashes per second over the hub pool and all workers; published as 0 when `mining` is false. */
   hashrate: number;
   sharesAccepted: number;
@@ -77,6 +98,8 @@ export interface HubSnapshot {
 
 /** One worker appliance (a local Stratum miner, or an HA device that computes). */
 export interface WorkerSnapshot {
+  /** entities the hub's parts add to this worker's device */
+  extra?: ExtraEntity[];
   /** Stable id of the worker (e.g. its Stratum worker name); any text, bounded to 128 chars. */
   id: string;
   name: string;
@@ -122,4 +145,6 @@ export type MinerCommand =
   | { kind: 'policy'; policy: MiningPolicy }
   | { kind: 'reset_session' }
   /** a worker's own Mining switch (work allowed or not) */
-  | { kind: 'worker_mining'; worker: string; on: boolean };
+  | { kind: 'worker_mining'; worker: string; on: boolean }
+  /** a command to an entity a part added (ExtraEntity): the part checks the value (trimmed, at most 64 bytes) */
+  | { kind: 'extra'; key: string; worker?: string; value: string };

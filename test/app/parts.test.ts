@@ -71,7 +71,7 @@ function inputs(over: Partial<SnapshotInputs> = {}): SnapshotInputs {
     haAway: null,
     mqtt: null,
     price: { value: null, unit: null },
-    sections: { top: {}, workers: {} },
+    sections: { top: {}, workers: {}, entities: { hub: [], workers: {} } },
     ...over,
   };
 }
@@ -163,4 +163,9 @@ test('sections: a part adds a top-level and a per-worker section to the snapshot
   assert.deepEqual(rig.exampleWorker, { url: 'http://10.0.0.5' });
   offTop();
   assert.equal('example' in book.read().top, false, 'removed at stop');
+  // a part's HA entities reach the MQTT view of the hub and of its worker
+  book.entities('example', () => ({ hub: [{ key: 'power_target', platform: 'number', name: 'Power target', config: {}, state: '300', command: true }], workers: { rig: [{ key: 'frequency', platform: 'select', name: 'Frequency', config: { options: ['490'] }, state: '490' }] } }));
+  const m = buildSnapshot(inputs({ sections: book.read() })).miner;
+  assert.equal(m.hub.extra?.[0]?.key, 'power_target');
+  assert.equal(m.workers.find((w) => w.id === 'rig')?.extra?.[0]?.key, 'frequency');
 });

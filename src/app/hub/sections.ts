@@ -7,9 +7,21 @@
  *   declare module '../sections.js' { interface HubSections { power: PowerStatus } }
  *   declare module '../sections.js' { interface WorkerSections { axeos: AxeosStatus } }
  *
+ * A part's own HA entities (ExtraEntity, src/mqtt) come the same way: `ctx.sections.entities('power',
+ * () => ({ hub: [...], workers: { rig: [...] } }))`; their commands arrive on the bus as
+ * `command` { kind: 'extra', key, worker?, value }.
+ *
  * Each section is read once per snapshot; the status view carries top-level sections beside its
  * own fields (`/api/status` `power`) and worker sections in each worker's entry (`workers[].axeos`).
  */
+
+import type { ExtraEntity } from '../../mqtt/index.js';
+
+/** Entities one part adds: to the hub's device, and to workers' devices by worker name. */
+export interface PartEntities {
+  hub?: ExtraEntity[];
+  workers?: Record<string, ExtraEntity[]>;
+}
 
 /** Top-level sections of the snapshot, by name (parts add theirs by declaration merging). */
 // biome-ignore lint/suspicious/noEmptyInterface: filled by declaration merging in the parts' files
@@ -27,11 +39,22 @@ export interface SectionValues {
   top: Partial<HubSections>;
   /** by worker name */
   workers: Record<string, Partial<WorkerSections>>;
+  /** the entities every part adds, merged */
+  entities: { hub: ExtraEntity[]; workers: Record<string, ExtraEntity[]> };
 }
 
 export class SectionBook {
   private readonly top = new Map<string, () => unknown>();
   private readonly perWorker = new Map<string, () => Record<string, unknown>>();
+  private readonly partEntities = new Map<string, () => PartEntities>();
+
+  /** Adds a part's HA entities (read once per snapshot); returns its removal (call it at stop). */
+  entities(name: string, read: () => PartEntities): () => void {
+    this.partEntities.set(name, read);
+    return () => {
+      if (this.partEntities.get(name) === read) this.partEntities.delete(name);
+    };
+  }
 
   /** Adds a top-level section; returns its removal (call it at stop). */
   report<K extends SectionName>(name: K, read: () => HubSections[K]): () => void {
@@ -70,6 +93,18 @@ export class SectionBook {
       }
       for (const [worker, v] of Object.entries(values)) (workers[worker] ??= {})[name] = v;
     }
-    return { top: top as Partial<HubSections>, workers: workers as Record<string, Partial<WorkerSections>> };
+    const entities: SectionValues['entities'] = { hub: [], workers: {} };
+    for (const [name, read] of this.partEntities) {
+      let e: PartEntities;
+      try {
+        e = read();
+      } catch (err) {
+        onError?.(name, err);
+        continue;
+      }
+      entities.hub.push(...(e.hub ?? []));
+      for (const [worker, list] of Object.entries(e.workers ?? {})) (entities.workers[worker] ??= []).push(...list);
+    }
+    return { top: top as Partial<HubSections>, workers: workers as Record<string, Partial<WorkerSections>>, entities };
   }
 }

@@ -269,6 +269,7 @@ function minerView(i: SnapshotInputs, s: StatusView): MinerSnapshot {
       maxThreads: i.manual.maxThreads ?? i.config.threads,
       maxThreadsLimit: i.cores,
       policy: i.manual.mode ?? i.config.policy,
+      ...(i.sections.entities.hub.length ? { extra: i.sections.entities.hub } : {}),
     },
     // a miner name gets its HA device only after its first accepted share, and never more of
     // them than the cap (the endpoint refuses new names beyond it at authorize)
@@ -293,6 +294,7 @@ function minerView(i: SnapshotInputs, s: StatusView): MinerSnapshot {
           energyKwh: i.minerEnergyKwh[w.name] ?? 0,
           ...(d ? { decision: d.action, decisionReason: d.reason } : {}),
           miningAllowed: !workersOff.includes(w.name),
+          ...(i.sections.entities.workers[w.name] ? { extra: i.sections.entities.workers[w.name] } : {}),
         };
       }),
   };
