@@ -129,6 +129,8 @@ export function schedule(input: ScheduleInput, configured: Policy, previous: Sch
   const candidates: Candidate[] = [];
   const pause = (id: string, kind: 'hub' | 'miner', reason: string) =>
     decisions.push({ id, kind, action: 'pause', threads: 0, reason, hashrate: 0, watts: 0 });
+  // pauses that are not the plan's own choice: the minimum pause does not hold them afterwards
+  const pausedBy = new Map<string, 'hand' | 'absent'>();
 
   let hubLimit: string | null = null;
   if (input.hub) {
@@ -146,7 +148,10 @@ export function schedule(input: ScheduleInput, configured: Policy, previous: Sch
     hubLimit = cap < hub.cores ? `${Math.max(0, cap)} of ${plural(hub.cores, 'thread')}: ${capWhy}` : null;
     const load = hub.otherLoadPercent;
     if (gate) pause(HUB_ID, 'hub', gate);
-    else if (cap <= 0) pause(HUB_ID, 'hub', `no hub threads: ${capWhy}`);
+    else if (cap <= 0 && typeof manual.maxThreads === 'number' && manual.maxThreads <= 0) {
+      pause(HUB_ID, 'hub', `no hub threads: ${capWhy}`);
+      pausedBy.set(HUB_ID, 'hand');
+    } else if (cap <= 0) pause(HUB_ID, 'hub', `no hub threads: ${capWhy}`);
     else if (mustBeIdle && hubAppliance && hubAppliance.status !== 'idle')
       // the hub itself says why (its CPU figure, e.g. `the rest of the machine uses 54% CPU, above
       // the 50% limit`); a device linked to the hub is named
@@ -167,24 +172,32 @@ export function schedule(input: ScheduleInput, configured: Policy, previous: Sch
         prev: prevWorkers[HUB_ID],
       });
   }
+  if (manual.paused) for (const d of decisions) pausedBy.set(d.id, 'hand');
   const miners = [...input.miners].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   for (const m of miners) {
     if (m.id === HUB_ID) continue;
     const linked = input.appliances.find((a) => a.workerId === m.id);
-    if (gate) pause(m.id, 'miner', gate);
-    else if (manual.workersOff?.includes(m.id)) pause(m.id, 'miner', 'its Mining switch is off in Home Assistant');
-    else if (!m.connected) pause(m.id, 'miner', 'not connected');
-    else if (mustBeIdle && linked && linked.status !== 'idle') pause(m.id, 'miner', `${linked.name} is ${linked.status}`);
+    if (gate) {
+      pause(m.id, 'miner', gate);
+      if (manual.paused) pausedBy.set(m.id, 'hand');
+    } else if (manual.workersOff?.includes(m.id)) {
+      pause(m.id, 'miner', 'its Mining switch is off in Home Assistant');
+      pausedBy.set(m.id, 'hand');
+    } else if (!m.connected) {
+      pause(m.id, 'miner', 'not connected');
+      pausedBy.set(m.id, 'absent');
+    } else if (mustBeIdle && linked && linked.status !== 'idle') pause(m.id, 'miner', `${linked.name} is ${linked.status}`);
     else candidates.push({ id: m.id, kind: 'miner', maxUnits: 1, wattsPerUnit: m.watts, hashratePerUnit: m.hashrate, prev: prevWorkers[m.id] });
   }
 
-  // Minimum pause: a worker stopped recently waits.
+  // Minimum pause: a worker the plan stopped recently waits (one stopped by hand, or that was
+  // away, works again at once: its pause damped no flapping).
   const minPauseMs = policy.minPauseSeconds * 1000;
   const minRunMs = policy.minRunSeconds * 1000;
   const eligible: Candidate[] = [];
   for (const c of candidates) {
     const p = c.prev;
-    if (p && !p.on && p.since > 0 && now - p.since < minPauseMs) {
+    if (p && !p.on && !p.pausedBy && p.since > 0 && now - p.since < minPauseMs) {
       const wait = Math.ceil((minPauseMs - (now - p.since)) / 1000);
       pause(c.id, c.kind, `paused ${Math.floor((now - p.since) / 1000)} s ago: waits ${wait} s more (minimum pause)`);
     } else eligible.push(c);
@@ -251,11 +264,13 @@ export function schedule(input: ScheduleInput, configured: Policy, previous: Sch
     const p = prevWorkers[d.id];
     const on = d.action === 'work';
     const wasOn = p?.on ?? false;
+    const by = on ? undefined : pausedBy.get(d.id);
     workers[d.id] = {
       on,
       since: p && wasOn === on ? p.since : on || p ? now : 0,
       workedMs: (p?.workedMs ?? 0) + (wasOn ? dt : 0),
       threads: d.threads,
+      ...(by ? { pausedBy: by } : {}),
     };
   }
 

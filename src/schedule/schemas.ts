@@ -80,7 +80,7 @@ export const policySchema = z.object({
 
 export type PolicyInput = z.input<typeof policySchema>;
 
-const workerStateSchema = z.object({ on: z.boolean(), since: nonNeg, workedMs: nonNeg, threads: z.number().int().min(0) });
+const workerStateSchema = z.object({ on: z.boolean(), since: nonNeg, workedMs: nonNeg, threads: z.number().int().min(0), pausedBy: z.enum(['hand', 'absent']).optional() });
 export const scheduleStateSchema = z.object({ at: nonNeg, workers: z.record(z.string(), workerStateSchema) });
 
 const decisionSchema = z.object({

@@ -122,6 +122,12 @@ export interface WorkerState {
   /** Time spent working, ms (for fairness). */
   workedMs: number;
   threads: number;
+  /**
+   * Why it is paused when the pause was not the plan's own choice: `hand` (the Mining switch, the
+   * worker's own switch, a bridge command) or `absent` (not connected). Such a pause is no flapping
+   * to damp: the minimum pause does not hold the worker when it may work again.
+   */
+  pausedBy?: 'hand' | 'absent';
 }
 
 export interface ScheduleState {
