@@ -2,6 +2,7 @@
 // number after a flag that takes a value is that value (`--threads -1` reaches the range check,
 // not "argument is ambiguous"), and an unknown flag is answered with the nearest known one.
 import { parseArgs } from 'node:util';
+import { SETTINGS, type Field } from './fields.js';
 import { nearest } from './suggest.js';
 
 export type FlagOptions = Record<string, { type: 'string' | 'boolean'; short?: string }>;
@@ -38,8 +39,20 @@ export interface FlagProblem {
 
 /** `MESSAGE; did you mean --x? (see "micro-mining VERB --help")`, with `fix` when nothing better is known. */
 export function describeFlagProblem(p: FlagProblem, verb: string, fix?: string): string {
-  const hint = p.suggestion ? `did you mean ${p.suggestion}?` : (p.hint ?? fix);
+  const hint = otherVerb(p, verb) ?? (p.suggestion ? `did you mean ${p.suggestion}?` : (p.hint ?? fix));
   return `${p.message}${hint ? `; ${hint}` : ''} (see "micro-mining ${verb} --help")`;
+}
+
+/** An unknown flag that another verb takes: `--hub is a setting of "micro-mining worker"`. */
+function otherVerb(p: FlagProblem, verb: string): string | undefined {
+  if (!p.unknown || p.flag === undefined) return undefined;
+  const row = Object.values(SETTINGS as Record<string, Field>).find((f) => f.flag === p.flag);
+  if (!row) return undefined;
+  const worker = row.scope === 'worker' || row.scope === 'both';
+  const hub = row.scope !== 'worker';
+  if (verb === 'worker' && !worker) return `--${p.flag} is a setting of the hub ("micro-mining start")`;
+  if ((verb === 'start' || verb === 'check-config') && !hub) return `--${p.flag} is a setting of "micro-mining worker"`;
+  return undefined;
 }
 
 /** How to write a switch: `give --x or --no-x`, or `give --x alone`. */

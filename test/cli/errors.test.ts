@@ -106,3 +106,15 @@ test('a switch given a value says how a switch is written, exit 2', () => {
   assert.equal(e.code, 2, e.err);
   assert.match(e.err, /'--practice' does not take an argument; give --practice or --no-practice/);
 });
+
+test('a flag of the other command says whose it is, exit 2', () => {
+  const r = runCli(['check-config', '--nice', '3']);
+  assert.equal(r.code, 2, r.err);
+  assert.equal(
+    r.err.trim(),
+    `micro-mining check-config: Unknown option '--nice'; --nice is a setting of "micro-mining worker" (see "micro-mining check-config --help")`,
+  );
+  const w = runCli(['worker', '--pool', 'stratum+tcp://pool.example.com:3333']);
+  assert.equal(w.code, 2, w.err);
+  assert.match(w.err, /Unknown option '--pool'; --pool is a setting of the hub \("micro-mining start"\)/);
+});
