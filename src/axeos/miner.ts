@@ -3,7 +3,9 @@
 import type { AxeosClient } from './client.js';
 import type { LiveFeed } from './live.js';
 import type { AxeosReading, AxeosState } from './model.js';
-import type { DeviceOptions, Reference, UserSettings } from './steer.js';
+import type { AxeosSettings } from './client.js';
+import { isSendable, type DeviceOptions, type Reference, type UserSettings } from './steer.js';
+import { rememberedUser, type Remembered } from './types.js';
 
 /** Per worker, for /api/status. */
 export interface AxeosStatus {
@@ -12,6 +14,8 @@ export interface AxeosStatus {
   firmware: string | null;
   /** measured by the device */
   power_w: number | null;
+  /** measured (null: not reported) */
+  fan_percent: number | null;
   temp_c: number | null;
   vr_temp_c: number | null;
   frequency_mhz: number | null;
@@ -70,6 +74,7 @@ export function statusOf(m: Miner): AxeosStatus {
     via: m.via,
     firmware: r?.firmware ?? null,
     power_w: r?.power_w ?? null,
+    fan_percent: r?.fan_percent ?? null,
     temp_c: r?.temp_c ?? null,
     vr_temp_c: r?.vr_temp_c ?? null,
     frequency_mhz: r?.frequency_mhz ?? null,
@@ -122,4 +127,82 @@ export function referenceOf(r: AxeosReading): Reference | null {
   if (r.paused || r.overheat || r.frequency_mhz === null || r.core_voltage_mv === null) return null;
   if (r.power_w === null || !(r.power_w > 0) || !((r.hashrate_ghs ?? 0) > 0)) return null;
   return { power_w: r.power_w, frequency_mhz: r.frequency_mhz, core_voltage_mv: r.core_voltage_mv, hashrate_ghs: r.hashrate_ghs! };
+}
+
+/** A newly linked miner (nothing read yet; `failure`: why it is unreachable, for a mapping). */
+export function newMiner(o: { worker: string; url: string; via: 'address' | 'mapping'; client: AxeosClient; failure: string | null; remembered: Remembered | undefined; steered: boolean }): Miner {
+  return {
+    worker: o.worker,
+    url: o.url,
+    via: o.via,
+    client: o.client,
+    state: 'unreachable',
+    detail: o.failure,
+    raw: null,
+    reading: null,
+    options: { frequency: [], voltage: [] },
+    canPause: false,
+    user: rememberedUser(o.remembered),
+    steered: o.steered,
+    budgetW: null,
+    ref: null,
+    lastChangeAt: null,
+    lastSent: null,
+    sawOverheat: false,
+    lastAction: null,
+    pausedByHub: o.remembered?.pausedByHub === true,
+    held: false,
+    polling: false,
+    timer: null,
+    live: null,
+    liveAt: 0,
+    busy: Promise.resolve(),
+    gone: false,
+  };
+}
+
+/** The reading in the shape the power allocator's axeosSteps() takes (src/schedule). */
+export interface PowerReading {
+  frequencyOptions: number[] | null;
+  userFrequency: number;
+  frequency: number;
+  /** W, measured by the device (the last reading taken while hashing) */
+  power: number;
+  /** H/s */
+  hashrate: number;
+  overheat: boolean;
+}
+
+/**
+ * The options, the user's own frequency, and the last reading taken while hashing (power W,
+ * hashrate H/s); null before the first such reading.
+ */
+export function powerReadingOf(m: Miner): PowerReading | null {
+  if (!m.user || !m.ref) return null;
+  return {
+    frequencyOptions: m.options.frequency.length ? [...m.options.frequency] : null,
+    userFrequency: m.user.frequency,
+    frequency: m.ref.frequency_mhz,
+    power: m.ref.power_w,
+    hashrate: m.ref.hashrate_ghs * 1e9,
+    overheat: (m.reading?.overheat ?? false) || (m.reading?.power_fault ?? null) !== null,
+  };
+}
+
+/** Why the user's pick of `mhz` in the Frequency select is refused (null: it may be sent). */
+export function frequencyChoiceProblem(m: Pick<Miner, 'reading' | 'options'>, mhz: number): string | null {
+  const cur = m.reading?.frequency_mhz ?? null;
+  const list = m.options.frequency;
+  const okValue = Number.isFinite(mhz) && mhz > 0 && (list.length ? list.includes(mhz) : cur !== null && mhz <= cur);
+  if (!okValue) return list.length ? `${mhz} MHz is not one of the device's options (${list.join(', ')})` : `this firmware lists no options: only ${cur ?? '?'} MHz or less`;
+  if (m.reading && (m.reading.overheat || m.reading.power_fault) && cur !== null && mhz > cur) return 'not while the device is overheated or shows a power fault';
+  return null;
+}
+
+/** The last guard before the wire: the setting that may not be sent (null: all listed, or the user's own). */
+export function sendRefusal(m: Pick<Miner, 'reading' | 'options'>, s: AxeosSettings, user: UserSettings): 'frequency' | 'coreVoltage' | null {
+  const cur = m.reading;
+  if (s.frequency !== undefined && !isSendable(s.frequency, m.options.frequency, user.frequency, cur?.frequency_mhz ?? null) && !m.options.frequency.includes(s.frequency)) return 'frequency';
+  if (s.coreVoltage !== undefined && !isSendable(s.coreVoltage, m.options.voltage, user.coreVoltage, cur?.core_voltage_mv ?? null)) return 'coreVoltage';
+  return null;
 }

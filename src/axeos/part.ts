@@ -1,21 +1,21 @@
 // The AxeOS part: links miners on the endpoint to their AxeOS (by connection address, or by an
 // explicit axeos_url mapping), reads them at a bounded rate (or from /api/ws/live), and steers
-// the steered ones to their power budget with the pure rules of steer.ts. It takes events
-// (minerConnected, minerGone, setBudget, setSteering, selectFrequency) and emits
-// 'linked', 'unlinked', 'state', 'reading', 'steered' and 'remember'.
+// the steered ones to their power budget with the pure rules of steer.ts (the miner's own state
+// and guards: miner.ts). Takes minerConnected, minerGone, setBudget, setSteering, selectFrequency,
+// pause, resume; emits 'linked', 'unlinked', 'state', 'reading', 'steered' and 'remember'.
 import { EventEmitter } from 'node:events';
 import { logger as makeLogger, type Logger } from '../log.js';
 import { AxeosClient, type AxeosSettings } from './client.js';
 import { isProbeable, probeUrl, type MinerIdentity } from './discovery.js';
 import { LiveFeed } from './live.js';
 import { mergeLive, parseInfo, readingState, type AxeosReading, type AxeosState } from './model.js';
-import { referenceOf, settingsAfter, statusOf, type AxeosStatus, type Miner } from './miner.js';
+import { frequencyChoiceProblem, newMiner, powerReadingOf, referenceOf, sendRefusal, settingsAfter, statusOf, type AxeosStatus, type Miner, type PowerReading } from './miner.js';
 import { probe } from './probe.js';
-import { decide, isSendable, restore, steps, type AxeosStep, type SteerAction, type UserSettings } from './steer.js';
-import { rememberedUser, type AxeosEvents, type AxeosPartOptions, type MinerConnected } from './types.js';
+import { decide, restore, steps, type AxeosStep, type SteerAction, type UserSettings } from './steer.js';
+import { type AxeosEvents, type AxeosPartOptions, type MinerConnected } from './types.js';
 
 export type { AxeosEvents, AxeosPartOptions, MinerConnected, Remembered } from './types.js';
-export type { AxeosStatus } from './miner.js';
+export type { AxeosStatus, PowerReading } from './miner.js';
 
 type EventArgs = { [K in keyof AxeosEvents]: [AxeosEvents[K]] };
 
@@ -99,11 +99,8 @@ export class AxeosPart extends EventEmitter<EventArgs> {
   async selectFrequency(worker: string, mhz: number): Promise<{ ok: boolean; detail: string }> {
     const m = this.miners.get(worker);
     if (!m || !m.user) return { ok: false, detail: 'not linked to an AxeOS miner' };
-    const cur = m.reading?.frequency_mhz ?? null;
-    const list = m.options.frequency;
-    const okValue = list.length ? list.includes(mhz) : cur !== null && mhz <= cur;
-    if (!okValue) return { ok: false, detail: list.length ? `${mhz} MHz is not one of the device's options (${list.join(', ')})` : `this firmware lists no options: only ${cur ?? '?'} MHz or less` };
-    if (m.reading && (m.reading.overheat || m.reading.power_fault) && cur !== null && mhz > cur) return { ok: false, detail: 'not while the device is overheated or shows a power fault' };
+    const problem = frequencyChoiceProblem(m, mhz);
+    if (problem) return { ok: false, detail: problem };
     let result = { ok: false, detail: '' };
     await this.serial(m, async () => {
       const r = await this.send(m, { frequency: mhz }, 'frequency chosen in Home Assistant');
@@ -149,17 +146,9 @@ export class AxeosPart extends EventEmitter<EventArgs> {
    * The reading in the shape the power allocator's axeosSteps() takes (src/schedule): options,
    * the user's own frequency, and the last reading taken while hashing (power W, hashrate H/s).
    */
-  powerReading(worker: string): { frequencyOptions: number[] | null; userFrequency: number; frequency: number; power: number; hashrate: number; overheat: boolean } | null {
+  powerReading(worker: string): PowerReading | null {
     const m = this.miners.get(worker);
-    if (!m || !m.user || !m.ref) return null;
-    return {
-      frequencyOptions: m.options.frequency.length ? [...m.options.frequency] : null,
-      userFrequency: m.user.frequency,
-      frequency: m.ref.frequency_mhz,
-      power: m.ref.power_w,
-      hashrate: m.ref.hashrate_ghs * 1e9,
-      overheat: (m.reading?.overheat ?? false) || (m.reading?.power_fault ?? null) !== null,
-    };
+    return m ? powerReadingOf(m) : null;
   }
 
   status(worker: string): AxeosStatus | null {
@@ -203,34 +192,7 @@ export class AxeosPart extends EventEmitter<EventArgs> {
   private async adopt(worker: string, url: string, via: 'address' | 'mapping', raw: Record<string, unknown> | null, reading: AxeosReading | null, by: string[], failure?: string): Promise<void> {
     if (!this.started) return;
     const client = new AxeosClient({ ...this.o.client, url });
-    const m: Miner = {
-      worker,
-      url,
-      via,
-      client,
-      state: 'unreachable',
-      detail: failure ?? null,
-      raw: null,
-      reading: null,
-      options: { frequency: [], voltage: [] },
-      canPause: false,
-      user: rememberedUser(this.o.remembered?.[worker]),
-      steered: this.o.steerByDefault === true,
-      budgetW: null,
-      ref: null,
-      lastChangeAt: null,
-      lastSent: null,
-      sawOverheat: false,
-      lastAction: null,
-      pausedByHub: this.o.remembered?.[worker]?.pausedByHub === true,
-      held: false,
-      polling: false,
-      timer: null,
-      live: null,
-      liveAt: 0,
-      busy: Promise.resolve(),
-      gone: false,
-    };
+    const m = newMiner({ worker, url, via, client, failure: failure ?? null, remembered: this.o.remembered?.[worker], steered: this.o.steerByDefault === true });
     this.miners.set(worker, m);
     if (raw && reading) {
       await this.readOptions(m);
@@ -278,9 +240,8 @@ export class AxeosPart extends EventEmitter<EventArgs> {
     if (m.gone) return;
     m.gone = true;
     if (m.timer) clearInterval(m.timer);
-    m.timer = null;
     m.live?.close();
-    m.live = null;
+    [m.timer, m.live] = [null, null];
     m.client.close();
     this.miners.delete(m.worker);
     this.tell('unlinked', { worker: m.worker, reason: why });
@@ -410,13 +371,9 @@ export class AxeosPart extends EventEmitter<EventArgs> {
     const cur = m.reading;
     const user = m.user;
     if (!user) return false;
-    const listed = (v: number, list: readonly number[]) => list.includes(v);
-    if (s.frequency !== undefined && !isSendable(s.frequency, m.options.frequency, user.frequency, cur?.frequency_mhz ?? null) && !listed(s.frequency, m.options.frequency)) {
-      this.log.error({ worker: m.worker, frequency: s.frequency }, 'refused to send a frequency the device does not list');
-      return false;
-    }
-    if (s.coreVoltage !== undefined && !isSendable(s.coreVoltage, m.options.voltage, user.coreVoltage, cur?.core_voltage_mv ?? null)) {
-      this.log.error({ worker: m.worker, coreVoltage: s.coreVoltage }, 'refused to send a core voltage the device does not list');
+    const refused = sendRefusal(m, s, user);
+    if (refused) {
+      this.log.error({ worker: m.worker, [refused]: s[refused] }, `refused to send a ${refused === 'frequency' ? 'frequency' : 'core voltage'} the device does not list`);
       return false;
     }
     const r = await m.client.set(s);
