@@ -55,6 +55,14 @@ export interface WorkerFigures {
   how: WattHow;
 }
 
+/**
+ * A worker's own way to stop and start, tried before its plug (an AxeOS miner's pause, src/axeos):
+ * returns true when it carries out the plan's decision itself (the plug then stays as it is).
+ */
+export interface PausePort {
+  setWorking(worker: string, working: boolean, reason: string): boolean;
+}
+
 /** A switch adapter (switches.ts): null when the worker has no linked switch. */
 export interface SwitchPort {
   switchFor(worker: string): string | null;
@@ -91,6 +99,9 @@ export class Obedience extends EventEmitter {
   /** worker names ever seen with the extension: never switched off at the plug, even while away */
   private readonly extensionWorkers = new Set<string>();
   private switches: SwitchPort | null;
+  private pauser: PausePort | null = null;
+  /** measured watts by worker (setMeasuredWatts) */
+  private readonly measured = new Map<string, number>();
 
   constructor(private readonly opts: ObedienceOptions) {
     super();
@@ -140,6 +151,17 @@ export class Obedience extends EventEmitter {
     return { ...input, status: 'idle', roles: input.roles.filter((r) => r !== 'load'), reason: 'a dedicated miner: its own device reads its mining, not the home' };
   }
 
+  /** A worker's own pause (an AxeOS miner's), tried before the plug (null: none). */
+  usePauser(port: PausePort | null): void {
+    this.pauser = port;
+  }
+
+  /** A worker's measured draw while it works, W (an AxeOS miner's own reading); null forgets it. */
+  setMeasuredWatts(worker: string, watts: number | null): void {
+    if (watts === null || !Number.isFinite(watts) || watts < 0) this.measured.delete(worker);
+    else this.measured.set(worker, watts);
+  }
+
   /** HA switches for plain miners (when HA is there). */
   useSwitches(port: SwitchPort | null): void {
     this.switches = port;
@@ -153,6 +175,12 @@ export class Obedience extends EventEmitter {
   /** Carries out the plan's decision for one worker. */
   setWorking(worker: string, working: boolean, reason = ''): void {
     this.asked.set(worker, { working, at: Date.now(), reason });
+    if (this.pauser?.setWorking(worker, working, reason)) {
+      // its own pause took it; no new jobs either while paused
+      this.control.setWorking(worker, working, reason);
+      this.opts.log.info({ worker, working, reason }, `${worker}: ${working ? 'resume' : 'pause'} (its own pause, not the plug)`);
+      return;
+    }
     const sw = this.switches?.switchFor(worker) ?? null;
     if (sw) {
       this.switches!.set(worker, sw, working, reason);
@@ -166,13 +194,16 @@ export class Obedience extends EventEmitter {
   }
 
   /**
-   * The power of a worker while it works, and where the figure comes from: its linked HA power
+   * The power of a worker while it works, and where the figure comes from: its own measured
+   * reading (setMeasuredWatts: an AxeOS miner), else its linked HA power
    * sensor (plug), else the figure declared in the configuration or by the worker itself
    * (declared), else the worker's own estimate (a GPU page or agent: `wattsEstimate`, plus its CPU
    * threads), else the CPU model by its threads (agents, pages) or its hashrate (plain miners),
    * estimated. `threads`: the threads it hashes with now (default: the last it reported).
    */
   watts(worker: string, hashrate: number, threads?: number): WattFigure {
+    const measured = this.measured.get(worker);
+    if (measured !== undefined) return { watts: measured, how: 'measured' };
     const a = this.opts.applianceOf(worker);
     if (a && a.powerEntities.length > 0 && a.watts !== null) return { watts: a.watts, how: 'plug' };
     const declared = this.opts.declaredW?.[worker];
