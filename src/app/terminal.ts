@@ -15,6 +15,16 @@ export function minersText(s: HubStatus): string {
 }
 
 
+/** The mining's power and where its figures come from: `12 W est.`, `27 W (declared+est.)`. */
+export function powerText(s: HubStatus & { powerHow?: string }): string {
+  const w = `${Math.round(s.powerW)} W`;
+  if (!s.powerHow) return w;
+  const from = (['measured', 'plug', 'declared', 'estimated'] as const).filter((h) => s.powerHow!.includes(h));
+  if (from.length === 0) return w;
+  if (from.length === 1 && from[0] === 'estimated') return `${w} est.`;
+  return `${w} (${from.map((h) => (h === 'estimated' ? 'est.' : h)).join('+')})`;
+}
+
 /**
  * The parts of the status line, most important first: the source, the decision, then the figures.
  * The decision is never the one left out.
@@ -29,7 +39,7 @@ export function statusParts(s: HubStatus): { key: string; text: string }[] {
     { key: 'shares', text: `shares ${s.shares.accepted} ok/${s.shares.rejected} rej/${s.shares.stale} stale` },
     { key: 'best', text: `best ${formatDifficulty(s.bestDifficulty.session)} (all ${formatDifficulty(s.bestDifficulty.allTime)})` },
     { key: 'odds', text: `block/day ${formatOdds(s.oddsPerDay)}` },
-    { key: 'power', text: `${Math.round(s.powerW)} W` },
+    { key: 'power', text: powerText(s) },
   ];
 }
 
