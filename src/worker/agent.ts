@@ -10,6 +10,7 @@ import { logger as makeLogger, type Logger } from '../log.js';
 import { MM_EXTENSION, MM_METHODS, type ReportedState, type WorkerReport } from '../stratum/extension.js';
 import { HouseholdMiner } from '../work/index.js';
 import { GpuDriver, gpuPower, openNodeGpu, type NodeGpu, type WebgpuModule } from './gpu.js';
+import { HubLink } from './hub-link.js';
 import { YieldCheck, onBattery, readPowerSupplies, type YieldRules } from './machine.js';
 
 export interface WorkerAgentOptions {
@@ -90,11 +91,14 @@ export class WorkerAgent extends EventEmitter {
   private gpu: GpuDriver | null = null;
   private gpuOff: string | null = null;
   private gpuWatts: { watts: number; from: 'declared' | 'estimated' } | null = null;
+  /** the connection to the hub in the worker's words (the fix when it cannot be reached) */
+  readonly link: HubLink;
 
   constructor(opts: WorkerAgentOptions) {
     super();
     this.opts = opts;
     this.log = opts.logger ?? makeLogger('worker');
+    this.link = new HubLink(this.log, opts.hub);
     this.check = new YieldCheck(opts.yield);
     this.meter = opts.loadMeter ?? hubLoadMeter();
     this.battery = opts.battery ?? (() => onBattery(readPowerSupplies()));
@@ -113,18 +117,21 @@ export class WorkerAgent extends EventEmitter {
       nice: opts.nice,
       suggestDifficulty: opts.suggestDifficulty,
       userAgent: 'micro-mining-worker/0.1.0',
-      client: { extensions: { names: [MM_EXTENSION], params, methods: [MM_METHODS.pause, MM_METHODS.resume, MM_METHODS.threads] } },
-      logger: this.log,
+      // a hub that does not answer: tried again after 1 s, doubling to every 30 s at most
+      client: { extensions: { names: [MM_EXTENSION], params, methods: [MM_METHODS.pause, MM_METHODS.resume, MM_METHODS.threads] }, backoffMinMs: 1000, backoffMaxMs: 30_000 },
+      logger: this.link.logger,
     });
     const client = this.miner.source.client;
     client.on('extension', (m: { method: string; params: unknown[] }) => this.onHub(m.method, m.params));
     client.on('connected', (info: { configured: Record<string, unknown> }) => {
+      this.link.connected();
       this.controlled = info.configured[MM_EXTENSION] === true;
       if (!this.controlled) this.log.warn('the hub did not accept the micro-mining-control extension: it cannot pause this worker (an old hub, or not a micro-mining hub)');
       this.lastKey = '';
       this.update();
     });
     client.on('disconnected', () => {
+      if (this.running) this.link.lost();
       // a new connection starts from the hub's wish again (it repeats a pause on connect)
       this.hubPaused = false;
       this.hubThreads = null;
@@ -245,9 +252,13 @@ export class WorkerAgent extends EventEmitter {
       load = 0;
     }
     const y = this.check.sample(Date.now(), load, this.battery());
-    if (y !== this.yielding) {
-      this.log.info({ reason: y }, y ? `yielding: ${y}` : 'this computer is idle again');
-      this.yielding = y;
+    if (y === this.yielding) return;
+    // only a change between yielding and hashing is news; a new figure in the reason ("91% CPU")
+    // is kept for the status and the next report, not logged or reported at once
+    const flip = (y === null) !== (this.yielding === null);
+    this.yielding = y;
+    if (flip) {
+      this.log.debug({ reason: y }, y ? `yielding: ${y}` : 'this computer is idle again');
       this.update();
     }
   }
