@@ -1,8 +1,8 @@
 // `micro-mining worker`: this computer hashes for the hub while it is idle, obeys the hub's plan
 // (pause, resume, thread cap over the hub's Stratum extension) and stops cleanly on Ctrl-C.
-import { rootLogger } from '../../log.js';
+import { redactUrl, rootLogger } from '../../log.js';
 import { stopOnSignal } from './signals.js';
-import { WorkerAgent, loadWorkerConfig, wantsHelp, workerSettingsHelp, type AgentState } from '../../worker/index.js';
+import { WorkerAgent, WorkerConsole, loadWorkerConfig, wantsHelp, workerSettingsHelp } from '../../worker/index.js';
 
 const HELP = `usage: micro-mining worker --hub stratum+tcp://HUB:3333 [--name NAME] [--threads N] [--password P] [flags …]
 
@@ -38,13 +38,17 @@ export async function runWorker(argv: string[]): Promise<number> {
     suggestDifficulty: c.difficulty ?? undefined,
     logger: log,
   });
-  agent.on('state', (s: AgentState) =>
-    log.info(
-      { state: s.state, threads: s.threads, hashrate: Math.round(s.hashrate), hashes: s.hashes, accepted: s.accepted, connected: s.connected, controlled: s.controlled },
-      `${s.state}${s.reason ? `: ${s.reason}` : ''}`,
-    ),
-  );
+  // one line per state change, and on a terminal a live status line (src/worker/console.ts)
+  const view = new WorkerConsole(agent, log, c.hub);
+  log.info({ hub: redactUrl(c.hub), name: c.name, threads: c.threads, hostname: c.hostname, mac: c.mac }, `worker ${c.name} starting, up to ${c.threads} thread${c.threads === 1 ? '' : 's'}, for the hub at ${redactUrl(c.hub)}`);
   await agent.start();
-  log.info({ hub: c.hub, name: c.name, threads: c.threads, hostname: c.hostname, mac: c.mac }, `worker ${c.name} started, up to ${c.threads} thread${c.threads === 1 ? '' : 's'}`);
-  return stopOnSignal({ log, stop: () => agent.stop(), deadlineMs: STOP_DEADLINE_MS });
+  view.start();
+  return stopOnSignal({
+    log,
+    stop: async () => {
+      view.stop();
+      await agent.stop();
+    },
+    deadlineMs: STOP_DEADLINE_MS,
+  });
 }
