@@ -90,7 +90,7 @@ export function effectiveOptions(c: Config): Partial<Record<ConfigKey, unknown>>
       ...(w.mac ? { mac: w.mac } : {}),
       ...(w.ip ? { ip: w.ip } : {}),
       ...(w.name ? { name: w.name } : {}),
-    })),
+    })).concat(Object.entries(m.miners.axeosUrls ?? {}).map(([worker, url]) => ({ worker, axeos_url: url }))),
     worker_power: Object.entries(m.miners.powerW).map(([worker, watts]) => ({ worker, watts })),
     switch_min_on: m.miners.switchMinOnS,
     switch_min_off: m.miners.switchMinOffS,

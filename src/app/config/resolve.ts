@@ -83,6 +83,8 @@ export function resolveMiners(s: Settings): Config['miners'] {
     powerW: Object.fromEntries((s.worker_power ?? []).map((w) => [w.worker, w.watts])),
     switchMinOnS: s.switch_min_on ?? 300,
     switchMinOffS: s.switch_min_off ?? 300,
+    // the first axeos_url of a worker counts
+    axeosUrls: Object.fromEntries((s.worker_mappings ?? []).filter((w) => w.axeos_url).reverse().map((w) => [w.worker, w.axeos_url as string])),
   };
 }
 
@@ -97,7 +99,8 @@ export function resolveIdle(s: Settings): Config['idle'] {
     if (o.power_threshold_w !== undefined) out.powerThresholdW = o.power_threshold_w;
     return out;
   });
-  const workers: WorkerMappingSetting[] = (s.worker_mappings ?? []).map((w) => {
+  // an entry with only worker + axeos_url links no HA device (the AxeOS part reads it: miners.axeosUrls)
+  const workers: WorkerMappingSetting[] = (s.worker_mappings ?? []).filter((w) => w.device || w.mac || w.ip || w.name).map((w) => {
     const out: WorkerMappingSetting = { workerId: w.worker };
     if (w.device) out.deviceId = w.device;
     if (w.mac) out.mac = w.mac;

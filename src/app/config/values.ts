@@ -153,6 +153,10 @@ export const mappingItem = z
     mac: z.string().trim().regex(MAC_RE, 'mac must look like aa:bb:cc:dd:ee:ff').optional(),
     ip: ipAddress().optional(),
     name: str(255).optional(),
+    /** the miner's AxeOS (src/axeos): plain http, no user name or password */
+    axeos_url: urlWith(['http'], 'a plain http:// URL like http://192.168.1.50 (AxeOS serves no HTTPS)')
+      .refine((s) => !/^[a-z]+:\/\/[^/]*@/i.test(s), 'must not contain a user name or password (AxeOS has no login)')
+      .optional(),
   })
   .strict()
-  .refine((w) => w.device || w.mac || w.ip || w.name, 'each mapping needs device, mac, ip or name');
+  .refine((w) => w.device || w.mac || w.ip || w.name || w.axeos_url, 'each mapping needs device, mac, ip, name or axeos_url');
