@@ -45,7 +45,8 @@ export {
   type SteerInput,
   type UserSettings,
 } from './steer.js';
-export { AxeosPart, type AxeosEvents, type Remembered, type AxeosPartOptions, type AxeosStatus, type MinerConnected } from './part.js';
-export { AXEOS_BINARY_SENSORS, AXEOS_FAN_SENSOR, AXEOS_SENSORS, frequencySelect, steeredSwitch, type AxeosBinarySpec, type AxeosSensorSpec } from './entities.js';
+export { AxeosPart, type AxeosEvents, type Remembered, type AxeosPartOptions, type AxeosStatus, type MinerConnected, type PowerReading } from './part.js';
+export { AXEOS_BINARY_SENSORS, AXEOS_FAN_SENSOR, AXEOS_SENSORS, AXEOS_STATES, frequencySelect, minerEntities, steeredSwitch, type AxeosBinarySpec, type AxeosSensorSpec } from './entities.js';
 export { SETTLE_MS, referenceOf, settingsAfter, statusOf, type Miner } from './miner.js';
 export { probe, type ProbeOptions, type ProbeResult } from './probe.js';
+export { REMEMBERED_MAX, RememberedFile, parseRemembered } from './remembered.js';

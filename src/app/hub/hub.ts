@@ -25,6 +25,7 @@ import type { HubStatus, StatusServer } from '../status.js';
 import type { HubBus } from './bus.js';
 import { createContext, type HubContext, type HubOverrides, type HubPart, type PartFactory } from './context.js';
 import { snapshotNow } from './inputs.js';
+import { AxeosPart } from './parts/axeos.js';
 import { BlocksPart } from './parts/blocks.js';
 import { DataLockPart } from './parts/data-lock.js';
 import { MiningPart } from './parts/mining.js';
@@ -45,6 +46,7 @@ export const PARTS: readonly PartFactory[] = [
   (ctx) => new MiningPart(ctx), // hash pool, job source, Stratum endpoint, worker page hookup
   (ctx) => new SchedulingPart(ctx), // planner, HA appliances, Node-RED flow or direct planning
   (ctx) => new BlocksPart(ctx), // HA event and notification for a found block
+  (ctx) => new AxeosPart(ctx), // Bitaxe / AxeOS miners: linked, read, steered, paused (src/axeos)
   (ctx) => new MqttPart(ctx), // HA entities over MQTT, embedded broker, Node-RED bridge
   (ctx) => new StatusPart(ctx), // status page, /api/status, worker page, editor proxy
 ];
