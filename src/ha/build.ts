@@ -1,12 +1,12 @@
 // Building appliances: the registries, the states seen so far, the rules and the live workers
 // go in; the appliance slots (carrying over what the previous build knew), the devices left out
 // and the warnings come out. No I/O; `evidence` is the classifier's memory of status sensors.
-import type { Appliance, ApplianceRole, DeviceEntry, EntityEntry, EntityState, IdleRules, IgnoredDevice, RegistrySnapshot, WorkerMapping } from './types.js';
+import type { Appliance, ApplianceRole, DeviceEntry, EntityEntry, EntityState, IdleOverride, IdleRules, IgnoredDevice, RegistrySnapshot, WorkerMapping } from './types.js';
 import { entityVotes, ignoredReason, type Evidence } from './appliance-rules.js';
 import { evaluateSlot, parseNumber } from './entity-eval.js';
 import { deviceSettings, entityRule, overridesFor, type DeviceSettings, type RegistryNames } from './overrides.js';
 import { matchWorker, type WorkerMatch } from './worker-match.js';
-import { nextHubLoad, powerIds, votingIds } from './verdict.js';
+import { entityLists, nextHubLoad } from './verdict.js';
 import { HUB, type AppSlot, type EntitySlot, type HubLoad, type Warning } from './slots.js';
 
 export type EvidenceOf = (entityId: string, entry: EntityEntry | undefined, state: EntityState | undefined) => Evidence | null;
@@ -106,13 +106,19 @@ function newSlot(dev: DeviceEntry, reg: Registry, settings: DeviceSettings, work
   return slot;
 }
 
-/** Entities that may count: not diagnostic or config, not ignored, not the hub load or budget sensors. */
-function usableEntities(dev: DeviceEntry, ents: EntityEntry[], reg: Registry, rules: IdleRules): EntityEntry[] {
-  return ents.filter((e) => {
-    if (e.entity_category === 'diagnostic' || e.entity_category === 'config') return false;
-    if (overridesFor(rules.overrides, dev, e, reg).some((o) => o.ignore)) return false;
-    return !(e.entity_id === rules.hub.loadEntity || e.entity_id === rules.budget.surplusEntity || e.entity_id === rules.budget.priceEntity);
-  });
+/** The entities that may count, each with its overrides: not diagnostic or config, not ignored, not the hub load or budget sensors. */
+function usableEntities(dev: DeviceEntry, ents: EntityEntry[], reg: Registry, rules: IdleRules): { entries: EntityEntry[]; overrides: IdleOverride[][] } {
+  const entries: EntityEntry[] = [];
+  const overrides: IdleOverride[][] = [];
+  for (const e of ents) {
+    if (e.entity_category === 'diagnostic' || e.entity_category === 'config') continue;
+    const ov = overridesFor(rules.overrides, dev, e, reg);
+    if (ov.some((o) => o.ignore)) continue;
+    if (e.entity_id === rules.hub.loadEntity || e.entity_id === rules.budget.surplusEntity || e.entity_id === rules.budget.priceEntity) continue;
+    entries.push(e);
+    overrides.push(ov);
+  }
+  return { entries, overrides };
 }
 
 /** Why a device is an appliance, in words a person reads. */
@@ -134,18 +140,21 @@ function rolesOf(role: DeviceSettings['role'], worker: WorkerMatch | undefined, 
 }
 
 /** The voting entities of a device into its slot, each evaluated (or carried over from prev). */
-function addEntitySlots(slot: AppSlot, dev: DeviceEntry, usable: EntityEntry[], isWorker: boolean, reg: Registry, input: BuildInput, out: BuildResult): void {
+function addEntitySlots(slot: AppSlot, dev: DeviceEntry, usable: ReturnType<typeof usableEntities>, isWorker: boolean, input: BuildInput, out: BuildResult): void {
   const { rules, states, now } = input;
   const prev = input.old.get(dev.id);
-  for (const e of usable) {
-    const ov = overridesFor(rules.overrides, dev, e, reg);
+  for (let i = 0; i < usable.entries.length; i++) {
+    const e = usable.entries[i]!;
+    const ov = usable.overrides[i]!;
     if (!entityVotes(e.entity_id, e, states.get(e.entity_id), { includeLights: !!rules.includeLights, worker: isWorker })) continue;
     const prevSlot = prev?.entities.find((s) => s.id === e.entity_id);
     const es: EntitySlot = {
       id: e.entity_id,
       applianceId: dev.id,
       rule: entityRule(rules, e.entity_id, ov),
-      eval: prevSlot?.eval ?? { verdict: 'unknown', reason: 'no state yet' },
+      verdict: prevSlot ? prevSlot.verdict : 'unknown',
+      watts: prevSlot?.watts,
+      reason: prevSlot ? prevSlot.reason : 'no state yet',
       since: prevSlot?.since ?? now,
     };
     const st = states.get(e.entity_id);
@@ -156,8 +165,9 @@ function addEntitySlots(slot: AppSlot, dev: DeviceEntry, usable: EntityEntry[], 
     slot.entities.push(es);
     out.entitySlots.set(e.entity_id, es);
   }
-  slot.appliance.entities = votingIds(slot.entities);
-  slot.appliance.powerEntities = powerIds(slot.entities);
+  const lists = entityLists(slot.entities, [], []);
+  slot.appliance.entities = lists.entities;
+  slot.appliance.powerEntities = lists.powerEntities ?? [];
 }
 
 /** One device: its appliance slot, or undefined when it is ignored or left out (recorded in out). */
@@ -172,17 +182,17 @@ function buildDevice(dev: DeviceEntry, reg: Registry, input: BuildInput, out: Bu
   const slot = newSlot(dev, reg, settings, worker, input);
   const usable = usableEntities(dev, ents, reg, rules);
   // Is it an appliance at all? Workers and devices given a role by an override always are.
-  const evidence = usable.map((e) => input.evidence(e.entity_id, e, states.get(e.entity_id))).filter((x) => x !== null);
+  const evidence = usable.entries.map((e) => input.evidence(e.entity_id, e, states.get(e.entity_id))).filter((x) => x !== null);
   if (!worker && settings.role === undefined && evidence.length === 0) {
-    out.ignoredDevices.set(dev.id, { id: dev.id, name, area: areaName(dev, reg), reason: ignoredReason(usable.map((e) => e.entity_id)) });
-    for (const e of usable) out.ignoredEntities.set(e.entity_id, dev.id);
+    out.ignoredDevices.set(dev.id, { id: dev.id, name, area: areaName(dev, reg), reason: ignoredReason(usable.entries.map((e) => e.entity_id)) });
+    for (const e of usable.entries) out.ignoredEntities.set(e.entity_id, dev.id);
     if (ents.length === 0) out.warnings.push({ key: `noentities:${dev.id}`, msg: 'device has no entities; it is not an appliance', fields: { device: dev.id, name } });
     return undefined;
   }
   slot.appliance.why = whyAppliance(worker, settings.role, evidence);
-  addEntitySlots(slot, dev, usable, !!worker, reg, input, out);
+  addEntitySlots(slot, dev, usable, !!worker, input, out);
   slot.appliance.roles = rolesOf(settings.role, worker, evidence.length > 0);
-  if (usable.length === 0) {
+  if (usable.entries.length === 0) {
     out.warnings.push({ key: `noentities:${dev.id}`, msg: 'device has no entities; it is listed but never counts as idle', fields: { device: dev.id, name } });
   }
   return slot;

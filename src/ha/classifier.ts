@@ -218,7 +218,9 @@ export class IdleClassifier {
 
   /** Reads a budget sensor into the pending budget; true when it was one. */
   private budgetInput(entityId: string, state: EntityState | undefined): boolean {
-    const r = readBudgetSensor(this.rules.budget, entityId, state, this.pendingBudget ?? this.budgetValue);
+    const b = this.rules.budget;
+    if (entityId !== b.surplusEntity && entityId !== b.priceEntity) return false;
+    const r = readBudgetSensor(b, entityId, state, this.pendingBudget ?? this.budgetValue);
     if (!r) return false;
     if (r.warning) this.warnOnce(r.warning);
     this.pendingBudget = r.budget;

@@ -2,7 +2,7 @@
 // nothing), with the power it reads, and since when an entity's verdict holds.
 import type { EntityState } from './types.js';
 import { DEFAULT_BUSY_STATES } from './rules.js';
-import type { EntityEval, EntityRule, EntitySlot, Warning } from './slots.js';
+import type { EntityEval, EntityRule, EntitySlot, Verdict, Warning } from './slots.js';
 
 /** States that never say idle or busy. */
 export const UNKNOWN_STATES = new Set(['unknown', 'unavailable', '', 'none', 'null']);
@@ -80,38 +80,7 @@ export function isIdleTimeSensor(state: EntityState): boolean {
   return idleTimeSensorOf(domainOf(state.entity_id), state);
 }
 
-function evaluatePower(id: string, raw: string, state: EntityState, rule: EntityRule): EntityEval {
-  const unit = attr(state, 'unit_of_measurement');
-  const factor = powerFactor(unit);
-  const n = parseNumber(raw);
-  if (n === undefined) return { verdict: 'unknown', watts: null, reason: `${id}: non-numeric power`, bad: `non-numeric power state "${raw.slice(0, 40)}"` };
-  if (factor === undefined) return { verdict: 'unknown', watts: null, reason: `${id}: power in unknown unit`, bad: `power sensor with unit ${JSON.stringify(unit ?? null)} (want W or kW)` };
-  const w = n * factor;
-  const t = rule.powerThresholdW;
-  return w < t ? { verdict: 'idle', watts: w, reason: `${id}=${w}W<${t}W` } : { verdict: 'busy', watts: w, reason: `${id}=${w}W>=${t}W` };
-}
-
-function evaluateIdleTime(id: string, raw: string, state: EntityState, idleTimeSeconds: number): EntityEval {
-  const n = parseNumber(raw);
-  const f = secondsFactor(attr(state, 'unit_of_measurement')) ?? 1;
-  if (n === undefined) return { verdict: 'unknown', reason: `${id}: non-numeric idle time`, bad: `non-numeric idle-time state "${raw.slice(0, 40)}"` };
-  const s = n * f;
-  return s >= idleTimeSeconds ? { verdict: 'idle', reason: `${id}=${s}s idle` } : { verdict: 'busy', reason: `${id}=${s}s idle<${idleTimeSeconds}s` };
-}
-
-function evaluateByState(id: string, domain: string, raw: string, rule: EntityRule): EntityEval {
-  const idle = rule.idleStates[domain];
-  if (!idle) return { verdict: 'none', reason: `${id}: no rule for ${domain}` };
-  const s = raw.toLowerCase();
-  if (idle.includes(s) || idle.includes(raw)) return { verdict: 'idle', reason: `${id}=${raw}` };
-  if (domain === 'sensor' && !(DEFAULT_BUSY_STATES.sensor ?? []).includes(s)) {
-    return { verdict: 'none', reason: `${id}=${raw}: not a status` };
-  }
-  if (idle.length === 0) return { verdict: 'none', reason: `${id}: no idle states for ${domain}` };
-  return { verdict: 'busy', reason: `${id}=${raw}` };
-}
-
-/** The verdict of one entity state under a rule (pure). */
+/** The verdict of one entity state under a rule (pure): forced, power, idle time, or by state. */
 export function evaluateEntity(state: EntityState | undefined, rule: EntityRule, idleTimeSeconds: number): EntityEval {
   if (rule.force) return { verdict: rule.force, reason: `forced ${rule.force}` };
   if (!state) return { verdict: 'unknown', reason: 'no state yet' };
@@ -120,17 +89,38 @@ export function evaluateEntity(state: EntityState | undefined, rule: EntityRule,
   if (raw.length > MAX_STATE_LEN) return { verdict: 'unknown', reason: `${id}: state too long`, bad: `state longer than ${MAX_STATE_LEN} characters` };
   if (UNKNOWN_STATES.has(raw.toLowerCase())) return { verdict: 'unknown', reason: `${id}=${raw || 'empty'}` };
   const domain = domainOf(id);
-  if (powerSensorOf(domain, state)) return evaluatePower(id, raw, state, rule);
-  if (idleTimeSensorOf(domain, state)) return evaluateIdleTime(id, raw, state, idleTimeSeconds);
-  return evaluateByState(id, domain, raw, rule);
+  if (powerSensorOf(domain, state)) {
+    const unit = attr(state, 'unit_of_measurement');
+    const factor = powerFactor(unit);
+    const n = parseNumber(raw);
+    if (n === undefined) return { verdict: 'unknown', watts: null, reason: `${id}: non-numeric power`, bad: `non-numeric power state "${raw.slice(0, 40)}"` };
+    if (factor === undefined) return { verdict: 'unknown', watts: null, reason: `${id}: power in unknown unit`, bad: `power sensor with unit ${JSON.stringify(unit ?? null)} (want W or kW)` };
+    const w = n * factor;
+    const t = rule.powerThresholdW;
+    return w < t ? { verdict: 'idle', watts: w, reason: `${id}=${w}W<${t}W` } : { verdict: 'busy', watts: w, reason: `${id}=${w}W>=${t}W` };
+  }
+  if (idleTimeSensorOf(domain, state)) {
+    const n = parseNumber(raw);
+    const f = secondsFactor(attr(state, 'unit_of_measurement')) ?? 1;
+    if (n === undefined) return { verdict: 'unknown', reason: `${id}: non-numeric idle time`, bad: `non-numeric idle-time state "${raw.slice(0, 40)}"` };
+    const s = n * f;
+    return s >= idleTimeSeconds ? { verdict: 'idle', reason: `${id}=${s}s idle` } : { verdict: 'busy', reason: `${id}=${s}s idle<${idleTimeSeconds}s` };
+  }
+  const idle = rule.idleStates[domain];
+  if (!idle) return { verdict: 'none', reason: `${id}: no rule for ${domain}` };
+  const s = raw.toLowerCase();
+  if (idle.includes(s) || idle.includes(raw)) return { verdict: 'idle', reason: `${id}=${raw}` };
+  if (domain === 'sensor' && !(DEFAULT_BUSY_STATES.sensor ?? []).includes(s)) return { verdict: 'none', reason: `${id}=${raw}: not a status` };
+  if (idle.length === 0) return { verdict: 'none', reason: `${id}: no idle states for ${domain}` };
+  return { verdict: 'busy', reason: `${id}=${raw}` };
 }
 
 /**
  * Since when an entity's verdict holds after a new evaluation (pure): unchanged while the
  * verdict is; on first sight, HA's last_changed says how long the state has held already.
  */
-export function verdictSince(prev: EntityEval, next: EntityEval, since: number, state: EntityState | undefined, now: number, initial: boolean): number {
-  if (next.verdict === prev.verdict && !initial) return since;
+export function verdictSince(prev: Verdict, next: Verdict, since: number, state: EntityState | undefined, now: number, initial: boolean): number {
+  if (next === prev && !initial) return since;
   if (initial && state?.last_changed) {
     const t = Date.parse(state.last_changed);
     if (Number.isFinite(t) && t <= now) return t;
@@ -141,8 +131,10 @@ export function verdictSince(prev: EntityEval, next: EntityEval, since: number, 
 /** Evaluates a new state into an entity slot; returns the bad-input warning, if any. */
 export function evaluateSlot(slot: EntitySlot, state: EntityState | undefined, idleTimeSeconds: number, now: number, initial: boolean): Warning | undefined {
   const next = evaluateEntity(state, slot.rule, idleTimeSeconds);
-  slot.since = verdictSince(slot.eval, next, slot.since, state, now, initial);
-  slot.eval = next;
+  slot.since = verdictSince(slot.verdict, next.verdict, slot.since, state, now, initial);
+  slot.verdict = next.verdict;
+  slot.watts = next.watts;
+  slot.reason = next.reason;
   if (!next.bad) return undefined;
   return {
     key: `bad:${slot.id}:${next.bad}`,

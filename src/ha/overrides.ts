@@ -22,15 +22,19 @@ export function sameName(a: string | null | undefined, b: string | null | undefi
   return !!a && !!b && a.trim().toLowerCase() === b.trim().toLowerCase();
 }
 
+function hasLabel(labelIds: readonly string[] | undefined, label: string, names: RegistryNames): boolean {
+  return !!labelIds && labelIds.some((l) => l === label || sameName(label, names.labels.get(l)));
+}
+
 /** Matching overrides for an entity of a device, weakest first (area, label, device, entity). */
 export function overridesFor(overrides: readonly IdleOverride[], dev: DeviceEntry | undefined, ent: EntityEntry | undefined, names: RegistryNames): IdleOverride[] {
+  if (overrides.length === 0) return [];
   const out: IdleOverride[][] = [[], [], [], []];
   const areaId = ent?.area_id ?? dev?.area_id ?? null;
-  const labelIds = new Set([...(dev?.labels ?? []), ...(ent?.labels ?? [])]);
   for (const o of overrides) {
     const m = o.match;
     if (m.area !== undefined && areaId && (m.area === areaId || sameName(m.area, names.areas.get(areaId)))) out[0].push(o);
-    else if (m.label !== undefined && [...labelIds].some((l) => l === m.label || sameName(m.label, names.labels.get(l)))) out[1].push(o);
+    else if (m.label !== undefined && (hasLabel(dev?.labels, m.label, names) || hasLabel(ent?.labels, m.label, names))) out[1].push(o);
     else if (m.device !== undefined && dev && (m.device === dev.id || sameName(m.device, dev.name_by_user) || sameName(m.device, dev.name))) out[2].push(o);
     else if (m.entity !== undefined && ent && m.entity === ent.entity_id) out[3].push(o);
   }

@@ -24,11 +24,15 @@ export interface EntityEval {
   bad?: string;
 }
 
+/** One voting entity: its rule and its latest evaluation (the fields of EntityEval, one shape). */
 export interface EntitySlot {
   id: string;
   applianceId: string;
   rule: EntityRule;
-  eval: EntityEval;
+  verdict: Verdict;
+  /** W for a power sensor with a numeric state, else null; undefined for non-power entities. */
+  watts: number | null | undefined;
+  reason: string;
   /** When the current verdict began. */
   since: number;
 }

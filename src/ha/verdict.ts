@@ -24,50 +24,52 @@ export interface HeldVerdict {
   pendingSince?: number;
 }
 
-/** The sum of an appliance's power sensors, W: null unless every one reads a number; undefined: none. */
-export function powerWatts(entities: readonly EntitySlot[]): number | null | undefined {
-  let sensors = 0;
+/** An appliance's entity lists and power after its entities' latest evaluations. */
+export interface EntityLists {
+  /** The power sensors (ids, in order); undefined when there are none. */
+  powerEntities: string[] | undefined;
+  /** The entities that have a say (verdict other than none), in order. */
+  entities: string[];
+  /** The sum of the power sensors, W: null unless every one reads a number; undefined: none. */
+  watts: number | null | undefined;
+}
+
+function idsWhere(entities: readonly EntitySlot[], count: number, power: boolean): string[] {
+  const out = new Array<string>(count);
+  let i = 0;
+  for (const s of entities) if (power ? s.watts !== undefined : s.verdict !== 'none') out[i++] = s.id;
+  return out;
+}
+
+/**
+ * The entity lists and power of an appliance (pure, one pass). A list that has not changed is
+ * the current one itself, so a steady appliance allocates nothing.
+ */
+export function entityLists(entities: readonly EntitySlot[], currentPower: readonly string[], currentVoting: readonly string[]): EntityLists {
   let sum = 0;
   let all = true;
+  let nPower = 0;
+  let nVote = 0;
+  let samePower = true;
+  let sameVote = true;
   for (const s of entities) {
-    const w = s.eval.watts;
-    if (w === undefined) continue;
-    sensors++;
-    if (typeof w === 'number') sum += w;
-    else all = false;
-  }
-  if (sensors === 0) return undefined;
-  return all ? sum : null;
-}
-
-const measures = (s: EntitySlot): boolean => s.eval.watts !== undefined;
-const votes = (s: EntitySlot): boolean => s.eval.verdict !== 'none';
-
-/** The ids of the entities that pass `pick`, in order; `current` itself when it lists the same. */
-function idsOf(entities: readonly EntitySlot[], pick: (s: EntitySlot) => boolean, current: string[]): string[] {
-  let out: string[] | undefined;
-  let n = 0;
-  for (const s of entities) {
-    if (!pick(s)) continue;
-    if (!out && current[n] === s.id) {
-      n++;
-      continue;
+    const w = s.watts;
+    if (w !== undefined) {
+      if (samePower && (nPower >= currentPower.length || currentPower[nPower] !== s.id)) samePower = false;
+      nPower++;
+      if (typeof w === 'number') sum += w;
+      else all = false;
     }
-    out ??= current.slice(0, n);
-    out.push(s.id);
-    n++;
+    if (s.verdict !== 'none') {
+      if (sameVote && (nVote >= currentVoting.length || currentVoting[nVote] !== s.id)) sameVote = false;
+      nVote++;
+    }
   }
-  return out ?? (n === current.length ? current : current.slice(0, n));
-}
-
-/** The power sensors among the entities (ids, in order); `current` when unchanged. */
-export function powerIds(entities: readonly EntitySlot[], current: string[] = []): string[] {
-  return idsOf(entities, measures, current);
-}
-
-/** The entities that have a say (verdict other than none); `current` when unchanged. */
-export function votingIds(entities: readonly EntitySlot[], current: string[] = []): string[] {
-  return idsOf(entities, votes, current);
+  return {
+    powerEntities: nPower === 0 ? undefined : samePower && nPower === currentPower.length ? (currentPower as string[]) : idsWhere(entities, nPower, true),
+    entities: sameVote && nVote === currentVoting.length ? (currentVoting as string[]) : idsWhere(entities, nVote, false),
+    watts: nPower === 0 ? undefined : all ? sum : null,
+  };
 }
 
 function hubReason(hub: HubLoad, maxLoadPercent: number, busy: boolean): string {
@@ -84,7 +86,7 @@ export function rawVerdict(slot: Pick<AppSlot, 'appliance' | 'entities' | 'force
   let unknown: EntitySlot | undefined;
   const idles: EntitySlot[] = [];
   for (const s of slot.entities) {
-    const v = s.eval.verdict;
+    const v = s.verdict;
     if (v === 'busy') busy ??= s;
     else if (v === 'unknown') unknown ??= s;
     else if (v === 'idle') idles.push(s);
@@ -92,12 +94,12 @@ export function rawVerdict(slot: Pick<AppSlot, 'appliance' | 'entities' | 'force
   const hub = slot.hubLoad;
   const hubUnknown = !!hub && hub.percent === null;
   const hubBusy = !!hub && hub.percent !== null && hub.percent > maxLoadPercent;
-  if (busy || hubBusy) return { status: 'busy', reason: busy ? busy.eval.reason : hubReason(hub!, maxLoadPercent, true), idleSince: 0 };
-  if (unknown || hubUnknown) return { status: 'unknown', reason: unknown ? unknown.eval.reason : 'no hub load reading', idleSince: 0 };
+  if (busy || hubBusy) return { status: 'busy', reason: busy ? busy.reason : hubReason(hub!, maxLoadPercent, true), idleSince: 0 };
+  if (unknown || hubUnknown) return { status: 'unknown', reason: unknown ? unknown.reason : 'no hub load reading', idleSince: 0 };
   if (idles.length > 0 || hub) {
     let idleSince = hub ? hub.since : 0;
     for (const s of idles) if (s.since > idleSince) idleSince = s.since;
-    const reason = idles.map((s) => s.eval.reason).join(', ') || hubReason(hub!, maxLoadPercent, false);
+    const reason = idles.map((s) => s.reason).join(', ') || hubReason(hub!, maxLoadPercent, false);
     return { status: 'idle', reason, idleSince };
   }
   return { status: 'unknown', reason: slot.entities.length === 0 ? 'no entities' : 'no entity says idle or busy', idleSince: 0 };
@@ -120,13 +122,14 @@ export function holdVerdict(current: ApplianceStatus, first: boolean, raw: RawVe
 /** Recomputes one appliance's power and verdict and emits what changed. */
 export function settle(slot: AppSlot, maxLoadPercent: number, now: number, events: ApplianceEvent[]): void {
   const a = slot.appliance;
-  const watts = powerWatts(slot.entities);
-  if (watts !== undefined) {
-    a.powerEntities = powerIds(slot.entities, a.powerEntities);
-    if (watts !== null && watts !== a.watts) events.push({ type: 'power', applianceId: a.id, name: a.name, at: now, watts });
-    a.watts = watts;
+  const lists = entityLists(slot.entities, a.powerEntities, a.entities);
+  const watts = lists.watts;
+  if (lists.powerEntities) {
+    a.powerEntities = lists.powerEntities;
+    if (watts !== null && watts !== undefined && watts !== a.watts) events.push({ type: 'power', applianceId: a.id, name: a.name, at: now, watts });
+    a.watts = watts ?? null;
   }
-  a.entities = votingIds(slot.entities, a.entities);
+  a.entities = lists.entities;
 
   const raw = rawVerdict(slot, maxLoadPercent, now);
   const first = !slot.initialised;
