@@ -69,6 +69,10 @@ test('the hub\'s power and energy count a miner that hashes, at its declared fig
     miner.start();
     const s = await until('the hub counts the miner\'s power', () => (hub.status().powerW === 15 ? hub.status() : undefined), 60_000);
     assert.equal(s.hubHashrate, 0, 'the hub itself does not hash');
+    // a plain miner tells nothing of itself: its shares give its hashrate, its watts are the declared figure
+    const w = (s as unknown as StatusView).workers.find((x) => x.name === 'garage-bitaxe')!;
+    assert.deepEqual([w.hashrateFrom, w.state, w.kernel, w.how, w.watts], ['shares', null, null, 'declared', 15]);
+    assert.ok(w.hashrate > 0 && w.hashrate === w.estimate?.hashrate, 'the share-based figure');
     await until('the plan budgets it at 15 W', () => hub.planner.lastPlan?.workers.find((w) => w.id === 'garage-bitaxe')?.watts === 15, 30_000);
     const e0 = hub.status().energyKWh;
     await until('energy is counted', () => hub.status().energyKWh > e0, 30_000);
