@@ -52,6 +52,8 @@ export const SETTINGS = {
   policy: { flag: 'policy', kind: 'string', arg: 'P', help: 'mining policy: always, idle_only or surplus', fix: 'use always, idle_only or surplus' },
   power_sensor: { flag: 'power-sensor', kind: 'string', arg: 'ENTITY', help: 'grid export / solar surplus sensor (W or kW) for the surplus policy', fix: ENTITY_FIX },
   power_sensor_inverted: { flag: 'power-sensor-inverted', kind: 'bool', help: 'the power sensor reports export as negative (many grid meters do)', fix: 'use true or false' },
+  power_target: { flag: 'power-target', kind: 'string', arg: 'MODE', help: 'mine to a power target: off (default), number (the Power target entity in HA), sensor (power_target_sensor) or surplus (power_sensor, the miners\' own draw given back)', fix: 'use off, number, sensor or surplus' },
+  power_target_sensor: { flag: 'power-target-sensor', kind: 'string', arg: 'ENTITY', help: 'a W or kW sensor the power target follows, e.g. EMHASS sensor.p_deferrable0 (sets power_target to sensor)', fix: ENTITY_FIX.replace('sensor.grid_export', 'sensor.p_deferrable0') },
   power_budget: { flag: 'power-budget', kind: 'number', arg: 'W', help: 'static power budget in W (used when no sensor is given, or as a cap)', fix: 'give watts, a number from 0 to 1000000' },
   power_stages: { flag: 'power-stages', kind: 'json', arg: 'W,W,…', help: 'power stages in W that mining follows, e.g. 500,1000,1500', fix: 'give increasing watts separated by commas, e.g. 500,1000,1500' },
   price_sensor: { flag: 'price-sensor', kind: 'string', arg: 'ENTITY', help: 'electricity price sensor', fix: ENTITY_FIX.replace('sensor.grid_export', 'sensor.electricity_price') },

@@ -64,6 +64,8 @@ export function effectiveOptions(c: Config): Partial<Record<ConfigKey, unknown>>
     policy: m.policy,
     power_sensor: m.power.sensor,
     power_sensor_inverted: m.power.sensorInverted,
+    power_target: m.power.target?.mode ?? 'off',
+    power_target_sensor: m.power.target?.sensor ?? null,
     power_budget: m.power.budgetW,
     power_stages: m.power.stagesW,
     price_sensor: m.power.priceSensor,

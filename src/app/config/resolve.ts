@@ -67,7 +67,12 @@ export function resolvePower(s: Settings, { problems }: ResolveCtx): Config['pow
     problems.add('power_sensor', 'the surplus policy needs a power sensor or a power budget');
   }
   if (s.price_ceiling !== undefined && !s.price_sensor) problems.add('price_sensor', 'is required with price_ceiling');
+  // a target sensor alone means: follow it
+  const targetMode = s.power_target ?? (s.power_target_sensor ? 'sensor' : 'off');
+  if (targetMode === 'sensor' && !s.power_target_sensor) problems.add('power_target_sensor', 'is required with power_target sensor (e.g. sensor.p_deferrable0)');
+  if (targetMode === 'surplus' && !s.power_sensor) problems.add('power_sensor', 'is required with power_target surplus (the grid export or solar surplus sensor)');
   return {
+    ...(targetMode !== 'off' ? { target: { mode: targetMode, sensor: s.power_target_sensor ?? null } } : {}),
     sensor: s.power_sensor ?? null,
     sensorInverted: s.power_sensor_inverted ?? false,
     budgetW: s.power_budget ?? null,

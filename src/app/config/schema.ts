@@ -30,6 +30,8 @@ export function settingsSchema(cores: number) {
       policy: z.enum(['always', 'idle_only', 'surplus'], { error: 'must be always, idle_only or surplus' }),
       power_sensor: entity(),
       power_sensor_inverted: bool(),
+      power_target: z.enum(['off', 'number', 'sensor', 'surplus'], { error: 'must be off, number, sensor or surplus' }),
+      power_target_sensor: entity(),
       power_budget: num(0, 1_000_000),
       power_stages: powerStages(),
       price_sensor: entity(),

@@ -39,6 +39,8 @@ export interface Config {
   power: {
     sensor: string | null;
     sensorInverted: boolean;
+    /** the power target (src/app/hub/parts/power.ts): off, the HA number, a sensor, or the surplus sensor; absent: off */
+    target?: { mode: 'off' | 'number' | 'sensor' | 'surplus'; sensor: string | null };
     budgetW: number | null;
     stagesW: number[];
     priceSensor: string | null;
