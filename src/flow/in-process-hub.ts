@@ -71,6 +71,17 @@ export class InProcessHub extends EventEmitter implements HubApi {
     return { ...this.manual };
   }
 
+  /**
+   * The power target's allocation (the power part): the plan caps hub threads and keeps workers off
+   * with its reasons (ManualInput.power); null: no power target. The flow re-plans on the change.
+   */
+  setPower(cap: ManualInput['power']): void {
+    if (JSON.stringify(cap ?? null) === JSON.stringify(this.manual.power ?? null)) return;
+    const { power: _, ...rest } = this.manual;
+    this.manual = cap ? { ...rest, power: cap } : rest;
+    this.notify({ type: 'manual', at: Date.now() });
+  }
+
   /** The last applied plan (null before the first). */
   get lastPlan(): Plan | null {
     return this.last;

@@ -61,3 +61,5 @@ export {
 export { parsePowerFleet, parsePowerState, powerFleetSchema, powerStateSchema, powerStepSchema, powerWorkerSchema, wattSourceSchema } from './power-schemas.js';
 export { bestFigure, powerStatus, type PowerStatus, type PowerStatusWorker, type WorkerPowerReadings } from './power-status.js';
 export { axeosSteps, plugSteps, threadSteps, type AxeosReading } from './power-steps.js';
+export { POWER_REASON, capByPower, powerCap } from './power-plan.js';
+export type { PowerCap } from './power-types.js';

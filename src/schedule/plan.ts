@@ -9,6 +9,7 @@ import type {
   WorkerDecision,
   WorkerState,
 } from './types.js';
+import { capByPower } from './power-plan.js';
 
 export const HUB_ID = 'hub';
 
@@ -255,6 +256,8 @@ export function schedule(input: ScheduleInput, configured: Policy, previous: Sch
     }
   }
 
+  // a power target (ManualInput.power) caps the hub's threads and keeps workers off, saying why
+  if (manual.power) capByPower(decisions, manual.power);
   decisions.sort((a, b) => (a.kind !== b.kind ? (a.kind === 'hub' ? -1 : 1) : a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 
   // New state.

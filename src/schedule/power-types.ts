@@ -140,3 +140,21 @@ export interface PowerResult {
   plan: PowerPlan;
   state: PowerState;
 }
+
+/**
+ * What the power target allows, as the plan takes it (ManualInput.power): a cap on the hub's
+ * threads and the workers it keeps off, each with the allocator's words. The plan applies it
+ * after its own decisions (capByPower, power-plan.ts): it never starts what the plan paused.
+ */
+export interface PowerCap {
+  /** the target in words: `300 W (set in Home Assistant)`, `no figure: sensor.p_deferrable0 is unavailable` */
+  target: string;
+  /** hub threads the target allows (0: none) */
+  hubThreads: number;
+  /** the hub's step and why */
+  hubReason: string;
+  /** worker id -> why the target keeps it off */
+  off: Record<string, string>;
+  /** worker id -> its step and why (for the reason of a worker it lets work) */
+  steps?: Record<string, string>;
+}

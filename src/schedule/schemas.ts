@@ -47,6 +47,17 @@ export const manualInputSchema = z.object({
   maxThreads: z.number().int().min(0).max(1024).nullable().optional(),
   mode: z.enum(['always', 'idle_only', 'surplus']).nullable().optional(),
   workersOff: z.array(z.string().max(255)).max(1000).optional(),
+  // the power target's allocation (power-plan.ts): a cap on hub threads, workers kept off, with reasons
+  power: z
+    .object({
+      target: z.string().max(500),
+      hubThreads: z.number().int().min(0).max(1024),
+      hubReason: z.string().max(1000),
+      off: z.record(z.string().max(255), z.string().max(1000)),
+      steps: z.record(z.string().max(255), z.string().max(1000)).optional(),
+    })
+    .nullable()
+    .optional(),
 });
 
 export const scheduleInputSchema = z.object({

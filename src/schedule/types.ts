@@ -1,4 +1,5 @@
 // The scheduler's input, policy, state and plan types (pure data; see index.ts).
+import type { PowerCap } from './power-types.js';
 
 export type PolicyMode = 'always' | 'idle_only' | 'surplus';
 
@@ -68,6 +69,8 @@ export interface ManualInput {
   mode?: PolicyMode | null;
   /** Workers whose Mining switch is off in Home Assistant (their ids): paused whatever else says. */
   workersOff?: string[];
+  /** The power target's allocation (src/app/hub/parts/power.ts): caps hub threads, keeps workers off, with its reasons. */
+  power?: PowerCap | null;
 }
 
 /** Everything one planning step reads. `now` is passed in: the scheduler never reads a clock. */

@@ -31,6 +31,7 @@ import { DataLockPart } from './parts/data-lock.js';
 import { MiningPart } from './parts/mining.js';
 import { MqttPart } from './parts/mqtt.js';
 import { ObediencePart } from './parts/obedience.js';
+import { PowerPart } from './parts/power.js';
 import { SchedulingPart } from './parts/scheduling.js';
 import { StatusPart } from './parts/status-page.js';
 import { TotalsPart } from './parts/totals.js';
@@ -47,6 +48,7 @@ export const PARTS: readonly PartFactory[] = [
   (ctx) => new SchedulingPart(ctx), // planner, HA appliances, Node-RED flow or direct planning
   (ctx) => new BlocksPart(ctx), // HA event and notification for a found block
   (ctx) => new AxeosPart(ctx), // Bitaxe / AxeOS miners: linked, read, steered, paused (src/axeos)
+  (ctx) => new PowerPart(ctx), // a power target met by the whole fleet (power_target)
   (ctx) => new MqttPart(ctx), // HA entities over MQTT, embedded broker, Node-RED bridge
   (ctx) => new StatusPart(ctx), // status page, /api/status, worker page, editor proxy
 ];
