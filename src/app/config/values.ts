@@ -159,4 +159,4 @@ export const mappingItem = z
       .optional(),
   })
   .strict()
-  .refine((w) => w.device || w.mac || w.ip || w.name || w.axeos_url, 'each mapping needs device, mac, ip, name or axeos_url');
+  .refine((w) => w.device || w.mac || w.ip || w.name || w.axeos_url, 'each mapping needs device, mac, ip or name (to link an HA device), or axeos_url');
