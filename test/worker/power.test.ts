@@ -29,8 +29,8 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 
 test('worker_power and the switch minimum times: flags, and bad values named', () => {
   const c = loadConfig({ argv: ['--worker-power', '[{"worker":"garage-bitaxe","watts":15}]', '--switch-min-off', '600'], env: { MM_SWITCH_MIN_ON: '120' } });
-  assert.deepEqual(c.miners, { powerW: { 'garage-bitaxe': 15 }, switchMinOnS: 120, switchMinOffS: 600 });
-  assert.deepEqual(loadConfig({ argv: [], env: {} }).miners, { powerW: {}, switchMinOnS: 300, switchMinOffS: 300 });
+  assert.deepEqual(c.miners, { powerW: { 'garage-bitaxe': 15 }, switchMinOnS: 120, switchMinOffS: 600, axeosUrls: {} });
+  assert.deepEqual(loadConfig({ argv: [], env: {} }).miners, { powerW: {}, switchMinOnS: 300, switchMinOffS: 300, axeosUrls: {} });
   assert.throws(() => loadConfig({ argv: ['--worker-power', '[{"worker":"x","watts":-1}]'], env: {} }), (e: unknown) => e instanceof InputError && /worker.power/.test(e.message));
   assert.throws(() => loadConfig({ argv: [], env: { MM_SWITCH_MIN_OFF: 'soon' } }), (e: unknown) => e instanceof InputError && /MM_SWITCH_MIN_OFF/.test(e.message));
 });
