@@ -6,7 +6,7 @@ import { entityVotes, ignoredReason, type Evidence } from './appliance-rules.js'
 import { evaluateSlot, parseNumber } from './entity-eval.js';
 import { deviceSettings, entityRule, overridesFor, type DeviceSettings, type RegistryNames } from './overrides.js';
 import { matchWorker, type WorkerMatch } from './worker-match.js';
-import { entityLists, nextHubLoad } from './verdict.js';
+import { nextHubLoad } from './verdict.js';
 import { HUB, type AppSlot, type EntitySlot, type HubLoad, type Warning } from './slots.js';
 
 export type EvidenceOf = (entityId: string, entry: EntityEntry | undefined, state: EntityState | undefined) => Evidence | null;
@@ -165,9 +165,8 @@ function addEntitySlots(slot: AppSlot, dev: DeviceEntry, usable: ReturnType<type
     slot.entities.push(es);
     out.entitySlots.set(e.entity_id, es);
   }
-  const lists = entityLists(slot.entities, [], []);
-  slot.appliance.entities = lists.entities;
-  slot.appliance.powerEntities = lists.powerEntities ?? [];
+  slot.appliance.entities = slot.entities.filter((s) => s.verdict !== 'none').map((s) => s.id);
+  slot.appliance.powerEntities = slot.entities.filter((s) => s.watts !== undefined).map((s) => s.id);
 }
 
 /** One device: its appliance slot, or undefined when it is ignored or left out (recorded in out). */

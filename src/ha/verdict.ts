@@ -34,12 +34,9 @@ export interface EntityLists {
   watts: number | null | undefined;
 }
 
-function idsWhere(entities: readonly EntitySlot[], count: number, power: boolean): string[] {
-  const out = new Array<string>(count);
-  let i = 0;
-  for (const s of entities) if (power ? s.watts !== undefined : s.verdict !== 'none') out[i++] = s.id;
-  return out;
-}
+const measures = (s: EntitySlot): boolean => s.watts !== undefined;
+const votes = (s: EntitySlot): boolean => s.verdict !== 'none';
+const idOf = (s: EntitySlot): string => s.id;
 
 /**
  * The entity lists and power of an appliance (pure, one pass). A list that has not changed is
@@ -66,8 +63,8 @@ export function entityLists(entities: readonly EntitySlot[], currentPower: reado
     }
   }
   return {
-    powerEntities: nPower === 0 ? undefined : samePower && nPower === currentPower.length ? (currentPower as string[]) : idsWhere(entities, nPower, true),
-    entities: sameVote && nVote === currentVoting.length ? (currentVoting as string[]) : idsWhere(entities, nVote, false),
+    powerEntities: nPower === 0 ? undefined : samePower && nPower === currentPower.length ? (currentPower as string[]) : entities.filter(measures).map(idOf),
+    entities: sameVote && nVote === currentVoting.length ? (currentVoting as string[]) : entities.filter(votes).map(idOf),
     watts: nPower === 0 ? undefined : all ? sum : null,
   };
 }
