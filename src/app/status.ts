@@ -36,6 +36,8 @@ export interface HubStatus extends Partial<HubSections> {
   /** seconds, Infinity when not hashing */
   expectedTimeToBlock: number;
   powerW: number;
+  /** how powerW is made up, e.g. `hub 6 W estimated; workers: 1 declared, 2 estimated` */
+  powerHow?: string;
   energyKWh: number;
   workers: {
     name: string;
@@ -46,7 +48,16 @@ export interface HubStatus extends Partial<HubSections> {
     bestDifficulty: number;
     lastShare: number | null;
     /** the hashrate's 95 % interval and the shares it rests on (src/work/stats.ts) */
-    estimate?: { low: number; high: number; shares: number; settled: boolean };
+    estimate?: { low: number; high: number; shares: number; settled: boolean; hashrate?: number };
+    /** where `hashrate` comes from: the worker's own report (mm_state), or its shares */
+    hashrateFrom?: 'reported' | 'shares';
+    /** its own state and why (mm_state), the threads and kernel it reports */
+    state?: string | null;
+    reason?: string | null;
+    threads?: number | null;
+    kernel?: string | null;
+    /** where `watts` comes from */
+    how?: 'measured' | 'plug' | 'declared' | 'estimated';
     /** what the plan asked and what the worker did (src/app/obedience.ts) */
     kind?: 'agent' | 'browser' | 'miner';
     by?: 'extension' | 'no-work' | 'switch';
@@ -369,8 +380,13 @@ export function formatDifficulty(d: number): string {
  * A worker's hashrate as far as its shares tell: a few shares give a wide interval, so until the
  * estimate has settled it is shown with its 95 % range and the share count (as pools do).
  */
-export function formatWorkerHashrate(w: Pick<HubStatus['workers'][number], 'hashrate' | 'estimate'>): string {
+export function formatWorkerHashrate(w: Pick<HubStatus['workers'][number], 'hashrate' | 'estimate' | 'hashrateFrom'>): string {
   const e = w.estimate;
+  if (w.hashrateFrom === 'reported') {
+    // its own figure; the shares' estimate is the cross-check
+    const check = e && e.shares > 0 && e.hashrate !== undefined ? `; shares: ${formatWorkerHashrate({ hashrate: e.hashrate, estimate: e })}` : '';
+    return `${formatHashrate(w.hashrate)} reported${check}`;
+  }
   if (!e || e.settled) return formatHashrate(w.hashrate);
   if (e.shares === 0) return 'no shares yet';
   return `~${formatHashrate(w.hashrate)} (${formatHashrate(e.low)} to ${formatHashrate(e.high)}, ${e.shares} share${e.shares === 1 ? '' : 's'})`;
@@ -410,7 +426,7 @@ export function renderStatusPage(s: HubStatus, ingressPath = '', nodeRedLink = f
   const rows = s.workers
     .map(
       (w) =>
-        `<tr><td>${esc(w.name)}${w.kind && w.kind !== 'miner' ? ` (${w.kind === 'agent' ? 'computer' : 'browser'})` : ''}${w.device ? `<br><span class="note">${esc(w.device)}</span>` : ''}</td><td>${esc(w.status)}</td><td>${esc(w.asked ?? '')}</td><td>${esc(w.did ?? '')}</td><td>${formatWorkerHashrate(w)}</td><td>${w.watts !== undefined ? `${Math.round(w.watts)} W` : ''}</td><td>${w.accepted}</td><td>${w.rejected}</td><td>${formatDifficulty(w.bestDifficulty)}</td></tr>`,
+        `<tr><td>${esc(w.name)}${w.kind && w.kind !== 'miner' ? ` (${w.kind === 'agent' ? 'computer' : 'browser'})` : ''}${w.device ? `<br><span class="note">${esc(w.device)}</span>` : ''}</td><td>${esc(w.status)}</td><td>${esc(w.asked ?? '')}</td><td>${esc(w.did ?? '')}</td><td>${formatWorkerHashrate(w)}</td><td>${esc(w.kernel ?? '')}</td><td>${w.watts !== undefined ? `${Math.round(w.watts)} W${w.how ? ` ${w.how}` : ''}` : ''}</td><td>${w.accepted}</td><td>${w.rejected}</td><td>${formatDifficulty(w.bestDifficulty)}</td></tr>`,
     )
     .join('');
   return `<!doctype html>
@@ -432,13 +448,13 @@ ${s.node ? renderNode(s.node) : ''}
 <div class="grid">
 <div class="card"><span>hashrate</span><b id="hashrate">${formatHashrate(s.mining ? s.hashrate : 0)}</b><span>hub ${formatHashrate(s.hubHashrate)}, ${s.threads} thread${s.threads === 1 ? '' : 's'} running, kernel ${esc(s.kernel)}</span><span id="threads" style="display:block">${esc(s.threadLimit ?? `up to ${s.maxThreads} threads`)}</span></div>
 <div class="card"><span>odds of a block per day</span><b id="odds">${formatOdds(s.oddsPerDay)}</b><span>expected time to a block: ${formatDuration(s.expectedTimeToBlock)}</span></div>
-<div class="card"><span>power</span><b id="power">${Math.round(s.powerW)} W</b><span>${s.energyKWh.toFixed(3)} kWh used</span></div>
+<div class="card"><span>power</span><b id="power">${Math.round(s.powerW)} W</b><span>${esc(s.powerHow ?? 'estimated')}; ${s.energyKWh.toFixed(3)} kWh used</span></div>
 <div class="card"><span>shares</span><b id="shares">${s.shares.accepted} accepted</b><span>${s.shares.rejected} rejected, ${s.shares.stale} stale</span></div>
 <div class="card"><span>best share difficulty</span><b id="best">${formatDifficulty(s.bestDifficulty.session)}</b><span>all time ${formatDifficulty(s.bestDifficulty.allTime)}; blocks found ${s.blocksFound}</span></div>
 <div class="card"><span>network difficulty</span><b>${formatDifficulty(s.networkDifficulty)}</b><span>policy ${esc(s.policy)}; appliances idle ${s.appliances.idle}/${s.appliances.total}</span></div>
 </div>
 <h2>Workers</h2>
-<table><thead><tr><th>worker</th><th>status</th><th>asked</th><th>did</th><th>hashrate</th><th>power</th><th>accepted</th><th>rejected</th><th>best</th></tr></thead><tbody>${rows || '<tr><td colspan="9">no local miners connected</td></tr>'}</tbody></table>
+<table><thead><tr><th>worker</th><th>status</th><th>asked</th><th>did</th><th>hashrate</th><th>kernel</th><th>power</th><th>accepted</th><th>rejected</th><th>best</th></tr></thead><tbody>${rows || '<tr><td colspan="10">no local miners connected</td></tr>'}</tbody></table>
 ${renderAppliances(s.appliances)}
 <p class="note">Home Assistant: ${s.haConnected === null ? 'not configured' : s.haConnected ? 'connected' : 'away (reconnecting)'} · MQTT: ${s.mqttConnected === null ? 'off' : s.mqttConnected ? 'connected' : 'reconnecting'} ·
 CPU mining earns almost nothing; the odds above are what they are. <a href="api/status">status JSON</a>${nodeRedLink ? ' · <a href="node-red/">Node-RED flows</a>' : ''}</p>
