@@ -7,9 +7,10 @@
 //   - the 15 min tier every `coarseIntervalS` (6 h): at load its missing steps are rebuilt from
 //     the 1 min tier, which covers a day; and everything on stop().
 // A kill -9 or a power cut loses at most the last flush interval. Each write costs whole pages at
-// the block layer (4 KiB at least), so writes are few: a write of the last 10 minutes is one run of
-// 1-2 pages; about 280 pages a day in all (1.1 MB; `npm run bench:store -- --in-process` prints
-// the measured figure). With the totals' page every 120 s (2.9 MB) the hub stays under 5 MB a day.
+// the block layer (4 KiB at least), plus the inode table page its new mtime dirties (on ext4
+// without a journal the process pays it), so writes are few: a write of the last 10 minutes is
+// one run of 1-2 pages; about 1.7 MB a day in all, with the totals' 2.4 MB (a save every 300 s)
+// about 4.1 MB (`npm run bench:store -- --in-process` prints the measured figures).
 //
 // A file that cannot be read (permissions, a folder in its place, an I/O error) is never written:
 // the history of this run is kept in memory only and `notice` says why. A file that was read and is
