@@ -213,11 +213,15 @@ export class AxeosStandIn {
     return this;
   }
 
-  /** Mines on a Stratum endpoint from this stand-in's own address (hashing for real, throttled). */
-  async mine(opts: { port: number; host?: string; user: string }): Promise<void> {
+  /**
+   * Mines on a Stratum endpoint from this stand-in's own address (hashing for real, throttled).
+   * `suggestDifficulty`: sent as mining.suggest_difficulty after authorize, as ESP-Miner does with
+   * its configured difficulty (a test gives a low one so shares come often).
+   */
+  async mine(opts: { port: number; host?: string; user: string; suggestDifficulty?: number }): Promise<void> {
     this.stratumUser = opts.user;
     this.stratumPort = opts.port;
-    this.miner = new StandInMiner(this, { host: opts.host ?? '127.0.0.1', port: opts.port, user: opts.user, localAddress: this.host });
+    this.miner = new StandInMiner(this, { host: opts.host ?? '127.0.0.1', port: opts.port, user: opts.user, localAddress: this.host, suggestDifficulty: opts.suggestDifficulty });
     await this.miner.connect();
   }
 
@@ -509,7 +513,7 @@ class StandInMiner {
 
   constructor(
     private readonly device: AxeosStandIn,
-    private readonly o: { host: string; port: number; user: string; localAddress: string },
+    private readonly o: { host: string; port: number; user: string; localAddress: string; suggestDifficulty?: number },
   ) {}
 
   async connect(): Promise<void> {
@@ -537,6 +541,7 @@ class StandInMiner {
     this.extranonce2Size = r[2];
     const auth = await this.call('mining.authorize', [this.o.user, 'x']);
     if (auth.result !== true) throw new Error(`stand-in miner: authorize refused ${JSON.stringify(auth.error)}`);
+    if (this.o.suggestDifficulty !== undefined) await this.call('mining.suggest_difficulty', [this.o.suggestDifficulty]);
     this.timer = setInterval(() => this.hashSome(), 20);
   }
 
