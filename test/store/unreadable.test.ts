@@ -83,3 +83,26 @@ test('real CLI, a directory where totals.json should be (EISDIR): exit 2 with pa
   assert.deepEqual(readdirSync(file), ['keep']);
   assert.deepEqual(readdirSync(dir).filter((f) => f.startsWith('totals.json')), ['totals.json']);
 });
+
+test('real CLI as an unprivileged user, totals.bin (the file of this version) mode 000: exit 2 with path, error and fix; the bytes are unchanged', async () => {
+  const dir = join(base, 'eacces-bin');
+  mkdirSync(dir);
+  chmodSync(dir, 0o777);
+  // a real totals.bin, made by the store
+  const s = new TotalsStore(dir);
+  await s.load();
+  await s.save({ sharesAccepted: 4242, sharesRejected: 7, sharesStale: 3, bestDifficulty: 99.5, blocksFound: 1, energyKwh: 1.25 });
+  const file = join(dir, 'totals.bin');
+  const bytes = readFileSync(file);
+  chmodSync(file, 0o000);
+  const r = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, ...hubArgs(dir)], {
+    cwd: root,
+    env: { PATH: process.env.PATH, HOME: dir, MM_LOG_FORMAT: 'pretty' },
+    encoding: 'utf8',
+    timeout: 90_000,
+  });
+  checkRefusal(r, file, 'EACCES');
+  chmodSync(file, 0o600);
+  assert.deepEqual(readFileSync(file), bytes, 'the file keeps its bytes');
+  assert.deepEqual(readdirSync(dir).filter((f) => f.startsWith('totals')), ['totals.bin'], 'nothing moved aside');
+});
