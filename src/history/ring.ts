@@ -93,8 +93,15 @@ export class History {
   /** Reads (or makes) the ring and starts the periodic writes. Never throws for the file's sake. */
   async start(nowMs = Date.now()): Promise<void> {
     this.stopped = false;
-    await mkdir(this.opts.dataDir, { recursive: true });
-    await this.load(nowMs);
+    try {
+      await mkdir(this.opts.dataDir, { recursive: true });
+      await this.load(nowMs);
+    } catch (err) {
+      // e.g. a bad file that could not be moved aside: nothing is written, the hub goes on
+      this.persist = 'off';
+      this.notice = `history ${this.path} could not be opened (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); the history of this run is kept in memory only`;
+      log.error({ err, file: this.path }, this.notice);
+    }
     this.lastCoarseWrite = Date.now(); // real time: the interval is about the disk, not the data
     if (this.flushIntervalS > 0) {
       this.timer = setInterval(() => void this.flush().catch(() => {}), this.flushIntervalS * 1000);
@@ -116,9 +123,9 @@ export class History {
     return { file: this.path, persist: this.persist, notice: this.notice, writes: this.written.writes, bytes: this.written.bytes, names: this.names.length, namesCap: NAMES_CAP };
   }
 
-  /** One tick of the hub. Cheap and synchronous; bad numbers count as unknown, never throw. */
+  /** One tick of the hub (after start()). Cheap and synchronous; bad numbers count as unknown, never throw. */
   record(tick: HistoryTick): void {
-    if (this.stopped || !tick || !Number.isFinite(tick.t)) return;
+    if (this.stopped || this.persist === 'not started' || !tick || !Number.isFinite(tick.t)) return;
     const tS = Math.floor(tick.t / 1000);
     const sharesNow = num(tick.sharesAccepted);
     const shares = this.lastShares === null ? 0 : sharesNow >= this.lastShares ? sharesNow - this.lastShares : sharesNow;
