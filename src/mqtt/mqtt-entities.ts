@@ -45,6 +45,12 @@ export interface MqttEntitiesOptions extends Partial<EntityOptions> {
   maxPendingCommands?: number;
   /** The logger (default: the process logger, part "mqtt"). */
   logger?: Logger;
+  /**
+   * Wait for the broker at start instead of failing (a broker may start after the hub, e.g. the
+   * Mosquitto add-on): start() resolves once connected, retrying every reconnectPeriodMs; each
+   * failed attempt is handed here. Without it the first connection must succeed in connectTimeoutMs.
+   */
+  onConnectError?: (err: Error) => void;
 }
 
 /** Largest retained discovery payload read back at start (larger ones are not ours). */
@@ -86,6 +92,8 @@ export class MqttEntities {
   private birthTimer?: NodeJS.Timeout;
   private stopped = false;
   private started = false;
+  /** Ends a start() still waiting for its broker (onConnectError), at stop. */
+  private abortWait?: () => void;
 
   constructor(private readonly opts: MqttEntitiesOptions) {
     this.options = validateEntityOptions({
@@ -113,6 +121,11 @@ export class MqttEntities {
     });
   }
 
+  /** Connected to the broker now (false while waiting for it or reconnecting). */
+  get connected(): boolean {
+    return !this.stopped && this.client?.connected === true;
+  }
+
   /** Commands waiting (topics; each holds only its last value) and whether none runs. */
   get commandQueue(): { pending: number; idle: boolean } {
     return { pending: this.commands.pending, idle: this.commands.idle };
@@ -124,6 +137,10 @@ export class MqttEntities {
     this.started = true;
     this.snapshot = initial;
     const client = await this.connect();
+    if (this.stopped) {
+      await client.endAsync(true);
+      throw new Error('MqttEntities stopped while starting');
+    }
     this.client = client;
     const retained = await this.readBack(client);
     for (const [topic, payload] of retained) this.configs.set(topic, payload);
@@ -152,6 +169,7 @@ export class MqttEntities {
     if (this.stopped) return;
     this.stopped = true;
     clearTimeout(this.birthTimer);
+    this.abortWait?.();
     this.commands.stop();
     const client = this.client;
     if (!client) return;
@@ -182,20 +200,24 @@ export class MqttEntities {
     };
     const client = mqtt.connect(this.opts.url, copts);
     const timeoutMs = this.opts.connectTimeoutMs ?? 10_000;
+    const waitForBroker = this.opts.onConnectError;
     try {
       await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`no connection within ${timeoutMs} ms`)), timeoutMs);
+        // waiting for the broker: no deadline, the client retries every reconnectPeriodMs
+        const timer = waitForBroker ? undefined : setTimeout(() => reject(new Error(`no connection within ${timeoutMs} ms`)), timeoutMs);
         const done = (err?: Error) => {
           clearTimeout(timer);
+          this.abortWait = undefined;
           client.off('connect', onConnect);
           client.off('error', onError);
           if (err) reject(err);
           else resolve();
         };
         const onConnect = () => done();
-        const onError = (err: Error) => done(err);
+        const onError = (err: Error) => (waitForBroker ? waitForBroker(err) : done(err));
+        if (waitForBroker) this.abortWait = () => done(new Error('stopped before the broker answered'));
         client.once('connect', onConnect);
-        client.once('error', onError);
+        client[waitForBroker ? 'on' : 'once']('error', onError);
       });
     } catch (err) {
       await client.endAsync(true);

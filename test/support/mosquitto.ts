@@ -17,6 +17,8 @@ export interface MosquittoOptions {
   password?: string;
   /** Extra lines appended to the generated mosquitto.conf. */
   extraConfig?: string[];
+  /** Listen on this port (default: a free one). */
+  port?: number;
   /** How long to wait for the port to accept connections (default 10 s). */
   startTimeoutMs?: number;
 }
@@ -121,7 +123,7 @@ export async function startMosquitto(opts: MosquittoOptions = {}): Promise<Mosqu
   };
   let lastErr: Error | undefined;
   for (let attempt = 0; attempt < 5; attempt++) {
-    const port = await freePort(host);
+    const port = opts.port ?? (await freePort(host));
     const conf = join(dir, 'mosquitto.conf');
     writeFileSync(conf, [`listener ${port} ${host}`, ...lines, ''].join('\n'));
     const fd = openSync(logPath, 'a');

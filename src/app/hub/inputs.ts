@@ -55,7 +55,8 @@ export function gatherInputs(ctx: HubContext): SnapshotInputs {
     appliances: ctx.planner.applianceList(),
     ignoredAppliances: ha ? ha.ignored().length : 0,
     haAway: ha ? ha.status().haAway : null,
-    mqtt: ctx.handle('entities') ? true : null,
+    // false while the user's broker does not answer (the entities wait for it) or reconnecting
+    mqtt: ctx.handle('entities')?.connected ?? null,
     price: ctx.handle('price') ?? { value: null, unit: null },
     sections: ctx.sections.read((name, err) => ctx.log.warn({ err, section: name }, `snapshot section ${name} failed; left out`)),
   };

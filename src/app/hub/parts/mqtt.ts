@@ -10,7 +10,11 @@
 import { MqttHubBridge } from '../../../flow/index.js';
 import { MqttEntities, startEmbeddedBroker, type EmbeddedBroker } from '../../../mqtt/index.js';
 import { appPageUrl } from '../../addon.js';
+import { redactUrl } from '../../../log.js';
 import { Part } from '../context.js';
+
+/** A broker that does not answer is named at most this often (the first failure at once). */
+const BROKER_WARN_EVERY_MS = 60_000;
 
 export class MqttPart extends Part {
   readonly name = 'mqtt';
@@ -19,8 +23,9 @@ export class MqttPart extends Part {
     const ctx = this.ctx;
     const c = ctx.config;
     if (c.mqtt.mode === 'off') return;
-    let url = c.mqtt.url;
-    if (c.mqtt.mode === 'embedded' || !url) {
+    const external = c.mqtt.mode !== 'embedded' && Boolean(c.mqtt.url);
+    let url = c.mqtt.url ?? '';
+    if (!external) {
       const port = ctx.overrides.mqttPort ?? 1883;
       let broker: EmbeddedBroker;
       try {
@@ -45,19 +50,51 @@ export class MqttPart extends Part {
       statusTopic: c.mqtt.haStatusTopic,
       configurationUrl: c.addon ? appPageUrl(process.env.HOSTNAME) : undefined,
       onCommand: (cmd) => ctx.bus.emit('command', cmd),
+      // the user's broker may start after the hub (the Mosquitto add-on): wait for it like HA and
+      // the pool, one warning naming it and the fix, at most once a minute
+      ...(external ? { onConnectError: brokerWarning(ctx.logger('mqtt'), url) } : {}),
     });
     ctx.provide('entities', entities);
-    await entities.start(ctx.snapshot().miner);
     this.stops.add('mqtt entities', () => entities.stop());
-    this.on('snapshot', (snap) => entities.update(snap.miner).catch((err) => ctx.log.warn({ err }, 'MQTT update failed')));
-    // after the parts before this one applied a command: its new state at once
-    this.on('command', () => entities.update(ctx.snapshot().miner));
-    // flows in another Node-RED (with this package's nodes) reach the hub through the same broker,
-    // only when the hub has a bridge key (every command must carry it)
-    if (c.bridgeKey) {
-      const bridge = new MqttHubBridge({ hub: ctx.planner, url, username: c.mqtt.username ?? undefined, password: c.mqtt.password ?? undefined, key: c.bridgeKey, logger: ctx.logger('mqtt-bridge') });
-      await bridge.start();
-      this.stops.add('mqtt bridge', () => bridge.stop());
+    const connected = async () => {
+      this.on('snapshot', (snap) => entities.update(snap.miner).catch((err) => ctx.log.warn({ err }, 'MQTT update failed')));
+      // after the parts before this one applied a command: its new state at once
+      this.on('command', () => entities.update(ctx.snapshot().miner));
+      // flows in another Node-RED (with this package's nodes) reach the hub through the same broker,
+      // only when the hub has a bridge key (every command must carry it)
+      if (c.bridgeKey) {
+        const bridge = new MqttHubBridge({ hub: ctx.planner, url, username: c.mqtt.username ?? undefined, password: c.mqtt.password ?? undefined, key: c.bridgeKey, logger: ctx.logger('mqtt-bridge') });
+        await bridge.start();
+        this.stops.add('mqtt bridge', () => bridge.stop());
+      }
+    };
+    if (!external) {
+      await entities.start(ctx.snapshot().miner);
+      await connected();
+      return;
     }
+    // the user's broker: the hub runs on while it waits; the entities appear when it answers
+    void entities
+      .start(ctx.snapshot().miner)
+      .then(connected)
+      .catch((err) => {
+        if (!ctx.stopping()) ctx.log.error({ err }, `MQTT entities could not start on ${redactUrl(url)}: ${(err as Error).message}`);
+      });
   }
+}
+
+/** The warning for a broker that does not answer: the first at once, then at most once a minute. */
+function brokerWarning(log: { warn: (obj: object, msg: string) => void }, url: string): (err: Error) => void {
+  let last = 0;
+  let failures = 0;
+  return (err) => {
+    failures++;
+    const now = Date.now();
+    if (last && now - last < BROKER_WARN_EVERY_MS) return;
+    last = now;
+    log.warn(
+      { broker: redactUrl(url), error: err.message, attempts: failures },
+      `cannot reach the MQTT broker at ${redactUrl(url)} (${err.message}): is the broker running? drop --mqtt for the embedded broker, or --no-mqtt; retrying, the HA entities appear when it answers`,
+    );
+  };
 }
