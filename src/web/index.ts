@@ -4,9 +4,12 @@
  * build/web), `worker/kernel.wasm`
  * (the project's WebAssembly SIMD kernel) and `worker/ws`, Stratum over a WebSocket, handed to
  * the local endpoint as one more connection (its password and per-address limits apply).
+ * Also `worker/package.tgz`: the worker package for other computers (scripts/build-worker-package.mjs,
+ * `npm install -g http://HUB:8099/worker/package.tgz`, docs/workers.md); only the files named
+ * here are served, nothing else of the file system.
  * Same origin only: a page elsewhere cannot make a visitor's browser mine for this hub.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { join } from 'node:path';
@@ -33,6 +36,10 @@ export type { GpuEntry } from './client/gpu-types.js';
 
 export const WEB_BUILD_DIR = fileURLToPath(new URL('../../build/web', import.meta.url));
 export const KERNEL_WASM = fileURLToPath(new URL('../../build/wasm/kernel.wasm', import.meta.url));
+/** The worker package (`npm pack` of the worker's compiled files), built at install. */
+export const WORKER_PACKAGE = fileURLToPath(new URL('../../build/worker-package/micro-mining-worker.tgz', import.meta.url));
+/** The largest worker package served (it is ~150 KiB; a bigger file is not what the build makes). */
+export const WORKER_PACKAGE_MAX = 16 * 1024 * 1024;
 
 export interface WorkerPageOptions {
   /** hands a connection to the local Stratum endpoint (null: the endpoint is off) */
@@ -47,6 +54,8 @@ export interface WorkerPageOptions {
   maxSockets?: number;
   /** longest WebSocket message, bytes (default 16 KiB; a Stratum line is far shorter) */
   maxMessage?: number;
+  /** the worker package served at worker/package.tgz (default WORKER_PACKAGE; tests) */
+  packageFile?: string;
   log: Logger;
 }
 
@@ -117,6 +126,7 @@ export class WorkerPage {
         );
       return true;
     }
+    if (rest === 'package.tgz') return this.servePackage(req, res, security);
     const f = FILES[rest];
     if (!f) {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
@@ -133,6 +143,51 @@ export class WorkerPage {
       this.cache.set(rest, body);
     }
     res.writeHead(200, { 'content-type': f.type, 'cache-control': 'no-cache', ...security }).end(req.method === 'HEAD' ? undefined : body);
+    return true;
+  }
+
+  /**
+   * The worker package: read when it changed (a rebuild replaces it atomically), never above
+   * WORKER_PACKAGE_MAX; the same headers npm's registry sends for a tarball.
+   */
+  private servePackage(req: IncomingMessage, res: ServerResponse, security: Record<string, string>): true {
+    let st: { size: number; mtimeMs: number };
+    try {
+      st = statSync(this.opts.packageFile ?? WORKER_PACKAGE);
+    } catch {
+      res.writeHead(503, { 'content-type': 'text/plain; charset=utf-8' }).end('the worker package is not built: run "npm run build:worker-package" on the hub\n');
+      return true;
+    }
+    if (st.size > WORKER_PACKAGE_MAX) {
+      this.opts.log.error({ bytes: st.size, max: WORKER_PACKAGE_MAX }, 'the worker package is larger than the hub serves; not served');
+      res.writeHead(503, { 'content-type': 'text/plain; charset=utf-8' }).end('the worker package is too large to serve\n');
+      return true;
+    }
+    const key = `package.tgz@${st.mtimeMs}:${st.size}`;
+    let body = this.cache.get(key);
+    if (!body) {
+      try {
+        body = readFileSync(this.opts.packageFile ?? WORKER_PACKAGE);
+      } catch {
+        res.writeHead(503, { 'content-type': 'text/plain; charset=utf-8' }).end('the worker package could not be read\n');
+        return true;
+      }
+      if (body.length > WORKER_PACKAGE_MAX) {
+        res.writeHead(503, { 'content-type': 'text/plain; charset=utf-8' }).end('the worker package is too large to serve\n');
+        return true;
+      }
+      for (const k of this.cache.keys()) if (k.startsWith('package.tgz@')) this.cache.delete(k);
+      this.cache.set(key, body);
+    }
+    res
+      .writeHead(200, {
+        'content-type': 'application/gzip',
+        'content-length': String(body.length),
+        'content-disposition': 'attachment; filename="micro-mining-worker.tgz"',
+        'cache-control': 'no-cache',
+        'x-content-type-options': security['x-content-type-options'],
+      })
+      .end(req.method === 'HEAD' ? undefined : body);
     return true;
   }
 

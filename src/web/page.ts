@@ -17,7 +17,7 @@ export function renderWorkerPage(o: WorkerPageView): string {
 <title>Micro Mining worker</title>
 <style>
 body{font-family:system-ui,sans-serif;margin:1.5rem;max-width:40rem;color:#222;background:#fafafa}
-h1{font-size:1.4rem}dl{display:grid;grid-template-columns:9rem 1fr;gap:.3rem .8rem}dt{color:#666}
+h1{font-size:1.4rem}h2{font-size:1.1rem;margin-top:2rem}dl{display:grid;grid-template-columns:9rem 1fr;gap:.3rem .8rem}dt{color:#666}
 input{font:inherit;padding:.3rem;width:14rem}button{font:inherit;padding:.4rem 1rem}
 .warn{color:#a40}pre{background:#eee;padding:.5rem;max-height:12rem;overflow:auto;font-size:.8rem}
 </style></head>
@@ -43,6 +43,13 @@ ${note}
 <dt>Hashes</dt><dd id="hashes">0</dd>
 </dl>
 <pre id="log"></pre>
+<h2>Another computer (PC, NAS, Raspberry Pi)</h2>
+<p>With Node.js 20 or newer on it, install the worker from this hub and start it
+(<a href="worker/package.tgz" download="micro-mining-worker.tgz">download micro-mining-worker.tgz</a>):</p>
+<pre>npm install -g ./micro-mining-worker.tgz
+micro-mining worker --hub stratum+tcp://HUB:3333 --name office-pc</pre>
+<p>HUB is this hub's address on your network; the hub's Stratum endpoint must listen beyond
+127.0.0.1 (the add-on does; a standalone hub needs <code>--stratum-bind 0.0.0.0</code>).</p>
 <script src="worker/miner.js"></script>
 </body></html>
 `;

@@ -104,7 +104,7 @@ export class HubLink {
             if (r) (t[r.level] as unknown as LogFn).apply(t, r.args);
           };
         }
-        if (prop === 'child') return (...args: Parameters<Logger['child']>) => this.wrap(t.child(...args));
+        if (prop === 'child') return (...args: Parameters<Logger['child']>) => this.wrap(t.child(...args) as unknown as Logger);
         const v = Reflect.get(t, prop, receiver) as unknown;
         return typeof v === 'function' ? (v as LogFn).bind(t) : v;
       },
