@@ -48,6 +48,7 @@ RUN npm run build \
     && test -f build/native/mm_native.node \
     && test -f build/wasm/kernel.wasm \
     && test -f nodes/dist/micro-mining.js \
+    && test -f build/worker-package/micro-mining-worker.tgz \
     && npm prune --omit=dev --ignore-scripts --no-audit --no-fund \
     && rm -rf node_modules/typescript node_modules/.bin/tsc node_modules/.bin/tsserver \
     && for m in tsx typescript esbuild node-gyp node-addon-api assemblyscript; do \
@@ -58,6 +59,8 @@ RUN npm run build \
     && cp -a package.json node_modules dist bin /out/ \
     && cp build/wasm/kernel.wasm /out/build/wasm/ \
     && cp build/native/mm_native.node /out/build/native/ \
+    && mkdir -p /out/build/worker-package \
+    && cp build/worker-package/micro-mining-worker.tgz /out/build/worker-package/ \
     && cp -a nodes/package.json nodes/dist nodes/examples /out/nodes/ \
     && cp addon/run.sh addon/run.mjs /out/addon/
 
