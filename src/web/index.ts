@@ -223,3 +223,4 @@ export class WorkerPage {
     this.wss.close();
   }
 }
+export { joinCommands, lanAddresses, renderJoinPanel, type JoinView } from './join.js';
