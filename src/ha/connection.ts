@@ -45,6 +45,19 @@ export function toWsUrl(url: string): string {
 
 class AuthInvalid extends Error {}
 
+/** Retries after HA refused the token: 30 s, doubling, at most every 5 min (a rejected token stays rejected until the user changes it, but the Supervisor's may come back after its restart). */
+const AUTH_RETRY_FIRST_MS = 30_000;
+const AUTH_RETRY_MAX_MS = 5 * 60_000;
+/** A refusal that repeats is logged again at most this often. */
+const AUTH_ERROR_EVERY_MS = 30 * 60_000;
+
+/** What a refused token means and how to fix it: standalone a new long-lived token, in the add-on a restart. */
+export function authInvalidText(url: string): string {
+  return /^wss?:\/\/supervisor\//.test(url)
+    ? 'Home Assistant refused the Supervisor token (auth_invalid): restart the add-on'
+    : 'Home Assistant refused the token (auth_invalid): make a long-lived access token in your HA profile (Security tab) and give it with --ha-token or MM_HA_TOKEN';
+}
+
 /** One attempt: open the socket (handshake timeout) and authenticate (auth timeout). */
 function openSocket(wsUrl: string, token: string, handshakeTimeoutMs: number, authTimeoutMs: number): Promise<HaWebSocket> {
   return new Promise((resolve, reject) => {
@@ -102,6 +115,9 @@ export class HaConnection extends EventEmitter {
   private pingTimer?: NodeJS.Timeout;
   private retryTimer?: NodeJS.Timeout;
   private readyGen = 0;
+  /** Refusals of the token in a row (0 once connected). */
+  private authFailures = 0;
+  private authLoggedAt = 0;
   lastError?: string;
 
   constructor(private readonly opts: HaConnectionOptions) {
@@ -113,7 +129,9 @@ export class HaConnection extends EventEmitter {
   private setState(s: HaConnectionState, detail?: string): void {
     if (this.state === s) return;
     this.state = s;
-    this.log.info({ state: s, ...(detail ? { detail } : {}) }, `HA connection ${s}`);
+    // a refused token is an error of its own (createSocket); its retries are not news
+    const quiet = s === 'auth_failed' || (s === 'connecting' && this.authFailures > 0);
+    this.log[quiet ? 'debug' : 'info']({ state: s, ...(detail ? { detail } : {}) }, `HA connection ${s}`);
     this.emit('state', s);
   }
 
@@ -123,6 +141,12 @@ export class HaConnection extends EventEmitter {
     } catch (err) {
       this.lastError = (err as Error).message;
       if (err instanceof AuthInvalid) {
+        this.authFailures++;
+        this.lastError = authInvalidText(this.opts.url);
+        if (this.authFailures === 1 || Date.now() - this.authLoggedAt >= AUTH_ERROR_EVERY_MS) {
+          this.authLoggedAt = Date.now();
+          this.log.error({ url: redactUrl(this.opts.url), attempts: this.authFailures, retryInS: Math.round(this.authRetryMs() / 1000) }, this.lastError);
+        }
         this.setState('auth_failed', this.lastError);
         // The library gives up on ERR_INVALID_AUTH (2); we keep trying slowly in start()'s loop.
         throw 2;
@@ -157,13 +181,18 @@ export class HaConnection extends EventEmitter {
       conn.addEventListener('reconnect-error', () => {
         // Invalid auth on reconnect: the library stops; start over with our own loop.
         this.conn = undefined;
-        this.scheduleRetry(30_000);
+        this.scheduleRetry(this.authRetryMs());
       });
       void this.onReady();
     } catch {
       if (this.state !== 'auth_failed') this.setState('disconnected', this.lastError);
-      this.scheduleRetry(this.state === 'auth_failed' ? 30_000 : delay);
+      this.scheduleRetry(this.state === 'auth_failed' ? this.authRetryMs() : delay);
     }
+  }
+
+  /** The wait before the next try after a refused token: 30 s, 1, 2, 4 min, then every 5 min. */
+  private authRetryMs(): number {
+    return Math.min(AUTH_RETRY_FIRST_MS * 2 ** Math.max(0, this.authFailures - 1), AUTH_RETRY_MAX_MS);
   }
 
   private scheduleRetry(delay: number): void {
@@ -195,6 +224,8 @@ export class HaConnection extends EventEmitter {
     }
     if (this.stopped || gen !== this.readyGen) return;
     this.startHeartbeat(conn);
+    this.authFailures = 0;
+    this.lastError = undefined;
     this.setState('ready');
     this.emit('ready', conn);
   }

@@ -17,6 +17,21 @@ import type { Config } from '../../config.js';
 import { Part } from '../context.js';
 import { portInUse } from '../ports.js';
 
+/** Home Assistant's connection in /api/status (`ha`): a refused token says so and how to fix it. */
+export interface HaSection {
+  connected: boolean;
+  /** the connection's state: connecting, starting, ready, disconnected, auth_failed, … */
+  state: string;
+  /** why it is not connected (null: connected) */
+  error: string | null;
+}
+
+declare module '../sections.js' {
+  interface HubSections {
+    ha: HaSection;
+  }
+}
+
 export class SchedulingPart extends Part {
   readonly name = 'scheduling';
   private ha: HaAppliances | null = null;
@@ -49,6 +64,10 @@ export class SchedulingPart extends Part {
       const ha = new HaAppliances({ url: c.ha.url, token: c.ha.token, rules: idleRules(c), log: ctx.logger('ha') });
       this.ha = ha;
       ctx.provide('ha', ha);
+      this.stops.add('ha section', ctx.sections.report('ha', () => {
+        const st = ha.status();
+        return { connected: st.connection === 'ready', state: st.connection, error: st.connection === 'ready' ? null : (st.lastError ?? null) };
+      }));
       ha.on('event', (e: ApplianceEvent) => {
         this.onApplianceEvent(e);
         void ctx.bus.emit('appliance', e);
