@@ -263,7 +263,8 @@ export class AxeosClient {
 }
 
 export function statusFailure(status: number): Failure {
-  if (status === 401 || status === 403) return { ok: false, state: 'refused', detail: `the device refused the hub (HTTP ${status}: it answers only addresses in a private network)`, status };
+  if (status === 401 || status === 403)
+    return { ok: false, state: 'refused', detail: `the device refused the hub (HTTP ${status}: it answers only addresses in a private network)`, status };
   if (status === 404) return { ok: false, state: 'not found', detail: 'HTTP 404: this firmware has no such endpoint', status };
   if (status >= 500) return { ok: false, state: 'server error', detail: `HTTP ${status} from the device`, status };
   return { ok: false, state: 'bad reply', detail: `HTTP ${status} from the device`, status };

@@ -8,7 +8,10 @@ import { normalizeMac, type AxeosReading } from './model.js';
 
 /** "::ffff:192.168.1.5" -> "192.168.1.5"; "[fe80::1]" -> "fe80::1"; zone ids dropped; lower case. */
 export function normalizeAddress(address: string): string {
-  let a = address.trim().toLowerCase().replace(/^\[|\]$/g, '');
+  let a = address
+    .trim()
+    .toLowerCase()
+    .replace(/^\[|\]$/g, '');
   const pct = a.indexOf('%');
   if (pct >= 0) a = a.slice(0, pct);
   const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(a);
@@ -85,7 +88,8 @@ export function crossCheck(reading: Pick<AxeosReading, 'mac' | 'hostname'>, told
   }
   if (told.hostname) {
     if (!reading.hostname) return { ok: false, reason: 'the device reports no hostname to compare with the one the miner told' };
-    if (shortHost(reading.hostname) !== shortHost(told.hostname)) return { ok: false, reason: `hostname differs: the device reports ${reading.hostname}, the miner told ${told.hostname}` };
+    if (shortHost(reading.hostname) !== shortHost(told.hostname))
+      return { ok: false, reason: `hostname differs: the device reports ${reading.hostname}, the miner told ${told.hostname}` };
     by.push('hostname');
   }
   return { ok: true, by };

@@ -46,7 +46,17 @@ export {
   type UserSettings,
 } from './steer.js';
 export { AxeosPart, type AxeosEvents, type Remembered, type AxeosPartOptions, type AxeosStatus, type MinerConnected, type PowerReading } from './part.js';
-export { AXEOS_BINARY_SENSORS, AXEOS_FAN_SENSOR, AXEOS_SENSORS, AXEOS_STATES, frequencySelect, minerEntities, steeredSwitch, type AxeosBinarySpec, type AxeosSensorSpec } from './entities.js';
+export {
+  AXEOS_BINARY_SENSORS,
+  AXEOS_FAN_SENSOR,
+  AXEOS_SENSORS,
+  AXEOS_STATES,
+  frequencySelect,
+  minerEntities,
+  steeredSwitch,
+  type AxeosBinarySpec,
+  type AxeosSensorSpec,
+} from './entities.js';
 export { SETTLE_MS, referenceOf, settingsAfter, statusOf, type Miner } from './miner.js';
 export { probe, type ProbeOptions, type ProbeResult } from './probe.js';
 export { REMEMBERED_MAX, RememberedFile, parseRemembered } from './remembered.js';

@@ -23,7 +23,12 @@ export class LiveFeed {
   constructor(private readonly o: LiveFeedOptions) {
     const u = new URL(o.url);
     const wsUrl = `ws://${u.host}${u.pathname.replace(/\/+$/, '')}/api/ws/live`;
-    this.ws = new WebSocket(wsUrl, { maxPayload: o.maxFrameBytes ?? 256 * 1024, handshakeTimeout: o.handshakeTimeoutMs ?? 4000, localAddress: o.localAddress, perMessageDeflate: false });
+    this.ws = new WebSocket(wsUrl, {
+      maxPayload: o.maxFrameBytes ?? 256 * 1024,
+      handshakeTimeout: o.handshakeTimeoutMs ?? 4000,
+      localAddress: o.localAddress,
+      perMessageDeflate: false,
+    });
     this.ws.on('message', (data, isBinary) => {
       this.kick();
       if (isBinary) return;

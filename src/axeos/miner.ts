@@ -116,9 +116,14 @@ export function settingsAfter(
   if (f === null || v === null) return null;
   if (!m.user) return { user: { frequency: f, coreVoltage: v }, why: 'first contact' };
   if (reading.overheat) return null;
-  if (m.sawOverheat && prevOverheat) return { user: { frequency: Math.min(f, m.user.frequency), coreVoltage: Math.min(v, m.user.coreVoltage) }, why: 'the firmware lowered its settings after an overheat' };
+  if (m.sawOverheat && prevOverheat)
+    return {
+      user: { frequency: Math.min(f, m.user.frequency), coreVoltage: Math.min(v, m.user.coreVoltage) },
+      why: 'the firmware lowered its settings after an overheat',
+    };
   if (!m.lastSent && (f !== m.user.frequency || v !== m.user.coreVoltage)) return { user: { frequency: f, coreVoltage: v }, why: 'changed on the device' };
-  if (m.lastSent && (f !== m.lastSent.frequency || v !== m.lastSent.coreVoltage) && m.lastChangeAt !== null && now - m.lastChangeAt > SETTLE_MS) return { user: { frequency: f, coreVoltage: v }, why: 'changed on the device while steered' };
+  if (m.lastSent && (f !== m.lastSent.frequency || v !== m.lastSent.coreVoltage) && m.lastChangeAt !== null && now - m.lastChangeAt > SETTLE_MS)
+    return { user: { frequency: f, coreVoltage: v }, why: 'changed on the device while steered' };
   return null;
 }
 
@@ -130,7 +135,15 @@ export function referenceOf(r: AxeosReading): Reference | null {
 }
 
 /** A newly linked miner (nothing read yet; `failure`: why it is unreachable, for a mapping). */
-export function newMiner(o: { worker: string; url: string; via: 'address' | 'mapping'; client: AxeosClient; failure: string | null; remembered: Remembered | undefined; steered: boolean }): Miner {
+export function newMiner(o: {
+  worker: string;
+  url: string;
+  via: 'address' | 'mapping';
+  client: AxeosClient;
+  failure: string | null;
+  remembered: Remembered | undefined;
+  steered: boolean;
+}): Miner {
   return {
     worker: o.worker,
     url: o.url,
@@ -194,15 +207,24 @@ export function frequencyChoiceProblem(m: Pick<Miner, 'reading' | 'options'>, mh
   const cur = m.reading?.frequency_mhz ?? null;
   const list = m.options.frequency;
   const okValue = Number.isFinite(mhz) && mhz > 0 && (list.length ? list.includes(mhz) : cur !== null && mhz <= cur);
-  if (!okValue) return list.length ? `${mhz} MHz is not one of the device's options (${list.join(', ')})` : `this firmware lists no options: only ${cur ?? '?'} MHz or less`;
-  if (m.reading && (m.reading.overheat || m.reading.power_fault) && cur !== null && mhz > cur) return 'not while the device is overheated or shows a power fault';
+  if (!okValue)
+    return list.length
+      ? `${mhz} MHz is not one of the device's options (${list.join(', ')})`
+      : `this firmware lists no options: only ${cur ?? '?'} MHz or less`;
+  if (m.reading && (m.reading.overheat || m.reading.power_fault) && cur !== null && mhz > cur)
+    return 'not while the device is overheated or shows a power fault';
   return null;
 }
 
 /** The last guard before the wire: the setting that may not be sent (null: all listed, or the user's own). */
 export function sendRefusal(m: Pick<Miner, 'reading' | 'options'>, s: AxeosSettings, user: UserSettings): 'frequency' | 'coreVoltage' | null {
   const cur = m.reading;
-  if (s.frequency !== undefined && !isSendable(s.frequency, m.options.frequency, user.frequency, cur?.frequency_mhz ?? null) && !m.options.frequency.includes(s.frequency)) return 'frequency';
+  if (
+    s.frequency !== undefined &&
+    !isSendable(s.frequency, m.options.frequency, user.frequency, cur?.frequency_mhz ?? null) &&
+    !m.options.frequency.includes(s.frequency)
+  )
+    return 'frequency';
   if (s.coreVoltage !== undefined && !isSendable(s.coreVoltage, m.options.voltage, user.coreVoltage, cur?.core_voltage_mv ?? null)) return 'coreVoltage';
   return null;
 }

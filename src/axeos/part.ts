@@ -5,14 +5,25 @@
 // pause, resume; emits 'linked', 'unlinked', 'state', 'reading', 'steered' and 'remember'.
 import { EventEmitter } from 'node:events';
 import { logger as makeLogger, type Logger } from '../log.js';
-import { AxeosClient, type AxeosSettings } from './client.js';
+import { MinerActions } from './actions.js';
+import { AxeosClient } from './client.js';
 import { isProbeable, probeUrl, type MinerIdentity } from './discovery.js';
 import { LiveFeed } from './live.js';
 import { mergeLive, parseInfo, readingState, type AxeosReading, type AxeosState } from './model.js';
-import { frequencyChoiceProblem, newMiner, powerReadingOf, referenceOf, sendRefusal, settingsAfter, statusOf, type AxeosStatus, type Miner, type PowerReading } from './miner.js';
+import {
+  frequencyChoiceProblem,
+  newMiner,
+  powerReadingOf,
+  referenceOf,
+  settingsAfter,
+  statusOf,
+  type AxeosStatus,
+  type Miner,
+  type PowerReading,
+} from './miner.js';
 import { probe } from './probe.js';
-import { decide, restore, steps, type AxeosStep, type SteerAction, type UserSettings } from './steer.js';
-import { type AxeosEvents, type AxeosPartOptions, type MinerConnected } from './types.js';
+import { decide, steps, type AxeosStep, type UserSettings } from './steer.js';
+import type { AxeosEvents, AxeosPartOptions, MinerConnected } from './types.js';
 
 export type { AxeosEvents, AxeosPartOptions, MinerConnected, Remembered } from './types.js';
 export type { AxeosStatus, PowerReading } from './miner.js';
@@ -26,12 +37,20 @@ export class AxeosPart extends EventEmitter<EventArgs> {
   private readonly log: Logger;
   private readonly now: () => number;
   private started = false;
+  private readonly actions: MinerActions;
 
   constructor(opts: AxeosPartOptions = {}) {
     super();
     this.o = opts;
     this.log = opts.logger ?? makeLogger('axeos');
     this.now = opts.now ?? Date.now;
+    this.actions = new MinerActions({
+      log: this.log,
+      now: this.now,
+      setState: (m, st, d) => this.setState(m, st, d),
+      remember: (m, u, why) => this.remember(m, u, why),
+      tell: (ev, e) => this.tell(ev, e),
+    });
   }
 
   async start(): Promise<void> {
@@ -92,20 +111,21 @@ export class AxeosPart extends EventEmitter<EventArgs> {
     if (!m || m.steered === on) return;
     m.steered = on;
     if (on) this.steer(m);
-    else await this.serial(m, () => this.putBack(m, 'steering turned off'));
+    else await this.serial(m, () => this.actions.putBack(m, 'steering turned off'));
   }
 
   /** The select "Frequency": the user's own choice; only a listed value (or the user's own). */
   async selectFrequency(worker: string, mhz: number): Promise<{ ok: boolean; detail: string }> {
     const m = this.miners.get(worker);
-    if (!m || !m.user) return { ok: false, detail: 'not linked to an AxeOS miner' };
+    const user = m?.user;
+    if (!m || !user) return { ok: false, detail: 'not linked to an AxeOS miner' };
     const problem = frequencyChoiceProblem(m, mhz);
     if (problem) return { ok: false, detail: problem };
     let result = { ok: false, detail: '' };
     await this.serial(m, async () => {
-      const r = await this.send(m, { frequency: mhz }, 'frequency chosen in Home Assistant');
+      const r = await this.actions.send(m, { frequency: mhz }, 'frequency chosen in Home Assistant');
       result = r ? { ok: true, detail: `${mhz} MHz` } : { ok: false, detail: m.detail ?? 'not sent' };
-      if (r) this.remember(m, { frequency: mhz, coreVoltage: m.user!.coreVoltage }, 'frequency chosen in Home Assistant');
+      if (r) this.remember(m, { frequency: mhz, coreVoltage: (m.user ?? user).coreVoltage }, 'frequency chosen in Home Assistant');
     });
     return result;
   }
@@ -118,19 +138,19 @@ export class AxeosPart extends EventEmitter<EventArgs> {
     let ok = false;
     m.held = true;
     await this.serial(m, async () => {
-      ok = await this.act(m, { action: 'pause', reason: 'paused by the plan' });
+      ok = await this.actions.act(m, { action: 'pause', reason: 'paused by the plan' });
     });
     return { ok, plugOnly: false, detail: ok ? 'paused' : (m.detail ?? 'not paused') };
   }
 
   async resume(worker: string): Promise<{ ok: boolean; detail: string }> {
     const m = this.miners.get(worker);
-    if (!m || !m.canPause) return { ok: false, detail: 'cannot resume: not linked or no pause on this firmware' };
+    if (!m?.canPause) return { ok: false, detail: 'cannot resume: not linked or no pause on this firmware' };
     if (m.reading?.overheat || m.reading?.power_fault) return { ok: false, detail: 'not while the device is overheated or shows a power fault' };
     let ok = false;
     m.held = false;
     await this.serial(m, async () => {
-      ok = await this.act(m, { action: 'resume', reason: 'resumed by the plan' });
+      ok = await this.actions.act(m, { action: 'resume', reason: 'resumed by the plan' });
     });
     return { ok, detail: ok ? 'mining' : (m.detail ?? 'not resumed') };
   }
@@ -138,7 +158,7 @@ export class AxeosPart extends EventEmitter<EventArgs> {
   /** The worker's steps for the allocator (watts and hashrate estimated from its last reading). */
   steps(worker: string): AxeosStep[] {
     const m = this.miners.get(worker);
-    if (!m || !m.user) return [];
+    if (!m?.user) return [];
     return steps(m.options, m.user, m.reading?.frequency_mhz ?? null, m.ref, m.canPause);
   }
 
@@ -189,20 +209,48 @@ export class AxeosPart extends EventEmitter<EventArgs> {
     }
   }
 
-  private async adopt(worker: string, url: string, via: 'address' | 'mapping', raw: Record<string, unknown> | null, reading: AxeosReading | null, by: string[], failure?: string): Promise<void> {
+  private async adopt(
+    worker: string,
+    url: string,
+    via: 'address' | 'mapping',
+    raw: Record<string, unknown> | null,
+    reading: AxeosReading | null,
+    by: string[],
+    failure?: string,
+  ): Promise<void> {
     if (!this.started) return;
     const client = new AxeosClient({ ...this.o.client, url });
-    const m = newMiner({ worker, url, via, client, failure: failure ?? null, remembered: this.o.remembered?.[worker], steered: this.o.steerByDefault === true });
+    const m = newMiner({
+      worker,
+      url,
+      via,
+      client,
+      failure: failure ?? null,
+      remembered: this.o.remembered?.[worker],
+      steered: this.o.steerByDefault === true,
+    });
     this.miners.set(worker, m);
     if (raw && reading) {
       await this.readOptions(m);
       this.take(m, raw);
     }
     this.log.info({ worker, url, via, by, firmware: reading?.firmware ?? null }, 'linked to its AxeOS');
-    this.tell('linked', { worker, url, via, by, firmware: reading?.firmware ?? null, canPause: m.canPause, frequencyOptions: [...m.options.frequency], voltageOptions: [...m.options.voltage] });
+    this.tell('linked', {
+      worker,
+      url,
+      via,
+      by,
+      firmware: reading?.firmware ?? null,
+      canPause: m.canPause,
+      frequencyOptions: [...m.options.frequency],
+      voltageOptions: [...m.options.voltage],
+    });
     if (failure) this.setState(m, 'unreachable', failure);
     const every = Math.max(1000, this.o.pollIntervalMs ?? 10_000);
-    m.timer = setInterval(() => void this.poll(m).catch((err) => this.log.error({ worker: m.worker, err: (err as Error).message }, 'AxeOS poll failed')), every);
+    m.timer = setInterval(
+      () => void this.poll(m).catch((err) => this.log.error({ worker: m.worker, err: (err as Error).message }, 'AxeOS poll failed')),
+      every,
+    );
     if (this.o.live !== false && raw && 'miningPaused' in raw) this.openLive(m);
   }
 
@@ -231,7 +279,7 @@ export class AxeosPart extends EventEmitter<EventArgs> {
   private async unlink(m: Miner, why: string): Promise<void> {
     if (m.gone) return;
     await this.serial(m, async () => {
-      if (m.steered || m.lastSent || m.pausedByHub) await this.putBack(m, why);
+      if (m.steered || m.lastSent || m.pausedByHub) await this.actions.putBack(m, why);
     });
     this.drop(m, why);
   }
@@ -330,65 +378,8 @@ export class AxeosPart extends EventEmitter<EventArgs> {
         m.lastAction = a.reason;
         this.tell('steered', { worker: m.worker, action: 'plug', reason: a.reason });
       }
-      if (a.action === 'set' || a.action === 'pause' || a.action === 'resume') await this.act(m, a);
+      if (a.action === 'set' || a.action === 'pause' || a.action === 'resume') await this.actions.act(m, a);
     });
-  }
-
-  private async putBack(m: Miner, why: string): Promise<void> {
-    if (!m.user) return;
-    const r = m.reading;
-    const actions = restore({ user: m.user, frequency: r?.frequency_mhz ?? null, coreVoltage: r?.core_voltage_mv ?? null, paused: r?.paused === true && m.pausedByHub, overheat: r?.overheat ?? false, powerFault: (r?.power_fault ?? null) !== null });
-    for (const a of actions) await this.act(m, { ...a, reason: `${a.reason} (${why})` } as SteerAction);
-    m.lastSent = null;
-  }
-
-  private async act(m: Miner, a: SteerAction): Promise<boolean> {
-    if (a.action === 'pause' || a.action === 'resume') {
-      const r = a.action === 'pause' ? await m.client.pause() : await m.client.resume();
-      if (!r.ok) {
-        if (r.state === 'not found') m.canPause = false;
-        this.setState(m, r.state, `${a.action}: ${r.detail}`);
-        return false;
-      }
-      m.lastChangeAt = this.now();
-      m.lastAction = a.action;
-      m.pausedByHub = a.action === 'pause';
-      if (m.user) this.remember(m, m.user, a.action === 'pause' ? 'paused by the hub' : 'resumed by the hub');
-      if (m.reading) m.reading = { ...m.reading, paused: a.action === 'pause' };
-      this.tell('steered', { worker: m.worker, action: a.action, reason: a.reason });
-      return true;
-    }
-    if (a.action !== 'set') return false;
-    const s: AxeosSettings = {};
-    if (a.frequency !== undefined) s.frequency = a.frequency;
-    if (a.coreVoltage !== undefined) s.coreVoltage = a.coreVoltage;
-    if (Object.keys(s).length === 0) return false;
-    return this.send(m, s, a.reason);
-  }
-
-  /** The last guard before the wire: only listed values (or the user's own). */
-  private async send(m: Miner, s: AxeosSettings, reason: string): Promise<boolean> {
-    const cur = m.reading;
-    const user = m.user;
-    if (!user) return false;
-    const refused = sendRefusal(m, s, user);
-    if (refused) {
-      this.log.error({ worker: m.worker, [refused]: s[refused] }, `refused to send a ${refused === 'frequency' ? 'frequency' : 'core voltage'} the device does not list`);
-      return false;
-    }
-    const r = await m.client.set(s);
-    if (!r.ok) {
-      this.setState(m, r.state, `setting ${Object.keys(s).join(' and ')}: ${r.detail}`);
-      return false;
-    }
-    m.lastChangeAt = this.now();
-    m.lastAction = `set ${Object.entries(s).map(([k, v]) => `${k} ${v}`).join(', ')}`;
-    const next = { frequency: s.frequency ?? cur?.frequency_mhz ?? user.frequency, coreVoltage: s.coreVoltage ?? cur?.core_voltage_mv ?? user.coreVoltage };
-    m.lastSent = next;
-    if (m.reading) m.reading = { ...m.reading, frequency_mhz: next.frequency, core_voltage_mv: next.coreVoltage };
-    this.log.info({ worker: m.worker, ...s, reason }, 'AxeOS settings changed');
-    this.tell('steered', { worker: m.worker, action: 'set', ...s, reason });
-    return true;
   }
 
   /** Runs one change at a time per miner. */

@@ -83,7 +83,13 @@ export function steps(options: DeviceOptions, user: UserSettings, current: numbe
   const out: AxeosStep[] = [];
   if (canPause) out.push({ frequency_mhz: 0, core_voltage_mv: user.coreVoltage, watts: PAUSED_WATTS, hashrate_ghs: 0, source: 'estimated' });
   for (const f of allowedFrequencies(options, user, current)) {
-    out.push({ frequency_mhz: f, core_voltage_mv: user.coreVoltage, watts: round2(estimateWatts(ref, f, user.coreVoltage)), hashrate_ghs: round2(estimateHashrate(ref, f)), source: 'estimated' });
+    out.push({
+      frequency_mhz: f,
+      core_voltage_mv: user.coreVoltage,
+      watts: round2(estimateWatts(ref, f, user.coreVoltage)),
+      hashrate_ghs: round2(estimateHashrate(ref, f)),
+      source: 'estimated',
+    });
   }
   return out;
 }
@@ -131,7 +137,11 @@ export type SteerAction =
 
 /** One steering decision. `set` values are always sendable (see isSendable). */
 export function decide(i: SteerInput): SteerAction {
-  const held = i.overheat ? 'the device is cooling down after an overheat (overheat_mode): the hub does not raise it' : i.powerFault ? 'the device shows a power fault: the hub does not raise it' : null;
+  const held = i.overheat
+    ? 'the device is cooling down after an overheat (overheat_mode): the hub does not raise it'
+    : i.powerFault
+      ? 'the device shows a power fault: the hub does not raise it'
+      : null;
   const allowed = allowedFrequencies(i.options, i.user, i.frequency);
   const ref = i.ref;
   const target = ref ? frequencyForBudget(allowed, ref, i.user.coreVoltage, i.budgetW) : i.budgetW === null ? allowed[allowed.length - 1]! : null;
@@ -144,7 +154,8 @@ export function decide(i: SteerInput): SteerAction {
     if (!i.canPause) {
       // the lowest step is as low as the hub can go; the plug is the last step
       const lowest = allowed[0]!;
-      if (i.frequency !== null && i.frequency > lowest && !waiting) return { action: 'set', frequency: lowest, reason: 'the budget is below the lowest step: lowest step (only the plug can stop this firmware)' };
+      if (i.frequency !== null && i.frequency > lowest && !waiting)
+        return { action: 'set', frequency: lowest, reason: 'the budget is below the lowest step: lowest step (only the plug can stop this firmware)' };
       return { action: 'plug', reason: 'the budget is below the lowest step and this firmware cannot pause: only the plug can stop it' };
     }
     if (waiting) return wait();
@@ -163,7 +174,11 @@ export function decide(i: SteerInput): SteerAction {
   if (raising && held) return { action: 'none', reason: held };
   if (cur === target && voltageBack !== undefined && held) return { action: 'none', reason: held };
   if (waiting) return wait();
-  const out: SteerAction = { action: 'set', frequency: target, reason: cur !== null && target < cur ? `a step down to fit ${i.budgetW} W` : 'a step up: the budget allows it' };
+  const out: SteerAction = {
+    action: 'set',
+    frequency: target,
+    reason: cur !== null && target < cur ? `a step down to fit ${i.budgetW} W` : 'a step up: the budget allows it',
+  };
   if (voltageBack !== undefined && isSendable(voltageBack, i.options.voltage, i.user.coreVoltage, i.coreVoltage)) out.coreVoltage = voltageBack;
   return out;
 }

@@ -43,7 +43,16 @@ export interface MinerConnected extends MinerIdentity {
 
 /** The part's events (a typed map, for the hub's event bus). */
 export interface AxeosEvents {
-  linked: { worker: string; url: string; via: 'address' | 'mapping'; by: string[]; firmware: string | null; canPause: boolean; frequencyOptions: number[]; voltageOptions: number[] };
+  linked: {
+    worker: string;
+    url: string;
+    via: 'address' | 'mapping';
+    by: string[];
+    firmware: string | null;
+    canPause: boolean;
+    frequencyOptions: number[];
+    voltageOptions: number[];
+  };
   unlinked: { worker: string; reason: string };
   state: { worker: string; state: AxeosState; detail: string | null };
   reading: { worker: string; reading: AxeosReading; steps: AxeosStep[] };

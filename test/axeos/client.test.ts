@@ -149,10 +149,13 @@ test('the stand-in checks input as the firmware does: 400 for a bad value or bad
   const patch = (body: string) =>
     new Promise<number>((resolve, reject) => {
       const u = new URL(s.url);
-      const q = http.request({ host: u.hostname, port: u.port, path: '/api/system', method: 'PATCH', headers: { 'content-type': 'application/json' } }, (res) => {
-        res.resume();
-        resolve(res.statusCode!);
-      });
+      const q = http.request(
+        { host: u.hostname, port: u.port, path: '/api/system', method: 'PATCH', headers: { 'content-type': 'application/json' } },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode!);
+        },
+      );
       q.on('error', reject);
       q.end(body);
     });
@@ -172,5 +175,8 @@ test('configured URLs: http only, no credentials; back-off doubles and is bounde
   assert.equal(normalizeAxeosUrl('http://x/?a=1').ok, false);
   assert.equal(normalizeAxeosUrl('ftp://x').ok, false);
   const mid = () => 0.5;
-  assert.deepEqual([1, 2, 3, 4, 10].map((a) => retryDelay(a, 500, 4000, mid)), [500, 1000, 2000, 4000, 4000]);
+  assert.deepEqual(
+    [1, 2, 3, 4, 10].map((a) => retryDelay(a, 500, 4000, mid)),
+    [500, 1000, 2000, 4000, 4000],
+  );
 });

@@ -17,7 +17,14 @@ import { testHubArgs } from '../support/hub.js';
 import { startHaTestBed, type HaTestBed } from '../support/habed/index.js';
 import { AxeosStandIn } from '../support/axeos-standin.js';
 
-interface RegEntity { entity_id: string; unique_id: string; platform: string; device_id: string | null; original_device_class?: string | null; entity_category?: string | null }
+interface RegEntity {
+  entity_id: string;
+  unique_id: string;
+  platform: string;
+  device_id: string | null;
+  original_device_class?: string | null;
+  entity_category?: string | null;
+}
 
 const WORKER = 'shed-bitaxe';
 const dir = mkdtempSync(join(tmpdir(), 'mm-axeos-ha-'));
@@ -54,14 +61,45 @@ after(async () => {
 });
 
 test('a Bitaxe stand-in on the real HA test bed: its sensors on its device page; select, steering, a budget step, pause and resume from HA; its settings back at stop', async (t) => {
-  const config = loadConfig({ argv: testHubArgs({ dataDir: dir, mqtt: bed.mqtt!.url, args: ['--practice-difficulty', '0.00001', '--kernel', 'js'] }), env: {} });
-  const overrides = { tickMs: 500, axeos: { allowLoopback: true, probePort: device.port, probeBackoffMs: 100, pollIntervalMs: 1000, minChangeIntervalMs: 0, client: { timeoutMs: 3000, backoffMs: 50 } } };
-  hub = new Hub(config, overrides, [...PARTS, (c) => ((ctx = c), { name: 'test probe', start: async () => {}, stop: async () => {} })]);
+  const config = loadConfig({
+    argv: testHubArgs({ dataDir: dir, mqtt: bed.mqtt!.url, args: ['--practice-difficulty', '0.00001', '--kernel', 'js'] }),
+    env: {},
+  });
+  const overrides = {
+    tickMs: 500,
+    axeos: {
+      allowLoopback: true,
+      probePort: device.port,
+      probeBackoffMs: 100,
+      pollIntervalMs: 1000,
+      minChangeIntervalMs: 0,
+      client: { timeoutMs: 3000, backoffMs: 50 },
+    },
+  };
+  hub = new Hub(config, overrides, [
+    ...PARTS,
+    (c) => {
+      ctx = c;
+      return { name: 'test probe', start: async () => {}, stop: async () => {} };
+    },
+  ]);
   await hub.start();
   await device.mine({ port: hub.server!.address().port, host: '127.0.0.1', user: WORKER, suggestDifficulty: 0.00001 });
 
   // the device page: every AxeOS entity on the same HA device as the worker's own Mining switch
-  const keys = ['axeos_power', 'axeos_temp', 'axeos_vr_temp', 'axeos_frequency', 'axeos_core_voltage', 'axeos_fan', 'axeos_best_difficulty', 'axeos_overheat', 'axeos_power_fault', 'axeos_frequency_select', 'axeos_steered'];
+  const keys = [
+    'axeos_power',
+    'axeos_temp',
+    'axeos_vr_temp',
+    'axeos_frequency',
+    'axeos_core_voltage',
+    'axeos_fan',
+    'axeos_best_difficulty',
+    'axeos_overheat',
+    'axeos_power_fault',
+    'axeos_frequency_select',
+    'axeos_steered',
+  ];
   const slug = WORKER.replace(/-/g, '_');
   const reg = await until('the AxeOS entities in HA’s entity registry', async () => {
     const r = await bed.call<RegEntity[]>('config/entity_registry/list');

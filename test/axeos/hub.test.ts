@@ -39,7 +39,8 @@ async function until<T>(what: string, cond: () => T | undefined | null | false, 
 }
 
 /** A worker's topics and device discovery as the hub published them (the slug is the worker name made topic-safe). */
-const stateTopic = (worker: string, key: string) => [...seen.keys()].find((t) => new RegExp(`^micro_mining/worker/${worker.replace(/-/g, '_')}[a-z0-9_]*/${key}$`).test(t));
+const stateTopic = (worker: string, key: string) =>
+  [...seen.keys()].find((t) => new RegExp(`^micro_mining/worker/${worker.replace(/-/g, '_')}[a-z0-9_]*/${key}$`).test(t));
 const state = (worker: string, key: string) => seen.get(stateTopic(worker, key) ?? '');
 function discovery(worker: string): { cmps: Record<string, Record<string, unknown>> } | null {
   const t = [...seen.keys()].find((k) => new RegExp(`micro_mining_w_${worker.replace(/-/g, '_')}[a-z0-9_]*/config$`).test(k));
@@ -59,9 +60,22 @@ before(async () => {
   const config = loadConfig({ argv: testHubArgs({ dataDir: dir, mqtt: broker.url, args: ['--practice-difficulty', '0.00001', '--kernel', 'js'] }), env: {} });
   const overrides = {
     tickMs: 250,
-    axeos: { allowLoopback: true, probePort: d.v214.port, probeBackoffMs: 100, pollIntervalMs: 1000, minChangeIntervalMs: 0, client: { timeoutMs: 3000, backoffMs: 50 } },
+    axeos: {
+      allowLoopback: true,
+      probePort: d.v214.port,
+      probeBackoffMs: 100,
+      pollIntervalMs: 1000,
+      minChangeIntervalMs: 0,
+      client: { timeoutMs: 3000, backoffMs: 50 },
+    },
   };
-  hub = new Hub(config, overrides, [...PARTS, (c) => ((ctx = c), { name: 'test probe', start: async () => {}, stop: async () => {} })]);
+  hub = new Hub(config, overrides, [
+    ...PARTS,
+    (c) => {
+      ctx = c;
+      return { name: 'test probe', start: async () => {}, stop: async () => {} };
+    },
+  ]);
   await hub.start();
   const port = hub.server!.address().port;
   for (const k of ['v214', 'v29', 'legacy'] as const) await d[k].mine({ port, host: '127.0.0.1', user: W[k], suggestDifficulty: 0.00001 });
@@ -79,9 +93,12 @@ test('three stand-in firmware generations mining from 127.0.0.2-4 are linked by 
   const h = hub!;
   const workers = () => h.status().workers as Array<Record<string, unknown> & { name: string; axeos?: Record<string, unknown> }>;
   for (const k of ['v214', 'v29', 'legacy'] as const) {
-    const w = await until(`${W[k]} linked with a reading in /api/status`, () => workers().find((x) => x.name === W[k] && x.axeos?.state === 'ok' && x.axeos?.power_w !== null));
+    const w = await until(`${W[k]} linked with a reading in /api/status`, () =>
+      workers().find((x) => x.name === W[k] && x.axeos?.state === 'ok' && x.axeos?.power_w !== null),
+    );
     const a = w.axeos!;
-    for (const f of ['url', 'firmware', 'power_w', 'temp_c', 'vr_temp_c', 'frequency_mhz', 'core_voltage_mv', 'best_difficulty', 'paused', 'steered', 'state']) assert.ok(f in a, `${W[k]}: axeos.${f}`);
+    for (const f of ['url', 'firmware', 'power_w', 'temp_c', 'vr_temp_c', 'frequency_mhz', 'core_voltage_mv', 'best_difficulty', 'paused', 'steered', 'state'])
+      assert.ok(f in a, `${W[k]}: axeos.${f}`);
     assert.equal(a.url, `http://${d[k].host}:${d[k].port}`);
     assert.equal(a.via, 'address');
     assert.equal(a.power_how, 'measured');
@@ -97,7 +114,9 @@ test('three stand-in firmware generations mining from 127.0.0.2-4 are linked by 
   const body = (await res.json()) as { workers: Array<{ name: string; axeos?: { state: string } }> };
   assert.equal(body.workers.find((w) => w.name === W.v214)?.axeos?.state, 'ok');
   // the plan and the cost use the miner's own measured watts while it hashes
-  const hashing = await until('a linked miner hashing with measured watts', () => workers().find((x) => x.name === W.v214 && x.status === 'mining' && x.how === 'measured'));
+  const hashing = await until('a linked miner hashing with measured watts', () =>
+    workers().find((x) => x.name === W.v214 && x.status === 'mining' && x.how === 'measured'),
+  );
   assert.ok(Math.abs((hashing.watts as number) - d.v214.watts) < 3, `measured ${hashing.watts} W, the stand-in draws ${d.v214.watts} W`);
   for (const k of ['v214', 'v29', 'legacy'] as const) assert.equal(d[k].patches.length, 0, `${W[k]}: nothing changed while not steered`);
   t.diagnostic(`stand-in shares accepted: v2.14 ${d.v214.accepted}, v2.9 ${d.v29.accepted}, legacy ${d.legacy.accepted}`);
@@ -126,7 +145,14 @@ test('their HA entities on Mosquitto: sensors, problem binary sensors, the Frequ
   assert.match(String(cfg.cmps.axeos_frequency_select!.command_topic), /axeos_frequency_select\/set$/);
   assert.equal(cfg.cmps.axeos_steered!.p, 'switch');
   assert.equal(cfg.cmps.axeos_steered!.name, 'Steered by Micro Mining');
-  await until('the states published', () => state(W.v214, 'axeos_frequency_select') === '525' && state(W.v214, 'axeos_overheat') === 'OFF' && state(W.v214, 'axeos_steered') === 'OFF' && Number(state(W.v214, 'axeos_power')) > 10);
+  await until(
+    'the states published',
+    () =>
+      state(W.v214, 'axeos_frequency_select') === '525' &&
+      state(W.v214, 'axeos_overheat') === 'OFF' &&
+      state(W.v214, 'axeos_steered') === 'OFF' &&
+      Number(state(W.v214, 'axeos_power')) > 10,
+  );
   // legacy firmware lists no options: the select offers its current frequency only
   const legacy = await until('the legacy miner’s device', () => discovery(W.legacy)?.cmps.axeos_frequency_select);
   assert.deepEqual(legacy.options, [String(d.legacy.frequency)]);
@@ -143,12 +169,16 @@ test('the Frequency select moves the v2.9 stand-in’s frequency; an unlisted va
   await until('the marker 400 MHz', () => d.v29.frequency === 400);
   assert.deepEqual(d.v29.patches, [{ frequency: 490 }, { frequency: 400 }], 'only the listed values were sent');
   // legacy: no list, nothing but its current frequency; another value is refused
-  const legacyTopic = await until('the legacy select’s command topic', () => discovery(W.legacy)?.cmps.axeos_frequency_select?.command_topic as string | undefined);
+  const legacyTopic = await until(
+    'the legacy select’s command topic',
+    () => discovery(W.legacy)?.cmps.axeos_frequency_select?.command_topic as string | undefined,
+  );
   await sub.publishAsync(legacyTopic, '400');
   await sub.publishAsync(topic, '525');
   await until('the v2.9 marker 525 MHz', () => d.v29.frequency === 525);
   assert.equal(d.legacy.patches.length, 0, 'nothing sent to the legacy miner');
-  for (const r of [...d.v29.requests, ...d.legacy.requests]) assert.ok(r.method === 'GET' || (r.method === 'PATCH' && r.path === '/api/system'), `${r.method} ${r.path}`);
+  for (const r of [...d.v29.requests, ...d.legacy.requests])
+    assert.ok(r.method === 'GET' || (r.method === 'PATCH' && r.path === '/api/system'), `${r.method} ${r.path}`);
 });
 
 test('steered: a budget step lowers the v2.14 frequency; the plan’s pause pauses it through AxeOS (v2.9 cannot: left to no-work); resume; stop restores the user’s settings', async () => {
@@ -159,7 +189,10 @@ test('steered: a budget step lowers the v2.14 frequency; the plan’s pause paus
   await sub.publishAsync(steered, 'ON');
   await until('steering on', () => state(W.v214, 'axeos_steered') === 'ON');
   const steps = await until('its steps', () => (axeos.steps(W.v214).length > 1 ? axeos.steps(W.v214) : null));
-  assert.ok(steps.every((s) => s.frequency_mhz === 0 || d.v214.asic.f.includes(s.frequency_mhz)), 'every step is a listed frequency (or paused)');
+  assert.ok(
+    steps.every((s) => s.frequency_mhz === 0 || d.v214.asic.f.includes(s.frequency_mhz)),
+    'every step is a listed frequency (or paused)',
+  );
   assert.ok(axeos.powerReading(W.v214)!.power > 10);
   axeos.setBudget(W.v214, 15);
   await until('a lower listed frequency for 15 W', () => d.v214.frequency < 525);
@@ -173,7 +206,10 @@ test('steered: a budget step lowers the v2.14 frequency; the plan’s pause paus
   await h.command({ kind: 'worker_mining', worker: W.v29, on: false });
   await until('the v2.14 stand-in paused through AxeOS', () => d.v214.paused);
   assert.ok(d.v214.posts.includes('/api/system/pause'));
-  await until('/api/status says paused', () => (h.status().workers as Array<{ name: string; axeos?: { paused: boolean | null } }>).find((w) => w.name === W.v214)?.axeos?.paused === true);
+  await until(
+    '/api/status says paused',
+    () => (h.status().workers as Array<{ name: string; axeos?: { paused: boolean | null } }>).find((w) => w.name === W.v214)?.axeos?.paused === true,
+  );
   await until('the v2.9 worker asked to pause', () => h.status().workers.find((w) => w.name === W.v29)?.asked === 'pause');
   assert.equal(d.v29.posts.length, 0, 'v2.9 has no pause: nothing posted');
   await h.command({ kind: 'worker_mining', worker: W.v214, on: true });
@@ -188,11 +224,15 @@ test('steered: a budget step lowers the v2.14 frequency; the plan’s pause paus
   assert.equal(d.v214.frequency, 525);
   assert.equal(d.v214.coreVoltage, 1150);
   assert.equal(d.v29.frequency, 525, 'the v2.9 miner keeps the user’s own pick');
-  const kept = JSON.parse(readFileSync(join(dir, 'axeos.json'), 'utf8')) as { version: number; miners: Record<string, { frequency: number; coreVoltage: number; pausedByHub?: boolean }> };
+  const kept = JSON.parse(readFileSync(join(dir, 'axeos.json'), 'utf8')) as {
+    version: number;
+    miners: Record<string, { frequency: number; coreVoltage: number; pausedByHub?: boolean }>;
+  };
   assert.equal(kept.version, 1);
   assert.deepEqual(kept.miners[W.v214], { frequency: 525, coreVoltage: 1150 });
   assert.equal(kept.miners[W.v29]?.frequency, 525);
-  for (const x of Object.values(d)) for (const p of x.patches) for (const k of Object.keys(p)) assert.ok(k === 'frequency' || k === 'coreVoltage', `the hub sent ${k}`);
+  for (const x of Object.values(d))
+    for (const p of x.patches) for (const k of Object.keys(p)) assert.ok(k === 'frequency' || k === 'coreVoltage', `the hub sent ${k}`);
 });
 
 test('an axeos.json the hub cannot read is left as it is, never written over', async () => {
@@ -201,14 +241,20 @@ test('an axeos.json the hub cannot read is left as it is, never written over', a
     const file = join(data, 'axeos.json');
     writeFileSync(file, '{"version": 1, "miners": {"x": {"frequency": 5');
     const config = loadConfig({ argv: testHubArgs({ dataDir: data, mqtt: false, args: ['--practice-difficulty', '0.00001'] }), env: {} });
-    const h = new Hub(config, { tickMs: 250, axeos: { allowLoopback: true, probePort: d.v214.port, probeBackoffMs: 100, pollIntervalMs: 1000, client: { timeoutMs: 3000, backoffMs: 50 } } });
+    const h = new Hub(config, {
+      tickMs: 250,
+      axeos: { allowLoopback: true, probePort: d.v214.port, probeBackoffMs: 100, pollIntervalMs: 1000, client: { timeoutMs: 3000, backoffMs: 50 } },
+    });
     await h.start();
     try {
       const port = h.server!.address().port;
       const extra = await new AxeosStandIn({ generation: 'v2.14', host: '127.0.0.6', port: d.v214.port }).start();
       try {
         await extra.mine({ port, host: '127.0.0.1', user: 'bitaxe-new', suggestDifficulty: 0.00001 });
-        await until('linked', () => (h.status().workers as Array<{ name: string; axeos?: { state: string } }>).find((w) => w.name === 'bitaxe-new')?.axeos?.state === 'ok');
+        await until(
+          'linked',
+          () => (h.status().workers as Array<{ name: string; axeos?: { state: string } }>).find((w) => w.name === 'bitaxe-new')?.axeos?.state === 'ok',
+        );
       } finally {
         await h.stop();
         await extra.stop();

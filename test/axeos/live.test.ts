@@ -12,7 +12,16 @@ test('stand-in v2.14: the whole info first, then only the changed fields; a PATC
   let state: Record<string, unknown> = {};
   const updates: Record<string, unknown>[] = [];
   let ended: string | null = null;
-  const feed = new LiveFeed({ url: s.url, onUpdate: (d) => (updates.push(d), (state = mergeLive(state, d))), onEnd: (w) => (ended = w) });
+  const feed = new LiveFeed({
+    url: s.url,
+    onUpdate: (d) => {
+      updates.push(d);
+      state = mergeLive(state, d);
+    },
+    onEnd: (w) => {
+      ended = w;
+    },
+  });
   try {
     const end = Date.now() + 20_000;
     while (updates.length === 0 && Date.now() < end) await new Promise((r) => setTimeout(r, 20));

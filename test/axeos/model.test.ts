@@ -14,7 +14,8 @@ test('bestDiff as firmware and forks send it: numbers, numeric strings, 1000-bas
   assert.equal(parseDifficulty('12.5k'), 12500);
   assert.equal(parseDifficulty('1.2 T'), 1.2e12);
   assert.equal(parseDifficulty(' 7 '), 7);
-  for (const bad of ['', 'abc', '4.29X', '-5', -5, null, undefined, true, {}, [], NaN, Infinity, '1'.repeat(60)]) assert.equal(parseDifficulty(bad), null, String(bad));
+  for (const bad of ['', 'abc', '4.29X', '-5', -5, null, undefined, true, {}, [], NaN, Infinity, '1'.repeat(60)])
+    assert.equal(parseDifficulty(bad), null, String(bad));
 });
 
 test('parseDifficulty never throws and is never negative, whatever it gets', () => {

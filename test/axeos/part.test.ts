@@ -21,7 +21,13 @@ before(async () => {
   practice = new PracticeSource({ jobIntervalS: 3600, blockIntervalS: 3600 });
   manager = new JobManager({ source: practice });
   await manager.start();
-  server = new StratumServer({ backend: manager, port: 0, host: '127.0.0.1', initialDifficulty: 1e-6, vardiff: { minDifficulty: 1e-9, burstShares: 100_000, retargetS: 3600 } });
+  server = new StratumServer({
+    backend: manager,
+    port: 0,
+    host: '127.0.0.1',
+    initialDifficulty: 1e-6,
+    vardiff: { minDifficulty: 1e-9, burstShares: 100_000, retargetS: 3600 },
+  });
   await server.start();
   stratumPort = server.address().port;
 });
@@ -39,7 +45,14 @@ async function device(o: StandInOptions): Promise<AxeosStandIn> {
 }
 
 function part(o: AxeosPartOptions = {}): AxeosPart {
-  const p = new AxeosPart({ allowLoopback: true, probeBackoffMs: 50, pollIntervalMs: 1000, minChangeIntervalMs: 0, client: { timeoutMs: 2000, backoffMs: 50 }, ...o });
+  const p = new AxeosPart({
+    allowLoopback: true,
+    probeBackoffMs: 50,
+    pollIntervalMs: 1000,
+    minChangeIntervalMs: 0,
+    client: { timeoutMs: 2000, backoffMs: 50 },
+    ...o,
+  });
   parts.push(p);
   return p;
 }
@@ -71,7 +84,10 @@ async function until(cond: () => boolean, what: string, ms = LIMIT): Promise<voi
 /** The endpoint's session of this worker, once it authorized (its address is the connection's). */
 async function session(worker: string) {
   let s: ReturnType<StratumServer['sessionsInfo']>[number] | undefined;
-  await until(() => (s = server.sessionsInfo().find((x) => x.worker === worker)) !== undefined, `${worker} on the endpoint`);
+  await until(() => {
+    s = server.sessionsInfo().find((x) => x.worker === worker);
+    return s !== undefined;
+  }, `${worker} on the endpoint`);
   return s!;
 }
 
@@ -82,7 +98,11 @@ function assertOnlyListed(d: AxeosStandIn, user: { frequency: number; coreVoltag
     if ('frequency' in p) assert.ok(d.asic.f.includes(p.frequency as number) || p.frequency === user.frequency, `frequency ${p.frequency}`);
     if ('coreVoltage' in p) assert.ok(d.asic.v.includes(p.coreVoltage as number) || p.coreVoltage === user.coreVoltage, `coreVoltage ${p.coreVoltage}`);
   }
-  for (const r of d.requests) assert.ok(r.method === 'GET' || (r.method === 'PATCH' && r.path === '/api/system') || (r.method === 'POST' && /^\/api\/system\/(pause|resume)$/.test(r.path)), `${r.method} ${r.path}`);
+  for (const r of d.requests)
+    assert.ok(
+      r.method === 'GET' || (r.method === 'PATCH' && r.path === '/api/system') || (r.method === 'POST' && /^\/api\/system\/(pause|resume)$/.test(r.path)),
+      `${r.method} ${r.path}`,
+    );
 }
 
 test('a stand-in Bitaxe mining on the endpoint from 127.0.0.2 is linked by its connection address (MAC and hostname checked)', async (t) => {
@@ -125,7 +145,11 @@ test('nothing is probed that did not connect from a private address (or is not c
   strict.minerConnected({ worker: 'c', address: '169.254.1.1' });
   strict.minerConnected({ worker: 'd', address: '::ffff:100.64.0.1' });
   // the decision is synchronous: a probe would be in flight now
-  assert.equal((strict as unknown as { probing: Map<string, unknown> }).probing.size, 0, 'loopback without the test option, public, link-local, CGNAT: never probed');
+  assert.equal(
+    (strict as unknown as { probing: Map<string, unknown> }).probing.size,
+    0,
+    'loopback without the test option, public, link-local, CGNAT: never probed',
+  );
   assert.equal(d.requests.length, 0);
   // an address with no AxeOS: a few tries, then a plain miner
   const free = await device({ generation: 'v2.9', host: '127.0.0.6' });
@@ -161,7 +185,10 @@ test('steering v2.14: the budget steps the frequency down through listed options
   await linked;
   await until(() => p.steps('office-bitaxe').length > 0, 'steps from a reading');
   const st = p.steps('office-bitaxe');
-  assert.deepEqual(st.map((x) => x.frequency_mhz), [0, 400, 490, 525]);
+  assert.deepEqual(
+    st.map((x) => x.frequency_mhz),
+    [0, 400, 490, 525],
+  );
   assert.ok(st.every((x) => x.source === 'estimated'));
   const pr = p.powerReading('office-bitaxe')!;
   assert.deepEqual([pr.frequencyOptions, pr.userFrequency, pr.frequency, pr.overheat], [[400, 490, 525, 550, 600, 625], 525, 525, false]);
@@ -196,7 +223,10 @@ test('random budgets over HTTP: the stand-in never receives a value it did not l
   await until(() => p.steps('den').length > 0, 'steps');
   await p.setSteering('den', true);
   let seed = 7;
-  const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const rand = () => {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31;
+    return seed / 2 ** 31;
+  };
   for (let k = 0; k < 25; k++) {
     p.setBudget('den', rand() < 0.2 ? null : rand() * 30);
     await new Promise((r) => setTimeout(r, 20));

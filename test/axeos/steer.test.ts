@@ -75,7 +75,8 @@ test('property: a frequency or voltage decided is always listed (or the user’s
       if (d.action !== 'set') return;
       sets++;
       if (d.frequency !== undefined) {
-        if (i.options.frequency.length) assert.ok(i.options.frequency.includes(d.frequency) || d.frequency === i.user.frequency, `${d.frequency} not in ${i.options.frequency}`);
+        if (i.options.frequency.length)
+          assert.ok(i.options.frequency.includes(d.frequency) || d.frequency === i.user.frequency, `${d.frequency} not in ${i.options.frequency}`);
         else assert.ok(d.frequency === i.user.frequency || (i.frequency !== null && d.frequency <= i.frequency), 'no list: never above the current setting');
         assert.ok(d.frequency <= i.user.frequency);
         assert.ok(isSendable(d.frequency, i.options.frequency, i.user.frequency, i.frequency));
@@ -140,7 +141,11 @@ test('a budget steps the frequency down through the listed options, then pauses 
   const plug = decide(input({ budgetW: 5, canPause: false, frequency: 400 }));
   assert.equal(plug.action, 'plug');
   assert.match(plug.reason, /only the plug/);
-  assert.deepEqual(decide(input({ budgetW: 5, canPause: false })), { action: 'set', frequency: 400, reason: 'the budget is below the lowest step: lowest step (only the plug can stop this firmware)' });
+  assert.deepEqual(decide(input({ budgetW: 5, canPause: false })), {
+    action: 'set',
+    frequency: 400,
+    reason: 'the budget is below the lowest step: lowest step (only the plug can stop this firmware)',
+  });
   assert.equal(decide(input({ budgetW: 30, frequency: 400 })).action, 'set', 'up again to the user’s own');
   assert.equal((decide(input({ budgetW: 100, frequency: 400 })) as { frequency: number }).frequency, 525, 'never above the user’s own');
   assert.equal(decide(input({ budgetW: 100, frequency: 400, overheat: true })).action, 'none');
@@ -159,7 +164,10 @@ test('no options listed (old firmware): no frequency steps; the plug or pause is
 
 test('steps for the allocator: ascending, estimated, watts ∝ frequency at the user’s voltage', () => {
   const s = steps(BM1370, { frequency: 525, coreVoltage: 1150 }, 525, REF, true);
-  assert.deepEqual(s.map((x) => x.frequency_mhz), [0, 400, 490, 525]);
+  assert.deepEqual(
+    s.map((x) => x.frequency_mhz),
+    [0, 400, 490, 525],
+  );
   assert.ok(s.every((x) => x.source === 'estimated'));
   assert.equal(s.at(-1)!.watts, 18);
   assert.equal(s[1]!.watts, Math.round(18 * (400 / 525) * 100) / 100);
@@ -176,5 +184,9 @@ test('restore: the user’s own settings back; a raise held while overheated; re
   ]);
   assert.deepEqual(restore({ user, frequency: 525, coreVoltage: 1150, paused: false, overheat: false, powerFault: false }), []);
   assert.deepEqual(restore({ user, frequency: 400, coreVoltage: 1150, paused: true, overheat: true, powerFault: false }), []);
-  assert.deepEqual(restore({ user, frequency: 600, coreVoltage: 1200, paused: false, overheat: true, powerFault: false }), [{ action: 'set', frequency: 525, coreVoltage: 1150, reason: 'the user’s own settings back' }], 'a lowering is fine even when held');
+  assert.deepEqual(
+    restore({ user, frequency: 600, coreVoltage: 1200, paused: false, overheat: true, powerFault: false }),
+    [{ action: 'set', frequency: 525, coreVoltage: 1150, reason: 'the user’s own settings back' }],
+    'a lowering is fine even when held',
+  );
 });

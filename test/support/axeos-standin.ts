@@ -221,7 +221,13 @@ export class AxeosStandIn {
   async mine(opts: { port: number; host?: string; user: string; suggestDifficulty?: number }): Promise<void> {
     this.stratumUser = opts.user;
     this.stratumPort = opts.port;
-    this.miner = new StandInMiner(this, { host: opts.host ?? '127.0.0.1', port: opts.port, user: opts.user, localAddress: this.host, suggestDifficulty: opts.suggestDifficulty });
+    this.miner = new StandInMiner(this, {
+      host: opts.host ?? '127.0.0.1',
+      port: opts.port,
+      user: opts.user,
+      localAddress: this.host,
+      suggestDifficulty: opts.suggestDifficulty,
+    });
     await this.miner.connect();
   }
 
@@ -285,7 +291,9 @@ export class AxeosStandIn {
   private fault(kind: Fault, res: http.ServerResponse): boolean {
     if (kind.startsWith('status:')) {
       const status = Number(kind.slice(7));
-      res.writeHead(status, { 'content-type': 'text/plain' }).end(status === 401 ? 'Unauthorized' : status === 404 ? '{"error":"unknown route"}' : 'Internal Server Error');
+      res
+        .writeHead(status, { 'content-type': 'text/plain' })
+        .end(status === 401 ? 'Unauthorized' : status === 404 ? '{"error":"unknown route"}' : 'Internal Server Error');
       return true;
     }
     if (kind === 'hang') {
@@ -306,7 +314,9 @@ export class AxeosStandIn {
     }
     if (kind === 'wrong-types') {
       const i = this.info();
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ ...i, temp: { c: 50 }, power: [1], bestDiff: true, frequency: 'fast', hostname: 42, macAddr: 'nope', overheat_mode: 'maybe' }));
+      res
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ ...i, temp: { c: 50 }, power: [1], bestDiff: true, frequency: 'fast', hostname: 42, macAddr: 'nope', overheat_mode: 'maybe' }));
       return true;
     }
     if (kind === 'oversize') {
@@ -346,16 +356,33 @@ export class AxeosStandIn {
       res.writeHead(401, { 'content-type': 'text/plain' }).end('Unauthorized');
       return;
     }
-    if (method === 'GET' && path === '/api/system/info') return this.json(res, 200, this.info());
+    if (method === 'GET' && path === '/api/system/info') {
+      this.json(res, 200, this.info());
+      return;
+    }
     if (method === 'GET' && path === '/api/system/asic' && this.hasAsic) {
       const a = this.asic;
-      return this.json(res, 200, { ASICModel: this.o.asicModel, deviceModel: 'Gamma', swarmColor: 'purple', asicCount: 1, defaultFrequency: a.df, frequencyOptions: a.f, defaultVoltage: a.dv, voltageOptions: a.v });
+      this.json(res, 200, {
+        ASICModel: this.o.asicModel,
+        deviceModel: 'Gamma',
+        swarmColor: 'purple',
+        asicCount: 1,
+        defaultFrequency: a.df,
+        frequencyOptions: a.f,
+        defaultVoltage: a.dv,
+        voltageOptions: a.v,
+      });
+      return;
     }
-    if (method === 'PATCH' && path === '/api/system') return this.patch(res, body, size);
+    if (method === 'PATCH' && path === '/api/system') {
+      this.patch(res, body, size);
+      return;
+    }
     if (method === 'POST' && (path === '/api/system/pause' || path === '/api/system/resume') && this.hasPause) {
       this.posts.push(path);
       this.paused = path.endsWith('pause');
-      return this.json(res, 200, { message: this.paused ? 'Mining paused' : 'Mining resumed' });
+      this.json(res, 200, { message: this.paused ? 'Mining paused' : 'Mining resumed' });
+      return;
     }
     // the firmware's catch-all for /api/*: 404 as JSON
     this.json(res, 404, { error: 'unknown route' });
@@ -380,7 +407,13 @@ export class AxeosStandIn {
     const o = root as Record<string, unknown>;
     this.patches.push(o);
     // nvs_config's table: type and range per known key; unknown keys are ignored
-    const numeric: Record<string, [number, number]> = { frequency: [1, 65535], coreVoltage: [1, 65535], fanspeed: [0, 100], stratumPort: [1, 65535], overheat_mode: [0, 0] };
+    const numeric: Record<string, [number, number]> = {
+      frequency: [1, 65535],
+      coreVoltage: [1, 65535],
+      fanspeed: [0, 100],
+      stratumPort: [1, 65535],
+      overheat_mode: [0, 0],
+    };
     const strings: Record<string, [number, number]> = { hostname: [1, 32], stratumURL: [0, 128], stratumUser: [0, 128] };
     let ok = true;
     for (const [k, [lo, hi]] of Object.entries(numeric)) {
@@ -449,7 +482,15 @@ export class AxeosStandIn {
     };
     if (this.powerFault) base.power_fault = this.powerFault;
     if (this.generation === 'legacy') {
-      return { ...base, version: 'v2.4.0', bestDiff: suffix(this.bestDiff), bestSessionDiff: suffix(this.bestSessionDiff), asicCount: 1, flipscreen: 1, invertfanpolarity: 1 };
+      return {
+        ...base,
+        version: 'v2.4.0',
+        bestDiff: suffix(this.bestDiff),
+        bestSessionDiff: suffix(this.bestSessionDiff),
+        asicCount: 1,
+        flipscreen: 1,
+        invertfanpolarity: 1,
+      };
     }
     const modern: Record<string, unknown> = {
       ...base,
@@ -466,7 +507,14 @@ export class AxeosStandIn {
       statsFrequency: 0,
     };
     if (this.generation === 'v2.14') {
-      Object.assign(modern, { miningPaused: this.paused, hashRate_1m: modern.hashRate, hashRate_10m: modern.hashRate, hashRate_1h: modern.hashRate, errorPercentage: 0.1, hashrateMonitor: { asics: [{ total: modern.hashRate, errorCount: 0, domains: [1, 2, 3, 4] }] } });
+      Object.assign(modern, {
+        miningPaused: this.paused,
+        hashRate_1m: modern.hashRate,
+        hashRate_10m: modern.hashRate,
+        hashRate_1h: modern.hashRate,
+        errorPercentage: 0.1,
+        hashrateMonitor: { asics: [{ total: modern.hashRate, errorCount: 0, domains: [1, 2, 3, 4] }] },
+      });
     }
     if (this.fork) {
       // a fork's strings: numbers as text, difficulties with suffixes
@@ -562,7 +610,7 @@ class StandInMiner {
   }
 
   private onLine(line: string): void {
-    let m;
+    let m: ReturnType<typeof parseMessage>;
     try {
       m = parseMessage(line);
     } catch {

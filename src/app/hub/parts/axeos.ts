@@ -12,7 +12,15 @@
  * uses: ctx.obedience (usePauser, setMeasuredWatts, the endpoint's workers)
  */
 import { join } from 'node:path';
-import { AxeosPart as AxeosMiners, RememberedFile, minerEntities, type AxeosPartOptions, type AxeosStatus, type AxeosStep, type PowerReading } from '../../../axeos/index.js';
+import {
+  AxeosPart as AxeosMiners,
+  RememberedFile,
+  minerEntities,
+  type AxeosPartOptions,
+  type AxeosStatus,
+  type AxeosStep,
+  type PowerReading,
+} from '../../../axeos/index.js';
 import type { Logger } from '../../../log.js';
 import type { MinerCommand } from '../../../mqtt/index.js';
 import { Part } from '../context.js';
@@ -76,7 +84,7 @@ export class AxeosPart extends Part {
     ctx.obedience.usePauser({
       setWorking: (worker, working, reason) => {
         const s = miners.status(worker);
-        if (!s || !s.steered || !s.can_pause) return false;
+        if (!s?.steered || !s.can_pause) return false;
         void (working ? miners.resume(worker) : miners.pause(worker)).then((r) => {
           if (!r.ok) log.warn({ worker, working, reason, detail: r.detail }, `AxeOS could not ${working ? 'resume' : 'pause'} the miner: ${r.detail}`);
         });
@@ -160,7 +168,10 @@ export class AxeosPart extends Part {
       const mhz = MHZ.test(cmd.value) ? Number(cmd.value) : Number.NaN;
       const listed = s.frequency_options.length ? s.frequency_options : s.frequency_mhz !== null ? [s.frequency_mhz] : [];
       if (!listed.includes(mhz)) {
-        log.warn({ worker, value: cmd.value, options: listed }, `refused a frequency the device does not list (${listed.join(', ') || 'none'} MHz): nothing sent`);
+        log.warn(
+          { worker, value: cmd.value, options: listed },
+          `refused a frequency the device does not list (${listed.join(', ') || 'none'} MHz): nothing sent`,
+        );
         return;
       }
       const r = await miners.selectFrequency(worker, mhz);
