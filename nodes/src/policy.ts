@@ -1,6 +1,7 @@
 // mm-policy: when and how much to mine. Puts the policy on msg.policy (fields of an incoming
-// msg.policy override the configured ones, e.g. from a dashboard).
-import { parsePolicy, type Policy, type PolicyInput } from '../../src/schedule/index.js';
+// msg.policy override the configured ones, e.g. from a dashboard). A power target on the hub
+// (power_target: its allocation in the hub state's manual.power) goes on as msg.power.
+import { manualInputSchema, parsePolicy, type PowerCap, type Policy, type PolicyInput } from '../../src/schedule/index.js';
 import { kindOf, short, type Node, type NodeAPI, type NodeDef } from './red.js';
 
 function list(v: unknown): string[] {
@@ -37,6 +38,15 @@ export function policyFromConfig(c: NodeDef): PolicyInput {
     if (v !== null) p[k] = v;
   }
   return p as PolicyInput;
+}
+
+/** The power target's allocation the hub state carries (manual.power), checked; null without one. */
+export function powerOf(state: unknown): PowerCap | null {
+  const m = (state as { manual?: unknown } | null)?.manual;
+  const power = m && typeof m === 'object' ? (m as { power?: unknown }).power : undefined;
+  if (power === undefined || power === null) return null;
+  const r = manualInputSchema.safeParse({ power });
+  return r.success ? (r.data.power ?? null) : null;
 }
 
 export function describePolicy(p: Policy): string {
@@ -79,8 +89,10 @@ export function registerPolicy(RED: NodeAPI): void {
         done(new Error(`mm-policy: msg.policy: ${merged.error}`));
         return;
       }
-      if (over) node.status({ fill: 'blue', shape: 'ring', text: short(`${describePolicy(merged.value)} (msg)`) });
+      const power = powerOf(p);
+      if (over || power) node.status({ fill: 'blue', shape: over ? 'ring' : 'dot', text: short(`${describePolicy(merged.value)}${over ? ' (msg)' : ''}${power ? ` · target ${power.target}` : ''}`) });
       msg.policy = merged.value;
+      if (power) msg.power = power;
       send(msg);
       done();
     });

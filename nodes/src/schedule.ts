@@ -1,5 +1,7 @@
 // mm-schedule: hub state + policy -> a plan (the pure scheduler of src/schedule). Remembers its
-// state (minimum run/pause, fairness) in the node's context.
+// state (minimum run/pause, fairness) in the node's context. With a power target on the hub
+// (power_target), the hub state carries its allocation (manual.power): the plan keeps within it,
+// and msg.power carries it on (the target in words, hub threads, workers kept off, each step).
 import { defaultPolicy, parsePolicy, parseScheduleInput, parseScheduleState, schedule, type ScheduleState } from '../../src/schedule/index.js';
 import { kindOf, short, type Node, type NodeAPI, type NodeDef } from './red.js';
 
@@ -34,7 +36,8 @@ export function registerSchedule(RED: NodeAPI): void {
       const { plan, state } = schedule(input.value, policy.value, prev);
       node.context().set('state', state);
       const working = plan.hubThreads > 0 || plan.workers.some((w) => w.action === 'work');
-      node.status({ fill: working ? 'green' : 'yellow', shape: working ? 'dot' : 'ring', text: short(plan.summary) });
+      const power = input.value.manual?.power ?? null;
+      node.status({ fill: working ? 'green' : 'yellow', shape: working ? 'dot' : 'ring', text: short(power ? `${plan.summary} · target ${power.target}` : plan.summary) });
       const key = JSON.stringify(plan.workers.map((w) => [w.id, w.action, w.threads]));
       if (onlyChanges && key === lastKey) {
         done();
@@ -43,6 +46,8 @@ export function registerSchedule(RED: NodeAPI): void {
       lastKey = key;
       msg.payload = plan;
       msg.topic = 'plan';
+      if (power) msg.power = power;
+      else delete msg.power;
       send(msg);
       done();
     });

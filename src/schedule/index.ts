@@ -19,6 +19,7 @@ export { HUB_ID, budgetFor, inQuietHours, localMinutes, pauseAllPlan, schedule }
 export {
   defaultPolicy,
   describeIssues,
+  manualInputSchema,
   parsePlan,
   parsePolicy,
   parseScheduleInput,
