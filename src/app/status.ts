@@ -1,9 +1,23 @@
 import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { connect, type AddressInfo, type Socket } from 'node:net';
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 import { logger, type Logger } from '../log.js';
 import { allowedHosts, hostAllowed, hostName, refusal, withoutCors } from '../flow/index.js';
 import type { NodeStatus } from '../work/index.js';
 import type { HubSections, WorkerSections } from './hub/sections.js';
+import type { HistoryQuery, HistorySpan } from '../history/index.js';
+import { EventStreams, SSE_MAX_CLIENTS } from './status-events.js';
+import { renderStatusPage, statusJson } from './status-render.js';
+
+export { esc, formatWorkerHashrate, renderAppliances, renderCards, renderHead, renderStatusPage, renderWorkerRows, sourceOf, statusJson } from './status-render.js';
+export { SSE_MAX_CLIENTS } from './status-events.js';
+
+/** The page's script and style (src/app/page), built by scripts/build-web.mjs. */
+export const PAGE_BUILD_DIR = fileURLToPath(new URL('../../build/web', import.meta.url));
+const PAGE_ASSETS: Record<string, string> = { 'page.js': 'text/javascript; charset=utf-8', 'page.css': 'text/css; charset=utf-8' };
+/** The spans `GET api/history?span=` serves. */
+export const HISTORY_SPANS: readonly HistorySpan[] = ['1h', '24h', '30d'];
 
 /** What the status page and the terminal line show (and the sections parts add: hub/sections.ts). */
 export interface HubStatus extends Partial<HubSections> {
@@ -100,6 +114,12 @@ export interface StatusServerOptions {
   hosts?: string[];
   /** the browser worker page under `worker` (src/web) */
   worker?: { handle(req: IncomingMessage, res: ServerResponse, path: string): boolean; upgrade(req: IncomingMessage, socket: Socket, head: Buffer, path: string): boolean } | null;
+  /** the history ring (the history part's handle), read at each request; null: off */
+  history?: () => { query(span: HistorySpan): HistoryQuery } | null;
+  /** live views (`api/events`) at most (default 16) */
+  maxEventClients?: number;
+  /** where page.js and page.css are (default build/web) */
+  pageDir?: string;
   logger?: Logger;
 }
 
@@ -131,8 +151,20 @@ export class StatusServer {
   private readonly sockets = new Set<Socket>();
   private readonly log: Logger;
   private hostsCache: Set<string> | null = null;
+  private readonly events: EventStreams;
   constructor(private readonly opts: StatusServerOptions) {
     this.log = opts.logger ?? logger('status');
+    this.events = new EventStreams(opts.maxEventClients ?? SSE_MAX_CLIENTS);
+  }
+
+  /** Sends one snapshot's status to every live view (the status part calls it each tick). */
+  publish(s: HubStatus): void {
+    if (this.events.size > 0) this.events.publish(statusJson(s));
+  }
+
+  /** Live views open now. */
+  get eventClients(): number {
+    return this.events.size;
   }
 
   get port(): number {
@@ -158,6 +190,7 @@ export class StatusServer {
   async stop(): Promise<void> {
     const s = this.server;
     this.server = null;
+    this.events.close();
     if (!s) return;
     for (const sock of this.sockets) sock.destroy();
     this.sockets.clear();
@@ -211,7 +244,13 @@ export class StatusServer {
       if (tail === 'health') {
         res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ ok: true }));
       } else if (path.endsWith('/api/status')) {
-        res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(JSON.stringify(jsonSafe(this.opts.status())));
+        res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(statusJson(this.opts.status()));
+      } else if (path.endsWith('/api/events')) {
+        this.events.open(req, res, () => statusJson(this.opts.status()));
+      } else if (path.endsWith('/api/history')) {
+        this.history(req, res);
+      } else if (PAGE_ASSETS[tail]) {
+        void this.asset(res, tail);
       } else if (path === '/' || path.endsWith('/') || tail === 'index.html') {
         const ingress = String(req.headers['x-ingress-path'] ?? '');
         res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', 'content-security-policy': PAGE_CSP }).end(renderStatusPage(this.opts.status(), ingress, Boolean(this.opts.nodeRed)));
@@ -222,6 +261,32 @@ export class StatusServer {
       this.log.error({ err }, 'status page failed');
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
       res.end('error\n');
+    }
+  }
+
+  /** `api/history?span=1h|24h|30d`: the ring's JSON; a bad span is 400 with the allowed values. */
+  private history(req: IncomingMessage, res: ServerResponse): void {
+    const span = new URL(req.url ?? '/', 'http://x').searchParams.get('span') ?? '1h';
+    if (!HISTORY_SPANS.includes(span as HistorySpan)) {
+      res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ error: `span must be one of ${HISTORY_SPANS.join(', ')} (got ${JSON.stringify(span.slice(0, 40))})`, allowed: HISTORY_SPANS }));
+      return;
+    }
+    const h = this.opts.history?.() ?? null;
+    if (!h) {
+      res.writeHead(503, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'the history is not running' }));
+      return;
+    }
+    res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(JSON.stringify(h.query(span as HistorySpan)));
+  }
+
+  /** page.js / page.css from the build (a clear 404 when it was not built). */
+  private async asset(res: ServerResponse, name: string): Promise<void> {
+    try {
+      const body = await readFile(`${this.opts.pageDir ?? PAGE_BUILD_DIR}/${name}`);
+      res.writeHead(200, { 'content-type': PAGE_ASSETS[name], 'cache-control': 'no-cache' }).end(body);
+    } catch {
+      if (!res.headersSent) res.writeHead(404, { 'content-type': 'text/plain' });
+      res.end(`${name} is not built: run npm run build:web (the page works without it, reloading itself)\n`);
     }
   }
 
@@ -334,129 +399,4 @@ export class StatusServer {
 export interface ProxyTarget {
   host: string;
   port: number;
-}
-
-function jsonSafe(s: HubStatus): unknown {
-  return { ...s, expectedTimeToBlock: Number.isFinite(s.expectedTimeToBlock) ? s.expectedTimeToBlock : null };
-}
-
-const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-
-export function formatHashrate(hs: number): string {
-  const units = ['H/s', 'kH/s', 'MH/s', 'GH/s', 'TH/s', 'PH/s'];
-  let v = hs;
-  let i = 0;
-  while (v >= 1000 && i < units.length - 1) {
-    v /= 1000;
-    i++;
-  }
-  return `${v.toFixed(v >= 100 || i === 0 ? 0 : 2)} ${units[i]}`;
-}
-
-export function formatDuration(seconds: number): string {
-  if (!Number.isFinite(seconds)) return 'never (not hashing)';
-  const y = seconds / (365.25 * 86400);
-  if (y >= 1) return `${y >= 1e6 ? y.toExponential(1) : Math.round(y).toLocaleString('en')} years`;
-  const d = seconds / 86400;
-  if (d >= 1) return `${d.toFixed(1)} days`;
-  return `${(seconds / 3600).toFixed(1)} hours`;
-}
-
-export function formatOdds(p: number): string {
-  if (p <= 0) return '0';
-  if (p >= 0.01) return `${(p * 100).toFixed(1)} %`;
-  const n = 1 / p;
-  return n >= 1e7 ? `1 in ${n.toExponential(1).replace('e+', 'e')}` : `1 in ${Math.round(n).toLocaleString('en')}`;
-}
-
-export function formatDifficulty(d: number): string {
-  if (d === 0) return '0';
-  if (d >= 1e6) return d.toExponential(3);
-  if (d >= 1) return d.toFixed(2);
-  return d.toPrecision(3);
-}
-
-/**
- * A worker's hashrate as far as its shares tell: a few shares give a wide interval, so until the
- * estimate has settled it is shown with its 95 % range and the share count (as pools do).
- */
-export function formatWorkerHashrate(w: Pick<HubStatus['workers'][number], 'hashrate' | 'estimate' | 'hashrateFrom'>): string {
-  const e = w.estimate;
-  if (w.hashrateFrom === 'reported') {
-    // its own figure; the shares' estimate is the cross-check
-    const check = e && e.shares > 0 && e.hashrate !== undefined ? `; shares: ${formatWorkerHashrate({ hashrate: e.hashrate, estimate: e })}` : '';
-    return `${formatHashrate(w.hashrate)} reported${check}`;
-  }
-  if (!e || e.settled) return formatHashrate(w.hashrate);
-  if (e.shares === 0) return 'no shares yet';
-  return `~${formatHashrate(w.hashrate)} (${formatHashrate(e.low)} to ${formatHashrate(e.high)}, ${e.shares} share${e.shares === 1 ? '' : 's'})`;
-}
-
-/** The appliances table, grouped by area (areas by name, devices without an area last). */
-export function renderAppliances(a: HubStatus['appliances']): string {
-  const groups = new Map<string, HubStatus['appliances']['list']>();
-  for (const x of [...a.list].sort((p, q) => (p.area ?? '\uffff').localeCompare(q.area ?? '\uffff') || p.name.localeCompare(q.name))) {
-    const key = x.area ?? 'No area';
-    groups.set(key, [...(groups.get(key) ?? []), x]);
-  }
-  const body = [...groups]
-    .map(
-      ([area, list]) =>
-        `<tr class="area"><th colspan="4">${esc(area)}</th></tr>` +
-        list.map((x) => `<tr><td>${esc(x.name)}</td><td>${x.role}</td><td class="st-${x.status}">${x.status}</td><td>${esc(x.reason)}${x.why ? `<br><span class="note">${esc(x.why)}</span>` : ''}</td></tr>`).join(''),
-    )
-    .join('');
-  const ignored = a.ignored ? ` ${a.ignored} other device${a.ignored === 1 ? ' is' : 's are'} not appliances (sensors, lights, covers, inputs…).` : '';
-  return `<h2 id="appliances">Appliances</h2>
-<p class="note" id="appliance-counts">${a.idle} idle, ${a.busy} busy of ${a.total} appliance${a.total === 1 ? '' : 's'}.${ignored}</p>
-<table><thead><tr><th>appliance</th><th>role</th><th>status</th><th>reason</th></tr></thead><tbody>${body || '<tr><td colspan="4">no appliances</td></tr>'}</tbody></table>`;
-}
-
-/** Solo mining: the node's network, height, connection and template age, and the last block sent. */
-function renderNode(n: NonNullable<HubStatus['node']>): string {
-  const state = n.state === 'ready' ? 'connected' : n.state;
-  const last = n.lastBlock
-    ? ` · last block ${n.lastBlock.height} ${n.lastBlock.accepted ? 'accepted' : `not accepted: ${esc(n.lastBlock.reason ?? '')}`}`
-    : '';
-  return `<p class="note" id="node">Node ${esc(n.node)}: ${esc(state)}${n.chain ? `, ${esc(n.chain)}` : ''}${n.height !== null ? `, height ${n.height}` : ''}${n.templateAgeS !== null ? `, template ${n.templateAgeS} s old` : ''}; blocks sent ${n.blocksSubmitted}, accepted ${n.blocksAccepted}${last}${n.message ? `<br>${esc(n.message)}` : ''}</p>`;
-}
-
-/** The status page: one self-refreshing HTML document with no external resources. */
-export function renderStatusPage(s: HubStatus, ingressPath = '', nodeRedLink = false): string {
-  const rows = s.workers
-    .map(
-      (w) =>
-        `<tr><td>${esc(w.name)}${w.kind && w.kind !== 'miner' ? ` (${w.kind === 'agent' ? 'computer' : 'browser'})` : ''}${w.device ? `<br><span class="note">${esc(w.device)}</span>` : ''}</td><td>${esc(w.status)}</td><td>${esc(w.asked ?? '')}</td><td>${esc(w.did ?? '')}</td><td>${formatWorkerHashrate(w)}</td><td>${esc(w.kernel ?? '')}</td><td>${w.watts !== undefined ? `${Math.round(w.watts)} W${w.how ? ` ${w.how}` : ''}` : ''}</td><td>${w.accepted}</td><td>${w.rejected}</td><td>${formatDifficulty(w.bestDifficulty)}</td></tr>`,
-    )
-    .join('');
-  return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Micro Mining</title>
-<meta http-equiv="refresh" content="5">
-<style>
-body{font-family:system-ui,sans-serif;margin:1.5rem;max-width:60rem;color:#1c1c1c;background:#fafafa}
-h1{font-size:1.4rem;margin:0 0 .2rem} .mode{display:inline-block;padding:.1rem .5rem;border-radius:.4rem;background:${s.mode === 'practice' ? '#fde68a' : '#bbf7d0'}}
-.grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(13rem,1fr));gap:.7rem;margin:1rem 0}
-.card{background:#fff;border:1px solid #ddd;border-radius:.6rem;padding:.7rem}
-.card b{display:block;font-size:1.3rem} .card span{color:#555;font-size:.85rem}
-.reason{background:#fff;border-left:4px solid #2563eb;padding:.6rem .8rem} table{border-collapse:collapse;width:100%;background:#fff}
-td,th{border:1px solid #ddd;padding:.3rem .5rem;text-align:left} .note{color:#555;font-size:.85rem}
-</style></head><body data-ingress="${esc(ingressPath)}">
-<h1>Micro Mining <span class="mode" id="mode">${s.mode === 'practice' ? 'practice mode: earns nothing, no pool' : s.mode === 'solo' ? esc(s.source) : `pool: ${esc(s.source)}${s.connection === 'connected' ? '' : ' (connecting)'}`}</span></h1>
-${s.node ? renderNode(s.node) : ''}
-<p class="reason" id="decision">${esc(s.decision || (s.mining ? 'mining' : 'not mining'))}</p>
-<div class="grid">
-<div class="card"><span>hashrate</span><b id="hashrate">${formatHashrate(s.mining ? s.hashrate : 0)}</b><span>hub ${formatHashrate(s.hubHashrate)}, ${s.threads} thread${s.threads === 1 ? '' : 's'} running, kernel ${esc(s.kernel)}</span><span id="threads" style="display:block">${esc(s.threadLimit ?? `up to ${s.maxThreads} threads`)}</span></div>
-<div class="card"><span>odds of a block per day</span><b id="odds">${formatOdds(s.oddsPerDay)}</b><span>expected time to a block: ${formatDuration(s.expectedTimeToBlock)}</span></div>
-<div class="card"><span>power</span><b id="power">${Math.round(s.powerW)} W</b><span>${esc(s.powerHow ?? 'estimated')}; ${s.energyKWh.toFixed(3)} kWh used</span></div>
-<div class="card"><span>shares</span><b id="shares">${s.shares.accepted} accepted</b><span>${s.shares.rejected} rejected, ${s.shares.stale} stale</span></div>
-<div class="card"><span>best share difficulty</span><b id="best">${formatDifficulty(s.bestDifficulty.session)}</b><span>all time ${formatDifficulty(s.bestDifficulty.allTime)}; blocks found ${s.blocksFound}</span></div>
-<div class="card"><span>network difficulty</span><b>${formatDifficulty(s.networkDifficulty)}</b><span>policy ${esc(s.policy)}; appliances idle ${s.appliances.idle}/${s.appliances.total}</span></div>
-</div>
-<h2>Workers</h2>
-<table><thead><tr><th>worker</th><th>status</th><th>asked</th><th>did</th><th>hashrate</th><th>kernel</th><th>power</th><th>accepted</th><th>rejected</th><th>best</th></tr></thead><tbody>${rows || '<tr><td colspan="10">no local miners connected</td></tr>'}</tbody></table>
-${renderAppliances(s.appliances)}
-<p class="note">Home Assistant: ${s.haConnected === null ? 'not configured' : s.haConnected ? 'connected' : 'away (reconnecting)'} · MQTT: ${s.mqttConnected === null ? 'off' : s.mqttConnected ? 'connected' : 'reconnecting'} ·
-CPU mining earns almost nothing; the odds above are what they are. <a href="api/status">status JSON</a>${nodeRedLink ? ' · <a href="node-red/">Node-RED flows</a>' : ''}</p>
-</body></html>`;
 }

@@ -2,7 +2,8 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { existsSync, statSync } from 'node:fs';
-import { StatusServer, formatDuration, formatHashrate, formatOdds, renderAppliances, renderStatusPage, formatWorkerHashrate, type HubStatus } from '../../src/app/status.js';
+import { StatusServer, renderAppliances, renderStatusPage, formatWorkerHashrate, type HubStatus } from '../../src/app/status.js';
+import { formatDuration, formatHashrate, formatOdds } from '../../src/core/index.js';
 import { ARTIFACTS, launchBrowser } from '../support/browser.js';
 
 function sample(over: Partial<HubStatus> = {}): HubStatus {
@@ -52,15 +53,22 @@ const server = new StatusServer({ port: 0, status: () => status });
 before(() => server.start());
 after(() => server.stop());
 
-test('formatting: hashrate units, odds and durations read like a person would say them', () => {
-  assert.equal(formatHashrate(0), '0 H/s');
-  assert.equal(formatHashrate(1_530_000), '1.53 MH/s');
-  assert.equal(formatHashrate(55_000), '55.00 kH/s');
-  assert.equal(formatOdds(0.5), '50.0 %');
-  assert.equal(formatOdds(1e-6), '1 in 1,000,000');
-  assert.equal(formatOdds(2.6e-13), '1 in 3.8e12');
-  assert.equal(formatDuration(Infinity), 'never (not hashing)');
-  assert.equal(formatDuration(86400 * 3), '3.0 days');
+test('the page writes its figures with the one formatter (src/core/format.ts): no exponent, odds as "1 in …"', async () => {
+  assert.equal(formatHashrate(55_000), '55 kH/s');
+  assert.equal(formatOdds(2.6e-13), '1 in 3.85 trillion');
+  assert.equal(formatDuration(86400 * 3), '3 days');
+  const html = renderStatusPage(sample());
+  assert.doesNotMatch(html.slice(html.indexOf('<body')), /\de[+-]?\d/, 'no exponent anywhere on the page');
+  assert.match(html, /id="odds">1 in 3\.85 trillion</);
+  assert.match(html, /id="network">120 T</);
+  assert.match(html, /id="power">15 W \(estimated\)</);
+  // /api/status carries the same words beside the numbers
+  const j = (await (await fetch(`http://127.0.0.1:${server.port}/api/status`)).json()) as { text: Record<string, string>; oddsPerDay: number };
+  assert.equal(j.oddsPerDay, 2.6e-13);
+  assert.deepEqual(
+    { odds: j.text.odds_per_day, hashrate: j.text.hashrate, network: j.text.network_difficulty, power: j.text.power, eta: j.text.expected_time_to_block },
+    { odds: '1 in 3.85 trillion', hashrate: '1.53 MH/s', network: '120 T', power: '15 W (estimated)', eta: formatDuration(3.4e11) },
+  );
 });
 
 test('health and JSON endpoints answer under any prefix; other methods and paths are refused', async () => {
@@ -92,8 +100,8 @@ test('the status page in headless Chromium under an ingress path shows hashrate,
     const page = await browser.newPage({ viewport: { width: 1000, height: 760 } });
     await page.goto(`http://127.0.0.1:${server.port}/api/hassio_ingress/Tok3n/`);
     assert.equal(await page.textContent('#hashrate'), '1.53 MH/s');
-    assert.equal(await page.textContent('#odds'), '1 in 3.8e12');
-    assert.equal(await page.textContent('#power'), '15 W');
+    assert.equal(await page.textContent('#odds'), '1 in 3.85 trillion');
+    assert.equal(await page.textContent('#power'), '15 W (estimated)');
     assert.equal(await page.textContent('#decision'), 'mining: 1 thread, 2 appliances idle, 640 W surplus');
     assert.match((await page.textContent('#mode')) ?? '', /practice mode: earns nothing/);
     assert.match((await page.textContent('table')) ?? '', /nerdminer-kitchen/);
@@ -128,9 +136,9 @@ test('appliances: a table grouped by area with role, status and reason; the coun
 });
 
 test('a worker hashrate on few shares is shown with its 95 % range and share count; settled, as a plain figure', () => {
-  assert.equal(formatWorkerHashrate({ hashrate: 55_000, estimate: { low: 11_000, high: 160_000, shares: 3, settled: false } }), '~55.00 kH/s (11.00 kH/s to 160 kH/s, 3 shares)');
+  assert.equal(formatWorkerHashrate({ hashrate: 55_000, estimate: { low: 11_000, high: 160_000, shares: 3, settled: false } }), '~55 kH/s (11 kH/s to 160 kH/s, 3 shares)');
   assert.equal(formatWorkerHashrate({ hashrate: 0, estimate: { low: 0, high: 0, shares: 0, settled: false } }), 'no shares yet');
   assert.equal(formatWorkerHashrate({ hashrate: 1_530_000, estimate: { low: 1_300_000, high: 1_800_000, shares: 60, settled: true } }), '1.53 MH/s');
   const html = renderStatusPage({ ...sample(), workers: [{ ...sample().workers[0], hashrate: 55_000, estimate: { low: 11_000, high: 160_000, shares: 3, settled: false } }] });
-  assert.ok(html.includes('~55.00 kH/s (11.00 kH/s to 160 kH/s, 3 shares)'));
+  assert.ok(html.includes('~55 kH/s (11 kH/s to 160 kH/s, 3 shares)'));
 });

@@ -24,7 +24,7 @@ function inputs(over: Partial<SnapshotInputs>): SnapshotInputs {
 }
 
 test('status page: a reporting worker shows its own hashrate with the shares as the cross-check, its kernel and its watts\' source', () => {
-  assert.match(formatWorkerHashrate({ hashrate: 1.2e6, hashrateFrom: 'reported', estimate: { low: 0.8e6, high: 1.6e6, shares: 5, settled: false, hashrate: 1.1e6 } }), /^1\.20 MH\/s reported; shares: ~1\.10 MH\/s \(800 kH\/s to 1\.60 MH\/s, 5 shares\)$/);
+  assert.match(formatWorkerHashrate({ hashrate: 1.2e6, hashrateFrom: 'reported', estimate: { low: 0.8e6, high: 1.6e6, shares: 5, settled: false, hashrate: 1.1e6 } }), /^1\.2 MH\/s reported; shares: ~1\.1 MH\/s \(800 kH\/s to 1\.6 MH\/s, 5 shares\)$/);
   const figures = [
     { name: 'desk-pc', kind: 'agent' as const, hashing: true, state: 'working' as const, reason: null, hashrate: 10.8e6, hashrateFrom: 'reported' as const, threads: 2, kernel: 'native', watts: 12, how: 'estimated' as const },
     { name: 'gone', kind: 'agent' as const, hashing: false, state: null, reason: null, hashrate: 0, hashrateFrom: 'shares' as const, threads: null, kernel: null, watts: 0, how: 'estimated' as const },
@@ -32,11 +32,11 @@ test('status page: a reporting worker shows its own hashrate with the shares as 
   const snap = buildSnapshot(inputs({ figures, minerWatts: { 'desk-pc': 12 } }));
   const html = renderStatusPage(snap.status as unknown as HubStatus);
   const row = (n: string) => html.split('<tr>').find((r) => r.includes(`<td>${n}`)) ?? '';
-  assert.match(row('desk-pc'), /10\.80 MH\/s reported/);
+  assert.match(row('desk-pc'), /10\.8 MH\/s reported/);
   assert.match(row('desk-pc'), /<td>native<\/td>/);
-  assert.match(row('desk-pc'), /<td>12 W estimated<\/td>/);
+  assert.match(row('desk-pc'), /<td>12 W \(estimated\)<\/td>/);
   assert.match(row('gone'), /offline, last share 3 min ago/);
   assert.doesNotMatch(row('gone'), /no shares yet/);
   assert.match(html, /<th>kernel<\/th>/);
-  assert.match(html, /hub 0 W estimated; workers: 1 estimated; 0\.000 kWh used/);
+  assert.match(html, /hub 0 W estimated; workers: 1 estimated; 0 Wh \(estimated\) used/);
 });

@@ -28,6 +28,7 @@ import { snapshotNow } from './inputs.js';
 import { AxeosPart } from './parts/axeos.js';
 import { BlocksPart } from './parts/blocks.js';
 import { DataLockPart } from './parts/data-lock.js';
+import { HistoryPart } from './parts/history.js';
 import { MiningPart } from './parts/mining.js';
 import { MqttPart } from './parts/mqtt.js';
 import { ObediencePart } from './parts/obedience.js';
@@ -43,6 +44,7 @@ export type { HubOverrides } from './context.js';
 export const PARTS: readonly PartFactory[] = [
   (ctx) => new DataLockPart(ctx), // one hub per data folder (hub.lock)
   (ctx) => new TotalsPart(ctx), // lifetime totals, energy tally
+  (ctx) => new HistoryPart(ctx), // the on-disk history ring: figures and plan decisions per tick
   (ctx) => new ObediencePart(ctx), // how workers obey the plan; HA switches of plain miners
   (ctx) => new MiningPart(ctx), // hash pool, job source, Stratum endpoint, worker page hookup
   (ctx) => new SchedulingPart(ctx), // planner, HA appliances, Node-RED flow or direct planning

@@ -3,8 +3,8 @@
  * snapshot), the browser worker page under `worker`, and the Node-RED editor under `node-red`
  * where that is safe.
  *
- * consumes: nothing on the bus (a request reads the snapshot now)
- * uses: handles `flow` (the editor's port), `workerPage`
+ * consumes: snapshot (sent to the page's live views, `api/events`); a request reads the snapshot now
+ * uses: handles `flow` (the editor's port), `workerPage`, `history` (`api/history`)
  * offers: handle `statusServer`
  */
 import { StatusServer } from '../../status.js';
@@ -23,11 +23,12 @@ export class StatusPart extends Part {
     const loopback = c.status.bind === '127.0.0.1' || c.status.bind === '::1' || c.status.bind === 'localhost';
     const editor = ctx.handle('flow')?.address();
     const nodeRed = editor && (c.status.allow.length > 0 || loopback || (c.nodeRed.username && c.nodeRed.password)) ? { host: '127.0.0.1', port: editor.port, hosts: c.nodeRed.hosts } : null;
-    const s = new StatusServer({ port: c.status.port, host: c.status.bind, allow: c.status.allow, status: () => ctx.snapshot().status, nodeRed, worker: ctx.handle('workerPage'), logger: ctx.logger('status') });
+    const s = new StatusServer({ port: c.status.port, host: c.status.bind, allow: c.status.allow, status: () => ctx.snapshot().status, nodeRed, worker: ctx.handle('workerPage'), history: () => ctx.handle('history'), logger: ctx.logger('status') });
     ctx.provide('statusServer', s);
     await s.start().catch((err) => {
       throw portInUse(err, 'status_port', 'status page', c.status.port, 'another micro-mining?', '');
     });
     this.stops.add('status page', () => s.stop());
+    this.on('snapshot', (snap) => s.publish(snap.status));
   }
 }
