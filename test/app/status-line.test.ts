@@ -92,7 +92,8 @@ test('the terminal status fits its width and never cuts the decision (80, 60 and
     const lines = statusLines(s, width);
     for (const l of lines) assert.ok(l.length <= width - 1, `${width} columns: "${l}" is ${l.length} long`);
     assert.ok(lines.join(' ').includes(s.decision), `${width} columns: the whole decision shows:\n${lines.join('\n')}`);
-    assert.match(lines[0], /^practice \(earns nothing, no pool\)/);
+    // the compact line (issue 24 item 10): the four figures first, then the source as it fits
+    assert.match(lines[0], /^0 H\/s \| .*\bpractice\b/);
   }
   assert.equal(statusLines(s, 400).length, 1, 'one line when all fits');
   assert.ok(statusLine(s).includes('1 of 2 threads: 1 core kept for Home Assistant (--headroom 1)'), 'the line says what limits the threads');
@@ -192,9 +193,9 @@ test('with the embedded Node-RED flow, --headroom wins over the default flow\'s 
   }
 });
 
-test('at 80 columns the first line keeps the source, hashrate and threads, and the thread limit has its own line', () => {
+test('at 80 columns the first line keeps the figures and the source, and the thread limit has its own line', () => {
   const lines = statusLines(status(), 80);
-  assert.match(lines[0], /^practice \(earns nothing, no pool\) \| 0 H\/s \(hub 0 thr, 0 miners\)/);
+  assert.match(lines[0], /^0 H\/s \| block\/day none \| 0 W \| 0 Wh\/day \| practice \(earns nothing, no pool\)/);
   assert.ok(statusLines(status(), 120)[0].includes('shares 12 ok'), 'wider: the shares too');
   assert.ok(lines.includes('1 of 2 threads: 1 core kept for Home Assistant (--headroom 1)'), lines.join('\n'));
 });

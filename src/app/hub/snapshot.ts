@@ -197,6 +197,8 @@ function statusView(i: SnapshotInputs): StatusView {
   const plan = i.plan;
   return {
     ...i.sections.top,
+    // the live line's cost per day (src/app/live-line.ts)
+    ...(i.config.priceSensor ? { electricityPrice: i.price } : {}),
     mode: i.config.mode,
     source: i.source,
     poolConnected: connected(i),
