@@ -4,7 +4,8 @@
 // Mosquitto with the right discovery; the Frequency select moves a stand-in's frequency (only a
 // listed value: an unlisted one is refused and never sent); the plan's pause (the worker's Mining
 // switch off) pauses a steered v2.14 miner through AxeOS, not the plug; a budget step lowers the
-// frequency; at stop the user's own settings come back and are kept in axeos.json.
+// frequency; at stop the user's own settings come back and are kept in axeos.json; an axeos_url
+// mapping links a miner whose address is not probed; a bad axeos_url is a configuration error.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -264,6 +265,41 @@ test('an axeos.json the hub cannot read is left as it is, never written over', a
     }
     assert.equal(readFileSync(file, 'utf8'), '{"version": 1, "miners": {"x": {"frequency": 5', 'the unreadable file is as it was');
   } finally {
+    rmSync(data, { recursive: true, force: true });
+  }
+});
+
+test('an axeos_url mapping links a miner whose connection address is not probed (behind a proxy); a bad axeos_url is a clear configuration error', async () => {
+  const data = mkdtempSync(join(tmpdir(), 'mm-axeos-map-'));
+  const proxied = await new AxeosStandIn({ generation: 'v2.9', host: '127.0.0.8' }).start();
+  try {
+    const mappings = JSON.stringify([{ worker: 'proxied-bitaxe', axeos_url: proxied.url }]);
+    for (const bad of ['https://192.168.1.60', 'http://admin:secret@192.168.1.60', 'bitaxe.local']) {
+      assert.throws(
+        () => loadConfig({ argv: testHubArgs({ dataDir: data, args: ['--worker-mappings', JSON.stringify([{ worker: 'x', axeos_url: bad }])] }), env: {} }),
+        /axeos_url: must/,
+        bad,
+      );
+    }
+    const config = loadConfig({ argv: testHubArgs({ dataDir: data, args: ['--practice-difficulty', '0.00001', '--worker-mappings', mappings] }), env: {} });
+    assert.deepEqual(config.miners.axeosUrls, { 'proxied-bitaxe': proxied.url });
+    assert.deepEqual(config.idle.workers, [], 'a worker + axeos_url entry links no HA device');
+    // loopback addresses are not probed here: only the mapping can link it
+    const h = new Hub(config, { tickMs: 250, axeos: { allowLoopback: false, pollIntervalMs: 1000, client: { timeoutMs: 3000, backoffMs: 50 } } });
+    await h.start();
+    try {
+      await proxied.mine({ port: h.server!.address().port, host: '127.0.0.1', user: 'proxied-bitaxe', suggestDifficulty: 0.00001 });
+      const w = await until('the mapped miner with its AxeOS in /api/status', () =>
+        (h.status().workers as Array<{ name: string; axeos?: { via: string; state: string } }>).find(
+          (x) => x.name === 'proxied-bitaxe' && x.axeos?.state === 'ok',
+        ),
+      );
+      assert.equal(w.axeos?.via, 'mapping');
+    } finally {
+      await h.stop();
+    }
+  } finally {
+    await proxied.stop();
     rmSync(data, { recursive: true, force: true });
   }
 });
