@@ -143,3 +143,53 @@ test('power target from a sensor without Home Assistant: no figure, no mining, t
     await hub.stop();
   }
 });
+
+test('a flapping target (0 W / 5000 W every 100 ms for 6 s): the hub threads switch a bounded number of times', async () => {
+  const hub = await startTestHub({ threads: 2, policy: 'always', args: ['--power-target', 'number', '--headroom', '0'] });
+  try {
+    await until('first power status', () => power(hub));
+    let changes = 0;
+    let last = hub.pool.threads;
+    const off = hub.bus.on('plan', (p) => {
+      if (p.hubThreads !== last) changes++;
+      last = p.hubThreads;
+    });
+    const t0 = Date.now();
+    let flips = 0;
+    while (Date.now() - t0 < 6000) {
+      await hub.command({ kind: 'extra', key: 'power_target', value: flips % 2 ? '0' : '5000' });
+      flips++;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    // it ends at 5000 W: the threads get there (a certain event), then count
+    await hub.command({ kind: 'extra', key: 'power_target', value: '5000' });
+    await until('the last target applied', () => power(hub)?.target_w === 5000 && hub.pool.threads >= 1);
+    off();
+    console.log(`# flapping target: ${flips} changes in 6 s -> ${changes} hub thread changes`);
+    assert.ok(flips >= 30, `${flips} flips sent`);
+    // on (2 threads), down to the one held for its minimum on time, back up at most once per 10 s
+    assert.ok(changes >= 1 && changes <= 3, `${changes} thread changes for ${flips} target changes`);
+  } finally {
+    await hub.stop();
+  }
+});
+
+test('a `micro-mining worker` follows the target: paused with no figure (said so), working at 5000 W, its figure labelled', async () => {
+  const { workerProcess } = await import('../worker/support.js');
+  const hub = await startTestHub({ threads: 0, policy: 'always', args: ['--power-target', 'number'] });
+  const agent = workerProcess(['--hub', `stratum+tcp://127.0.0.1:${hub.server!.address().port}`, '--name', 'power-agent', '--threads', '1', '--kernel', 'js', '--max-load', '100', '--battery']);
+  try {
+    const report = () => hub.obedience.control.list().find((w) => w.worker === 'power-agent')?.report;
+    await until('the agent is a worker of the allocation', () => power(hub)?.workers.some((w) => w.name === 'power-agent'), 90_000);
+    const paused = await until('the agent paused for the missing figure', () => hub.planner.lastPlan?.workers.find((w) => w.id === 'power-agent' && w.action === 'pause'), 90_000);
+    assert.match(paused.reason, /^power target no figure.*no mining on a missing figure/);
+    await hub.command({ kind: 'extra', key: 'power_target', value: '5000' });
+    await until('the agent reports working', () => report()?.state === 'working', 90_000);
+    const w = await until('the agent planned', () => power(hub)?.workers.find((x) => x.name === 'power-agent' && x.planned_w > 0));
+    assert.ok(['measured', 'plug', 'declared', 'estimated'].includes(w.how), w.how);
+    assert.match(hub.planner.lastPlan?.workers.find((x) => x.id === 'power-agent')?.reason ?? '', /power target: 1 of 1 thread: \d+ W (estimated|declared)/);
+  } finally {
+    await agent.stop();
+    await hub.stop();
+  }
+});
