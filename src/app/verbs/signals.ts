@@ -8,6 +8,8 @@ export interface StopOnSignalOptions {
   stop: () => Promise<void>;
   /** called first, before stop (e.g. take the status line off the terminal) */
   before?: () => void;
+  /** called once the stop is done, before the exit (e.g. print a summary) */
+  after?: () => void;
   /** how long a stop may take before the process exits anyway, ms (default 2000) */
   deadlineMs?: number;
   /**
@@ -48,6 +50,11 @@ export function stopOnSignal(o: StopOnSignalOptions): Promise<number> {
           clearTimeout(deadline);
           off();
           o.log.info('stopped');
+          try {
+            o.after?.();
+          } catch (err) {
+            o.log.warn({ err }, 'after the stop');
+          }
           if (o.exitWhenStopped) setImmediate(() => process.exit(0));
           resolve(0);
         },

@@ -4,6 +4,7 @@ import { availableParallelism } from 'node:os';
 import { loadConfig, parseFlags, settingsHelp } from '../config.js';
 import { Hub } from '../hub.js';
 import { TerminalLine } from '../terminal.js';
+import { SessionTally } from '../live-line.js';
 import { stopOnSignal } from './signals.js';
 import { rootLogger, scrub } from '../../log.js';
 import { InputError } from '../../core/index.js';
@@ -45,8 +46,33 @@ export async function runStart(argv: string[]): Promise<number> {
   const hub = new Hub(config);
   // the terminal line renders the hub's snapshot (src/app/hub/snapshot.ts)
   const line = new TerminalLine(() => hub.snapshot().status);
+  // what the session did (time mined, shares, energy, cost), sampled every second, printed once
+  // after the stop
+  const tally = new SessionTally();
+  let sampler: NodeJS.Timeout | undefined;
+  const sample = () => {
+    try {
+      tally.observe(hub.snapshot().status);
+    } catch {
+      /* not started yet, or stopping */
+    }
+  };
   // Ctrl-C / SIGTERM stop the hub cleanly (a second signal exits at once): signals.ts
-  const done = stopOnSignal({ log, stop: () => hub.stop(), before: () => line.stop(), deadlineMs: STOP_DEADLINE_MS, exitWhenStopped: true });
+  const done = stopOnSignal({
+    log,
+    stop: () => hub.stop(),
+    before: () => {
+      clearInterval(sampler);
+      if (sampler) sample();
+      line.stop();
+    },
+    after: () => {
+      const summary = tally.summary();
+      if (summary.length) process.stdout.write(`${summary.join('\n')}\n`);
+    },
+    deadlineMs: STOP_DEADLINE_MS,
+    exitWhenStopped: true,
+  });
   try {
     await hub.start();
   } catch (err) {
@@ -61,5 +87,8 @@ export async function runStart(argv: string[]): Promise<number> {
     return code;
   }
   line.start();
+  sample();
+  sampler = setInterval(sample, 1000);
+  sampler.unref();
   return done;
 }
