@@ -11,6 +11,13 @@ import { TotalsStore, emptyTotals, type LifetimeTotals } from '../../store.js';
 import { Part } from '../context.js';
 import { miningPowerW } from '../snapshot.js';
 
+declare module '../sections.js' {
+  interface HubSections {
+    /** the lifetime totals' store: a notice when they were recovered from the previous copy or started anew */
+    totals: { notice: string | null };
+  }
+}
+
 export class TotalsPart extends Part {
   readonly name = 'totals';
   private store: TotalsStore | null = null;
@@ -21,11 +28,15 @@ export class TotalsPart extends Part {
     const ctx = this.ctx;
     // a totals file that exists but cannot be read throws (TotalsUnreadableError, exit 2) and is
     // never written over: the store refuses every save until a load succeeded
-    const store = new TotalsStore(ctx.config.dataDir, { intervalMs: ctx.overrides.totalsIntervalMs ?? 120_000 });
+    // at most one write per store interval (default 300 s: one 8 KiB in-place write, under the
+    // 5 MB/day budget with the history); the first share after a start and a found block at once
+    const store = new TotalsStore(ctx.config.dataDir, ctx.overrides.totalsIntervalMs !== undefined ? { intervalMs: ctx.overrides.totalsIntervalMs } : {});
     this.store = store;
     this.totals = (await store.load()).totals;
     this.lastEnergyAt = Date.now();
     ctx.provide('totals', { now: () => this.totals });
+    // a damaged or unreadable totals file: said on the status page and in /api/status, not only the log
+    this.stops.add('totals section', ctx.sections.report('totals', () => ({ notice: store.notice })));
     this.stops.add('totals', () => store.flush());
     this.on('share', (e) => this.onShare(e));
     this.on('block', (e) => this.onBlock(e));
