@@ -127,7 +127,9 @@ export function renderCards(s: HubStatus): string {
 
 /** The connections line at the foot. */
 export function renderFoot(s: HubStatus): string {
-  return `Home Assistant: ${s.haConnected === null ? 'not configured' : s.haConnected ? 'connected' : 'away (reconnecting)'} · MQTT: ${s.mqttConnected === null ? 'off' : s.mqttConnected ? 'connected' : 'reconnecting'} · CPU mining earns almost nothing; the odds above are what they are.`;
+  // a refused token (or another reason HA is not connected) says why and how to fix it (hub/parts/scheduling.ts `ha`)
+  const ha = s.haConnected === null ? 'not configured' : s.haConnected ? 'connected' : s.ha?.state === 'auth_failed' && s.ha.error ? esc(s.ha.error) : 'away (reconnecting)';
+  return `Home Assistant: ${ha} · MQTT: ${s.mqttConnected === null ? 'off' : s.mqttConnected ? 'connected' : 'not connected (retrying)'} · CPU mining earns almost nothing; the odds above are what they are.`;
 }
 
 /**

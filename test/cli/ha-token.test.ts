@@ -39,6 +39,9 @@ test('a refused HA token: one ERROR naming the token and where to make one, ha.e
     assert.equal(status.ha?.connected, false);
     assert.equal(status.ha?.state, 'auth_failed');
     assert.match(status.ha?.error ?? '', /refused the token \(auth_invalid\): make a long-lived access token/);
+    // the status page says it too, with the fix
+    const page = await (await fetch(`${await hub.statusUrl()}/`)).text();
+    assert.match(page, /Home Assistant: Home Assistant refused the token \(auth_invalid\): make a long-lived access token in your HA profile/);
     assert.equal(hub.child.exitCode, null, 'the hub keeps running');
   } finally {
     assert.equal(await hub.stop(), 0, hub.out.slice(-2000));

@@ -43,6 +43,7 @@ test('--mqtt at a closed port: the hub runs, one warning naming the broker and t
     assert.doesNotMatch(hub.out, /s3cret-pw/, 'the password is never logged');
     const before = await hub.apiStatus();
     assert.equal(before.mqttConnected, false);
+    assert.match(await (await fetch(`${await hub.statusUrl()}/`)).text(), /MQTT: not connected \(retrying\)/);
 
     // the broker comes (the Mosquitto add-on starting after us): the entities appear
     broker = await startMosquitto({ port, username: 'user', password: 's3cret-pw' });
