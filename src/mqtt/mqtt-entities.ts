@@ -151,7 +151,8 @@ export class MqttEntities {
       this.enqueue(() => this.replay(true));
     });
     await client.publishAsync(this.topics.availability, PAYLOAD_AVAILABLE, { qos: 1, retain: true });
-    await this.enqueue(() => this.publishModel(initial, false));
+    // the latest snapshot: update() may have come while waiting for the broker
+    await this.enqueue(() => this.publishModel(this.snapshot ?? initial, false));
     // every command topic of the hub's and the workers' devices (the built-in keys and those parts add)
     await client.subscribeAsync([this.statusTopic, this.topics.hubCommand('+'), this.topics.workerCommand('+', '+')], { qos: 1 });
     this.log.info({ url: redactUrl(this.opts.url), devices: 1 + initial.workers.length, prefix: this.options.discoveryPrefix }, 'MQTT entities published');

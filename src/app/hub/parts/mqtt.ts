@@ -15,6 +15,8 @@ import { Part } from '../context.js';
 
 /** A broker that does not answer is named at most this often (the first failure at once). */
 const BROKER_WARN_EVERY_MS = 60_000;
+/** How long the hub's start waits for the user's broker before running on without it. */
+const FIRST_CONNECT_WAIT_MS = 10_000;
 
 export class MqttPart extends Part {
   readonly name = 'mqtt';
@@ -42,6 +44,8 @@ export class MqttPart extends Part {
       url = broker.url;
       ctx.log.info({ url }, `embedded MQTT broker on ${url}`);
     }
+    const warn = brokerWarning(ctx.logger('mqtt'), url);
+    let firstFailure: (() => void) | undefined;
     const entities = new MqttEntities({
       url,
       username: c.mqtt.username ?? undefined,
@@ -52,7 +56,7 @@ export class MqttPart extends Part {
       onCommand: (cmd) => ctx.bus.emit('command', cmd),
       // the user's broker may start after the hub (the Mosquitto add-on): wait for it like HA and
       // the pool, one warning naming it and the fix, at most once a minute
-      ...(external ? { onConnectError: brokerWarning(ctx.logger('mqtt'), url) } : {}),
+      ...(external ? { onConnectError: (err: Error) => (warn(err), firstFailure?.()) } : {}),
     });
     ctx.provide('entities', entities);
     this.stops.add('mqtt entities', () => entities.stop());
@@ -73,13 +77,24 @@ export class MqttPart extends Part {
       await connected();
       return;
     }
-    // the user's broker: the hub runs on while it waits; the entities appear when it answers
-    void entities
+    // the user's broker: published before the hub runs when it answers; when it does not (its
+    // first failure, or 10 s of silence) the hub runs on and the entities appear when it comes
+    const started = entities
       .start(ctx.snapshot().miner)
       .then(connected)
       .catch((err) => {
         if (!ctx.stopping()) ctx.log.error({ err }, `MQTT entities could not start on ${redactUrl(url)}: ${(err as Error).message}`);
       });
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      started,
+      new Promise<void>((resolve) => {
+        firstFailure = resolve;
+        timer = setTimeout(resolve, FIRST_CONNECT_WAIT_MS);
+      }),
+    ]);
+    clearTimeout(timer);
+    firstFailure = undefined;
   }
 }
 
