@@ -1,7 +1,9 @@
 /**
  * MQTT part: the HA entities over MQTT discovery (their states rendered from the snapshot, their
  * commands sent on the bus), the embedded broker when none is given, and the bridge through which
- * a Node-RED elsewhere reaches the planner (only with a bridge key).
+ * a Node-RED elsewhere reaches the planner (only with a bridge key). A user's broker (--mqtt) that
+ * does not answer does not stop the hub: it is waited for like HA and the pool (one warning a
+ * minute at most), `mqttConnected` false until it answers.
  *
  * emits: command (from an HA entity)
  * consumes: snapshot (the states), command (the states again, once the command is applied)
@@ -83,7 +85,7 @@ export class MqttPart extends Part {
       .start(ctx.snapshot().miner)
       .then(connected)
       .catch((err) => {
-        if (!ctx.stopping()) ctx.log.error({ err }, `MQTT entities could not start on ${redactUrl(url)}: ${(err as Error).message}`);
+        if (!ctx.stopping()) ctx.log.error({ broker: redactUrl(url) }, `MQTT entities could not start: ${(err as Error).message}`);
       });
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([
