@@ -7,9 +7,9 @@
  * consumes: plan, snapshot
  * offers: handle `history` (query(span) for GET /api/history, served by the status part)
  */
-import { History, type Decision, type HistoryQuery, type HistorySpan, type HistoryStatus, type HistoryTick, type PowerHow } from '../../../history/index.js';
+import { History, type Decision, type HistoryQuery, type HistorySpan, type HistoryStatus, type HistoryTick } from '../../../history/index.js';
 import type { Plan } from '../../../schedule/index.js';
-import type { HubStatus } from '../../status.js';
+import { sourceOf, type HubStatus } from '../../status.js';
 import { Part } from '../context.js';
 
 /** What the status server reads: the spans it serves and their JSON. */
@@ -23,15 +23,6 @@ declare module '../context.js' {
     /** history: the on-disk ring of the hub's figures and plan decisions */
     history: HistoryHandle;
   }
-}
-
-/** The weakest source named in the hub's power text (a sum is as good as its worst part). */
-export function powerHowOf(text: string | undefined): PowerHow | null {
-  if (!text) return null;
-  if (/estimated/.test(text)) return 'estimated';
-  if (/declared/.test(text)) return 'declared';
-  if (/measured|plug/.test(text)) return 'measured';
-  return null;
 }
 
 /** The history's record of one snapshot, with the plan's last decision per worker. Pure. */
@@ -58,7 +49,7 @@ export function tickOf(at: number, s: HubStatus, plan: Plan | null): HistoryTick
     hubHashrate: s.mining ? s.hubHashrate : 0,
     workers,
     powerW: s.powerW,
-    powerHow: powerHowOf(s.powerHow) ?? 'estimated',
+    powerHow: sourceOf(s.powerHow) ?? 'estimated',
     targetW: power?.target_w ?? null,
     surplusW: surplus ?? null,
     sharesAccepted: s.shares.accepted,
