@@ -89,6 +89,7 @@ export const SETTINGS = {
   node_red_hosts: { flag: 'node-red-hosts', kind: 'string', arg: 'NAME,…', help: 'host names the editor answers to besides loopback and its own addresses (DNS rebinding check), e.g. hub.local', fix: 'give host names separated by commas, e.g. hub.local,hub.example.net' },
   bridge_key: { flag: 'bridge-key', kind: 'string', secret: true, arg: 'KEY', help: 'turns on the MQTT bridge for flows in another Node-RED; every command must carry this key (none: bridge off)', fix: 'give a random key of 16 to 256 characters, e.g. from: openssl rand -hex 16' },
   status_port: { flag: 'status-port', kind: 'int', arg: 'P', help: 'status page and health endpoint (default 8099, the add-on\'s ingress port)', fix: 'give a port from 1 to 65535 (0: any free port)' },
+  worker_page_gpu: { flag: 'worker-page-gpu', kind: 'bool', negatable: true, help: 'browser worker pages may hash on their GPU (WebGPU) where the browser has it (default true; off: WebAssembly only)', fix: 'use true or false' },
   status_bind: { flag: 'status-bind', kind: 'string', arg: 'ADDR', help: 'address of the status page; 0.0.0.0 in the add-on (ingress only), 127.0.0.1 standalone', fix: 'give an IP address, e.g. 127.0.0.1' },
   log_level: { flag: 'log-level', kind: 'string', scope: 'both', arg: 'L', help: 'log level: trace, debug, info, warn, error, fatal or silent', fix: 'use trace, debug, info, warn, error, fatal or silent' },
   heap_mb: { flag: 'heap-mb', kind: 'int', arg: 'MB', help: 'Node heap limit in MB (0: Node\'s default; the add-on default is 512)', fix: 'give 0, or megabytes from 64 to 16384' },
@@ -102,6 +103,7 @@ export const SETTINGS = {
   resume_after: { flag: 'resume-after', kind: 'number', scope: 'worker', arg: 'S', help: 'seconds the machine must stay quiet before hashing again (default 10)', fix: 'give seconds from 0 to 3600' },
   battery: { flag: 'battery', kind: 'bool', scope: 'worker', negatable: true, help: 'hash on battery too (default false: yield while on battery)', fix: 'use true or false' },
   watts: { flag: 'watts', kind: 'number', scope: 'worker', arg: 'W', help: 'extra power this computer draws while hashing, W (told to the hub for its budget)', fix: 'give watts from 0 to 100000' },
+  gpu: { flag: 'gpu', kind: 'bool', scope: 'worker', help: 'also hash on the GPU (WebGPU) where there is one; needs the optional package "webgpu" (npm install webgpu) and a GPU driver', fix: 'use true or false' },
   difficulty: { flag: 'difficulty', kind: 'number', scope: 'worker', arg: 'D', help: 'share difficulty to ask the hub for (default: the hub decides)', fix: 'give a positive number, e.g. 0.001' },
 } satisfies Record<string, Field>;
 

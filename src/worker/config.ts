@@ -34,6 +34,8 @@ export interface WorkerConfig {
   password: string | null;
   kernel: 'auto' | 'js' | 'wasm' | 'native';
   nice: number;
+  /** also hash on the GPU (WebGPU through the optional `webgpu` package) */
+  gpu: boolean;
   maxLoadPercent: number;
   resumeAfterS: number;
   /** hash on battery too */
@@ -173,6 +175,7 @@ export function loadWorkerConfig(o: WorkerLoadOptions): WorkerConfig {
     maxLoadPercent: num('max_load', 1, 100) ?? 50,
     resumeAfterS: num('resume_after', 0, 3600) ?? 10,
     hashOnBattery: bool('battery') ?? false,
+    gpu: bool('gpu') ?? false,
     watts: num('watts', 0, 100_000),
     difficulty,
     logLevel: level,

@@ -118,6 +118,7 @@ export function effectiveOptions(c: Config): Partial<Record<ConfigKey, unknown>>
     bridge_key: secret(m.bridgeKey),
     status_port: m.status.port,
     status_bind: m.status.bind,
+    worker_page_gpu: m.workerPageGpu,
     log_level: m.logLevel,
     heap_mb: m.heapMb,
   };

@@ -69,8 +69,10 @@ export function resolvePower(s: Settings, { problems }: ResolveCtx): Config['pow
   if (s.price_ceiling !== undefined && !s.price_sensor) problems.add('price_sensor', 'is required with price_ceiling');
   // a target sensor alone means: follow it
   const targetMode = s.power_target ?? (s.power_target_sensor ? 'sensor' : 'off');
-  if (targetMode === 'sensor' && !s.power_target_sensor) problems.add('power_target_sensor', 'is required with power_target sensor (e.g. sensor.p_deferrable0)');
-  if (targetMode === 'surplus' && !s.power_sensor) problems.add('power_sensor', 'is required with power_target surplus (the grid export or solar surplus sensor)');
+  if (targetMode === 'sensor' && !s.power_target_sensor)
+    problems.add('power_target_sensor', 'is required with power_target sensor (e.g. sensor.p_deferrable0)');
+  if (targetMode === 'surplus' && !s.power_sensor)
+    problems.add('power_sensor', 'is required with power_target surplus (the grid export or solar surplus sensor)');
   return {
     ...(targetMode !== 'off' ? { target: { mode: targetMode, sensor: s.power_target_sensor ?? null } } : {}),
     sensor: s.power_sensor ?? null,
@@ -222,6 +224,7 @@ export function resolve(s: Settings, ctx: ResolveCtx, configFile: string | null,
     nodeRed,
     bridgeKey,
     status: resolveStatus(s, ctx),
+    workerPageGpu: s.worker_page_gpu ?? true,
     logLevel: s.log_level ?? 'info',
     heapMb: s.heap_mb ?? (ctx.addon ? 512 : 0),
     sources: { ...sources },

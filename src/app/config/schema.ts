@@ -91,6 +91,7 @@ export function settingsSchema(cores: number) {
       bridge_key: z.string().min(16, 'must be at least 16 characters').max(256, 'must be at most 256 characters'),
       status_port: port(),
       status_bind: ipAddress(),
+      worker_page_gpu: bool(),
       log_level: z.preprocess(
         (v) => (typeof v === 'string' ? v.trim().toLowerCase() : v),
         z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'], { error: 'must be trace, debug, info, warn, error, fatal or silent' }),

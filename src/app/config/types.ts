@@ -85,6 +85,8 @@ export interface Config {
   bridgeKey: string | null;
   /** status page; allow: addresses allowed to connect (empty: any) */
   status: { port: number; bind: string; allow: string[] };
+  /** browser worker pages may hash on their GPU (WebGPU) */
+  workerPageGpu: boolean;
   logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
   /** Node heap limit in MB; 0 = Node's default */
   heapMb: number;

@@ -31,6 +31,7 @@ export async function runWorker(argv: string[]): Promise<number> {
     threads: c.threads,
     kernel: c.kernel,
     nice: c.nice,
+    gpu: c.gpu,
     hostname: c.hostname,
     mac: c.mac,
     yield: { maxLoadPercent: c.maxLoadPercent, resumeAfterS: c.resumeAfterS, onBattery: !c.hashOnBattery },
