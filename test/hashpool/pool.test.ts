@@ -50,6 +50,9 @@ test('units never overlap: every nonce of a split range is hashed exactly once',
   let next = 0;
   const onDone = (u: WorkUnit) => done.push(u);
   pool.on('unitDone', onDone);
+  // the previous test's unit may still be hashing its rest: let it end first (it is not counted here)
+  pool.setSource(() => null);
+  await until(() => pool.activeThreads === 0, 20_000);
   const h0 = pool.stats().hashes;
   pool.setSource(() => (next < units.length ? units[next++] : null));
   await until(() => done.length === units.length, 20_000);
