@@ -60,15 +60,14 @@ export function describePolicy(p: Policy): string {
 export function registerPolicy(RED: NodeAPI): void {
   RED.nodes.registerType('mm-policy', function (this: Node, config: NodeDef) {
     RED.nodes.createNode(this, config);
-    const node = this;
     const configured = policyFromConfig(config);
     const base = parsePolicy(configured);
     if (!base.ok) {
-      node.status({ fill: 'red', shape: 'ring', text: short(base.error) });
-      node.error(`mm-policy: ${base.error}`);
-    } else node.status({ fill: 'blue', shape: 'dot', text: short(describePolicy(base.value)) });
+      this.status({ fill: 'red', shape: 'ring', text: short(base.error) });
+      this.error(`mm-policy: ${base.error}`);
+    } else this.status({ fill: 'blue', shape: 'dot', text: short(describePolicy(base.value)) });
 
-    node.on('input', (msg, send, done) => {
+    this.on('input', (msg, send, done) => {
       if (!base.ok) {
         done(new Error(`mm-policy: the node's settings are invalid: ${base.error}`));
         return;
@@ -90,7 +89,12 @@ export function registerPolicy(RED: NodeAPI): void {
         return;
       }
       const power = powerOf(p);
-      if (over || power) node.status({ fill: 'blue', shape: over ? 'ring' : 'dot', text: short(`${describePolicy(merged.value)}${over ? ' (msg)' : ''}${power ? ` · target ${power.target}` : ''}`) });
+      if (over || power)
+        this.status({
+          fill: 'blue',
+          shape: over ? 'ring' : 'dot',
+          text: short(`${describePolicy(merged.value)}${over ? ' (msg)' : ''}${power ? ` · target ${power.target}` : ''}`),
+        });
       msg.policy = merged.value;
       if (power) msg.power = power;
       send(msg);

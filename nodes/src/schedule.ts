@@ -8,12 +8,11 @@ import { kindOf, short, type Node, type NodeAPI, type NodeDef } from './red.js';
 export function registerSchedule(RED: NodeAPI): void {
   RED.nodes.registerType('mm-schedule', function (this: Node, config: NodeDef) {
     RED.nodes.createNode(this, config);
-    const node = this;
     const onlyChanges = config.onlyChanges === true || config.onlyChanges === 'true';
     let lastKey = '';
-    node.status({ fill: 'grey', shape: 'ring', text: 'waiting for the hub state' });
+    this.status({ fill: 'grey', shape: 'ring', text: 'waiting for the hub state' });
 
-    node.on('input', (msg, send, done) => {
+    this.on('input', (msg, send, done) => {
       const p = msg.payload;
       if (p === null || typeof p !== 'object' || Array.isArray(p)) {
         done(new Error(`mm-schedule: msg.payload must be the hub state from an mm-appliances node, got ${kindOf(p)}`));
@@ -27,17 +26,21 @@ export function registerSchedule(RED: NodeAPI): void {
       const now = typeof msg.now === 'number' && Number.isFinite(msg.now) ? msg.now : Date.now();
       const input = parseScheduleInput({ ...(p as object), now, utcOffsetMinutes: -new Date(now).getTimezoneOffset() });
       if (!input.ok) {
-        node.status({ fill: 'red', shape: 'ring', text: 'bad input' });
+        this.status({ fill: 'red', shape: 'ring', text: 'bad input' });
         done(new Error(`mm-schedule: ${input.error}`));
         return;
       }
-      const saved = parseScheduleState(node.context().get('state'));
+      const saved = parseScheduleState(this.context().get('state'));
       const prev: ScheduleState | null = saved.ok ? saved.value : null;
       const { plan, state } = schedule(input.value, policy.value, prev);
-      node.context().set('state', state);
+      this.context().set('state', state);
       const working = plan.hubThreads > 0 || plan.workers.some((w) => w.action === 'work');
       const power = input.value.manual?.power ?? null;
-      node.status({ fill: working ? 'green' : 'yellow', shape: working ? 'dot' : 'ring', text: short(power ? `${plan.summary} · target ${power.target}` : plan.summary) });
+      this.status({
+        fill: working ? 'green' : 'yellow',
+        shape: working ? 'dot' : 'ring',
+        text: short(power ? `${plan.summary} · target ${power.target}` : plan.summary),
+      });
       const key = JSON.stringify(plan.workers.map((w) => [w.id, w.action, w.threads]));
       if (onlyChanges && key === lastKey) {
         done();

@@ -53,7 +53,16 @@ async function until<T>(what: string, get: () => T | undefined | null | false, m
   }
 }
 
-type PowerView = { target_w: number | null; planned_w: number; measured_w: number | null; source: string; status: string; state: string; measured_how: string; workers: { name: string; how: string; measured_w: number | null }[] };
+type PowerView = {
+  target_w: number | null;
+  planned_w: number;
+  measured_w: number | null;
+  source: string;
+  status: string;
+  state: string;
+  measured_how: string;
+  workers: { name: string; how: string; measured_w: number | null }[];
+};
 const power = (hub: Hub) => (hub.status() as unknown as { power?: PowerView }).power;
 const hubReason = (hub: Hub) => hub.planner.lastPlan?.workers.find((w) => w.id === 'hub')?.reason ?? '';
 const setSurplus = (w: number) => bed.callService('input_number', 'set_value', { entity_id: 'input_number.pv_surplus', value: w });
@@ -106,7 +115,7 @@ test('a template surplus sensor in kW stepping through a profile: the hub thread
   }
 });
 
-test('the hub\'s Power target number, discovered by HA over MQTT, set from HA: the hub threads follow', async () => {
+test("the hub's Power target number, discovered by HA over MQTT, set from HA: the hub threads follow", async () => {
   const hub = await startTestHub({
     threads: 2,
     policy: 'always',

@@ -65,7 +65,7 @@ function next<T>(id: string, pred: (m: T) => boolean, ms = 10_000): Promise<T> {
 
 const cap: PowerCap = { target: '8 W (sensor.p_deferrable0)', hubThreads: 1, hubReason: '1 of 2 threads: 5 W estimated of the 8 W left', off: {} };
 
-test('the hub\'s power allocation travels through mm-policy and mm-schedule as msg.power; the plan keeps within it', async () => {
+test("the hub's power allocation travels through mm-policy and mm-schedule as msg.power; the plan keeps within it", async () => {
   await helper.load(nodeModule, flow);
   type M = { payload: Plan; power?: PowerCap };
   const free = await next<M>('out', (m) => m.payload.hubThreads === 2);
@@ -80,7 +80,12 @@ test('the hub\'s power allocation travels through mm-policy and mm-schedule as m
   await new Promise((r) => setTimeout(r, 0));
   assert.equal(pool.threads, 1, 'dispatch applied the capped plan to the real pool');
   const none = next<M>('out', (x) => x.payload.hubThreads === 0);
-  hub.setPower({ ...cap, target: 'no figure: sensor.p_deferrable0 is unavailable', hubThreads: 0, hubReason: 'off: no power target figure: no mining on a missing figure' });
+  hub.setPower({
+    ...cap,
+    target: 'no figure: sensor.p_deferrable0 is unavailable',
+    hubThreads: 0,
+    hubReason: 'off: no power target figure: no mining on a missing figure',
+  });
   assert.match((await none).payload.summary, /^not mining: power target no figure/);
 });
 

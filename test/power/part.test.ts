@@ -62,7 +62,9 @@ test('power target from the HA number entity on Mosquitto: the hub threads follo
     assert.equal(p.status, 'missing');
     assert.equal(p.target_w, null);
     assert.equal(hub.pool.threads, 0, 'no mining on a missing figure');
-    const d0 = await until('plan pauses the hub for the power target', () => hubDecision(hub)?.workers.find((w) => w.id === 'hub' && w.action === 'pause' && w.reason.startsWith('power target')));
+    const d0 = await until('plan pauses the hub for the power target', () =>
+      hubDecision(hub)?.workers.find((w) => w.id === 'hub' && w.action === 'pause' && w.reason.startsWith('power target')),
+    );
     assert.match(d0.reason, /no power target figure|no figure/);
     const disc = await until('discovery with the power entities', () => {
       const d = seen.get(t.hubDevice);
@@ -177,11 +179,27 @@ test('a flapping target (0 W / 5000 W every 100 ms for 6 s): the hub threads swi
 test('a `micro-mining worker` follows the target: paused with no figure (said so), working at 5000 W, its figure labelled', async () => {
   const { workerProcess } = await import('../worker/support.js');
   const hub = await startTestHub({ threads: 0, policy: 'always', args: ['--power-target', 'number'] });
-  const agent = workerProcess(['--hub', `stratum+tcp://127.0.0.1:${hub.server!.address().port}`, '--name', 'power-agent', '--threads', '1', '--kernel', 'js', '--max-load', '100', '--battery']);
+  const agent = workerProcess([
+    '--hub',
+    `stratum+tcp://127.0.0.1:${hub.server!.address().port}`,
+    '--name',
+    'power-agent',
+    '--threads',
+    '1',
+    '--kernel',
+    'js',
+    '--max-load',
+    '100',
+    '--battery',
+  ]);
   try {
     const report = () => hub.obedience.control.list().find((w) => w.worker === 'power-agent')?.report;
     await until('the agent is a worker of the allocation', () => power(hub)?.workers.some((w) => w.name === 'power-agent'), 90_000);
-    const paused = await until('the agent paused for the missing figure', () => hub.planner.lastPlan?.workers.find((w) => w.id === 'power-agent' && w.action === 'pause'), 90_000);
+    const paused = await until(
+      'the agent paused for the missing figure',
+      () => hub.planner.lastPlan?.workers.find((w) => w.id === 'power-agent' && w.action === 'pause' && w.reason.startsWith('power target')),
+      90_000,
+    );
     assert.match(paused.reason, /^power target no figure.*no mining on a missing figure/);
     await hub.command({ kind: 'extra', key: 'power_target', value: '5000' });
     await until('the agent reports working', () => report()?.state === 'working', 90_000);

@@ -54,7 +54,11 @@ test('stand-in powercap directory: package zones read, subzones skipped, a wrap 
     assert.match(meter.unavailable ?? '', /first reading/);
     const snap = await readRaplSnapshot(s.root, 0);
     assert.ok('snapshot' in snap);
-    if ('snapshot' in snap) assert.deepEqual(snap.snapshot.zones.map((z) => z.name), ['package-0', 'package-1']);
+    if ('snapshot' in snap)
+      assert.deepEqual(
+        snap.snapshot.zones.map((z) => z.name),
+        ['package-0', 'package-1'],
+      );
     // 5 s later: package-0 used 60 J (12 W), package-1 wrapped and used 40 J (8 W); the core subzone's counter is ignored
     now += 5000;
     s.set('intel-rapl:0', 61_000_000);

@@ -61,7 +61,10 @@ test('a 50 W target: the Bitaxe (most hashes per joule) and 3 hub threads below 
 test('no figure: nothing mines and the plan says the figure is missing', () => {
   const { plan } = schedule(input(capFor(null)), pol);
   assert.equal(plan.hubThreads, 0);
-  assert.ok(plan.workers.every((w) => w.action === 'pause' && /no mining on a missing figure/.test(w.reason)), JSON.stringify(plan.workers));
+  assert.ok(
+    plan.workers.every((w) => w.action === 'pause' && /no mining on a missing figure/.test(w.reason)),
+    JSON.stringify(plan.workers),
+  );
   assert.match(plan.summary, /^not mining: power target/);
 });
 

@@ -34,7 +34,7 @@ export interface MinerFacts {
 function pausedByPlan(plan: Plan | null, id: string): string | null {
   const d = plan?.workers.find((w) => w.id === id);
   // the plan's own minimum pause after a pause of the target's is no reason of its own
-  if (!d || d.action !== 'pause' || d.reason.startsWith(POWER_REASON) || d.reason.endsWith('(minimum pause)')) return null;
+  if (d?.action !== 'pause' || d.reason.startsWith(POWER_REASON) || d.reason.endsWith('(minimum pause)')) return null;
   return d.reason;
 }
 
@@ -65,7 +65,11 @@ export function fleetOf(snap: HubSnapshot, miners: MinerFacts[], lastPlan: Plan 
   }
   for (const m of miners) {
     if (m.id === HUB_ID) continue;
-    const off = snap.manual.workersOff?.includes(m.id) ? 'its Mining switch is off in Home Assistant' : !m.connected ? 'not connected' : pausedByPlan(lastPlan, m.id);
+    const off = snap.manual.workersOff?.includes(m.id)
+      ? 'its Mining switch is off in Home Assistant'
+      : !m.connected
+        ? 'not connected'
+        : pausedByPlan(lastPlan, m.id);
     // a miner whose hashrate is not known yet plans with 1 H/s: last in line, but it can run and be measured
     const hashrate = m.hashrate > 0 ? m.hashrate : 1;
     const ax = m.axeos ? axeosSteps(m.axeos) : [];

@@ -73,7 +73,8 @@ export class EntityFollower extends EventEmitter<{ change: [TargetReading | null
   private message(m: EntitiesMessage): void {
     const id = this.entity;
     let next = this.reading;
-    if (m?.a && m.a[id]) next = { state: String(m.a[id].s ?? ''), attributes: { ...(m.a[id].a ?? {}) } };
+    const added = m?.a?.[id];
+    if (added) next = { state: String(added.s ?? ''), attributes: { ...(added.a ?? {}) } };
     const c = m?.c?.[id];
     if (c) {
       const prev = next ?? { state: '', attributes: {} };

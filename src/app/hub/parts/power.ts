@@ -125,8 +125,14 @@ export class PowerPart extends Part {
         this.stops.add('power target sensor', () => f.stop());
       }
     }
-    this.stops.add('power section', this.ctx.sections.report('power', () => this.section()));
-    this.stops.add('power entities', this.ctx.sections.entities('power', () => ({ hub: this.entities() })));
+    this.stops.add(
+      'power section',
+      this.ctx.sections.report('power', () => this.section()),
+    );
+    this.stops.add(
+      'power entities',
+      this.ctx.sections.entities('power', () => ({ hub: this.entities() })),
+    );
     this.on('command', (cmd) => (cmd.kind === 'extra' && cmd.key === KEY && !cmd.worker ? this.setNumber(cmd.value) : undefined));
     const t = setInterval(() => this.soon(), EVERY_MS);
     t.unref();
@@ -210,7 +216,16 @@ export class PowerPart extends Part {
     const axeos = ctx.handle('axeos' as never) as AxeosLike | null;
     const miners: MinerFacts[] = snap.miners.map((m) => {
       const fig = ctx.obedience.watts(m.id, m.hashrate);
-      return { id: m.id, name: m.name, connected: m.connected, hashrate: m.hashrate, watts: fig.watts, how: fig.how, by: report.find((r) => r.name === m.id)?.by ?? null, axeos: axeos?.powerReading?.(m.id) ?? null };
+      return {
+        id: m.id,
+        name: m.name,
+        connected: m.connected,
+        hashrate: m.hashrate,
+        watts: fig.watts,
+        how: fig.how,
+        by: report.find((r) => r.name === m.id)?.by ?? null,
+        axeos: axeos?.powerReading?.(m.id) ?? null,
+      };
     });
     const workers = fleetOf(snap, miners, ctx.planner.lastPlan, ctx.config.headroom);
     this.fleetMax = fleetMaxW(workers);
@@ -231,7 +246,10 @@ export class PowerPart extends Part {
     this.target = target;
     ctx.planner.setPower(powerCap(plan, HUB_ID));
     for (const a of plan.workers) if (a.kind === 'axeos' && a.level > 0) axeos?.setBudget?.(a.id, a.planned_w);
-    const hubNote = ctx.pool.threads > 0 && raplW !== null ? 'measured: RAPL package power (whole CPU, not only mining)' : `estimated: ${ctx.pool.threads} threads x ${Math.round(wpt * 10) / 10} W (${raplW === null ? (this.meter.unavailable ?? 'no RAPL reading') : 'no threads'})`;
+    const hubNote =
+      ctx.pool.threads > 0 && raplW !== null
+        ? 'measured: RAPL package power (whole CPU, not only mining)'
+        : `estimated: ${ctx.pool.threads} threads x ${Math.round(wpt * 10) / 10} W (${raplW === null ? (this.meter.unavailable ?? 'no RAPL reading') : 'no threads'})`;
     this.status = { ...powerStatus(plan, readings, target), mode: this.mode, status: target.status, fleet_max_w: this.fleetMax, hub_note: hubNote };
     await ctx.bus.emit('powerPlan', plan);
   }
@@ -245,7 +263,8 @@ export class PowerPart extends Part {
   /** The target now: the number, or the sensor's reading followed over short gaps. */
   private targetNow(now: number, miningW: number): TargetValue {
     if (this.mode === 'number') {
-      if (this.numberW === null) return { watts: null, status: 'missing', state: 'no power target set yet (set Power target in Home Assistant, W): no figure, not mining' };
+      if (this.numberW === null)
+        return { watts: null, status: 'missing', state: 'no power target set yet (set Power target in Home Assistant, W): no figure, not mining' };
       const w = this.numberW;
       return w > this.fleetMax
         ? { watts: w, status: 'capped', state: `${w} W set in Home Assistant: above the fleet's ${this.fleetMax} W maximum (the whole fleet can run)` }
@@ -253,9 +272,21 @@ export class PowerPart extends Part {
     }
     const entity = this.entity ?? 'power_target_sensor';
     let value: TargetValue;
-    if (!this.follower) value = { watts: null, status: 'unavailable', state: `${entity}: no Home Assistant connection (run as the add-on, or give ha_url and ha_token): no figure, not mining` };
+    if (!this.follower)
+      value = {
+        watts: null,
+        status: 'unavailable',
+        state: `${entity}: no Home Assistant connection (run as the add-on, or give ha_url and ha_token): no figure, not mining`,
+      };
     else if (this.mode === 'surplus')
-      value = surplusTarget(this.follower.reading, { entity, inverted: this.ctx.config.power.sensorInverted, absurdW: ABSURD_W, fleetMaxW: this.fleetMax, includesMining: true, miningW });
+      value = surplusTarget(this.follower.reading, {
+        entity,
+        inverted: this.ctx.config.power.sensorInverted,
+        absurdW: ABSURD_W,
+        fleetMaxW: this.fleetMax,
+        includesMining: true,
+        miningW,
+      });
     else value = parseTargetState(this.follower.reading, { entity, absurdW: ABSURD_W, fleetMaxW: this.fleetMax });
     const f = followTarget(this.track, value, now);
     this.track = f.track;
@@ -287,14 +318,33 @@ export class PowerPart extends Part {
     const max = Math.max(100, Math.ceil(this.fleetMax / 100) * 100);
     const target: ExtraEntity =
       this.mode === 'number'
-        ? { key: KEY, platform: 'number', name: 'Power target', config: { min: 0, max, step: 1, mode: 'box', unit_of_measurement: 'W', device_class: 'power', icon: 'mdi:flash' }, state: num(this.numberW), command: true }
+        ? {
+            key: KEY,
+            platform: 'number',
+            name: 'Power target',
+            config: { min: 0, max, step: 1, mode: 'box', unit_of_measurement: 'W', device_class: 'power', icon: 'mdi:flash' },
+            state: num(this.numberW),
+            command: true,
+          }
         : { key: KEY, platform: 'sensor', name: 'Power target', config: { ...watts, icon: 'mdi:flash' }, state: num(s?.target_w) };
     return [
       target,
       { key: 'power_planned', platform: 'sensor', name: 'Power planned', config: { ...watts, icon: 'mdi:flash-outline' }, state: num(s?.planned_w) },
       { key: 'power_measured', platform: 'sensor', name: 'Power measured', config: { ...watts, icon: 'mdi:meter-electric' }, state: num(s?.measured_w) },
-      { key: 'power_measured_how', platform: 'sensor', name: 'Power measured how', config: { icon: 'mdi:information-outline' }, state: (s?.measured_how ?? 'no figures').slice(0, 250) },
-      { key: 'power_target_state', platform: 'sensor', name: 'Power target state', config: { icon: 'mdi:information-outline' }, state: (this.target?.state ?? 'starting').slice(0, 250) },
+      {
+        key: 'power_measured_how',
+        platform: 'sensor',
+        name: 'Power measured how',
+        config: { icon: 'mdi:information-outline' },
+        state: (s?.measured_how ?? 'no figures').slice(0, 250),
+      },
+      {
+        key: 'power_target_state',
+        platform: 'sensor',
+        name: 'Power target state',
+        config: { icon: 'mdi:information-outline' },
+        state: (this.target?.state ?? 'starting').slice(0, 250),
+      },
     ];
   }
 }
