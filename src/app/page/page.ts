@@ -220,7 +220,7 @@ function draw(): void {
     ],
     { fmt: (v) => formatPower(v) },
   );
-  chart('chart-shares', [{ label: `accepted shares per ${q.step_s >= 60 ? `${q.step_s / 60} min` : `${q.step_s} s`}`, points: q.series.shares, colour: '#00897b', fmt: formatCount, bars: true }], { fmt: formatCount });
+  chart('chart-shares', [{ label: `accepted shares per ${q.step_s >= 60 ? `${q.step_s / 60} min` : `${q.step_s} s`}`, points: q.series.shares, colour: '#00897b', fmt: formatCount, bars: true }], { fmt: (v) => (Number.isInteger(v) ? formatCount(v) : '') });
   chart('chart-best', [{ label: 'best share difficulty', points: q.series.best_difficulty, colour: '#c62828', fmt: formatDifficulty }], { log: true, fmt: formatDifficulty });
   timeline(q);
   document.body.dataset.charts = String(charts.length);
