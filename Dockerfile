@@ -49,6 +49,7 @@ RUN npm run build \
     && test -f build/wasm/kernel.wasm \
     && test -f nodes/dist/micro-mining.js \
     && test -f build/worker-package/micro-mining-worker.tgz \
+    && test -f build/web/page.js && test -f build/web/page.css \
     && npm prune --omit=dev --ignore-scripts --no-audit --no-fund \
     && rm -rf node_modules/typescript node_modules/.bin/tsc node_modules/.bin/tsserver \
     && for m in tsx typescript esbuild node-gyp node-addon-api assemblyscript; do \
@@ -59,6 +60,8 @@ RUN npm run build \
     && cp -a package.json node_modules dist bin /out/ \
     && cp build/wasm/kernel.wasm /out/build/wasm/ \
     && cp build/native/mm_native.node /out/build/native/ \
+    && mkdir -p /out/build/web \
+    && cp build/web/*.js build/web/*.css /out/build/web/ \
     && mkdir -p /out/build/worker-package \
     && cp build/worker-package/micro-mining-worker.tgz /out/build/worker-package/ \
     && cp -a nodes/package.json nodes/dist nodes/examples /out/nodes/ \
