@@ -141,3 +141,44 @@ test("the hub's Power target number, discovered by HA over MQTT, set from HA: th
     await hub.stop();
   }
 });
+
+test("target = surplus from a grid meter (import positive, in kW): the miners' own draw is given back", async () => {
+  await bed.setState('sensor.grid_power', '-0.5', { unit_of_measurement: 'kW', device_class: 'power' });
+  const hub = await startTestHub({
+    threads: 2,
+    policy: 'always',
+    dataDir: join(dir, 'surplus'),
+    args: [
+      '--headroom',
+      '0',
+      '--ha-url',
+      bed.url,
+      '--ha-token',
+      bed.token,
+      '--power-target',
+      'surplus',
+      '--power-sensor',
+      'sensor.grid_power',
+      '--power-sensor-inverted',
+    ],
+  });
+  try {
+    // 500 W exported, nothing mining yet: target 500 W (above this fleet: both threads)
+    let p = await until('surplus read', () => power(hub)?.target_w !== null && power(hub)?.target_w !== undefined && hub.pool.threads === 2 && power(hub));
+    assert.equal(p.source, 'surplus (sensor.grid_power)');
+    assert.match(p.state, /surplus: sensor\.grid_power reads -0\.5 kW = -500 W, counted the other way/);
+    // the meter now sees the mining: export down by the threads' draw; the target gives it back
+    const drawW = p.planned_w;
+    await bed.setState('sensor.grid_power', String(-(500 - drawW) / 1000), { unit_of_measurement: 'kW', device_class: 'power' });
+    p = await until('mining draw given back', () => {
+      const q = power(hub);
+      return q && /mining draw/.test(q.state) && !/\+ 0 W mining draw/.test(q.state) && q;
+    });
+    assert.match(p.state, /\+ \d+ W mining draw = \d+ W/);
+    // export (500 W - the draw) + the draw given back (the threads' estimate; planned in whole watts)
+    assert.ok(Math.abs((p.target_w ?? 0) - 500) <= 2, `target ${p.target_w} W: the export plus the mining's own draw (${drawW} W planned)`);
+    assert.equal(hub.pool.threads, 2, 'mining does not chase its own tail');
+  } finally {
+    await hub.stop();
+  }
+});
