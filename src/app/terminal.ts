@@ -1,4 +1,5 @@
 import { setLogLineGuard } from '../log.js';
+import { compactLine, perDayText } from './live-line.js';
 import { formatDifficulty, formatHashrate, formatOdds, formatPower } from '../core/index.js';
 import type { HubStatus } from './status.js';
 
@@ -40,6 +41,8 @@ export function statusParts(s: HubStatus): { key: string; text: string }[] {
     { key: 'best', text: `best ${formatDifficulty(s.bestDifficulty.session)} (all ${formatDifficulty(s.bestDifficulty.allTime)})` },
     { key: 'odds', text: `block/day ${formatOdds(s.oddsPerDay)}` },
     { key: 'power', text: powerText(s) },
+    // cost per day at the current watts when a price is known, else energy per day
+    { key: 'perDay', text: perDayText(s) },
   ];
 }
 
@@ -47,7 +50,7 @@ export function statusParts(s: HubStatus): { key: string; text: string }[] {
 export function statusLine(s: HubStatus): string {
   const p = statusParts(s);
   const by = (k: string) => p.find((x) => x.key === k)!.text;
-  return [by('source'), by('hashrate'), by('shares'), by('best'), by('odds'), by('power'), by('limit'), by('decision')].filter(Boolean).join(' | ');
+  return [by('source'), by('hashrate'), by('shares'), by('best'), by('odds'), by('power'), by('perDay'), by('limit'), by('decision')].filter(Boolean).join(' | ');
 }
 
 /** Words of `text` in lines of at most `width` characters (a longer word is cut). */
@@ -69,21 +72,15 @@ function wrap(text: string, width: number): string[] {
 
 /**
  * The status for a terminal `width` columns wide, as lines that each fit: one line when all fits;
- * otherwise the figures that fit on the first line (least important dropped first), the
- * decision wrapped below it, never cut, and what limits the hub's threads.
+ * otherwise the compact line (live-line.ts: hashrate, odds, watts and cost per day always, then
+ * what fits), the decision wrapped below it, never cut, and what limits the hub's threads.
  */
 export function statusLines(s: HubStatus, width: number): string[] {
   const w = Math.max(20, Math.floor(width) - 1); // the last column would wrap on some terminals
   const full = statusLine(s);
   if (full.length <= w) return [full];
-  const parts = statusParts(s);
-  const figures = parts.filter((p) => p.key !== 'decision' && p.key !== 'limit');
-  // drop from the end (least important) until the figures fit one line
-  let keep = figures.length;
-  const joined = (n: number) => figures.slice(0, n).map((p) => p.text).join(' | ');
-  while (keep > 1 && joined(keep).length > w) keep--;
-  const first = joined(keep);
-  const head = first.length > w ? `${first.slice(0, w - 1)}…` : first;
+  // the compact line: hashrate, odds, watts and cost (or energy) per day always, then what fits
+  const head = compactLine(s, width, powerText(s));
   return [head, ...wrap(s.decision, w).slice(0, 4), ...(s.threadLimit ? wrap(s.threadLimit, w).slice(0, 2) : [])];
 }
 
@@ -130,7 +127,7 @@ export class TerminalLine {
   /** Draws the status now (also called every second). */
   tick(): void {
     if (this.out.isTTY) {
-      this.last = statusLines(this.status(), this.out.columns || 160);
+      this.last = statusLines(this.status(), this.out.columns || 80);
       this.redraw();
     } else if (Date.now() - this.lastPrint >= this.everyMs) {
       this.lastPrint = Date.now();
