@@ -1,7 +1,7 @@
 // The compact live line (a terminal of any width) and the summary printed once on Ctrl-C. Pure:
 // both render a HubStatus (src/app/status.ts) with the one number formatter (src/core/format.ts).
 //
-//   24.2 MH/s | block/day 1 in 547 billion | 12 W (estimated) | 0.07 EUR/day | practice … | shares …
+//   24.2 MH/s | block/day 547 billion to 1 | 12 W (estimated) | 0.07 EUR/day | practice … | shares …
 //
 // The first four figures (hashrate, odds, watts with their source, cost per day when a price is
 // known, else energy per day) always show; what else fits the width follows, least important last.

@@ -1,5 +1,5 @@
 // One way to write a figure, everywhere (terminal, status page, /api/status text, HA states, docs):
-//   odds         "1 in 547 billion"       (one style: "1 in N", N in words from a million up)
+//   odds         "547 billion to 1"       (one style, odds against: "N to 1" as HA shows its odds sensor, N in words from a million up)
 //   difficulty   "114 T", "547", "0.00015" (SI prefixes from a thousand up, no unit)
 //   hashrate     "24.2 MH/s"               (SI prefixes)
 //   power        "15 W (estimated)", energy "1.5 kWh (measured)" (the source word when known)
@@ -101,8 +101,8 @@ export function formatCount(n: number): string {
 }
 
 /**
- * The odds of an event of probability `p` (e.g. a block in a day): "1 in 547 billion".
- * p <= 0 (not hashing) is "none"; p >= 1 is "1 in 1".
+ * The odds of an event of probability `p` (e.g. a block in a day): "547 billion to 1", the style
+ * of Home Assistant's odds sensor ("547,000,000,000 to 1"). p <= 0 (not hashing) is "none"; p >= 1 is "1 to 1".
  */
 export function formatOdds(p: number): string {
   if (Number.isNaN(p)) return 'unknown';
@@ -110,11 +110,11 @@ export function formatOdds(p: number): string {
   return formatOneIn(1 / Math.min(1, p));
 }
 
-/** The odds written from "one in how many": formatOneIn(5.47e11) = "1 in 547 billion". */
+/** The odds written from "one in how many": formatOneIn(5.47e11) = "547 billion to 1". */
 export function formatOneIn(n: number): string {
   if (Number.isNaN(n)) return 'unknown';
   if (n === Number.POSITIVE_INFINITY) return 'none';
-  return `1 in ${formatLarge(Math.max(1, n))}`;
+  return `${formatLarge(Math.max(1, n))} to 1`;
 }
 
 /** Share or network difficulty: "114 T", "547", "1.5", "0.00015". */

@@ -51,7 +51,7 @@ test('the live line at 60, 80, 120 and 250 columns: hashrate, odds, watts with t
       for (const l of lines) assert.ok(l.length <= width - 1, `${width} columns: "${l}" is ${l.length} long`);
       const first = lines[0];
       assert.match(first, /24\.2 MH\/s/, `${width}: hashrate in "${first}"`);
-      assert.match(first, /1 in 547 billion/, `${width}: odds in "${first}"`);
+      assert.match(first, /547 billion to 1/, `${width}: odds in "${first}"`);
       assert.match(first, /12 W (\(estimated\)|est\.)/, `${width}: watts with their source in "${first}"`);
       assert.match(first, perDay, `${width}: per day in "${first}"`);
       assert.ok(lines.join(' ').includes(s.decision), `${width}: the decision whole:\n${lines.join('\n')}`);

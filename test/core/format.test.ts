@@ -51,8 +51,8 @@ const close = (got: number, want: number, rel = 0.005) => Math.abs(got - want) <
 const clean = (s: string) => !/NaN|undefined|e[+-]?\d|Infinity/.test(s) && s.length > 0 && s.length <= 40;
 
 test('the examples of the issue read as the issue writes them', () => {
-  assert.equal(formatOneIn(547_000_000_000), '1 in 547 billion');
-  assert.equal(formatOdds(1 / 3.8e12), '1 in 3.8 trillion');
+  assert.equal(formatOneIn(547_000_000_000), '547 billion to 1');
+  assert.equal(formatOdds(1 / 3.8e12), '3.8 trillion to 1');
   assert.equal(formatDifficulty(114_167_000_000_000), '114 T');
   assert.equal(formatDifficulty(1.2e14), '120 T');
   assert.equal(formatHashrate(24_200_000), '24.2 MH/s');
@@ -68,7 +68,7 @@ test('the examples of the issue read as the issue writes them', () => {
   // rounding never writes "1000 k"
   assert.equal(formatHashrate(999_950), '1 MH/s');
   assert.equal(formatDifficulty(999.95), '1 k');
-  assert.equal(formatOneIn(999.6), '1 in 1,000');
+  assert.equal(formatOneIn(999.6), '1,000 to 1');
 });
 
 test('property: hashrate reads back within its 3 significant digits, with SI prefix and no exponent', () => {
@@ -96,17 +96,17 @@ test('property: difficulty reads back within its 3 significant digits', () => {
   );
 });
 
-test('property: odds are "1 in N" with N read back within 3 significant digits, and less likely never reads as more likely', () => {
+test('property: odds are "N to 1" with N read back within 3 significant digits, and less likely never reads as more likely', () => {
   const prob = fc.double({ min: 1e-35, max: 1, noNaN: true }).filter((p) => p > 0);
   fc.assert(
     fc.property(prob, prob, (p, q) => {
       const s = formatOdds(p);
       assert.ok(clean(s), s);
-      assert.match(s, /^1 in /);
-      const n = parseLarge(s.slice(5));
+      assert.match(s, / to 1$/);
+      const n = parseLarge(s.slice(0, -5));
       assert.ok(close(n, 1 / p), `${p} -> ${s}`);
       const [lo, hi] = p < q ? [p, q] : [q, p];
-      assert.ok(parseLarge(formatOdds(lo).slice(5)) >= parseLarge(formatOdds(hi).slice(5)), `${lo} vs ${hi}`);
+      assert.ok(parseLarge(formatOdds(lo).slice(0, -5)) >= parseLarge(formatOdds(hi).slice(0, -5)), `${lo} vs ${hi}`);
     }),
     { numRuns: 2000 },
   );

@@ -53,7 +53,7 @@ test('api/events: the snapshot at once and on each publish, at most N clients (5
       assert.match(String(s.res.headers['content-type']), /^text\/event-stream/);
       await s.until(/event: snapshot\ndata: \{.*\}\n\n/);
       const first = JSON.parse(/data: (.*)\n/.exec(s.text())![1]);
-      assert.equal(first.text.odds_per_day, '1 in 547 billion', 'the same JSON as /api/status, figures in words');
+      assert.equal(first.text.odds_per_day, '547 billion to 1', 'the same JSON as /api/status, figures in words');
       assert.equal(first.expectedTimeToBlock, null);
     }
     assert.equal(server.eventClients, 3);

@@ -53,13 +53,13 @@ const server = new StatusServer({ port: 0, status: () => status });
 before(() => server.start());
 after(() => server.stop());
 
-test('the page writes its figures with the one formatter (src/core/format.ts): no exponent, odds as "1 in …"', async () => {
+test('the page writes its figures with the one formatter (src/core/format.ts): no exponent, odds as "… to 1" like the HA odds sensor', async () => {
   assert.equal(formatHashrate(55_000), '55 kH/s');
-  assert.equal(formatOdds(2.6e-13), '1 in 3.85 trillion');
+  assert.equal(formatOdds(2.6e-13), '3.85 trillion to 1');
   assert.equal(formatDuration(86400 * 3), '3 days');
   const html = renderStatusPage(sample());
   assert.doesNotMatch(html.slice(html.indexOf('<body')), /\de[+-]?\d/, 'no exponent anywhere on the page');
-  assert.match(html, /id="odds">1 in 3\.85 trillion</);
+  assert.match(html, /id="odds">3\.85 trillion to 1</);
   assert.match(html, /id="network">120 T</);
   assert.match(html, /id="power">15 W \(estimated\)</);
   // /api/status carries the same words beside the numbers
@@ -67,7 +67,7 @@ test('the page writes its figures with the one formatter (src/core/format.ts): n
   assert.equal(j.oddsPerDay, 2.6e-13);
   assert.deepEqual(
     { odds: j.text.odds_per_day, hashrate: j.text.hashrate, network: j.text.network_difficulty, power: j.text.power, eta: j.text.expected_time_to_block },
-    { odds: '1 in 3.85 trillion', hashrate: '1.53 MH/s', network: '120 T', power: '15 W (estimated)', eta: formatDuration(3.4e11) },
+    { odds: '3.85 trillion to 1', hashrate: '1.53 MH/s', network: '120 T', power: '15 W (estimated)', eta: formatDuration(3.4e11) },
   );
 });
 
@@ -100,7 +100,7 @@ test('the status page in headless Chromium under an ingress path shows hashrate,
     const page = await browser.newPage({ viewport: { width: 1000, height: 760 } });
     await page.goto(`http://127.0.0.1:${server.port}/api/hassio_ingress/Tok3n/`);
     assert.equal(await page.textContent('#hashrate'), '1.53 MH/s');
-    assert.equal(await page.textContent('#odds'), '1 in 3.85 trillion');
+    assert.equal(await page.textContent('#odds'), '3.85 trillion to 1');
     assert.equal(await page.textContent('#power'), '15 W (estimated)');
     assert.equal(await page.textContent('#decision'), 'mining: 1 thread, 2 appliances idle, 640 W surplus');
     assert.match((await page.textContent('#mode')) ?? '', /practice mode: earns nothing/);
