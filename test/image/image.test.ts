@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import mqtt from 'mqtt';
 import YAML from 'yaml';
 import { startMosquitto, freePort, type Mosquitto } from '../support/mosquitto.js';
+import { TotalsStore } from '../../src/app/store.js';
 import { CA_BUNDLE, MB, ULIMITS, cleanContext, makeBaseStandIn, missingPrerequisite, podman, podmanOk, removeDir, root, treeRss, until } from './podman.js';
 
 const IMAGE = 'localhost/micro-mining-addon:test';
@@ -259,7 +260,8 @@ test('the add-on image: built from a clean context, run as the Supervisor runs i
   const exit = (await podmanOk(['inspect', '--format', '{{.State.ExitCode}}', name])).trim();
   assert.equal(exit, '0', `exit code after SIGTERM (137 would mean it was killed after ${STOP_TIMEOUT_S} s)\n${(await logs()).slice(-3000)}`);
   figures.push(`stop ${stopS.toFixed(1)} s (SIGTERM, exit ${exit}; the Supervisor kills after ${STOP_TIMEOUT_S} s)`);
-  const saved = JSON.parse(readFileSync(join(dataDir, 'totals.json'), 'utf8')) as { sharesAccepted: number; bestDifficulty: number };
+  // the totals as the hub reads them (totals.bin: two checksummed slots written in place)
+  const saved = (await new TotalsStore(dataDir).load()).totals;
   assert.ok(saved.sharesAccepted >= more.shares.accepted, `lifetime totals saved on stop: ${saved.sharesAccepted} >= ${more.shares.accepted}`);
   await podmanOk(['rm', name]);
 
@@ -271,7 +273,7 @@ test('the add-on image: built from a clean context, run as the Supervisor runs i
   await until('a share in the second container', async () => ((await statusFromInside(name2)).shares.accepted >= 1 ? true : undefined), 300_000, 1000);
   await podmanOk(['stop', '-t', String(STOP_TIMEOUT_S), name2], { timeoutMs: (STOP_TIMEOUT_S + 60) * 1000 });
   assert.equal((await podmanOk(['inspect', '--format', '{{.State.ExitCode}}', name2])).trim(), '0');
-  const saved2 = JSON.parse(readFileSync(join(dataDir, 'totals.json'), 'utf8')) as { sharesAccepted: number };
+  const saved2 = (await new TotalsStore(dataDir).load()).totals;
   assert.ok(saved2.sharesAccepted > saved.sharesAccepted, `totals grow across containers: ${saved2.sharesAccepted} > ${saved.sharesAccepted}`);
   await podmanOk(['rm', name2]);
 
