@@ -320,9 +320,10 @@ test('the decision from real scheduler plans: an enum word and a reason without 
   const b = describeDecision(plan({ budget: { surplusW: 655 } }, { mode: 'surplus' }));
   assert.deepEqual(a, b);
   assert.equal(a.decision, 'mining');
-  // a minimum pause says "waiting" and not how many seconds are left
+  // a minimum pause says "waiting" and not how many seconds are left (the plan's own pause: the
+  // hub's CPU turned busy with other work; a pause by hand is not held, issue 24 item 1)
   const first = schedule({ now: 1_000_000, appliances: [], hub: { cores: 4, maxThreads: 4, hashratePerThread: 1e6, wattsPerThread: 6 }, miners: [] }, { ...defaultPolicy(), mode: 'always', minPauseSeconds: 60 });
-  const stopped = schedule({ now: 1_001_000, appliances: [], hub: { cores: 4, maxThreads: 4, hashratePerThread: 1e6, wattsPerThread: 6 }, miners: [], manual: { paused: true } }, { ...defaultPolicy(), mode: 'always', minPauseSeconds: 60 }, first.state);
+  const stopped = schedule({ now: 1_001_000, appliances: [], hub: { cores: 4, maxThreads: 4, hashratePerThread: 1e6, wattsPerThread: 6, otherLoadPercent: 93 }, miners: [] }, { ...defaultPolicy(), mode: 'always', minPauseSeconds: 60 }, first.state);
   const again = schedule({ now: 1_002_000, appliances: [], hub: { cores: 4, maxThreads: 4, hashratePerThread: 1e6, wattsPerThread: 6 }, miners: [] }, { ...defaultPolicy(), mode: 'always', minPauseSeconds: 60 }, stopped.state);
   assert.deepEqual(describeDecision(again.plan), { decision: 'waiting', reason: 'minimum pause after a stop' }, again.plan.summary);
 });
