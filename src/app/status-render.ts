@@ -137,7 +137,7 @@ export function renderFoot(s: HubStatus): string {
  * scripts/build-web.mjs) makes it live (server-sent events) and draws the history. Without the
  * script it still shows everything and reloads itself every 10 s.
  */
-export function renderStatusPage(s: HubStatus, ingressPath = '', nodeRedLink = false): string {
+export function renderStatusPage(s: HubStatus, ingressPath = '', nodeRedLink = false, joinHtml = ''): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="color-scheme" content="light dark">
@@ -161,6 +161,7 @@ export function renderStatusPage(s: HubStatus, ingressPath = '', nodeRedLink = f
 <h2>Workers</h2>
 <div class="scroll"><table><thead><tr><th>worker</th><th>status</th><th>asked</th><th>did</th><th>hashrate</th><th>kernel</th><th>power</th><th>accepted</th><th>rejected</th><th>best</th></tr></thead><tbody id="workers">${renderWorkerRows(s)}</tbody></table></div>
 <div id="appliances-box">${renderAppliances(s.appliances)}</div>
+${joinHtml}
 <p class="note"><span id="foot">${renderFoot(s)}</span> <a href="api/status">status JSON</a> · <a href="api/history?span=24h">history JSON</a>${nodeRedLink ? ' · <a href="node-red/">Node-RED flows</a>' : ''}</p>
 </body></html>`;
 }

@@ -116,6 +116,8 @@ export interface StatusServerOptions {
   worker?: { handle(req: IncomingMessage, res: ServerResponse, path: string): boolean; upgrade(req: IncomingMessage, socket: Socket, head: Buffer, path: string): boolean } | null;
   /** the history ring (the history part's handle), read at each request; null: off */
   history?: () => { query(span: HistorySpan): HistoryQuery } | null;
+  /** the "join this hub" panel's HTML (escaped by its maker), shown on the page */
+  join?: () => string;
   /** live views (`api/events`) at most (default 16) */
   maxEventClients?: number;
   /** where page.js and page.css are (default build/web) */
@@ -253,7 +255,7 @@ export class StatusServer {
         void this.asset(res, tail);
       } else if (path === '/' || path.endsWith('/') || tail === 'index.html') {
         const ingress = String(req.headers['x-ingress-path'] ?? '');
-        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', 'content-security-policy': PAGE_CSP }).end(renderStatusPage(this.opts.status(), ingress, Boolean(this.opts.nodeRed)));
+        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', 'content-security-policy': PAGE_CSP }).end(renderStatusPage(this.opts.status(), ingress, Boolean(this.opts.nodeRed), this.opts.join?.() ?? ''));
       } else {
         res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
       }
