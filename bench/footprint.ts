@@ -69,10 +69,30 @@ function verdict(value: number, goal: number): string {
 
 const dataDir = mkdtempSync(join(tmpdir(), 'mm-footprint-'));
 const [stratumPort, statusPort, nodeRedPort] = [await freePort(), await freePort(), await freePort()];
-const args = ['bin/micro-mining.js', 'start', '--data-dir', dataDir, '--threads', '1', '--policy', 'always', '--hub-max-load', '100',
-  '--stratum-port', String(stratumPort), '--status-port', String(statusPort), '--node-red-port', String(nodeRedPort)];
+const args = [
+  'bin/micro-mining.js',
+  'start',
+  '--data-dir',
+  dataDir,
+  '--threads',
+  '1',
+  '--policy',
+  'always',
+  '--hub-max-load',
+  '100',
+  '--stratum-port',
+  String(stratumPort),
+  '--status-port',
+  String(statusPort),
+  '--node-red-port',
+  String(nodeRedPort),
+];
 console.log(`bench:footprint: node ${args.join(' ')}  (${seconds} s)`);
-const child = spawn(process.execPath, args, { cwd: root, env: { ...process.env, MM_LOG_LEVEL: 'warn', MM_TEST: undefined }, stdio: ['ignore', 'ignore', 'pipe'] });
+const child = spawn(process.execPath, args, {
+  cwd: root,
+  env: { ...process.env, MM_LOG_LEVEL: 'warn', MM_TEST: undefined },
+  stdio: ['ignore', 'ignore', 'pipe'],
+});
 let stderr = '';
 child.stderr.on('data', (d) => (stderr = (stderr + d).slice(-8000)));
 const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));

@@ -34,7 +34,13 @@ for (let l = 0; l < 5; l++) snap.labels.push({ label_id: `label_${l}`, name: `La
 const kinds = ['power', 'switch', 'media', 'status', 'temp'] as const;
 const ids: { id: string; kind: (typeof kinds)[number] }[] = [];
 for (let d = 0; d < DEVICES; d++) {
-  snap.devices.push({ id: `dev_${d}`, name: `Device ${d}`, area_id: `area_${d % 20}`, labels: d % 7 === 0 ? [`label_${d % 5}`] : [], connections: [['mac', `02:00:00:00:${((d >> 8) & 255).toString(16).padStart(2, '0')}:${(d & 255).toString(16).padStart(2, '0')}`]] });
+  snap.devices.push({
+    id: `dev_${d}`,
+    name: `Device ${d}`,
+    area_id: `area_${d % 20}`,
+    labels: d % 7 === 0 ? [`label_${d % 5}`] : [],
+    connections: [['mac', `02:00:00:00:${((d >> 8) & 255).toString(16).padStart(2, '0')}:${(d & 255).toString(16).padStart(2, '0')}`]],
+  });
   for (let k = 0; k < PER_DEVICE && ids.length < ENTITIES; k++) {
     const kind = kinds[k];
     const domain = kind === 'switch' ? 'switch' : kind === 'media' ? 'media_player' : 'sensor';
@@ -79,7 +85,10 @@ const mem0 = process.memoryUsage();
 let now = Date.parse('2026-01-01T00:00:00Z');
 const tSetup = performance.now();
 c.setRegistries(snap, now);
-c.setStates(ids.map(({ id, kind }) => stateFor(id, kind)), now);
+c.setStates(
+  ids.map(({ id, kind }) => stateFor(id, kind)),
+  now,
+);
 const setupMs = performance.now() - tSetup;
 gc?.();
 const memModel = process.memoryUsage();
@@ -111,10 +120,22 @@ const mem1 = process.memoryUsage();
 const mb = (n: number) => (n / 1024 / 1024).toFixed(1);
 const apps = c.appliances();
 console.log(`ha-classifier: ${ENTITIES} entities on ${DEVICES} devices (${apps.length} appliances), registry+states load ${setupMs.toFixed(1)} ms`);
-console.log(`ha-classifier: ${CHANGES} state changes in ${ms.toFixed(0)} ms = ${Math.round(CHANGES / (ms / 1000)).toLocaleString('en-US')} changes/s (${((ms * 1000) / CHANGES).toFixed(2)} us each)`);
+console.log(
+  `ha-classifier: ${CHANGES} state changes in ${ms.toFixed(0)} ms = ${Math.round(CHANGES / (ms / 1000)).toLocaleString('en-US')} changes/s (${((ms * 1000) / CHANGES).toFixed(2)} us each)`,
+);
 // CPU time of this process over the same loop: on a machine shared with other work it moves far less than wall time.
-console.log(`ha-classifier: CPU time of the stream ${cpuMs.toFixed(0)} ms = ${((cpuMs * 1000) / CHANGES).toFixed(2)} us each (wall time above includes waiting for a core)`);
-console.log(`ha-classifier: ${events} appliance events (${Object.entries(counts).map(([k, v]) => `${k} ${v}`).join(', ')}), ${warnings} bad-input warnings`);
-console.log(`ha-classifier: memory: model of ${ENTITIES} entities ${mb(memModel.heapUsed - mem0.heapUsed)} MiB heap; after the stream heapUsed ${mb(mem1.heapUsed)} MiB, rss ${mb(mem1.rss)} MiB${gc ? '' : ' (run with --expose-gc for settled figures)'}`);
+console.log(
+  `ha-classifier: CPU time of the stream ${cpuMs.toFixed(0)} ms = ${((cpuMs * 1000) / CHANGES).toFixed(2)} us each (wall time above includes waiting for a core)`,
+);
+console.log(
+  `ha-classifier: ${events} appliance events (${Object.entries(counts)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ')}), ${warnings} bad-input warnings`,
+);
+console.log(
+  `ha-classifier: memory: model of ${ENTITIES} entities ${mb(memModel.heapUsed - mem0.heapUsed)} MiB heap; after the stream heapUsed ${mb(mem1.heapUsed)} MiB, rss ${mb(mem1.rss)} MiB${gc ? '' : ' (run with --expose-gc for settled figures)'}`,
+);
 const idle = apps.filter((a) => a.status === 'idle').length;
-console.log(`ha-classifier: final statuses idle ${idle}, busy ${apps.filter((a) => a.status === 'busy').length}, unknown ${apps.filter((a) => a.status === 'unknown').length}`);
+console.log(
+  `ha-classifier: final statuses idle ${idle}, busy ${apps.filter((a) => a.status === 'busy').length}, unknown ${apps.filter((a) => a.status === 'unknown').length}`,
+);

@@ -61,11 +61,31 @@ export async function benchWorkers(runs: number): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'mm-preempt-workers-'));
   // the test hub's defaults: no Node-RED, no MQTT, free ports, no hub threads, policy always
   const hub = await startTestHub({ dataDir: dir, overrides: { tickMs: 250 } });
-  const child = spawn(process.execPath, [join(ROOT, 'bin/micro-mining.js'), 'worker', '--hub', `stratum+tcp://127.0.0.1:${hub.server!.address().port}`, '--name', 'bench-pc', '--threads', '1', '--max-load', '100', '--battery'], {
-    env: { ...process.env, MM_LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'ignore', 'inherit'],
+  const child = spawn(
+    process.execPath,
+    [
+      join(ROOT, 'bin/micro-mining.js'),
+      'worker',
+      '--hub',
+      `stratum+tcp://127.0.0.1:${hub.server!.address().port}`,
+      '--name',
+      'bench-pc',
+      '--threads',
+      '1',
+      '--max-load',
+      '100',
+      '--battery',
+    ],
+    {
+      env: { ...process.env, MM_LOG_LEVEL: 'warn' },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    },
+  );
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
   });
-  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', headless: true, args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'] });
   try {
     const agent = await pauses(hub, 'bench-pc', runs);
     const page = await browser.newPage();

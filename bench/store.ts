@@ -58,7 +58,15 @@ async function realHub(seconds: number, warmupS: number): Promise<void> {
   // --from-source: the same program from src/ through tsx (when dist/ cannot be built); tsx may
   // write its compile cache during the warm-up, which is not counted
   const argv = flag('--from-source')
-    ? ['--import', 'tsx', '--input-type=module', '-e', `const { main } = await import(${JSON.stringify(join(root, 'src/app/cli.ts'))}); process.exitCode = await main(process.argv.slice(1));`, '--', ...hubArgs]
+    ? [
+        '--import',
+        'tsx',
+        '--input-type=module',
+        '-e',
+        `const { main } = await import(${JSON.stringify(join(root, 'src/app/cli.ts'))}); process.exitCode = await main(process.argv.slice(1));`,
+        '--',
+        ...hubArgs,
+      ]
     : ['bin/micro-mining.js', ...hubArgs];
   console.log(`real hub, real time: node ${argv.join(' ')} (log to /dev/null)${fsNote(base)}`);
   const child = spawn(process.execPath, argv, { cwd: root, stdio: 'ignore', env: { ...process.env, HOME: base } });
@@ -84,8 +92,11 @@ async function realHub(seconds: number, warmupS: number): Promise<void> {
     if (gone) throw new Error(`the hub exited during the measurement (code ${await exited})`);
     const spanS = (performance.now() - t0) / 1000;
     const perDay = ((last - startup) / spanS) * DAY;
-    console.log(`  ${Math.round(spanS)} s measured: ${last - startup} bytes -> ${mb(perDay)} MB/day at the block layer (goal: under ${mb(GOAL)} MB/day: ${perDay < GOAL ? 'met' : 'NOT met'})`);
-    if (spanS < 600) console.log(`  note: under 600 s the totals' 120 s interval and the history's 600 s interval are not both seen; use the default --seconds 600 or more`);
+    console.log(
+      `  ${Math.round(spanS)} s measured: ${last - startup} bytes -> ${mb(perDay)} MB/day at the block layer (goal: under ${mb(GOAL)} MB/day: ${perDay < GOAL ? 'met' : 'NOT met'})`,
+    );
+    if (spanS < 600)
+      console.log(`  note: under 600 s the totals' 120 s interval and the history's 600 s interval are not both seen; use the default --seconds 600 or more`);
   } finally {
     child.kill('SIGINT');
     const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
@@ -127,7 +138,9 @@ async function inProcess(): Promise<void> {
   const intervalS = store.intervalMs / 1000;
   const totalsDay = (perSave * DAY) / intervalS;
   console.log(`  totals store: ${samples.join(', ')} bytes a save, measured ${gapS} s apart (a data page of ${PAGE}, the rest the file's metadata)`);
-  console.log(`    a save every ${intervalS} s (the store's default) -> ${mb(totalsDay)} MB/day; every 120 s (what the hub passes today) -> ${mb((perSave * DAY) / 120)} MB/day`);
+  console.log(
+    `    a save every ${intervalS} s (the store's default) -> ${mb(totalsDay)} MB/day; every 120 s (what the hub passes today) -> ${mb((perSave * DAY) / 120)} MB/day`,
+  );
   // the history: a simulated day (a tick every 5 s, three workers, a plan change every 2 h),
   // written every 10 min; its data pages counted as written, plus the metadata page measured above
   const h = new History({ dataDir: join(base, 'history'), flushIntervalS: 0 });
@@ -161,12 +174,16 @@ async function inProcess(): Promise<void> {
   await h.stop();
   const historyData = writeBytes('self') - h0;
   const historyDay = historyData + h.written.writes * metaPerWrite;
-  console.log(`  history ring, ticks every 5 s, 3 workers, written every 600 s (the 15 min tier every 6 h): ${h.written.writes} writes, ${historyData} bytes of data pages + ${h.written.writes} x ${Math.round(metaPerWrite)} of metadata -> ${mb(historyDay)} MB/day`);
+  console.log(
+    `  history ring, ticks every 5 s, 3 workers, written every 600 s (the 15 min tier every 6 h): ${h.written.writes} writes, ${historyData} bytes of data pages + ${h.written.writes} x ${Math.round(metaPerWrite)} of metadata -> ${mb(historyDay)} MB/day`,
+  );
   const sum = totalsDay + historyDay;
   console.log(`  together, totals every ${intervalS} s: ${mb(sum)} MB/day (goal: under ${mb(GOAL)} MB/day: ${sum < GOAL ? 'met' : 'NOT met'})`);
   const at120 = (perSave * DAY) / 120 + historyDay;
   console.log(`  together, totals every 120 s: ${mb(at120)} MB/day (${at120 < GOAL ? 'met' : 'NOT met'})`);
-  console.log("  note: the running hub writes the history only once a history part calls this API (after the hub refactor); the real-hub figure is the totals' alone until then");
+  console.log(
+    "  note: the running hub writes the history only once a history part calls this API (after the hub refactor); the real-hub figure is the totals' alone until then",
+  );
 }
 
 try {

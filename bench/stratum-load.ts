@@ -9,7 +9,12 @@ import { fileURLToPath } from 'node:url';
 process.env.MM_LOG_LEVEL ??= 'warn';
 const role = process.argv[2];
 
-interface Mem { rss: number; heapUsed: number; external: number; connections: number }
+interface Mem {
+  rss: number;
+  heapUsed: number;
+  external: number;
+  connections: number;
+}
 
 if (role === '--server') {
   // the endpoint process
@@ -20,7 +25,14 @@ if (role === '--server') {
   await manager.start();
   // every load connection comes from 127.0.0.1 and opens at once: lift the per-address limits
   // (8 connections that have not subscribed yet, 64 miners), meant for floods from one peer
-  const server = new StratumServer({ backend: manager, port: 0, maxConnections: 5000, maxPending: 5000, maxPendingPerAddress: 5000, maxMinersPerAddress: 5000 });
+  const server = new StratumServer({
+    backend: manager,
+    port: 0,
+    maxConnections: 5000,
+    maxPending: 5000,
+    maxPendingPerAddress: 5000,
+    maxMinersPerAddress: 5000,
+  });
   await server.start();
   const mem = (): Mem => {
     global.gc?.();
@@ -101,8 +113,12 @@ if (role === '--server') {
   while ([...jobsSeen.values()].filter((j) => j === jobId).length < n) await new Promise((r) => setTimeout(r, 2));
   const fanoutMs = performance.now() - t1;
   const per = (a: number, b: number) => ((a - b) / n / 1024).toFixed(1);
-  console.log(`stratum-load: ${ready}/${n} miners subscribed, authorized and served a job in ${setupMs.toFixed(0)} ms; endpoint holds ${loaded.connections} connections`);
-  console.log(`  endpoint memory per connection: rss ${per(loaded.rss, base.rss)} KiB, heap ${per(loaded.heapUsed, base.heapUsed)} KiB, buffers ${per(loaded.external, base.external)} KiB`);
+  console.log(
+    `stratum-load: ${ready}/${n} miners subscribed, authorized and served a job in ${setupMs.toFixed(0)} ms; endpoint holds ${loaded.connections} connections`,
+  );
+  console.log(
+    `  endpoint memory per connection: rss ${per(loaded.rss, base.rss)} KiB, heap ${per(loaded.heapUsed, base.heapUsed)} KiB, buffers ${per(loaded.external, base.external)} KiB`,
+  );
   console.log(`  endpoint total: rss ${(loaded.rss / 2 ** 20).toFixed(1)} MiB (${(base.rss / 2 ** 20).toFixed(1)} MiB before)`);
   console.log(`  a new clean job reached all ${n} miners in ${fanoutMs.toFixed(1)} ms`);
   for (const s of sockets) s.destroy();

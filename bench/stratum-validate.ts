@@ -10,8 +10,27 @@ import { JobManager, PracticeSource, practiceJob, validateShare, type JobRecord 
 process.env.MM_LOG_LEVEL ??= 'warn';
 const seconds = Number(process.argv[2] ?? 3);
 const txids = Array.from({ length: 4000 }, () => bytesToHex(randomBytes(32))); // 13 branches
-const job = practiceJob({ jobId: '1', height: 900_001, prevhash: '00'.repeat(32), txids, extranonceBytes: 8, nbits: 0x17027726, ntime: 1_750_000_000, clean: true });
-const rec: JobRecord = { id: '1', job, sourceJobId: '1', session: 1, ntime: 1_750_000_000, networkTarget: nbitsToTarget(0x17027726), upstreamTarget: 0n, createdAt: 0, seen: new Set() };
+const job = practiceJob({
+  jobId: '1',
+  height: 900_001,
+  prevhash: '00'.repeat(32),
+  txids,
+  extranonceBytes: 8,
+  nbits: 0x17027726,
+  ntime: 1_750_000_000,
+  clean: true,
+});
+const rec: JobRecord = {
+  id: '1',
+  job,
+  sourceJobId: '1',
+  session: 1,
+  ntime: 1_750_000_000,
+  networkTarget: nbitsToTarget(0x17027726),
+  upstreamTarget: 0n,
+  createdAt: 0,
+  seen: new Set(),
+};
 const target = difficultyToTarget(1e-12); // every share passes: the full path, accounting included
 
 function run(label: string, fn: (i: number) => void): number {
@@ -26,9 +45,19 @@ function run(label: string, fn: (i: number) => void): number {
   return rate;
 }
 
-console.log(`stratum-validate: one core, ${job.merkleBranch.length} merkle branches, ${job.coinb1.length / 2 + job.coinb2.length / 2 + 8}-byte coinbase, ${seconds} s each`);
+console.log(
+  `stratum-validate: one core, ${job.merkleBranch.length} merkle branches, ${job.coinb1.length / 2 + job.coinb2.length / 2 + 8}-byte coinbase, ${seconds} s each`,
+);
 run('validateShare (pure: header, sha256d, dup check, target)', (i) => {
-  const v = validateShare(rec, { extranonce1: '01020304', extranonce2: (i >>> 0).toString(16).padStart(8, '0'), extranonce2Size: 4, ntime: job.ntime, nonce: i, versionMask: 0, target });
+  const v = validateShare(rec, {
+    extranonce1: '01020304',
+    extranonce2: (i >>> 0).toString(16).padStart(8, '0'),
+    extranonce2Size: 4,
+    ntime: job.ntime,
+    nonce: i,
+    versionMask: 0,
+    target,
+  });
   if (!v.ok) throw new Error(v.message);
 });
 
@@ -37,9 +66,26 @@ const manager = new JobManager({ source: practice });
 await manager.start();
 const slot = manager.allocate()!;
 const cur = manager.currentJob()!;
-const ctx: ShareContext = { sessionId: 1, worker: 'bench', userAgent: 'bench', address: '127.0.0.1', extranonce1: slot.extranonce1, extranonce2Size: slot.extranonce2Size, difficulty: 1e-12, previousDifficulty: null, versionMask: 0x1fffe000 };
+const ctx: ShareContext = {
+  sessionId: 1,
+  worker: 'bench',
+  userAgent: 'bench',
+  address: '127.0.0.1',
+  extranonce1: slot.extranonce1,
+  extranonce2Size: slot.extranonce2Size,
+  difficulty: 1e-12,
+  previousDifficulty: null,
+  versionMask: 0x1fffe000,
+};
 run('JobManager.submit (validation + per-worker accounting)', (i) => {
-  const v = manager.submit(ctx, { worker: 'bench', jobId: cur.jobId, extranonce2: (i >>> 0).toString(16).padStart(8, '0'), ntime: cur.ntime, nonce: (i & 0xffff).toString(16), versionBits: ((i >>> 16) << 13 & 0x1fffe000).toString(16) });
+  const v = manager.submit(ctx, {
+    worker: 'bench',
+    jobId: cur.jobId,
+    extranonce2: (i >>> 0).toString(16).padStart(8, '0'),
+    ntime: cur.ntime,
+    nonce: (i & 0xffff).toString(16),
+    versionBits: (((i >>> 16) << 13) & 0x1fffe000).toString(16),
+  });
   if (!v.ok) throw new Error(v.message);
 });
 await manager.stop();

@@ -81,7 +81,10 @@ function args(argv: string[]): Record<string, string> {
   const out: Record<string, string> = {};
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
-    if (!a.startsWith('--')) throw new BenchError(`unexpected argument "${a}" (flags: --profile FILE.csv --fleet FILE.json --tick S --lag S --deadband W --deadband-fraction F --hold S --min-times JSON)`);
+    if (!a.startsWith('--'))
+      throw new BenchError(
+        `unexpected argument "${a}" (flags: --profile FILE.csv --fleet FILE.json --tick S --lag S --deadband W --deadband-fraction F --hold S --min-times JSON)`,
+      );
     const v = argv[i + 1];
     if (v === undefined || v.startsWith('--')) throw new BenchError(`${a} needs a value`);
     out[a.slice(2)] = v;
@@ -119,7 +122,8 @@ export function parseProfile(text: string, name = 'profile'): Row[] {
     const t = /^-?\d+(\.\d+)?$/.test(ts) ? Number(ts) : Date.parse(ts) / 1000;
     const w = Number((c[cw] ?? '').trim());
     if (!Number.isFinite(t)) throw new BenchError(`${name} line ${i + 1}: time "${ts.slice(0, 40)}" is neither ISO 8601 nor seconds`);
-    if (!Number.isFinite(w) || Math.abs(w) > 10_000_000) throw new BenchError(`${name} line ${i + 1}: surplus_w "${(c[cw] ?? '').slice(0, 40)}" is not a number of W (at most 10 MW)`);
+    if (!Number.isFinite(w) || Math.abs(w) > 10_000_000)
+      throw new BenchError(`${name} line ${i + 1}: surplus_w "${(c[cw] ?? '').slice(0, 40)}" is not a number of W (at most 10 MW)`);
     if (rows.length && t <= rows[rows.length - 1].t) throw new BenchError(`${name} line ${i + 1}: time goes backwards or repeats`);
     rows.push({ t, w });
   }
@@ -191,7 +195,11 @@ export function replay(rows: Row[], fleet: PowerWorker[], opts: { tickS: number;
       const value = surplusTarget({ state: String(seen), attributes: { unit_of_measurement: 'W' } }, { entity: 'profile', fleetMaxW: fmax });
       const f = followTarget(track, value, t * 1000, opts.holdS);
       track = f.track;
-      const r = allocatePower({ now: t * 1000, targetW: f.value.watts, targetSource: 'surplus', targetNote: f.value.state, workers: fleet }, opts.options, state);
+      const r = allocatePower(
+        { now: t * 1000, targetW: f.value.watts, targetSource: 'surplus', targetNote: f.value.state, workers: fleet },
+        opts.options,
+        state,
+      );
       state = r.state;
       plans++;
       planned = r.plan.planned_w;
@@ -199,7 +207,9 @@ export function replay(rows: Row[], fleet: PowerWorker[], opts: { tickS: number;
       for (const a of r.plan.workers) {
         const p = levels.get(a.id) ?? 0;
         if (TRACE && (TRACE === '*' || TRACE === a.id) && p !== a.level)
-          console.error(`${new Date(t * 1000).toISOString().slice(11, 19)} ${a.id} ${p}->${a.level} target ${f.value.watts === null ? 'none' : Math.round(f.value.watts)} W: ${a.reason} | ${r.plan.summary}`);
+          console.error(
+            `${new Date(t * 1000).toISOString().slice(11, 19)} ${a.id} ${p}->${a.level} target ${f.value.watts === null ? 'none' : Math.round(f.value.watts)} W: ${a.reason} | ${r.plan.summary}`,
+          );
         if (p !== a.level) stepsChanged++;
         if (p > 0 !== a.level > 0) switches.set(a.id, (switches.get(a.id) ?? 0) + 1);
         levels.set(a.id, a.level);
@@ -222,7 +232,14 @@ export function replay(rows: Row[], fleet: PowerWorker[], opts: { tickS: number;
     switches_per_device_max: Math.max(0, ...switches.values()),
     steps_changed: stepsChanged,
   };
-  return { figures, switches: Object.fromEntries(fleet.map((w) => [w.id, switches.get(w.id) ?? 0])), plans, hours: (end - start) / 3600, overMaxW, fleetMaxW: fmax };
+  return {
+    figures,
+    switches: Object.fromEntries(fleet.map((w) => [w.id, switches.get(w.id) ?? 0])),
+    plans,
+    hours: (end - start) / 3600,
+    overMaxW,
+    fleetMaxW: fmax,
+  };
 }
 
 function main(): void {
@@ -260,7 +277,8 @@ function main(): void {
     for (const [kind, v] of Object.entries(m as Record<string, Record<string, unknown>>)) {
       if (!next[kind]) throw new BenchError(`--min-times: no worker kind "${kind}" (hub, agent, axeos, miner, plug)`);
       for (const [k, s] of Object.entries(v ?? {})) {
-        if (!(k in next[kind]) || typeof s !== 'number' || !(s >= 0 && s <= 86_400)) throw new BenchError(`--min-times: ${kind}.${k} must be minOnS, minOffS, minStepS or onDelayS with 0-86400 s`);
+        if (!(k in next[kind]) || typeof s !== 'number' || !(s >= 0 && s <= 86_400))
+          throw new BenchError(`--min-times: ${kind}.${k} must be minOnS, minOffS, minStepS or onDelayS with 0-86400 s`);
         next[kind][k] = s;
       }
     }
@@ -294,7 +312,13 @@ function main(): void {
           switches_per_device_per_day_max: Number((f.switches_per_device_max / days).toFixed(1)),
           met: (surplusPct ?? 100) >= 95 && (gridPct ?? 0) <= 2 && f.switches_per_device_max / days <= 12,
         },
-        settings: { tick_s: num(o, 'tick', 10, 1, 3600), lag_s: num(o, 'lag', 10, 0, 3600), deadband_w: options.deadbandW, deadband_fraction: options.deadbandFraction, min_times: options.minTimes },
+        settings: {
+          tick_s: num(o, 'tick', 10, 1, 3600),
+          lag_s: num(o, 'lag', 10, 0, 3600),
+          deadband_w: options.deadbandW,
+          deadband_fraction: options.deadbandFraction,
+          min_times: options.minTimes,
+        },
       },
       null,
       2,

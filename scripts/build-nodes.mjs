@@ -31,7 +31,9 @@ export async function buildNodes({ quiet = false } = {}) {
     sourcemap: false,
   });
   const srcDir = join(nodesDir, 'src');
-  const htmlFiles = readdirSync(srcDir).filter((f) => f.endsWith('.html')).sort();
+  const htmlFiles = readdirSync(srcDir)
+    .filter((f) => f.endsWith('.html'))
+    .sort();
   if (!htmlFiles.length) throw new Error('build-nodes: no editor HTML in nodes/src');
   const html = htmlFiles.map((f) => `<!-- ${f} -->\n${readFileSync(join(srcDir, f), 'utf8').trim()}\n`).join('\n');
   const htmlOut = join(dist, 'micro-mining.html');

@@ -50,14 +50,20 @@ try {
 
 const args = [
   srcFile,
-  '--outFile', tmpFile,
-  '--textFile', join(outDir, 'kernel.wat'),
-  '--optimizeLevel', '3',
-  '--shrinkLevel', '0',
+  '--outFile',
+  tmpFile,
+  '--textFile',
+  join(outDir, 'kernel.wat'),
+  '--optimizeLevel',
+  '3',
+  '--shrinkLevel',
+  '0',
   '--converge',
   '--noAssert',
-  '--runtime', 'stub',
-  '--enable', 'simd',
+  '--runtime',
+  'stub',
+  '--enable',
+  'simd',
 ];
 const stderr = [];
 const result = await asc.main(args, {

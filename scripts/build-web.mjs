@@ -50,7 +50,8 @@ export async function buildWeb({ quiet = false } = {}) {
   });
   files.push(page, join(out, 'page.css'));
   if (!quiet) {
-    for (const f of [page, join(out, 'page.css')]) console.log(`build-web: status page ${f.replace(/^.*\//, '')} ${statSync(f).size} bytes (${gzipSync(readFileSync(f)).length} gzipped)`);
+    for (const f of [page, join(out, 'page.css')])
+      console.log(`build-web: status page ${f.replace(/^.*\//, '')} ${statSync(f).size} bytes (${gzipSync(readFileSync(f)).length} gzipped)`);
     console.log(`build-web: wrote ${files.join(', ')}`);
   }
   return files;

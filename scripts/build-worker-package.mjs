@@ -165,7 +165,11 @@ export function buildWorkerPackage({ quiet = false } = {}) {
   );
   // npm pack from the staging folder: exactly the files npm would publish
   const npm = process.env.npm_execpath && /npm-cli\.js$/.test(process.env.npm_execpath) ? [process.execPath, [process.env.npm_execpath]] : ['npm', []];
-  const r = spawnSync(npm[0], [...npm[1], 'pack', '--json', '--pack-destination', OUT_DIR], { cwd: STAGE, encoding: 'utf8', env: { ...process.env, npm_config_ignore_scripts: 'true', npm_config_loglevel: 'error' } });
+  const r = spawnSync(npm[0], [...npm[1], 'pack', '--json', '--pack-destination', OUT_DIR], {
+    cwd: STAGE,
+    encoding: 'utf8',
+    env: { ...process.env, npm_config_ignore_scripts: 'true', npm_config_loglevel: 'error' },
+  });
   if (r.status !== 0) fail(`npm pack failed: ${(r.stderr || r.error?.message || '').trim().split('\n').slice(-1)[0]}`);
   let made;
   try {

@@ -14,6 +14,7 @@ function fail(msg: string): never {
   process.exit(2);
 }
 
+// biome-ignore lint/suspicious/noImplicitAnyLet: parseArgs' result type follows its options below
 let args;
 try {
   args = parseArgs({

@@ -36,7 +36,9 @@ function arg(name, dflt) {
 const tmyPath = arg('--tmy', null);
 const outDir = arg('--out', 'bench/profiles');
 if (!tmyPath) {
-  console.error('usage: node scripts/make-surplus-profile.mjs --tmy PATH/723170TYA.CSV [--out DIR]\n(get it: pip download --no-deps pvlib; unzip the wheel\'s pvlib/data/723170TYA.CSV)');
+  console.error(
+    "usage: node scripts/make-surplus-profile.mjs --tmy PATH/723170TYA.CSV [--out DIR]\n(get it: pip download --no-deps pvlib; unzip the wheel's pvlib/data/723170TYA.CSV)",
+  );
   process.exit(2);
 }
 
@@ -56,7 +58,9 @@ function cells(line) {
   return out;
 }
 
-const lines = readFileSync(tmyPath, 'utf8').split(/\r?\n/).filter((l) => l.trim() !== '');
+const lines = readFileSync(tmyPath, 'utf8')
+  .split(/\r?\n/)
+  .filter((l) => l.trim() !== '');
 const site = cells(lines[0]);
 const header = cells(lines[1]);
 const col = (name) => {
@@ -121,7 +125,7 @@ function gauss(rand) {
 }
 
 /** GHI per minute of day i: hourly means at mid-hour, linear in between. */
-function minutes(i, series) {
+function minutes(_i, series) {
   const mid = (h) => h * 60 + 30; // hour ending h+1 is centred at h:30
   const out = new Array(1440);
   for (let m = 0; m < 1440; m++) {
@@ -158,7 +162,7 @@ function profile(day, noisy) {
     const mi = String(m % 60).padStart(2, '0');
     rows.push(`${d.date}T${hh}:${mi}:00-05:00,${Math.round(pv - BASE_LOAD_W)}`);
   }
-  return rows.join('\n') + '\n';
+  return `${rows.join('\n')}\n`;
 }
 
 mkdirSync(outDir, { recursive: true });

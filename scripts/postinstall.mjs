@@ -11,5 +11,8 @@ for (const step of ['build-dist.mjs', 'build-wasm.mjs', 'build-native.mjs', 'bui
   const script = fileURLToPath(new URL(step, import.meta.url));
   if (!existsSync(script)) continue;
   const r = spawnSync(process.execPath, [script], { cwd: root, stdio: 'inherit' });
-  if (r.status !== 0) console.warn(`micro-mining: ${step} failed (exit ${r.status}); ${step === 'build-dist.mjs' ? 'micro-mining will try again when it starts (npm run build:dist)' : step === 'build-nodes.mjs' ? 'the embedded Node-RED flow will not start' : step === 'build-web.mjs' ? 'the browser worker page will not load' : step === 'build-worker-package.mjs' ? 'the hub will not serve /worker/package.tgz (npm run build:worker-package)' : 'that kernel will be skipped'}`);
+  if (r.status !== 0)
+    console.warn(
+      `micro-mining: ${step} failed (exit ${r.status}); ${step === 'build-dist.mjs' ? 'micro-mining will try again when it starts (npm run build:dist)' : step === 'build-nodes.mjs' ? 'the embedded Node-RED flow will not start' : step === 'build-web.mjs' ? 'the browser worker page will not load' : step === 'build-worker-package.mjs' ? 'the hub will not serve /worker/package.tgz (npm run build:worker-package)' : 'that kernel will be skipped'}`,
+    );
 }

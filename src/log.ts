@@ -4,8 +4,20 @@ export type { Logger } from 'pino';
 
 /** Keys whose values are never written to a log. */
 export const REDACT_PATHS = [
-  'token', '*.token', 'password', '*.password', 'pass', '*.pass', 'haToken', '*.haToken',
-  'poolPassword', '*.poolPassword', 'accessToken', '*.accessToken', 'authorization', '*.authorization',
+  'token',
+  '*.token',
+  'password',
+  '*.password',
+  'pass',
+  '*.pass',
+  'haToken',
+  '*.haToken',
+  'poolPassword',
+  '*.poolPassword',
+  'accessToken',
+  '*.accessToken',
+  'authorization',
+  '*.authorization',
 ];
 
 let root: Logger | undefined;

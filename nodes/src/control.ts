@@ -18,13 +18,12 @@ export function parseControl(p: unknown): ControlCommand | string {
 export function registerControl(RED: NodeAPI): void {
   RED.nodes.registerType('mm-control', function (this: Node, config: NodeDef) {
     RED.nodes.createNode(this, config);
-    const node = this;
     const hub = hubOf(RED, config.hub);
     if (!('api' in hub)) {
-      node.status({ fill: 'red', shape: 'ring', text: short(hub.problem) });
-      node.error(`mm-control: ${hub.problem}`);
+      this.status({ fill: 'red', shape: 'ring', text: short(hub.problem) });
+      this.error(`mm-control: ${hub.problem}`);
     }
-    node.on('input', (msg, send, done) => {
+    this.on('input', (msg, send, done) => {
       if (!('api' in hub)) return done(new Error(`mm-control: ${hub.problem}`));
       const cmd = parseControl(msg.payload);
       if (typeof cmd === 'string') return done(new Error(`mm-control: ${cmd}`));
@@ -32,8 +31,15 @@ export function registerControl(RED: NodeAPI): void {
         (applied) => {
           // the state as the hub applied it (a cap beyond the hub's threads is clamped)
           const cap = applied.maxThreads ?? (cmd.action === 'threads' ? cmd.threads : null);
-          const text = cmd.action === 'threads' ? (cap === null || cap === undefined ? 'no thread cap' : `max ${cap} threads`) : cmd.action === 'stop' ? 'stopped by hand' : 'started';
-          node.status({ fill: cmd.action === 'stop' ? 'yellow' : 'green', shape: 'dot', text });
+          const text =
+            cmd.action === 'threads'
+              ? cap === null || cap === undefined
+                ? 'no thread cap'
+                : `max ${cap} threads`
+              : cmd.action === 'stop'
+                ? 'stopped by hand'
+                : 'started';
+          this.status({ fill: cmd.action === 'stop' ? 'yellow' : 'green', shape: 'dot', text });
           msg.manual = applied;
           send(msg);
           done();

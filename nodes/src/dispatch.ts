@@ -7,17 +7,16 @@ import { errText, kindOf, short, type Node, type NodeAPI, type NodeDef } from '.
 export function registerDispatch(RED: NodeAPI): void {
   RED.nodes.registerType('mm-dispatch', function (this: Node, config: NodeDef) {
     RED.nodes.createNode(this, config);
-    const node = this;
     const hub = hubOf(RED, config.hub);
     const known = new Set<string>(['hub']);
     // a second look after the workers had time to obey: "… · 3/3 obeyed"
     let recheck: NodeJS.Timeout | null = null;
     if (!('api' in hub)) {
-      node.status({ fill: 'red', shape: 'ring', text: short(hub.problem) });
-      node.error(`mm-dispatch: ${hub.problem}`);
-    } else node.status({ fill: 'grey', shape: 'ring', text: 'no plan yet' });
+      this.status({ fill: 'red', shape: 'ring', text: short(hub.problem) });
+      this.error(`mm-dispatch: ${hub.problem}`);
+    } else this.status({ fill: 'grey', shape: 'ring', text: 'no plan yet' });
 
-    node.on('input', (msg, send, done) => {
+    this.on('input', (msg, send, done) => {
       if (!('api' in hub)) {
         done(new Error(`mm-dispatch: ${hub.problem}`));
         return;
@@ -32,13 +31,18 @@ export function registerDispatch(RED: NodeAPI): void {
       hub.api.applyPlan(plan).then(
         () => {
           const working = plan.hubThreads > 0 || plan.workers.some((w) => w.action === 'work');
-          node.status({ fill: working ? 'green' : 'yellow', shape: working ? 'dot' : 'ring', text: short(plan.summary) });
+          this.status({ fill: working ? 'green' : 'yellow', shape: working ? 'dot' : 'ring', text: short(plan.summary) });
           if (recheck) clearTimeout(recheck);
           recheck = setTimeout(() => {
             recheck = null;
             hub.api.stats().then(
               (s) => {
-                if (s.obeyed && s.obeyed.total > 0) node.status({ fill: working ? 'green' : 'yellow', shape: working ? 'dot' : 'ring', text: short(`${s.obeyed.obeyed}/${s.obeyed.total} obeyed · ${plan.summary}`) });
+                if (s.obeyed && s.obeyed.total > 0)
+                  this.status({
+                    fill: working ? 'green' : 'yellow',
+                    shape: working ? 'dot' : 'ring',
+                    text: short(`${s.obeyed.obeyed}/${s.obeyed.total} obeyed · ${plan.summary}`),
+                  });
               },
               () => {},
             );
@@ -47,12 +51,12 @@ export function registerDispatch(RED: NodeAPI): void {
           done();
         },
         (err) => {
-          node.status({ fill: 'red', shape: 'ring', text: short(errText(err)) });
+          this.status({ fill: 'red', shape: 'ring', text: short(errText(err)) });
           done(new Error(`mm-dispatch: could not apply the plan: ${errText(err)}`));
         },
       );
     });
-    node.on('close', (removed, done) => {
+    this.on('close', (removed, done) => {
       if (recheck) clearTimeout(recheck);
       if (!('api' in hub)) return done();
       const reason = removed ? 'the dispatch node was removed or its flow disabled' : 'the flow is being redeployed or stopped';

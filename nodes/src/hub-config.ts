@@ -37,7 +37,7 @@ export function registerHubConfig(RED: NodeAPI): void {
         try {
           if (!/^(mqtts?|wss?|tcp|ssl):\/\//.test(url)) throw new Error(`broker must be an MQTT URL like mqtt://core-mosquitto:1883, got "${url}"`);
           const key = node.credentials?.bridgeKey ?? '';
-          if (key.length < 16) throw new Error('give the bridge key: the hub\'s bridge_key option (16 characters or more; the hub\'s bridge is off without one)');
+          if (key.length < 16) throw new Error("give the bridge key: the hub's bridge_key option (16 characters or more; the hub's bridge is off without one)");
           remote = new MqttHub({
             url,
             baseTopic: String(config.baseTopic || 'micro-mining'),

@@ -16,7 +16,6 @@ function rate(h: number): string {
 export function registerStats(RED: NodeAPI): void {
   RED.nodes.registerType('mm-stats', function (this: Node, config: NodeDef) {
     RED.nodes.createNode(this, config);
-    const node = this;
     const seconds = Number(config.interval ?? 10);
     const intervalMs = Number.isFinite(seconds) && seconds >= 0 ? Math.min(seconds, 86400) * 1000 : 10_000;
     const hub = hubOf(RED, config.hub);
@@ -28,22 +27,22 @@ export function registerStats(RED: NodeAPI): void {
       hub.api.stats().then(
         (s) => {
           if (closed) return done?.();
-          node.status({ fill: s.hubThreads > 0 ? 'green' : 'grey', shape: 'dot', text: `${rate(s.hashrate)}, ${s.hubThreads} threads` });
-          node.send({ ...(base ?? {}), topic: 'stats', payload: s });
+          this.status({ fill: s.hubThreads > 0 ? 'green' : 'grey', shape: 'dot', text: `${rate(s.hashrate)}, ${s.hubThreads} threads` });
+          this.send({ ...(base ?? {}), topic: 'stats', payload: s });
           done?.();
         },
         (err) => {
-          node.status({ fill: 'red', shape: 'ring', text: short(errText(err)) });
+          this.status({ fill: 'red', shape: 'ring', text: short(errText(err)) });
           done?.(new Error(`mm-stats: ${errText(err)}`));
         },
       );
     };
     if (!('api' in hub)) {
-      node.status({ fill: 'red', shape: 'ring', text: short(hub.problem) });
-      node.error(`mm-stats: ${hub.problem}`);
+      this.status({ fill: 'red', shape: 'ring', text: short(hub.problem) });
+      this.error(`mm-stats: ${hub.problem}`);
     } else if (intervalMs > 0) timer = setInterval(() => emit(), intervalMs);
 
-    node.on('input', (msg, _send, done) => {
+    this.on('input', (msg, _send, done) => {
       const p = msg.payload;
       const ok = p === undefined || p === null || p === '' || p === true || (typeof p === 'number' && Number.isFinite(p)) || p === 'stats';
       if (!ok) {
@@ -52,7 +51,7 @@ export function registerStats(RED: NodeAPI): void {
       }
       emit(msg, done);
     });
-    node.on('close', (_removed, done) => {
+    this.on('close', (_removed, done) => {
       closed = true;
       if (timer) clearInterval(timer);
       done();

@@ -87,7 +87,10 @@ async function retry<T>(what: string, opts: RetryOptions, fn: () => Promise<T>):
         log.warn({ attempt: i, attempts, reason }, `${what} is not reachable (attempt ${i}/${attempts}: ${reason}); giving up for now`);
         return undefined;
       }
-      log.warn({ attempt: i, attempts, reason, retryInMs: delay }, `${what} is not reachable yet (attempt ${i}/${attempts}: ${reason}); retrying in ${(delay / 1000).toFixed(1)} s`);
+      log.warn(
+        { attempt: i, attempts, reason, retryInMs: delay },
+        `${what} is not reachable yet (attempt ${i}/${attempts}: ${reason}); retrying in ${(delay / 1000).toFixed(1)} s`,
+      );
       await sleep(delay, opts.signal);
       delay = Math.min(maxDelay, delay * 2);
     }
@@ -118,7 +121,9 @@ export async function fetchMqttService(supervisorUrl: string, token: string, opt
       const body = (r.body && typeof r.body === 'object' ? r.body : {}) as { result?: string; data?: unknown; message?: string };
       if (r.status >= 500) throw new Error(`HTTP ${r.status}`);
       if (r.status === 401 || r.status === 403) {
-        throw new Definitive(`no access to the MQTT service (HTTP ${r.status}${body.message ? `: ${body.message}` : ''}); the add-on's config.yaml must list services: mqtt:want`);
+        throw new Definitive(
+          `no access to the MQTT service (HTTP ${r.status}${body.message ? `: ${body.message}` : ''}); the add-on's config.yaml must list services: mqtt:want`,
+        );
       }
       if (r.status !== 200 || body.result !== 'ok') {
         throw new Definitive(`no MQTT service (HTTP ${r.status}${body.message ? `: ${body.message}` : ''}); install and start the Mosquitto broker add-on`);
@@ -126,14 +131,19 @@ export async function fetchMqttService(supervisorUrl: string, token: string, opt
       return parseMqttService(body.data);
     });
     if (!svc) {
-      log.warn('no MQTT broker from the Supervisor; using the embedded MQTT broker for now (Home Assistant will not see the entities until the add-on restarts with the Mosquitto broker up)');
+      log.warn(
+        'no MQTT broker from the Supervisor; using the embedded MQTT broker for now (Home Assistant will not see the entities until the add-on restarts with the Mosquitto broker up)',
+      );
       return null;
     }
     log.info({ host: svc.host, port: svc.port, ssl: svc.ssl, user: svc.username ? 'set' : 'none' }, `MQTT broker from the Supervisor: ${svc.host}:${svc.port}`);
     return svc;
   } catch (err) {
     if (err instanceof Definitive) {
-      log.warn({ reason: err.message }, `${err.message}; using the embedded MQTT broker (Home Assistant will not see the entities until it shares a broker with the add-on)`);
+      log.warn(
+        { reason: err.message },
+        `${err.message}; using the embedded MQTT broker (Home Assistant will not see the entities until it shares a broker with the add-on)`,
+      );
       return null;
     }
     throw err;
@@ -169,7 +179,8 @@ export async function waitForCore(supervisorUrl: string, token: string, opts: Re
     } catch (err) {
       throw new Error(describeFetchError(err));
     }
-    if (r.status === 401 || r.status === 403) throw new Definitive(`Home Assistant refused the add-on's token (HTTP ${r.status}); config.yaml must set homeassistant_api: true`);
+    if (r.status === 401 || r.status === 403)
+      throw new Definitive(`Home Assistant refused the add-on's token (HTTP ${r.status}); config.yaml must set homeassistant_api: true`);
     if (r.status !== 200) throw new Error(`HTTP ${r.status}`);
     return true;
   }).catch((err: unknown) => {

@@ -5,7 +5,16 @@
 //
 // The first four figures (hashrate, odds, watts with their source, cost per day when a price is
 // known, else energy per day) always show; what else fits the width follows, least important last.
-import { formatCount, formatDifficulty, formatDuration, formatEnergy, formatHashrate, formatOdds, formatSignificant, type FigureSource } from '../core/index.js';
+import {
+  formatCount,
+  formatDifficulty,
+  formatDuration,
+  formatEnergy,
+  formatHashrate,
+  formatOdds,
+  formatSignificant,
+  type FigureSource,
+} from '../core/index.js';
 import type { HubStatus } from './status.js';
 
 declare module './hub/sections.js' {
@@ -35,7 +44,11 @@ export function powerSource(s: Pick<HubStatus, 'powerHow'>): FigureSource {
 
 /** The watts with their source, short: "12 W est.", "27 W (declared+est.)". */
 function shortPower(text: string): string {
-  return text.replace(/\(estimated\)$/, 'est.').replace(/\(measured\)$/, 'meas.').replace(/\(declared\)$/, 'decl.').replace(/estimated/g, 'est.');
+  return text
+    .replace(/\(estimated\)$/, 'est.')
+    .replace(/\(measured\)$/, 'meas.')
+    .replace(/\(declared\)$/, 'decl.')
+    .replace(/estimated/g, 'est.');
 }
 
 /** What a day of mining at the current watts costs ("0.07 EUR/day"), else the energy ("288 Wh/day"). */
@@ -62,7 +75,8 @@ export function compactLine(s: HubStatus, width: number, power: string): string 
   if (line.length > w) line = short.join(' ');
   if (line.length > w) return `${line.slice(0, w - 1)}…`;
   const hashing = s.workers.filter((x) => x.status === 'mining').length;
-  const source = s.mode === 'practice' ? 'practice (earns nothing, no pool)' : s.mode === 'solo' ? 'solo' : s.connection === 'connected' ? 'pool' : 'pool: reconnecting';
+  const source =
+    s.mode === 'practice' ? 'practice (earns nothing, no pool)' : s.mode === 'solo' ? 'solo' : s.connection === 'connected' ? 'pool' : 'pool: reconnecting';
   const extras = [
     // the source whole, or one word when that is all that fits
     [source, s.mode === 'practice' ? 'practice' : ''],

@@ -132,7 +132,12 @@ export class Obedience extends EventEmitter {
       if (seen.has(w.worker)) continue;
       seen.add(w.worker);
       const ip = w.address.replace(/^::ffff:/, '');
-      out.push({ workerId: w.worker, ...(w.mac ? { mac: w.mac } : {}), ...(ip && ip !== '127.0.0.1' && ip !== '::1' ? { ip } : {}), name: w.hostname ?? w.worker });
+      out.push({
+        workerId: w.worker,
+        ...(w.mac ? { mac: w.mac } : {}),
+        ...(ip && ip !== '127.0.0.1' && ip !== '::1' ? { ip } : {}),
+        name: w.hostname ?? w.worker,
+      });
     }
     return out;
   }
@@ -148,7 +153,12 @@ export class Obedience extends EventEmitter {
   planInput(a: Appliance, input: ApplianceInput): ApplianceInput {
     const w = a.workerId;
     if (!w || w === 'hub' || !this.isPlainMiner(w)) return input;
-    return { ...input, status: 'idle', roles: input.roles.filter((r) => r !== 'load'), reason: 'a dedicated miner: its own device reads its mining, not the home' };
+    return {
+      ...input,
+      status: 'idle',
+      roles: input.roles.filter((r) => r !== 'load'),
+      reason: 'a dedicated miner: its own device reads its mining, not the home',
+    };
   }
 
   /** A worker's own pause (an AxeOS miner's), tried before the plug (null: none). */
@@ -190,7 +200,10 @@ export class Obedience extends EventEmitter {
       return;
     }
     const told = this.control.setWorking(worker, working, reason);
-    this.opts.log.info({ worker, working, reason, ...told }, `${worker}: ${working ? 'work' : 'pause'}${told.extension ? ' (told over the extension)' : told.withheld ? ' (no new jobs)' : ''}`);
+    this.opts.log.info(
+      { worker, working, reason, ...told },
+      `${worker}: ${working ? 'work' : 'pause'}${told.extension ? ' (told over the extension)' : told.withheld ? ' (no new jobs)' : ''}`,
+    );
   }
 
   /**
@@ -319,8 +332,15 @@ export class Obedience extends EventEmitter {
         const by: WorkerObedience['by'] = sw ? 'switch' : kind === 'miner' ? 'no-work' : 'extension';
         let did: string;
         if (sw) did = this.switches!.describe(w.name) ?? 'switch state unknown';
-        else if (c?.report) did = `${c.report.state}${c.report.threads ? `, ${c.report.threads} thread${c.report.threads === 1 ? '' : 's'}` : ''}${c.report.reason ? ` (${c.report.reason})` : ''}`;
-        else if (kind === 'miner') did = asked && !asked.working ? `no new jobs; ${w.hashrate > 0 ? 'still submitting its last job' : 'no shares'}` : w.hashrate > 0 ? 'working' : 'no shares yet';
+        else if (c?.report)
+          did = `${c.report.state}${c.report.threads ? `, ${c.report.threads} thread${c.report.threads === 1 ? '' : 's'}` : ''}${c.report.reason ? ` (${c.report.reason})` : ''}`;
+        else if (kind === 'miner')
+          did =
+            asked && !asked.working
+              ? `no new jobs; ${w.hashrate > 0 ? 'still submitting its last job' : 'no shares'}`
+              : w.hashrate > 0
+                ? 'working'
+                : 'no shares yet';
         else did = 'no report yet';
         const p = figures.find((f) => f.name === w.name) ?? { watts: 0, how: 'estimated' as const };
         return {
@@ -359,5 +379,4 @@ export class Obedience extends EventEmitter {
     }
     return { obeyed, total };
   }
-
 }

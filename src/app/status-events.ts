@@ -25,10 +25,17 @@ export class EventStreams {
   /** Opens one stream (or answers 503 when `max` are open); the last snapshot is sent at once. */
   open(req: IncomingMessage, res: ServerResponse, first: () => string): void {
     if (this.clients.size >= this.max) {
-      res.writeHead(503, { 'content-type': 'text/plain; charset=utf-8', 'retry-after': '30' }).end(`too many live views: at most ${this.max} pages may follow this hub at once; close one and reload\n`);
+      res
+        .writeHead(503, { 'content-type': 'text/plain; charset=utf-8', 'retry-after': '30' })
+        .end(`too many live views: at most ${this.max} pages may follow this hub at once; close one and reload\n`);
       return;
     }
-    res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+    res.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-store',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+    });
     res.write('retry: 5000\n\n');
     this.clients.add(res);
     const gone = () => this.clients.delete(res);

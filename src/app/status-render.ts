@@ -81,7 +81,12 @@ export function renderAppliances(a: HubStatus['appliances']): string {
     .map(
       ([area, list]) =>
         `<tr class="area"><th colspan="4">${esc(area)}</th></tr>` +
-        list.map((x) => `<tr><td>${esc(x.name)}</td><td>${esc(x.role)}</td><td class="st-${esc(x.status)}">${esc(x.status)}</td><td>${esc(x.reason)}${x.why ? `<br><span class="note">${esc(x.why)}</span>` : ''}</td></tr>`).join(''),
+        list
+          .map(
+            (x) =>
+              `<tr><td>${esc(x.name)}</td><td>${esc(x.role)}</td><td class="st-${esc(x.status)}">${esc(x.status)}</td><td>${esc(x.reason)}${x.why ? `<br><span class="note">${esc(x.why)}</span>` : ''}</td></tr>`,
+          )
+          .join(''),
     )
     .join('');
   const ignored = a.ignored ? ` ${a.ignored} other device${a.ignored === 1 ? ' is' : 's are'} not appliances (sensors, lights, covers, inputs…).` : '';
@@ -108,7 +113,12 @@ export function renderWorkerRows(s: HubStatus): string {
 
 /** The mode line and the plan's one-line reason (the live head of the page). */
 export function renderHead(s: HubStatus): string {
-  const mode = s.mode === 'practice' ? 'practice mode: earns nothing, no pool' : s.mode === 'solo' ? esc(s.source) : `pool: ${esc(s.source)}${s.connection === 'connected' ? '' : ' (connecting)'}`;
+  const mode =
+    s.mode === 'practice'
+      ? 'practice mode: earns nothing, no pool'
+      : s.mode === 'solo'
+        ? esc(s.source)
+        : `pool: ${esc(s.source)}${s.connection === 'connected' ? '' : ' (connecting)'}`;
   return `<h1>Micro Mining <span class="mode mode-${s.mode === 'practice' ? 'practice' : 'real'}" id="mode">${mode}</span></h1>
 ${s.node ? renderNode(s.node) : ''}
 <p class="reason" id="decision">${esc(s.decision || (s.mining ? 'mining' : 'not mining'))}</p>`;
@@ -128,7 +138,14 @@ export function renderCards(s: HubStatus): string {
 /** The connections line at the foot. */
 export function renderFoot(s: HubStatus): string {
   // a refused token (or another reason HA is not connected) says why and how to fix it (hub/parts/scheduling.ts `ha`)
-  const ha = s.haConnected === null ? 'not configured' : s.haConnected ? 'connected' : s.ha?.state === 'auth_failed' && s.ha.error ? esc(s.ha.error) : 'away (reconnecting)';
+  const ha =
+    s.haConnected === null
+      ? 'not configured'
+      : s.haConnected
+        ? 'connected'
+        : s.ha?.state === 'auth_failed' && s.ha.error
+          ? esc(s.ha.error)
+          : 'away (reconnecting)';
   return `Home Assistant: ${ha} · MQTT: ${s.mqttConnected === null ? 'off' : s.mqttConnected ? 'connected' : 'not connected (retrying)'} · CPU mining earns almost nothing; the odds above are what they are.`;
 }
 

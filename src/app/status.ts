@@ -10,7 +10,17 @@ import type { HistoryQuery, HistorySpan } from '../history/index.js';
 import { EventStreams, SSE_MAX_CLIENTS } from './status-events.js';
 import { renderStatusPage, statusJson } from './status-render.js';
 
-export { esc, formatWorkerHashrate, renderAppliances, renderCards, renderHead, renderStatusPage, renderWorkerRows, sourceOf, statusJson } from './status-render.js';
+export {
+  esc,
+  formatWorkerHashrate,
+  renderAppliances,
+  renderCards,
+  renderHead,
+  renderStatusPage,
+  renderWorkerRows,
+  sourceOf,
+  statusJson,
+} from './status-render.js';
 export { SSE_MAX_CLIENTS } from './status-events.js';
 
 /** The page's script and style (src/app/page), built by scripts/build-web.mjs. */
@@ -113,7 +123,10 @@ export interface StatusServerOptions {
    */
   hosts?: string[];
   /** the browser worker page under `worker` (src/web) */
-  worker?: { handle(req: IncomingMessage, res: ServerResponse, path: string): boolean; upgrade(req: IncomingMessage, socket: Socket, head: Buffer, path: string): boolean } | null;
+  worker?: {
+    handle(req: IncomingMessage, res: ServerResponse, path: string): boolean;
+    upgrade(req: IncomingMessage, socket: Socket, head: Buffer, path: string): boolean;
+  } | null;
   /** the history ring (the history part's handle), read at each request; null: off */
   history?: () => { query(span: HistorySpan): HistoryQuery } | null;
   /** the "join this hub" panel's HTML (escaped by its maker), shown on the page */
@@ -255,7 +268,9 @@ export class StatusServer {
         void this.asset(res, tail);
       } else if (path === '/' || path.endsWith('/') || tail === 'index.html') {
         const ingress = String(req.headers['x-ingress-path'] ?? '');
-        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', 'content-security-policy': PAGE_CSP }).end(renderStatusPage(this.opts.status(), ingress, Boolean(this.opts.nodeRed), this.opts.join?.() ?? ''));
+        res
+          .writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', 'content-security-policy': PAGE_CSP })
+          .end(renderStatusPage(this.opts.status(), ingress, Boolean(this.opts.nodeRed), this.opts.join?.() ?? ''));
       } else {
         res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
       }
@@ -270,7 +285,9 @@ export class StatusServer {
   private history(req: IncomingMessage, res: ServerResponse): void {
     const span = new URL(req.url ?? '/', 'http://x').searchParams.get('span') ?? '1h';
     if (!HISTORY_SPANS.includes(span as HistorySpan)) {
-      res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ error: `span must be one of ${HISTORY_SPANS.join(', ')} (got ${JSON.stringify(span.slice(0, 40))})`, allowed: HISTORY_SPANS }));
+      res
+        .writeHead(400, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ error: `span must be one of ${HISTORY_SPANS.join(', ')} (got ${JSON.stringify(span.slice(0, 40))})`, allowed: HISTORY_SPANS }));
       return;
     }
     const h = this.opts.history?.() ?? null;
@@ -313,7 +330,9 @@ export class StatusServer {
 
   /** 413 without reading the body; the connection is closed after the answer. */
   private tooLarge(req: IncomingMessage, res: ServerResponse): void {
-    res.writeHead(413, { 'content-type': 'text/plain', connection: 'close' }).end(`request body too large (at most ${EDITOR_MAX_BODY} bytes)\n`, () => req.socket.destroy());
+    res
+      .writeHead(413, { 'content-type': 'text/plain', connection: 'close' })
+      .end(`request body too large (at most ${EDITOR_MAX_BODY} bytes)\n`, () => req.socket.destroy());
   }
 
   private allowed(req: IncomingMessage): boolean {

@@ -48,7 +48,16 @@ export const LifetimeTotalsSchema = z.object({
 export type LifetimeTotals = z.infer<typeof LifetimeTotalsSchema>;
 
 export function emptyTotals(): LifetimeTotals {
-  return { version: 1, sharesAccepted: 0, sharesRejected: 0, sharesStale: 0, bestDifficulty: 0, blocksFound: 0, energyKwh: 0, savedAt: new Date(0).toISOString() };
+  return {
+    version: 1,
+    sharesAccepted: 0,
+    sharesRejected: 0,
+    sharesStale: 0,
+    bestDifficulty: 0,
+    blocksFound: 0,
+    energyKwh: 0,
+    savedAt: new Date(0).toISOString(),
+  };
 }
 
 /** The file of this version: two slots of one page each. */
@@ -370,7 +379,13 @@ export class TotalsStore {
 
   private unreadable(path: string, e: NodeJS.ErrnoException): never {
     this.state = 'unreadable';
-    throw new TotalsUnreadableError(path, e.code ?? 'error', String(e.message).replace(/^[A-Z]+: /, '').slice(0, 200));
+    throw new TotalsUnreadableError(
+      path,
+      e.code ?? 'error',
+      String(e.message)
+        .replace(/^[A-Z]+: /, '')
+        .slice(0, 200),
+    );
   }
 
   /** Temporary files the rename scheme of earlier versions left behind when killed. */
@@ -383,7 +398,7 @@ export class TotalsStore {
 }
 
 /** One slot of the totals file: checked by crc, then by the totals schema. */
-function readTotalsSlot(b: Buffer): ({ kind: 'ok'; seq: number; payload: Buffer; totals: LifetimeTotals }) | Exclude<SlotRead, { kind: 'ok' }> {
+function readTotalsSlot(b: Buffer): { kind: 'ok'; seq: number; payload: Buffer; totals: LifetimeTotals } | Exclude<SlotRead, { kind: 'ok' }> {
   const s = decodeSlot(b);
   if (s.kind !== 'ok') return s;
   let json: unknown;
@@ -393,6 +408,13 @@ function readTotalsSlot(b: Buffer): ({ kind: 'ok'; seq: number; payload: Buffer;
     return { kind: 'damaged', why: 'not JSON' };
   }
   const r = LifetimeTotalsSchema.safeParse(json);
-  if (!r.success) return { kind: 'damaged', why: `not totals (${r.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ').slice(0, 160)})` };
+  if (!r.success)
+    return {
+      kind: 'damaged',
+      why: `not totals (${r.error.issues
+        .map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)
+        .join('; ')
+        .slice(0, 160)})`,
+    };
   return { ...s, totals: r.data };
 }

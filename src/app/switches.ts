@@ -75,7 +75,10 @@ export class MinerSwitches implements SwitchPort {
         if (p) this.call(worker, s, p.on, p.reason);
       }, wait);
       s.timer.unref();
-      this.opts.log.info({ worker, entity, on, waitS: Math.ceil(wait / 1000) }, `${worker}: switching ${on ? 'on' : 'off'} in ${Math.ceil(wait / 1000)} s (minimum ${s.on ? 'on' : 'off'} time)`);
+      this.opts.log.info(
+        { worker, entity, on, waitS: Math.ceil(wait / 1000) },
+        `${worker}: switching ${on ? 'on' : 'off'} in ${Math.ceil(wait / 1000)} s (minimum ${s.on ? 'on' : 'off'} time)`,
+      );
       return;
     }
     this.call(worker, s, on, reason);

@@ -6,7 +6,8 @@ import type { HubStatus } from './status.js';
 /** The source as a word or two: practice has no pool, so it never says "connected". */
 function sourceText(s: HubStatus): string {
   if (s.mode === 'practice') return 'practice (earns nothing, no pool)';
-  if (s.mode === 'solo') return s.node?.state === 'ready' ? `solo ${s.node.chain ?? ''} h${s.node.height ?? '?'}` : `solo: node ${s.node?.state ?? 'connecting'}`;
+  if (s.mode === 'solo')
+    return s.node?.state === 'ready' ? `solo ${s.node.chain ?? ''} h${s.node.height ?? '?'}` : `solo: node ${s.node?.state ?? 'connecting'}`;
   return s.connection === 'connected' ? 'pool' : 'pool: reconnecting';
 }
 
@@ -15,7 +16,6 @@ export function minersText(s: HubStatus): string {
   const hashing = s.workers.filter((w) => w.status === 'mining').length;
   return `${hashing} miner${hashing === 1 ? '' : 's'}`;
 }
-
 
 /** The mining's power and where its figures come from: `12 W (estimated)`, `27 W (declared+estimated)` (the one formatter). */
 export function powerText(s: HubStatus & { powerHow?: string }): string {
@@ -50,7 +50,9 @@ export function statusParts(s: HubStatus): { key: string; text: string }[] {
 export function statusLine(s: HubStatus): string {
   const p = statusParts(s);
   const by = (k: string) => p.find((x) => x.key === k)!.text;
-  return [by('source'), by('hashrate'), by('shares'), by('best'), by('odds'), by('power'), by('perDay'), by('limit'), by('decision')].filter(Boolean).join(' | ');
+  return [by('source'), by('hashrate'), by('shares'), by('best'), by('odds'), by('power'), by('perDay'), by('limit'), by('decision')]
+    .filter(Boolean)
+    .join(' | ');
 }
 
 /** Words of `text` in lines of at most `width` characters (a longer word is cut). */

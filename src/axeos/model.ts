@@ -128,7 +128,7 @@ export function lenientBool(v: unknown): boolean | null {
 function text(v: unknown, max = 256): string | null {
   if (typeof v === 'number' && Number.isFinite(v)) return String(v);
   if (typeof v !== 'string') return null;
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters a device sent are stripped on purpose
+  // control characters a device sent are stripped on purpose
   const s = v.replace(/[\u0000-\u001f\u007f]/g, '').trim();
   if (!s) return null;
   return s.length > max ? s.slice(0, max) : s;

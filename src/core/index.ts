@@ -50,4 +50,17 @@ export {
   type KernelSelection,
   type ScanKernel,
 } from './kernels/index.js';
-export { formatCount, formatDifficulty, formatDuration, formatEnergy, formatHashrate, formatLarge, formatOdds, formatOneIn, formatPower, formatSI, formatSignificant, type FigureSource } from './format.js';
+export {
+  formatCount,
+  formatDifficulty,
+  formatDuration,
+  formatEnergy,
+  formatHashrate,
+  formatLarge,
+  formatOdds,
+  formatOneIn,
+  formatPower,
+  formatSI,
+  formatSignificant,
+  type FigureSource,
+} from './format.js';

@@ -33,14 +33,7 @@ export function topWordOf(target: bigint): number {
  * Scans with a kernel and re-verifies every candidate with @noble/hashes: only nonces whose
  * sha256d really meets the target are returned.
  */
-export function verifiedScan(
-  kernel: ScanKernel,
-  header80: Uint8Array,
-  start: number,
-  count: number,
-  target: bigint,
-  maxFinds = 1_000_000,
-): Find[] {
+export function verifiedScan(kernel: ScanKernel, header80: Uint8Array, start: number, count: number, target: bigint, maxFinds = 1_000_000): Find[] {
   checkRange(start, count);
   if (header80.length !== 80) throw new InputError(`header: expected 80 bytes, got ${header80.length}`, 'header');
   const candidates = kernel.scan(header80, start, count, topWordOf(target), maxFinds * 4 + 16);

@@ -39,7 +39,10 @@ export function editorLogin(dataDir: string, given?: { username: string; passwor
     text = readFileSync(file, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if (code !== 'ENOENT') throw new Error(`cannot read the Node-RED editor login ${file} (${code ?? (err as Error).message}): give this user read access, or set --node-red-username and --node-red-password`);
+    if (code !== 'ENOENT')
+      throw new Error(
+        `cannot read the Node-RED editor login ${file} (${code ?? (err as Error).message}): give this user read access, or set --node-red-username and --node-red-password`,
+      );
   }
   if (text !== null) {
     let v: unknown;
@@ -50,7 +53,9 @@ export function editorLogin(dataDir: string, given?: { username: string; passwor
     }
     const o = v as { username?: unknown; password?: unknown } | null;
     if (!o || typeof o.username !== 'string' || !o.username || typeof o.password !== 'string' || o.password.length < 8) {
-      throw new Error(`the Node-RED editor login ${file} is not a login ({"username":…,"password":…}): delete it to have a new one made, or set --node-red-username and --node-red-password`);
+      throw new Error(
+        `the Node-RED editor login ${file} is not a login ({"username":…,"password":…}): delete it to have a new one made, or set --node-red-username and --node-red-password`,
+      );
     }
     // owner-only, whatever a copy or an editor left
     if ((statSync(file).mode & 0o077) !== 0) chmodSync(file, 0o600);
@@ -119,7 +124,10 @@ export type Refusal = { status: number; text: string } | null;
 export function refusal(req: IncomingMessage, allowed: Set<string>): Refusal {
   const host = req.headers.host;
   if (!hostAllowed(host, allowed)) {
-    return { status: 403, text: `forbidden: this editor does not answer to the host name "${hostName(host) ?? host ?? ''}" (DNS rebinding protection); add the name with --node-red-hosts (MM_NODE_RED_HOSTS, node_red_hosts) if it is yours\n` };
+    return {
+      status: 403,
+      text: `forbidden: this editor does not answer to the host name "${hostName(host) ?? host ?? ''}" (DNS rebinding protection); add the name with --node-red-hosts (MM_NODE_RED_HOSTS, node_red_hosts) if it is yours\n`,
+    };
   }
   const origin = req.headers.origin;
   if (origin !== undefined) {
@@ -140,7 +148,8 @@ export function refusal(req: IncomingMessage, allowed: Set<string>): Refusal {
 /** Drops every Access-Control-* header a handler sets on `res` (Node-RED's admin app grants `*` on its own). */
 export function withoutCors(res: ServerResponse): void {
   const set = res.setHeader.bind(res);
-  res.setHeader = ((name: string, value: number | string | readonly string[]) => (/^access-control-/i.test(name) ? res : set(name, value))) as typeof res.setHeader;
+  res.setHeader = ((name: string, value: number | string | readonly string[]) =>
+    /^access-control-/i.test(name) ? res : set(name, value)) as typeof res.setHeader;
 }
 
 /**

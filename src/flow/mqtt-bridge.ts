@@ -80,7 +80,8 @@ export class MqttHubBridge {
   constructor(private readonly opts: MqttHubBridgeOptions) {
     const base = (opts.baseTopic ?? 'micro-mining').replace(/\/+$/, '') || 'micro-mining';
     if (/[+#]/.test(base)) throw new Error(`bridge base topic "${base}" must not contain + or #`);
-    if (typeof opts.key !== 'string' || opts.key.length < MIN_BRIDGE_KEY) throw new Error(`the MQTT bridge needs a key of at least ${MIN_BRIDGE_KEY} characters (bridge_key)`);
+    if (typeof opts.key !== 'string' || opts.key.length < MIN_BRIDGE_KEY)
+      throw new Error(`the MQTT bridge needs a key of at least ${MIN_BRIDGE_KEY} characters (bridge_key)`);
     this.topics = Object.fromEntries(Object.entries(MQTT_TOPICS).map(([k, v]) => [k, `${base}/${v}`])) as Record<keyof typeof MQTT_TOPICS, string>;
     this.log = opts.logger ?? logger('mqtt-bridge');
   }
@@ -136,7 +137,9 @@ export class MqttHubBridge {
     this.client = null;
     if (!c) return;
     if (c.connected) {
-      await Promise.race([c.publishAsync(this.topics.availability, 'offline', { qos: 1, retain: true }), new Promise((r) => setTimeout(r, 500))]).catch(() => {});
+      await Promise.race([c.publishAsync(this.topics.availability, 'offline', { qos: 1, retain: true }), new Promise((r) => setTimeout(r, 500))]).catch(
+        () => {},
+      );
     }
     await c.endAsync(true);
   }
@@ -173,7 +176,10 @@ export class MqttHubBridge {
     if (this.keyLog.at && now - this.keyLog.at < KEY_LOG_MS) return;
     const n = this.keyLog.since;
     this.keyLog = { at: now, since: 0 };
-    this.log.warn({ topic, refused: n }, `bridge: command with ${why} refused${n > 1 ? ` (${n} refused since the last such line)` : ''}; the sender needs the hub's bridge_key`);
+    this.log.warn(
+      { topic, refused: n },
+      `bridge: command with ${why} refused${n > 1 ? ` (${n} refused since the last such line)` : ''}; the sender needs the hub's bridge_key`,
+    );
   }
 
   private async onMessage(topic: string, buf: Buffer, retained: boolean): Promise<void> {

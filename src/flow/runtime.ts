@@ -17,7 +17,6 @@ const NODES_DIR = fileURLToPath(new URL('../../nodes', import.meta.url));
 export const DEFAULT_FLOW_FILE = join(NODES_DIR, 'examples', 'default.json');
 const NODES_BUNDLE = join(NODES_DIR, 'dist', 'micro-mining.js');
 
-
 export interface FlowRuntimeOptions {
   hub: HubApi;
   /** the data folder; Node-RED's user dir is <dataDir>/node-red */
@@ -98,12 +97,17 @@ export function checkRuntimeOptions(o: FlowRuntimeOptions): { bind: string } {
   const given = o.credentials && o.login?.source !== 'generated';
   const bind = o.bind ?? (given ? '0.0.0.0' : '127.0.0.1');
   if (!o.credentials && !isLoopback(bind)) {
-    throw new Error(`refusing to open the Node-RED editor on ${bind} without credentials: set node-red credentials, or bind to 127.0.0.1 (use HA ingress from outside)`);
+    throw new Error(
+      `refusing to open the Node-RED editor on ${bind} without credentials: set node-red credentials, or bind to 127.0.0.1 (use HA ingress from outside)`,
+    );
   }
   if (!o.credentials && o.editor !== false && !o.ingressOnly) {
-    throw new Error('refusing to serve the Node-RED editor without a login: give credentials (standalone: a generated login), or ingressOnly (the add-on behind HA ingress)');
+    throw new Error(
+      'refusing to serve the Node-RED editor without a login: give credentials (standalone: a generated login), or ingressOnly (the add-on behind HA ingress)',
+    );
   }
-  if (o.ingress && (!Number.isInteger(o.ingress.port) || o.ingress.port < 0 || o.ingress.port > 65535)) throw new Error(`ingress port must be 0..65535, got ${o.ingress.port}`);
+  if (o.ingress && (!Number.isInteger(o.ingress.port) || o.ingress.port < 0 || o.ingress.port > 65535))
+    throw new Error(`ingress port must be 0..65535, got ${o.ingress.port}`);
   return { bind };
 }
 
@@ -112,7 +116,14 @@ function normalizePeer(addr: string | undefined): string {
 }
 
 // Node-RED's numeric levels -> pino
-const NR_LEVELS: Record<number, 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace'> = { 10: 'fatal', 20: 'error', 30: 'warn', 40: 'info', 50: 'debug', 60: 'trace' };
+const NR_LEVELS: Record<number, 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace'> = {
+  10: 'fatal',
+  20: 'error',
+  30: 'warn',
+  40: 'info',
+  50: 'debug',
+  60: 'trace',
+};
 
 /**
  * Node-RED embedded in the hub. `start()` brings up the runtime with the flow; `stop()` stops
@@ -123,7 +134,7 @@ export class FlowRuntime {
   private readonly log: Logger;
   private servers: Server[] = [];
   private sockets = new Set<Socket>();
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  // biome-ignore lint/suspicious/noExplicitAny: Node-RED's runtime API ships no types
   private red: any = null;
   private started = false;
   readonly userDir: string;
@@ -245,7 +256,9 @@ export class FlowRuntime {
       this.log.info({ file: this.opts.login.file }, loginHint(this.opts.login, url));
       if (this.opts.login.created && process.stderr.isTTY) {
         // shown once, on the terminal only (never in a log file), as Jupyter and Grafana do
-        process.stderr.write(`\n  Node-RED editor: ${url}\n  user ${this.opts.login.username}, password ${this.opts.login.password}\n  (shown once; kept in ${this.opts.login.file})\n\n`);
+        process.stderr.write(
+          `\n  Node-RED editor: ${url}\n  user ${this.opts.login.username}, password ${this.opts.login.password}\n  (shown once; kept in ${this.opts.login.file})\n\n`,
+        );
       }
     }
   }

@@ -105,7 +105,12 @@ export interface EvidenceOptions {
 }
 
 /** What one entity says about its device being an appliance (pure); null: nothing. */
-export function applianceEvidence(entityId: string, entry: EntityEntry | undefined, state: EntityState | undefined, opts: EvidenceOptions = {}): Evidence | null {
+export function applianceEvidence(
+  entityId: string,
+  entry: EntityEntry | undefined,
+  state: EntityState | undefined,
+  opts: EvidenceOptions = {},
+): Evidence | null {
   const domain = domainOfEntity(entityId);
   const dc = deviceClassOf(entry, state);
   const working = APPLIANCE_RULES.workingDomains[domain];
@@ -120,7 +125,8 @@ export function applianceEvidence(entityId: string, entry: EntityEntry | undefin
     return null;
   }
   if (domain === 'binary_sensor') {
-    if (dc && APPLIANCE_RULES.workingBinaryClasses.includes(dc)) return { kind: 'working-class', entity: entityId, why: `${entityId} says whether it is ${dc.replace('_', ' ')}` };
+    if (dc && APPLIANCE_RULES.workingBinaryClasses.includes(dc))
+      return { kind: 'working-class', entity: entityId, why: `${entityId} says whether it is ${dc.replace('_', ' ')}` };
     if (!dc && saysWorking(entityId, state)) return { kind: 'working-class', entity: entityId, why: `${entityId} says whether it is in use` };
     return null;
   }
@@ -149,7 +155,12 @@ export function isStatusSensor(state: EntityState | undefined): boolean {
  * (or without a class: when their name says in use, or on a worker, a computer whose own sensors
  * say whether someone uses it), lights only when included. Other domains follow the idle rules.
  */
-export function entityVotes(entityId: string, entry: EntityEntry | undefined, state: EntityState | undefined, opts: EvidenceOptions & { worker?: boolean } = {}): boolean {
+export function entityVotes(
+  entityId: string,
+  entry: EntityEntry | undefined,
+  state: EntityState | undefined,
+  opts: EvidenceOptions & { worker?: boolean } = {},
+): boolean {
   const domain = domainOfEntity(entityId);
   if (domain === 'light') return !!opts.includeLights;
   if (domain === 'binary_sensor') {

@@ -74,7 +74,11 @@ export class HaAppliances extends EventEmitter {
     return new Promise((resolve, reject) => {
       const t = setTimeout(() => {
         this.off('appliances', ok);
-        reject(new Error(`HA appliances not synced within ${timeoutMs} ms (connection ${this.connection.state}${this.connection.lastError ? `: ${this.connection.lastError}` : ''})`));
+        reject(
+          new Error(
+            `HA appliances not synced within ${timeoutMs} ms (connection ${this.connection.state}${this.connection.lastError ? `: ${this.connection.lastError}` : ''})`,
+          ),
+        );
       }, timeoutMs);
       const ok = () => {
         clearTimeout(t);
@@ -122,7 +126,8 @@ export class HaAppliances extends EventEmitter {
   private emitAll(events: ApplianceEvent[]): void {
     for (const ev of events) {
       if (ev.type === 'gone') this.log.info({ appliance: ev.applianceId, name: ev.name }, 'appliance gone');
-      else if (ev.type === 'idle' || ev.type === 'busy') this.log.debug({ appliance: ev.applianceId, name: ev.name, reason: ev.reason }, `appliance ${ev.type}`);
+      else if (ev.type === 'idle' || ev.type === 'busy')
+        this.log.debug({ appliance: ev.applianceId, name: ev.name, reason: ev.reason }, `appliance ${ev.type}`);
       this.emit('event', ev);
     }
     this.arm();
@@ -134,10 +139,13 @@ export class HaAppliances extends EventEmitter {
     this.timer = undefined;
     const next = this.classifier.nextDeadline();
     if (next === undefined || !this.started) return;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      this.emitAll(this.classifier.tick(this.now()));
-    }, Math.max(0, next - this.now()) + 1);
+    this.timer = setTimeout(
+      () => {
+        this.timer = undefined;
+        this.emitAll(this.classifier.tick(this.now()));
+      },
+      Math.max(0, next - this.now()) + 1,
+    );
   }
 
   private async onReady(conn: Connection): Promise<void> {
@@ -146,9 +154,7 @@ export class HaAppliances extends EventEmitter {
       this.unsubs = [];
       this.subscribedConn = conn;
       try {
-        this.unsubs.push(
-          await conn.subscribeEvents<{ data?: { entity_id?: unknown; new_state?: unknown } }>((ev) => this.onStateChanged(ev), 'state_changed'),
-        );
+        this.unsubs.push(await conn.subscribeEvents<{ data?: { entity_id?: unknown; new_state?: unknown } }>((ev) => this.onStateChanged(ev), 'state_changed'));
         for (const type of ['device_registry_updated', 'entity_registry_updated', 'area_registry_updated', 'label_registry_updated']) {
           this.unsubs.push(await conn.subscribeEvents(() => this.registryChanged(), type));
         }

@@ -25,7 +25,12 @@ function surplusWatts(rules: IdleRules['budget'], entityId: string, state: Entit
  * A new state of a budget sensor applied to a budget (pure); undefined when the entity is not
  * one of the budget's sensors.
  */
-export function readBudgetSensor(rules: IdleRules['budget'], entityId: string, state: EntityState | undefined, base: PowerBudget): { budget: PowerBudget; warning?: Warning } | undefined {
+export function readBudgetSensor(
+  rules: IdleRules['budget'],
+  entityId: string,
+  state: EntityState | undefined,
+  base: PowerBudget,
+): { budget: PowerBudget; warning?: Warning } | undefined {
   if (entityId === rules.surplusEntity) {
     const { watts, warning } = surplusWatts(rules, entityId, state);
     return { budget: { ...base, surplusW: watts }, warning };
@@ -39,6 +44,7 @@ export function readBudgetSensor(rules: IdleRules['budget'], entityId: string, s
 
 /** The budget event when the next budget differs from the current one (pure). */
 export function budgetEvent(current: PowerBudget, next: PowerBudget, now: number): ApplianceEvent | undefined {
-  if (next.surplusW === current.surplusW && next.price === current.price && next.priceUnit === current.priceUnit && next.staticW === current.staticW) return undefined;
+  if (next.surplusW === current.surplusW && next.price === current.price && next.priceUnit === current.priceUnit && next.staticW === current.staticW)
+    return undefined;
   return { type: 'budget', at: now, budget: { ...next } };
 }

@@ -1,7 +1,18 @@
 // Building appliances: the registries, the states seen so far, the rules and the live workers
 // go in; the appliance slots (carrying over what the previous build knew), the devices left out
 // and the warnings come out. No I/O; `evidence` is the classifier's memory of status sensors.
-import type { Appliance, ApplianceRole, DeviceEntry, EntityEntry, EntityState, IdleOverride, IdleRules, IgnoredDevice, RegistrySnapshot, WorkerMapping } from './types.js';
+import type {
+  Appliance,
+  ApplianceRole,
+  DeviceEntry,
+  EntityEntry,
+  EntityState,
+  IdleOverride,
+  IdleRules,
+  IgnoredDevice,
+  RegistrySnapshot,
+  WorkerMapping,
+} from './types.js';
 import { entityVotes, ignoredReason, type Evidence } from './appliance-rules.js';
 import { evaluateSlot, parseNumber } from './entity-eval.js';
 import { deviceSettings, entityRule, overridesFor, type DeviceSettings, type RegistryNames } from './overrides.js';
@@ -39,7 +50,11 @@ interface Registry extends RegistryNames {
 }
 
 function badEntry(what: 'entity' | 'device', e: unknown): Warning {
-  return { key: `bad-${what}:${JSON.stringify(e).slice(0, 80)}`, msg: `bad ${what} registry entry skipped`, fields: { entry: JSON.stringify(e).slice(0, 200) } };
+  return {
+    key: `bad-${what}:${JSON.stringify(e).slice(0, 80)}`,
+    msg: `bad ${what} registry entry skipped`,
+    fields: { entry: JSON.stringify(e).slice(0, 200) },
+  };
 }
 
 /** Area and label names, and the enabled entities of each device (entries recorded in out). */
@@ -140,7 +155,14 @@ function rolesOf(role: DeviceSettings['role'], worker: WorkerMatch | undefined, 
 }
 
 /** The voting entities of a device into its slot, each evaluated (or carried over from prev). */
-function addEntitySlots(slot: AppSlot, dev: DeviceEntry, usable: ReturnType<typeof usableEntities>, isWorker: boolean, input: BuildInput, out: BuildResult): void {
+function addEntitySlots(
+  slot: AppSlot,
+  dev: DeviceEntry,
+  usable: ReturnType<typeof usableEntities>,
+  isWorker: boolean,
+  input: BuildInput,
+  out: BuildResult,
+): void {
   const { rules, states, now } = input;
   const prev = input.old.get(dev.id);
   for (let i = 0; i < usable.entries.length; i++) {
@@ -185,7 +207,8 @@ function buildDevice(dev: DeviceEntry, reg: Registry, input: BuildInput, out: Bu
   if (!worker && settings.role === undefined && evidence.length === 0) {
     out.ignoredDevices.set(dev.id, { id: dev.id, name, area: areaName(dev, reg), reason: ignoredReason(usable.entries.map((e) => e.entity_id)) });
     for (const e of usable.entries) out.ignoredEntities.set(e.entity_id, dev.id);
-    if (ents.length === 0) out.warnings.push({ key: `noentities:${dev.id}`, msg: 'device has no entities; it is not an appliance', fields: { device: dev.id, name } });
+    if (ents.length === 0)
+      out.warnings.push({ key: `noentities:${dev.id}`, msg: 'device has no entities; it is not an appliance', fields: { device: dev.id, name } });
     return undefined;
   }
   slot.appliance.why = whyAppliance(worker, settings.role, evidence);
@@ -240,7 +263,8 @@ function seedHubLoad(apps: ReadonlyMap<string, AppSlot>, input: BuildInput): voi
   if (!entity) return;
   const st = input.states.get(entity);
   const hub = [...apps.values()].find((a) => a.hubLoad);
-  if (st && hub?.hubLoad && hub.hubLoad.percent === null) hub.hubLoad = nextHubLoad(hub.hubLoad, parseNumber(st.state) ?? null, input.rules.hub.maxLoadPercent, input.now);
+  if (st && hub?.hubLoad && hub.hubLoad.percent === null)
+    hub.hubLoad = nextHubLoad(hub.hubLoad, parseNumber(st.state) ?? null, input.rules.hub.maxLoadPercent, input.now);
 }
 
 /**

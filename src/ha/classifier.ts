@@ -167,7 +167,13 @@ export class IdleClassifier {
       evidence: (id, entry, state) => this.evidence(id, entry, state),
       now,
     });
-    ({ apps: this.apps, entitySlots: this.entitySlots, entries: this.entries, ignoredDevices: this.ignoredDevices, ignoredEntities: this.ignoredEntities } = built);
+    ({
+      apps: this.apps,
+      entitySlots: this.entitySlots,
+      entries: this.entries,
+      ignoredDevices: this.ignoredDevices,
+      ignoredEntities: this.ignoredEntities,
+    } = built);
     for (const w of built.warnings) this.warnOnce(w);
     const events: ApplianceEvent[] = [];
     for (const [id, a] of old) if (!this.apps.has(id)) events.push({ type: 'gone', applianceId: id, name: a.appliance.name, at: now });
@@ -210,7 +216,11 @@ export class IdleClassifier {
     if (!hub) return undefined;
     const r = hubLoadReading(state);
     if (r.bad) {
-      this.warnOnce({ key: `hubload:${entityId}`, msg: 'hub load sensor has a non-numeric state; the hub counts as busy', fields: { entity: entityId, state: String(state!.state).slice(0, 40) } });
+      this.warnOnce({
+        key: `hubload:${entityId}`,
+        msg: 'hub load sensor has a non-numeric state; the hub counts as busy',
+        fields: { entity: entityId, state: String(state!.state).slice(0, 40) },
+      });
     }
     this.setHubLoad(hub, r.percent, now);
     return hub.appliance.id;

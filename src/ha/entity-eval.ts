@@ -94,7 +94,13 @@ export function evaluateEntity(state: EntityState | undefined, rule: EntityRule,
     const factor = powerFactor(unit);
     const n = parseNumber(raw);
     if (n === undefined) return { verdict: 'unknown', watts: null, reason: `${id}: non-numeric power`, bad: `non-numeric power state "${raw.slice(0, 40)}"` };
-    if (factor === undefined) return { verdict: 'unknown', watts: null, reason: `${id}: power in unknown unit`, bad: `power sensor with unit ${JSON.stringify(unit ?? null)} (want W or kW)` };
+    if (factor === undefined)
+      return {
+        verdict: 'unknown',
+        watts: null,
+        reason: `${id}: power in unknown unit`,
+        bad: `power sensor with unit ${JSON.stringify(unit ?? null)} (want W or kW)`,
+      };
     const w = n * factor;
     const t = rule.powerThresholdW;
     return w < t ? { verdict: 'idle', watts: w, reason: `${id}=${w}W<${t}W` } : { verdict: 'busy', watts: w, reason: `${id}=${w}W>=${t}W` };

@@ -27,7 +27,12 @@ function hasLabel(labelIds: readonly string[] | undefined, label: string, names:
 }
 
 /** Matching overrides for an entity of a device, weakest first (area, label, device, entity). */
-export function overridesFor(overrides: readonly IdleOverride[], dev: DeviceEntry | undefined, ent: EntityEntry | undefined, names: RegistryNames): IdleOverride[] {
+export function overridesFor(
+  overrides: readonly IdleOverride[],
+  dev: DeviceEntry | undefined,
+  ent: EntityEntry | undefined,
+  names: RegistryNames,
+): IdleOverride[] {
   if (overrides.length === 0) return [];
   const out: IdleOverride[][] = [[], [], [], []];
   const areaId = ent?.area_id ?? dev?.area_id ?? null;

@@ -14,7 +14,11 @@ const deviceSchema = z.looseObject({
   labels: z.array(str).max(1000).optional().catch([]),
   manufacturer: str.nullable().optional().catch(null),
   model: str.nullable().optional().catch(null),
-  connections: z.array(z.tuple([str, str])).max(100).optional().catch([]),
+  connections: z
+    .array(z.tuple([str, str]))
+    .max(100)
+    .optional()
+    .catch([]),
   configuration_url: str.nullable().optional().catch(null),
   disabled_by: str.nullable().optional().catch(null),
   entry_type: str.nullable().optional().catch(null),

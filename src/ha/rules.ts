@@ -23,7 +23,23 @@ export const DEFAULT_IDLE_STATES: Record<string, string[]> = {
 
 /** Busy states per domain for domains whose idle states are not exhaustive. */
 export const DEFAULT_BUSY_STATES: Record<string, string[]> = {
-  sensor: ['on', 'running', 'active', 'busy', 'washing', 'drying', 'rinsing', 'spinning', 'cleaning', 'printing', 'heating', 'charging', 'in_use', 'playing', 'program_running'],
+  sensor: [
+    'on',
+    'running',
+    'active',
+    'busy',
+    'washing',
+    'drying',
+    'rinsing',
+    'spinning',
+    'cleaning',
+    'printing',
+    'heating',
+    'charging',
+    'in_use',
+    'playing',
+    'program_running',
+  ],
 };
 
 const overrideSchema = z
@@ -50,7 +66,10 @@ const workerSchema = z
   .object({
     workerId: z.string().min(1).max(255),
     deviceId: z.string().min(1).max(255).optional(),
-    mac: z.string().regex(/^[0-9a-fA-F]{2}([:-]?[0-9a-fA-F]{2}){5}$/, 'a MAC address like aa:bb:cc:dd:ee:ff').optional(),
+    mac: z
+      .string()
+      .regex(/^[0-9a-fA-F]{2}([:-]?[0-9a-fA-F]{2}){5}$/, 'a MAC address like aa:bb:cc:dd:ee:ff')
+      .optional(),
     ip: z.string().min(2).max(64).optional(),
     name: z.string().min(1).max(255).optional(),
   })
@@ -64,12 +83,19 @@ export const idleRulesSchema = z
     holdSeconds: z.number().min(0).max(86_400).default(60),
     powerThresholdW: z.number().min(0).max(1_000_000).default(5),
     idleStates: z.record(z.string(), z.array(z.string().max(255)).max(100)).default({}),
-    idleTimeSeconds: z.number().min(0).max(30 * 86_400).default(300),
+    idleTimeSeconds: z
+      .number()
+      .min(0)
+      .max(30 * 86_400)
+      .default(300),
     overrides: z.array(overrideSchema).max(1000).default([]),
     workers: z.array(workerSchema).max(1000).default([]),
     hub: z
       .object({
-        loadEntity: z.string().regex(/^[a-z_]+\.[a-z0-9_]+$/, 'an entity id like sensor.processor_use').optional(),
+        loadEntity: z
+          .string()
+          .regex(/^[a-z_]+\.[a-z0-9_]+$/, 'an entity id like sensor.processor_use')
+          .optional(),
         maxLoadPercent: z.number().min(1).max(100).default(50),
         deviceId: z.string().min(1).max(255).optional(),
       })
@@ -77,10 +103,16 @@ export const idleRulesSchema = z
       .default({ maxLoadPercent: 50 }),
     budget: z
       .object({
-        surplusEntity: z.string().regex(/^[a-z_]+\.[a-z0-9_]+$/, 'an entity id like sensor.grid_export').optional(),
+        surplusEntity: z
+          .string()
+          .regex(/^[a-z_]+\.[a-z0-9_]+$/, 'an entity id like sensor.grid_export')
+          .optional(),
         surplusInverted: z.boolean().optional(),
         staticWatts: z.number().min(0).max(1_000_000).optional(),
-        priceEntity: z.string().regex(/^[a-z_]+\.[a-z0-9_]+$/, 'an entity id like sensor.electricity_price').optional(),
+        priceEntity: z
+          .string()
+          .regex(/^[a-z_]+\.[a-z0-9_]+$/, 'an entity id like sensor.electricity_price')
+          .optional(),
       })
       .strict()
       .default({}),

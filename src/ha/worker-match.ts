@@ -27,7 +27,9 @@ function macsOf(dev: DeviceEntry): Set<string> {
 }
 
 function ipsOf(dev: DeviceEntry): Set<string> {
-  const ips = new Set((dev.connections ?? []).filter((c) => Array.isArray(c) && (c[0] === 'ip' || c[0] === 'ipv4' || c[0] === 'ipv6')).map((c) => String(c[1])));
+  const ips = new Set(
+    (dev.connections ?? []).filter((c) => Array.isArray(c) && (c[0] === 'ip' || c[0] === 'ipv4' || c[0] === 'ipv6')).map((c) => String(c[1])),
+  );
   const h = hostOf(dev.configuration_url);
   if (h) ips.add(h);
   return ips;

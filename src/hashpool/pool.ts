@@ -2,7 +2,7 @@ import { EventEmitter, once } from 'node:events';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
-import { InputError, loadKernel, selectKernel, topWordOf, verifyCandidates, type AnyKernelName, type KernelChoice } from '../core/index.js';
+import { InputError, loadKernel, selectKernel, topWordOf, verifyCandidates, type KernelChoice } from '../core/index.js';
 import { logger as makeLogger, type Logger } from '../log.js';
 import { CTRL_GENERATION, CTRL_SLOT_BASE, type ScanResult, type ScanTask } from './protocol.js';
 

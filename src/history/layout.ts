@@ -82,5 +82,11 @@ export function layout(): Layout {
 
 /** The header's text: the format and the layout; a file whose header differs is not read. */
 export function headerText(l: Layout): string {
-  return JSON.stringify({ format: FORMAT, size: l.size, tiers: l.tiers.map((t) => [t.stepS, t.count, t.workers, t.slotOff(0)]), events: [PLAN_EVENTS, l.events.off], names: NAMES_CAP });
+  return JSON.stringify({
+    format: FORMAT,
+    size: l.size,
+    tiers: l.tiers.map((t) => [t.stepS, t.count, t.workers, t.slotOff(0)]),
+    events: [PLAN_EVENTS, l.events.off],
+    names: NAMES_CAP,
+  });
 }

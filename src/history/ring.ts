@@ -56,7 +56,13 @@ export interface HistoryStatus {
 const HOWS: PowerHow[] = ['measured', 'estimated', 'declared'];
 const num = (x: unknown, min = 0) => (typeof x === 'number' && Number.isFinite(x) ? Math.max(min, x) : 0);
 const numOrNull = (x: unknown) => (typeof x === 'number' && Number.isFinite(x) ? x : null);
-const cleanName = (s: unknown) => utf8Cut(String(s ?? '').replace(/[\u0000-\u001f\u007f]/g, ' ').trim() || '?', NAME_BYTES).toString('utf8');
+const cleanName = (s: unknown) =>
+  utf8Cut(
+    String(s ?? '')
+      .replace(/[\u0000-\u001f\u007f]/g, ' ')
+      .trim() || '?',
+    NAME_BYTES,
+  ).toString('utf8');
 
 export class History {
   readonly path: string;
@@ -120,7 +126,15 @@ export class History {
   }
 
   status(): HistoryStatus {
-    return { file: this.path, persist: this.persist, notice: this.notice, writes: this.written.writes, bytes: this.written.bytes, names: this.names.length, namesCap: NAMES_CAP };
+    return {
+      file: this.path,
+      persist: this.persist,
+      notice: this.notice,
+      writes: this.written.writes,
+      bytes: this.written.bytes,
+      names: this.names.length,
+      namesCap: NAMES_CAP,
+    };
   }
 
   /** One tick of the hub (after start()). Cheap and synchronous; bad numbers count as unknown, never throw. */
@@ -249,7 +263,7 @@ export class History {
       if (!prev && this.lastPlan.size >= WORKERS_PER_TICK) continue;
       if (!prev || prev.decision !== d || (prev.reason !== reason && t - prev.t >= REASON_EVERY_MS)) this.addEvent({ t, worker: name, decision: d, reason });
     }
-    for (const [name, prev] of this.lastPlan) if (!seen.has(name)) this.addEvent({ t, worker: name, decision: 'gone', reason: '' });
+    for (const [name, _prev] of this.lastPlan) if (!seen.has(name)) this.addEvent({ t, worker: name, decision: 'gone', reason: '' });
   }
 
   private addEvent(e: Omit<PlanEvent, 'seq'>): void {
@@ -279,7 +293,7 @@ export class History {
       return;
     }
     const header = size === L.size ? decodeSlot(bytes.subarray(0, PAGE)) : null;
-    if (!header || header.kind !== 'ok' || header.payload.toString('utf8') !== headerText(L)) {
+    if (header?.kind !== 'ok' || header.payload.toString('utf8') !== headerText(L)) {
       const why = size !== L.size ? `${size} bytes, expected ${L.size}` : 'not a history ring of this version';
       const dest = await moveAside(this.path, 3);
       this.notice = `history ${this.path} unreadable (${why}); kept as ${dest}, a new history starts`;
@@ -295,7 +309,7 @@ export class History {
       const s = slots[ni] as { seq: number; payload: Buffer };
       this.namesSeq = s.seq;
       this.names = s.payload.length ? s.payload.toString('utf8').split('\u0000').slice(0, NAMES_CAP) : [];
-      this.names.forEach((n, i) => this.nameIdx.set(n, i));
+      for (const [i, n] of this.names.entries()) this.nameIdx.set(n, i);
     }
     let skipped = 0;
     L.tiers.forEach((tier, i) => {

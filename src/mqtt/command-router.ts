@@ -184,7 +184,10 @@ export class CommandRouter {
       this.line('warn', { topic }, 'ignored a retained command (commands must not be retained)');
       return true;
     }
-    const text = payload.subarray(0, MAX_COMMAND_BYTES + 1).toString('utf8').trim();
+    const text = payload
+      .subarray(0, MAX_COMMAND_BYTES + 1)
+      .toString('utf8')
+      .trim();
     if (payload.length > MAX_COMMAND_BYTES || !/^[\x20-\x7e]*$/.test(text)) {
       this.o.counters.commandsRejected++;
       w.rejected++;
@@ -300,7 +303,11 @@ export class CommandRouter {
         if (late) this.o.log.debug({ command, ms: Date.now() - t0 }, 'command applied after its state was confirmed');
       },
       (err: Error) => {
-        this.line('warn', { error: err?.message, command }, late ? 'command handler failed; its state was published' : 'command handler failed; publishing the true state');
+        this.line(
+          'warn',
+          { error: err?.message, command },
+          late ? 'command handler failed; its state was published' : 'command handler failed; publishing the true state',
+        );
       },
     );
     const timedOut = new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), this.timeoutMs)));
@@ -352,13 +359,25 @@ export class CommandRouter {
     const n = (x: number) => x.toLocaleString('en-US');
     const flood = w.received >= FLOOD_MESSAGES || w.dropped > 0;
     this.o.log[flood ? 'warn' : 'info'](
-      { commands: w.received, windowS: secs, applied: w.applied, coalesced: w.coalesced, rejected: w.rejected, ignored: w.ignored, dropped: w.dropped, linesNotWritten: w.suppressed },
+      {
+        commands: w.received,
+        windowS: secs,
+        applied: w.applied,
+        coalesced: w.coalesced,
+        rejected: w.rejected,
+        ignored: w.ignored,
+        dropped: w.dropped,
+        linesNotWritten: w.suppressed,
+      },
       `${flood ? 'MQTT command flood' : 'MQTT commands'}: ${n(w.received)} command messages in ${secs} s; ${n(w.applied)} applied, ${n(w.coalesced)} replaced by a later value on the same topic, ${n(w.rejected)} bad, ${n(w.ignored)} ignored, ${n(w.dropped)} dropped (queue full)`,
     );
   }
 }
 
 function printable(b: Buffer): string {
-  const s = b.subarray(0, 64).toString('utf8').replace(/[^\x20-\x7e]/g, '?');
+  const s = b
+    .subarray(0, 64)
+    .toString('utf8')
+    .replace(/[^\x20-\x7e]/g, '?');
   return b.length > 64 ? `${s}…(${b.length} bytes)` : s;
 }

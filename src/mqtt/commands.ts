@@ -29,7 +29,9 @@ export function parseCommand(key: CommandKey | string, payload: Buffer | string,
   switch (key) {
     case 'mining': {
       const r = onOff.safeParse(text.toUpperCase());
-      return r.success ? { ok: true, command: { kind: 'mining', on: r.data === PAYLOAD_ON } } : { ok: false, reason: `expected ${PAYLOAD_ON} or ${PAYLOAD_OFF}` };
+      return r.success
+        ? { ok: true, command: { kind: 'mining', on: r.data === PAYLOAD_ON } }
+        : { ok: false, reason: `expected ${PAYLOAD_ON} or ${PAYLOAD_OFF}` };
     }
     case 'max_threads': {
       const r = threads(Math.max(0, Math.floor(maxThreads))).safeParse(text);

@@ -31,13 +31,15 @@ function classifyReason(text: string): DecisionState {
   if (/^quiet hours/.test(text)) return { decision: 'quiet hours', reason: text };
   if ((m = /^price \S+ above ceiling (\S+)/.exec(text))) return { decision: 'price too high', reason: `electricity price above the ceiling ${m[1]}` };
   if (/mining yields to it$/.test(text)) return { decision: 'appliance busy', reason: text };
-  if (/^surplus mode without a budget/.test(text)) return { decision: 'no power budget', reason: 'surplus mode without a budget: no surplus sensor reading and no static budget' };
+  if (/^surplus mode without a budget/.test(text))
+    return { decision: 'no power budget', reason: 'surplus mode without a budget: no surplus sensor reading and no static budget' };
   if (/^does not fit the budget/.test(text)) return { decision: 'no power budget', reason: 'the power budget is too small for any worker' };
   if ((m = /^hub CPU busy: .*> (\d+)%/.exec(text))) return { decision: 'hub busy', reason: `the hub's CPU is used by others above ${m[1]}%` };
-  if ((m = /^the rest of the machine uses \d+% CPU, above the (\d+)% limit/.exec(text))) return { decision: 'hub busy', reason: `the hub's CPU is used by others above ${m[1]}%` };
+  if ((m = /^the rest of the machine uses \d+% CPU, above the (\d+)% limit/.exec(text)))
+    return { decision: 'hub busy', reason: `the hub's CPU is used by others above ${m[1]}%` };
   if ((m = /^hub (.*) is (\S+)$/.exec(text))) {
     // without HA the hub's appliance is the hub itself ("hub hub is busy"): its CPU is in use
-    return { decision: 'hub busy', reason: m[1] === 'hub' ? 'the hub\'s CPU is busy with other work' : `${m[1]} (the hub's device) is ${m[2]}` };
+    return { decision: 'hub busy', reason: m[1] === 'hub' ? "the hub's CPU is busy with other work" : `${m[1]} (the hub's device) is ${m[2]}` };
   }
   if (/minimum pause\)?$/.test(text)) return { decision: 'waiting', reason: 'minimum pause after a stop' };
   if (/^no hub threads/.test(text) || /^not connected$/.test(text)) return { decision: 'no workers', reason: text };

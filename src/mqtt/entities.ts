@@ -1,8 +1,26 @@
 // The entity model: from a MinerSnapshot to HA device-discovery configs and state payloads.
 // Pure: no I/O. MqttEntities (mqtt-entities.ts) decides when to send what.
 import { createHash } from 'node:crypto';
-import { costPerDay, earningsSatsPerDay, expectedSecondsToBlock, oddsAgainstPerDay, parsePriceUnit, DEFAULT_BLOCK_REWARD_SATS, SECONDS_PER_YEAR } from './odds.js';
-import { CONNECTIONS, DECISIONS, POLICIES, WORKER_STATUSES, type Connection, type ExtraEntity, type HubSnapshot, type MinerSnapshot, type WorkerSnapshot } from './types.js';
+import {
+  costPerDay,
+  earningsSatsPerDay,
+  expectedSecondsToBlock,
+  oddsAgainstPerDay,
+  parsePriceUnit,
+  DEFAULT_BLOCK_REWARD_SATS,
+  SECONDS_PER_YEAR,
+} from './odds.js';
+import {
+  CONNECTIONS,
+  DECISIONS,
+  POLICIES,
+  WORKER_STATUSES,
+  type Connection,
+  type ExtraEntity,
+  type HubSnapshot,
+  type MinerSnapshot,
+  type WorkerSnapshot,
+} from './types.js';
 
 export interface EntityOptions {
   /** HA discovery prefix (default `homeassistant`). */
@@ -57,7 +75,10 @@ const TOPIC_SAFE = /^[a-zA-Z0-9_-]+$/;
 
 export function validateEntityOptions(o: EntityOptions): EntityOptions {
   if (!TOPIC_SAFE.test(o.nodeId) || o.nodeId.length > 64) throw new Error(`mqtt nodeId "${o.nodeId}": use 1-64 of [a-zA-Z0-9_-]`);
-  for (const [name, t] of [['discoveryPrefix', o.discoveryPrefix], ['baseTopic', o.baseTopic]] as const) {
+  for (const [name, t] of [
+    ['discoveryPrefix', o.discoveryPrefix],
+    ['baseTopic', o.baseTopic],
+  ] as const) {
     if (!t || t.length > 200 || /[#+\u0000]/.test(t) || t.startsWith('/') || t.endsWith('/')) {
       throw new Error(`mqtt ${name} "${t}": a topic without wildcards (#, +), not starting or ending with /`);
     }
@@ -92,7 +113,12 @@ export function topics(o: EntityOptions): Topics {
  * characters; when that changed the id, a short hash of the original keeps distinct ids distinct.
  */
 export function workerSlug(id: string): string {
-  const base = id.toLowerCase().replace(/[^a-z0-9_]+/g, '_').replace(/^_+|_+$/g, '').slice(0, 40) || 'worker';
+  const base =
+    id
+      .toLowerCase()
+      .replace(/[^a-z0-9_]+/g, '_')
+      .replace(/^_+|_+$/g, '')
+      .slice(0, 40) || 'worker';
   if (base === id) return base;
   return `${base}_${createHash('sha256').update(id).digest('hex').slice(0, 6)}`;
 }
@@ -135,13 +161,26 @@ function withExtras<S>(own: Array<EntityDef<S>>, extra: readonly ExtraEntity[] |
     if (!EXTRA_KEY.test(e.key) || taken.has(e.key)) continue;
     taken.add(e.key);
     const state = e.state;
-    out.push({ key: e.key, platform: e.platform, name: e.name, config: e.config, ...(state !== undefined ? { state: () => truncateState(state) } : {}), ...(e.command ? { command: true } : {}) });
+    out.push({
+      key: e.key,
+      platform: e.platform,
+      name: e.name,
+      config: e.config,
+      ...(state !== undefined ? { state: () => truncateState(state) } : {}),
+      ...(e.command ? { command: true } : {}),
+    });
   }
   return out;
 }
 
 /** The numbers derived from hashrate and network difficulty, unless the snapshot gives them. */
-export function derived(h: HubSnapshot): { hashrate: number; expectedSeconds: number; oddsAgainstPerDay: number; earningsSatsPerDay: number; costPerDay: number } {
+export function derived(h: HubSnapshot): {
+  hashrate: number;
+  expectedSeconds: number;
+  oddsAgainstPerDay: number;
+  earningsSatsPerDay: number;
+  costPerDay: number;
+} {
   const hashrate = h.mining && Number.isFinite(h.hashrate) && h.hashrate > 0 ? h.hashrate : 0;
   const d = h.networkDifficulty ?? NaN;
   const expectedSeconds = h.expectedSecondsToBlock ?? expectedSecondsToBlock(hashrate, d);
@@ -151,7 +190,8 @@ export function derived(h: HubSnapshot): { hashrate: number; expectedSeconds: nu
     expectedSeconds,
     // "N to 1" from a given probability, else from hashrate and difficulty
     oddsAgainstPerDay: p !== undefined ? (p > 0 && p <= 1 ? (1 - p) / p : Infinity) : oddsAgainstPerDay(hashrate, d),
-    earningsSatsPerDay: h.earningsSatsPerDay ?? (h.networkDifficulty === undefined ? NaN : earningsSatsPerDay(hashrate, d, h.blockRewardSats ?? DEFAULT_BLOCK_REWARD_SATS)),
+    earningsSatsPerDay:
+      h.earningsSatsPerDay ?? (h.networkDifficulty === undefined ? NaN : earningsSatsPerDay(hashrate, d, h.blockRewardSats ?? DEFAULT_BLOCK_REWARD_SATS)),
     costPerDay: h.electricityPrice ? costPerDay(h.powerW, h.electricityPrice.value, parsePriceUnit(h.electricityPrice.unit)) : NaN,
   };
 }
@@ -177,31 +217,139 @@ const mhs = (h: number) => formatNumber(Number.isFinite(h) && h > 0 ? h / MHS : 
 function hubDefs(h: HubSnapshot): Array<EntityDef<HubSnapshot>> {
   const defs: Array<EntityDef<HubSnapshot>> = [
     { key: 'hashrate', platform: 'sensor', name: 'Hashrate', config: hashrateConfig, state: (s) => mhs(derived(s).hashrate) },
-    { key: 'decision', platform: 'sensor', name: 'Decision', config: { device_class: 'enum', options: [...DECISIONS], icon: 'mdi:scale-balance' }, state: (s) => s.decision ?? 'starting' },
-    { key: 'decision_reason', platform: 'sensor', name: 'Decision reason', config: { entity_category: 'diagnostic', icon: 'mdi:comment-question-outline' }, state: (s) => truncateState(s.decisionReason || 'waiting for the first plan') },
-    { key: 'shares_accepted', platform: 'sensor', name: 'Shares accepted', config: { ...counter, icon: 'mdi:check-circle-outline' }, state: (s) => formatNumber(s.sharesAccepted) },
-    { key: 'shares_rejected', platform: 'sensor', name: 'Shares rejected', config: { ...counter, icon: 'mdi:close-circle-outline' }, state: (s) => formatNumber(s.sharesRejected) },
-    { key: 'shares_stale', platform: 'sensor', name: 'Shares stale', config: { ...counter, icon: 'mdi:clock-alert-outline' }, state: (s) => formatNumber(s.sharesStale) },
-    { key: 'best_difficulty_session', platform: 'sensor', name: 'Best share (session)', config: { ...measurement, icon: 'mdi:trophy-outline' }, state: (s) => formatNumber(s.bestDifficultySession) },
-    { key: 'best_difficulty_all_time', platform: 'sensor', name: 'Best share (all time)', config: { ...measurement, icon: 'mdi:trophy' }, state: (s) => formatNumber(s.bestDifficultyAllTime) },
-    { key: 'blocks_found', platform: 'sensor', name: 'Blocks found', config: { ...counter, icon: 'mdi:cube-outline' }, state: (s) => formatNumber(s.blocksFound) },
-    { key: 'pool_connection', platform: 'sensor', name: 'Pool connection', config: { device_class: 'enum', options: [...CONNECTIONS], entity_category: 'diagnostic', icon: 'mdi:lan-connect' }, state: (s) => connectionOf(s) },
-    { key: 'active_workers', platform: 'sensor', name: 'Active workers', config: { ...measurement, icon: 'mdi:account-hard-hat' }, state: (s) => formatNumber(s.activeWorkers) },
-    { key: 'network_difficulty', platform: 'sensor', name: 'Network difficulty', config: { ...measurement, entity_category: 'diagnostic', suggested_display_precision: 0, icon: 'mdi:chart-bell-curve' }, state: (s) => formatNumber(s.networkDifficulty) },
-    { key: 'mode', platform: 'sensor', name: 'Mode', config: { device_class: 'enum', options: ['practice', 'pool', 'solo'], entity_category: 'diagnostic', icon: 'mdi:school-outline' }, state: (s) => s.mode },
+    {
+      key: 'decision',
+      platform: 'sensor',
+      name: 'Decision',
+      config: { device_class: 'enum', options: [...DECISIONS], icon: 'mdi:scale-balance' },
+      state: (s) => s.decision ?? 'starting',
+    },
+    {
+      key: 'decision_reason',
+      platform: 'sensor',
+      name: 'Decision reason',
+      config: { entity_category: 'diagnostic', icon: 'mdi:comment-question-outline' },
+      state: (s) => truncateState(s.decisionReason || 'waiting for the first plan'),
+    },
+    {
+      key: 'shares_accepted',
+      platform: 'sensor',
+      name: 'Shares accepted',
+      config: { ...counter, icon: 'mdi:check-circle-outline' },
+      state: (s) => formatNumber(s.sharesAccepted),
+    },
+    {
+      key: 'shares_rejected',
+      platform: 'sensor',
+      name: 'Shares rejected',
+      config: { ...counter, icon: 'mdi:close-circle-outline' },
+      state: (s) => formatNumber(s.sharesRejected),
+    },
+    {
+      key: 'shares_stale',
+      platform: 'sensor',
+      name: 'Shares stale',
+      config: { ...counter, icon: 'mdi:clock-alert-outline' },
+      state: (s) => formatNumber(s.sharesStale),
+    },
+    {
+      key: 'best_difficulty_session',
+      platform: 'sensor',
+      name: 'Best share (session)',
+      config: { ...measurement, icon: 'mdi:trophy-outline' },
+      state: (s) => formatNumber(s.bestDifficultySession),
+    },
+    {
+      key: 'best_difficulty_all_time',
+      platform: 'sensor',
+      name: 'Best share (all time)',
+      config: { ...measurement, icon: 'mdi:trophy' },
+      state: (s) => formatNumber(s.bestDifficultyAllTime),
+    },
+    {
+      key: 'blocks_found',
+      platform: 'sensor',
+      name: 'Blocks found',
+      config: { ...counter, icon: 'mdi:cube-outline' },
+      state: (s) => formatNumber(s.blocksFound),
+    },
+    {
+      key: 'pool_connection',
+      platform: 'sensor',
+      name: 'Pool connection',
+      config: { device_class: 'enum', options: [...CONNECTIONS], entity_category: 'diagnostic', icon: 'mdi:lan-connect' },
+      state: (s) => connectionOf(s),
+    },
+    {
+      key: 'active_workers',
+      platform: 'sensor',
+      name: 'Active workers',
+      config: { ...measurement, icon: 'mdi:account-hard-hat' },
+      state: (s) => formatNumber(s.activeWorkers),
+    },
+    {
+      key: 'network_difficulty',
+      platform: 'sensor',
+      name: 'Network difficulty',
+      config: { ...measurement, entity_category: 'diagnostic', suggested_display_precision: 0, icon: 'mdi:chart-bell-curve' },
+      state: (s) => formatNumber(s.networkDifficulty),
+    },
+    {
+      key: 'mode',
+      platform: 'sensor',
+      name: 'Mode',
+      config: { device_class: 'enum', options: ['practice', 'pool', 'solo'], entity_category: 'diagnostic', icon: 'mdi:school-outline' },
+      state: (s) => s.mode,
+    },
     // Always an estimate (threads x watts per thread): the names say so.
-    { key: 'power', platform: 'sensor', name: 'Estimated power', config: { ...measurement, device_class: 'power', unit_of_measurement: 'W', suggested_display_precision: 0 }, state: (s) => formatNumber(s.powerW, 4) },
-    { key: 'energy', platform: 'sensor', name: 'Estimated energy', config: { ...counter, device_class: 'energy', unit_of_measurement: 'kWh', suggested_display_precision: 3 }, state: (s) => formatNumber(s.energyKwh) },
+    {
+      key: 'power',
+      platform: 'sensor',
+      name: 'Estimated power',
+      config: { ...measurement, device_class: 'power', unit_of_measurement: 'W', suggested_display_precision: 0 },
+      state: (s) => formatNumber(s.powerW, 4),
+    },
+    {
+      key: 'energy',
+      platform: 'sensor',
+      name: 'Estimated energy',
+      config: { ...counter, device_class: 'energy', unit_of_measurement: 'kWh', suggested_display_precision: 3 },
+      state: (s) => formatNumber(s.energyKwh),
+    },
     // Years, not days (HA's duration class stops at days): "9,070,000,000 y" reads as 9 billion years.
-    { key: 'expected_time_to_block', platform: 'sensor', name: 'Expected time to a block', config: { ...measurement, unit_of_measurement: 'y', icon: 'mdi:timer-sand' }, state: (s) => formatNumber(derived(s).expectedSeconds / SECONDS_PER_YEAR, 3) },
+    {
+      key: 'expected_time_to_block',
+      platform: 'sensor',
+      name: 'Expected time to a block',
+      config: { ...measurement, unit_of_measurement: 'y', icon: 'mdi:timer-sand' },
+      state: (s) => formatNumber(derived(s).expectedSeconds / SECONDS_PER_YEAR, 3),
+    },
     // Odds as bookmakers say them: "3,310,000,000,000 to 1" (a number, so it has statistics and stays out of the logbook).
-    { key: 'odds_per_day', platform: 'sensor', name: 'Block odds per day', config: { ...measurement, unit_of_measurement: 'to 1', icon: 'mdi:dice-multiple' }, state: (s) => formatNumber(derived(s).oddsAgainstPerDay, 3) },
+    {
+      key: 'odds_per_day',
+      platform: 'sensor',
+      name: 'Block odds per day',
+      config: { ...measurement, unit_of_measurement: 'to 1', icon: 'mdi:dice-multiple' },
+      state: (s) => formatNumber(derived(s).oddsAgainstPerDay, 3),
+    },
   ];
   if (h.mode === 'solo') {
-    defs.push({ key: 'node_height', platform: 'sensor', name: 'Node block height', config: { ...measurement, entity_category: 'diagnostic', icon: 'mdi:cube-scan' }, state: (s) => formatNumber(s.nodeHeight) });
+    defs.push({
+      key: 'node_height',
+      platform: 'sensor',
+      name: 'Node block height',
+      config: { ...measurement, entity_category: 'diagnostic', icon: 'mdi:cube-scan' },
+      state: (s) => formatNumber(s.nodeHeight),
+    });
   }
   if (h.mode === 'pool' || h.mode === 'solo') {
-    defs.push({ key: 'earnings_per_day', platform: 'sensor', name: 'Estimated earnings per day', config: { ...measurement, unit_of_measurement: 'sat', suggested_display_precision: 2, icon: 'mdi:bitcoin' }, state: (s) => formatNumber(derived(s).earningsSatsPerDay, 3) });
+    defs.push({
+      key: 'earnings_per_day',
+      platform: 'sensor',
+      name: 'Estimated earnings per day',
+      config: { ...measurement, unit_of_measurement: 'sat', suggested_display_precision: 2, icon: 'mdi:bitcoin' },
+      state: (s) => formatNumber(derived(s).earningsSatsPerDay, 3),
+    });
   }
   if (h.electricityPrice) {
     const unit = parsePriceUnit(h.electricityPrice.unit);
@@ -218,27 +366,103 @@ function hubDefs(h: HubSnapshot): Array<EntityDef<HubSnapshot>> {
   const limit = Math.max(0, Math.floor(Number.isFinite(h.maxThreadsLimit) ? h.maxThreadsLimit : 0));
   defs.push(
     // the device's main feature: no name of its own, so HA calls it "Micro Mining"
-    { key: 'mining', platform: 'switch', name: null, config: { payload_on: PAYLOAD_ON, payload_off: PAYLOAD_OFF, state_on: PAYLOAD_ON, state_off: PAYLOAD_OFF, icon: 'mdi:pickaxe' }, state: (s) => (s.mining ? PAYLOAD_ON : PAYLOAD_OFF), command: true },
-    { key: 'max_threads', platform: 'number', name: 'Max hub threads', config: { min: 0, max: limit, step: 1, mode: 'box', entity_category: 'config', icon: 'mdi:cpu-64-bit' }, state: (s) => formatNumber(s.maxThreads), command: true },
-    { key: 'policy', platform: 'select', name: 'Policy', config: { options: [...POLICIES], entity_category: 'config', icon: 'mdi:tune-variant' }, state: (s) => s.policy, command: true },
-    { key: 'reset_session', platform: 'button', name: 'Reset session statistics', config: { payload_press: PAYLOAD_PRESS, icon: 'mdi:restart' }, command: true },
+    {
+      key: 'mining',
+      platform: 'switch',
+      name: null,
+      config: { payload_on: PAYLOAD_ON, payload_off: PAYLOAD_OFF, state_on: PAYLOAD_ON, state_off: PAYLOAD_OFF, icon: 'mdi:pickaxe' },
+      state: (s) => (s.mining ? PAYLOAD_ON : PAYLOAD_OFF),
+      command: true,
+    },
+    {
+      key: 'max_threads',
+      platform: 'number',
+      name: 'Max hub threads',
+      config: { min: 0, max: limit, step: 1, mode: 'box', entity_category: 'config', icon: 'mdi:cpu-64-bit' },
+      state: (s) => formatNumber(s.maxThreads),
+      command: true,
+    },
+    {
+      key: 'policy',
+      platform: 'select',
+      name: 'Policy',
+      config: { options: [...POLICIES], entity_category: 'config', icon: 'mdi:tune-variant' },
+      state: (s) => s.policy,
+      command: true,
+    },
+    {
+      key: 'reset_session',
+      platform: 'button',
+      name: 'Reset session statistics',
+      config: { payload_press: PAYLOAD_PRESS, icon: 'mdi:restart' },
+      command: true,
+    },
   );
   return defs;
 }
 
 const WORKER_DEFS: Array<EntityDef<WorkerSnapshot>> = [
-  { key: 'status', platform: 'sensor', name: 'Mining status', config: { device_class: 'enum', options: [...WORKER_STATUSES], icon: 'mdi:pickaxe' }, state: (w) => w.status },
+  {
+    key: 'status',
+    platform: 'sensor',
+    name: 'Mining status',
+    config: { device_class: 'enum', options: [...WORKER_STATUSES], icon: 'mdi:pickaxe' },
+    state: (w) => w.status,
+  },
   { key: 'hashrate', platform: 'sensor', name: 'Hashrate', config: hashrateConfig, state: (w) => mhs(w.status === 'offline' ? 0 : w.hashrate) },
   { key: 'shares', platform: 'sensor', name: 'Shares', config: { ...counter, icon: 'mdi:check-circle-outline' }, state: (w) => formatNumber(w.shares) },
-  { key: 'best_difficulty', platform: 'sensor', name: 'Best share', config: { ...measurement, icon: 'mdi:trophy-outline' }, state: (w) => formatNumber(w.bestDifficulty) },
-  { key: 'last_share', platform: 'sensor', name: 'Last share', config: { device_class: 'timestamp', icon: 'mdi:clock-check-outline' }, state: (w) => (w.lastShareAt !== undefined && Number.isFinite(w.lastShareAt) ? new Date(w.lastShareAt).toISOString() : PAYLOAD_NONE) },
+  {
+    key: 'best_difficulty',
+    platform: 'sensor',
+    name: 'Best share',
+    config: { ...measurement, icon: 'mdi:trophy-outline' },
+    state: (w) => formatNumber(w.bestDifficulty),
+  },
+  {
+    key: 'last_share',
+    platform: 'sensor',
+    name: 'Last share',
+    config: { device_class: 'timestamp', icon: 'mdi:clock-check-outline' },
+    state: (w) => (w.lastShareAt !== undefined && Number.isFinite(w.lastShareAt) ? new Date(w.lastShareAt).toISOString() : PAYLOAD_NONE),
+  },
   // what the plan does with it (states are published only when they change) and what it costs
-  { key: 'power', platform: 'sensor', name: 'Mining power', config: { ...measurement, device_class: 'power', unit_of_measurement: 'W', suggested_display_precision: 0 }, state: (w) => formatNumber(w.powerW ?? 0) },
-  { key: 'energy', platform: 'sensor', name: 'Mining energy', config: { state_class: 'total_increasing', device_class: 'energy', unit_of_measurement: 'kWh', suggested_display_precision: 3 }, state: (w) => formatNumber(w.energyKwh ?? 0) },
-  { key: 'decision', platform: 'sensor', name: 'Plan decision', config: { device_class: 'enum', options: ['work', 'pause'], icon: 'mdi:calendar-check' }, state: (w) => w.decision ?? PAYLOAD_NONE },
-  { key: 'decision_reason', platform: 'sensor', name: 'Plan reason', config: { entity_category: 'diagnostic', icon: 'mdi:comment-question-outline' }, state: (w) => truncateState(w.decisionReason || 'waiting for the first plan') },
+  {
+    key: 'power',
+    platform: 'sensor',
+    name: 'Mining power',
+    config: { ...measurement, device_class: 'power', unit_of_measurement: 'W', suggested_display_precision: 0 },
+    state: (w) => formatNumber(w.powerW ?? 0),
+  },
+  {
+    key: 'energy',
+    platform: 'sensor',
+    name: 'Mining energy',
+    config: { state_class: 'total_increasing', device_class: 'energy', unit_of_measurement: 'kWh', suggested_display_precision: 3 },
+    state: (w) => formatNumber(w.energyKwh ?? 0),
+  },
+  {
+    key: 'decision',
+    platform: 'sensor',
+    name: 'Plan decision',
+    config: { device_class: 'enum', options: ['work', 'pause'], icon: 'mdi:calendar-check' },
+    state: (w) => w.decision ?? PAYLOAD_NONE,
+  },
+  {
+    key: 'decision_reason',
+    platform: 'sensor',
+    name: 'Plan reason',
+    config: { entity_category: 'diagnostic', icon: 'mdi:comment-question-outline' },
+    state: (w) => truncateState(w.decisionReason || 'waiting for the first plan'),
+  },
   // work allowed or not, by hand: off pauses this worker whatever the plan says
-  { key: 'mining', platform: 'switch', name: 'Mining', config: { payload_on: PAYLOAD_ON, payload_off: PAYLOAD_OFF, state_on: PAYLOAD_ON, state_off: PAYLOAD_OFF, icon: 'mdi:pickaxe' }, state: (w) => (w.miningAllowed === false ? PAYLOAD_OFF : PAYLOAD_ON), command: true },
+  {
+    key: 'mining',
+    platform: 'switch',
+    name: 'Mining',
+    config: { payload_on: PAYLOAD_ON, payload_off: PAYLOAD_OFF, state_on: PAYLOAD_ON, state_off: PAYLOAD_OFF, icon: 'mdi:pickaxe' },
+    state: (w) => (w.miningAllowed === false ? PAYLOAD_OFF : PAYLOAD_ON),
+    command: true,
+  },
 ];
 
 /** Where a watt figure comes from (docs: measured / plug / declared / estimated). */
@@ -250,8 +474,22 @@ const POWER_HOWS = ['measured', 'plug', 'declared', 'estimated'] as const;
  */
 function workerDefs(w: WorkerSnapshot): Array<EntityDef<WorkerSnapshot>> {
   const defs = [...WORKER_DEFS];
-  if (w.powerHow) defs.push({ key: 'power_source', platform: 'sensor', name: 'Power figure', config: { device_class: 'enum', options: [...POWER_HOWS], entity_category: 'diagnostic', icon: 'mdi:gauge' }, state: (x) => x.powerHow ?? 'estimated' });
-  if (w.kernel) defs.push({ key: 'kernel', platform: 'sensor', name: 'Kernel', config: { entity_category: 'diagnostic', icon: 'mdi:chip' }, state: (x) => truncateState(x.kernel ?? '') });
+  if (w.powerHow)
+    defs.push({
+      key: 'power_source',
+      platform: 'sensor',
+      name: 'Power figure',
+      config: { device_class: 'enum', options: [...POWER_HOWS], entity_category: 'diagnostic', icon: 'mdi:gauge' },
+      state: (x) => x.powerHow ?? 'estimated',
+    });
+  if (w.kernel)
+    defs.push({
+      key: 'kernel',
+      platform: 'sensor',
+      name: 'Kernel',
+      config: { entity_category: 'diagnostic', icon: 'mdi:chip' },
+      state: (x) => truncateState(x.kernel ?? ''),
+    });
   return defs;
 }
 
@@ -278,7 +516,13 @@ function origin(o: EntityOptions): Record<string, unknown> {
   return { name: 'micro-mining', sw_version: o.swVersion, ...(o.supportUrl ? { support_url: o.supportUrl } : {}) };
 }
 
-function cmp<S>(def: EntityDef<S>, uniquePrefix: string, entityPrefix: string, stateTopic: string | undefined, commandTopic: string | undefined): Record<string, unknown> {
+function cmp<S>(
+  def: EntityDef<S>,
+  uniquePrefix: string,
+  entityPrefix: string,
+  stateTopic: string | undefined,
+  commandTopic: string | undefined,
+): Record<string, unknown> {
   return {
     p: def.platform,
     unique_id: `${uniquePrefix}_${def.key}`,

@@ -6,7 +6,17 @@ export { MqttEntities, type MqttEntitiesOptions, type MqttEntitiesStats } from '
 export { planSync, ownStateTopics, type SyncPlan, type Published } from './sync-plan.js';
 export { CommandRouter, DEFAULT_COMMAND_TIMEOUT_MS, type CommandCounters, type CommandRouterOptions } from './command-router.js';
 export { startEmbeddedBroker, type EmbeddedBroker, type EmbeddedBrokerOptions } from './broker.js';
-export { expectedSecondsToBlock, oddsPerDay, oddsAgainstPerDay, earningsSatsPerDay, costPerDay, parsePriceUnit, DEFAULT_BLOCK_REWARD_SATS, SECONDS_PER_YEAR, type PriceUnit } from './odds.js';
+export {
+  expectedSecondsToBlock,
+  oddsPerDay,
+  oddsAgainstPerDay,
+  earningsSatsPerDay,
+  costPerDay,
+  parsePriceUnit,
+  DEFAULT_BLOCK_REWARD_SATS,
+  SECONDS_PER_YEAR,
+  type PriceUnit,
+} from './odds.js';
 export { parseCommand, MAX_COMMAND_BYTES, type ParsedCommand } from './commands.js';
 export {
   buildModel,

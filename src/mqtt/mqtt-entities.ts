@@ -7,7 +7,6 @@ import { logger, redactUrl, type Logger } from '../log.js';
 import { CommandRouter, type CommandCounters } from './command-router.js';
 import {
   buildModel,
-  COMMAND_KEYS,
   DEFAULT_ENTITY_OPTIONS,
   PAYLOAD_AVAILABLE,
   PAYLOAD_NOT_AVAILABLE,

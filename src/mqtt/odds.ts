@@ -67,7 +67,13 @@ export function parsePriceUnit(unit: string | null | undefined): PriceUnit | und
   const slash = u.lastIndexOf('/');
   if (slash < 0) return { currency: u, kwhPerUnit: 1 };
   const currency = u.slice(0, slash).trim();
-  const per = ENERGY_UNITS[u.slice(slash + 1).trim().toLowerCase()];
+  const per =
+    ENERGY_UNITS[
+      u
+        .slice(slash + 1)
+        .trim()
+        .toLowerCase()
+    ];
   return per === undefined ? undefined : { currency, kwhPerUnit: per };
 }
 

@@ -13,7 +13,9 @@ export async function readRaplSnapshot(root: string, at: number): Promise<{ snap
     names = await readdir(root);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    return { error: code === 'ENOENT' ? `${root} does not exist (no powercap on this machine or in this container)` : `${root} not readable (${code ?? 'error'})` };
+    return {
+      error: code === 'ENOENT' ? `${root} does not exist (no powercap on this machine or in this container)` : `${root} not readable (${code ?? 'error'})`,
+    };
   }
   const packages = names.filter((n) => /^intel-rapl:\d+$/.test(n)).sort();
   if (packages.length === 0) return { error: `no RAPL package zone under ${root}` };

@@ -1,14 +1,5 @@
 // The planning step: policy + appliances + workers + previous state -> plan + new state. Pure.
-import type {
-  ApplianceInput,
-  Plan,
-  Policy,
-  ScheduleInput,
-  ScheduleResult,
-  ScheduleState,
-  WorkerDecision,
-  WorkerState,
-} from './types.js';
+import type { ApplianceInput, Plan, Policy, ScheduleInput, ScheduleResult, ScheduleState, WorkerDecision, WorkerState } from './types.js';
 import { capByPower } from './power-plan.js';
 
 export const HUB_ID = 'hub';
@@ -128,8 +119,7 @@ export function schedule(input: ScheduleInput, configured: Policy, previous: Sch
 
   // Availability per worker.
   const candidates: Candidate[] = [];
-  const pause = (id: string, kind: 'hub' | 'miner', reason: string) =>
-    decisions.push({ id, kind, action: 'pause', threads: 0, reason, hashrate: 0, watts: 0 });
+  const pause = (id: string, kind: 'hub' | 'miner', reason: string) => decisions.push({ id, kind, action: 'pause', threads: 0, reason, hashrate: 0, watts: 0 });
   // pauses that are not the plan's own choice: the minimum pause does not hold them afterwards
   const pausedBy = new Map<string, 'hand' | 'absent'>();
 
@@ -156,11 +146,7 @@ export function schedule(input: ScheduleInput, configured: Policy, previous: Sch
     else if (mustBeIdle && hubAppliance && hubAppliance.status !== 'idle')
       // the hub itself says why (its CPU figure, e.g. `the rest of the machine uses 54% CPU, above
       // the 50% limit`); a device linked to the hub is named
-      pause(
-        HUB_ID,
-        'hub',
-        hubAppliance.id === HUB_ID && hubAppliance.reason ? hubAppliance.reason : `hub ${hubAppliance.name} is ${hubAppliance.status}`,
-      );
+      pause(HUB_ID, 'hub', hubAppliance.id === HUB_ID && hubAppliance.reason ? hubAppliance.reason : `hub ${hubAppliance.name} is ${hubAppliance.status}`);
     else if (typeof load === 'number' && load > policy.maxHubLoadPercent)
       pause(HUB_ID, 'hub', `the rest of the machine uses ${Math.round(load)}% CPU, above the ${policy.maxHubLoadPercent}% limit`);
     else

@@ -95,7 +95,10 @@ export function bestWithin(ps: KnapsackItem[], los: number[], budget: number): n
 
 /** The largest single step of a fleet, W (whole watts as planned): the most the plan may be above its target. */
 export function largestStepW(workers: PowerWorker[], options: { maxCells: number } = { maxCells: DEFAULT_MAX_CELLS }): number {
-  const q = quantumFor(workers.filter((w) => !badSteps(w)), options.maxCells);
+  const q = quantumFor(
+    workers.filter((w) => !badSteps(w)),
+    options.maxCells,
+  );
   let m = 0;
   for (const w of workers) {
     if (badSteps(w)) continue;

@@ -30,7 +30,10 @@ export const powerWorkerSchema = z
     minStepS: seconds.optional(),
     onDelayS: seconds.optional(),
   })
-  .refine((w) => w.steps.every((s, i) => i === 0 || s.watts >= w.steps[i - 1].watts), { message: 'steps must be ordered by watts, lowest first', path: ['steps'] });
+  .refine((w) => w.steps.every((s, i) => i === 0 || s.watts >= w.steps[i - 1].watts), {
+    message: 'steps must be ordered by watts, lowest first',
+    path: ['steps'],
+  });
 
 export const powerFleetSchema = z
   .array(powerWorkerSchema)

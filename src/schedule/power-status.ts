@@ -70,10 +70,22 @@ export function powerStatus(plan: PowerPlan, readings: Record<string, WorkerPowe
       measured = (measured ?? 0) + fig.watts;
       counts.set(fig.how, (counts.get(fig.how) ?? 0) + 1);
     }
-    return { id: a.id, name: a.name, step: a.reason, planned_w: a.planned_w, planned_how: a.how, measured_w: fig.watts === null ? null : Math.round(fig.watts * 10) / 10, how: fig.how };
+    return {
+      id: a.id,
+      name: a.name,
+      step: a.reason,
+      planned_w: a.planned_w,
+      planned_how: a.how,
+      measured_w: fig.watts === null ? null : Math.round(fig.watts * 10) / 10,
+      how: fig.how,
+    };
   });
   const order: WattSource[] = ['measured', 'plug', 'declared', 'estimated'];
-  const measuredHow = order.filter((h) => counts.has(h)).map((h) => `${counts.get(h)} ${h}`).join(', ') || 'no figures';
+  const measuredHow =
+    order
+      .filter((h) => counts.has(h))
+      .map((h) => `${counts.get(h)} ${h}`)
+      .join(', ') || 'no figures';
   return {
     target_w: plan.target_w === null ? null : Math.round(plan.target_w * 10) / 10,
     planned_w: plan.planned_w,

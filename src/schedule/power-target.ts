@@ -65,7 +65,8 @@ function readSigned(reading: TargetReading | null | undefined, settings: TargetS
   if (raw === '' || raw === 'unavailable' || raw === 'unknown' || raw === 'none' || raw === 'None')
     return { fail: { watts: null, status: 'unavailable', state: `${e} is ${raw || 'empty'}: no figure, not mining` } };
   const n = raw.length <= 64 ? Number(raw) : Number.NaN;
-  if (!Number.isFinite(n)) return { fail: { watts: null, status: 'not_a_number', state: `${e} reads "${raw.slice(0, 40)}", not a number: no figure, not mining` } };
+  if (!Number.isFinite(n))
+    return { fail: { watts: null, status: 'not_a_number', state: `${e} reads "${raw.slice(0, 40)}", not a number: no figure, not mining` } };
   const unitRaw = reading.attributes?.unit_of_measurement;
   const unit = typeof unitRaw === 'string' ? unitRaw : undefined;
   let factor = 1;
@@ -73,13 +74,15 @@ function readSigned(reading: TargetReading | null | undefined, settings: TargetS
   if (unit === undefined || unit.trim() === '') unitNote = ' (no unit: read as W)';
   else {
     const f = powerUnitFactor(unit);
-    if (f === undefined) return { fail: { watts: null, status: 'bad_unit', state: `${e} is in ${unit.slice(0, 20)}, not a power unit (W or kW): no figure, not mining` } };
+    if (f === undefined)
+      return { fail: { watts: null, status: 'bad_unit', state: `${e} is in ${unit.slice(0, 20)}, not a power unit (W or kW): no figure, not mining` } };
     factor = f;
   }
   const w = n * factor * (settings.inverted ? -1 : 1);
   const read = `${e} reads ${raw}${unit ? ` ${unit}` : ''}${factor !== 1 ? ` = ${fmt(n * factor)}` : ''}${unitNote}${settings.inverted ? ', counted the other way' : ''}`;
   const absurd = settings.absurdW ?? ABSURD_W;
-  if (Math.abs(w) > absurd) return { fail: { watts: null, status: 'absurd', state: `${read}: above ${fmt(absurd)}, refused as absurd: no figure, not mining` } };
+  if (Math.abs(w) > absurd)
+    return { fail: { watts: null, status: 'absurd', state: `${read}: above ${fmt(absurd)}, refused as absurd: no figure, not mining` } };
   return { w, read };
 }
 
@@ -136,6 +139,13 @@ export function followTarget(prev: TargetTrack | null, value: TargetValue, now: 
   const track: TargetTrack = { lastW: prev?.lastW ?? null, lastAt: prev?.lastAt ?? 0, missingSince };
   const gone = Math.floor((now - missingSince) / 1000);
   if (prev && prev.lastW !== null && now - missingSince < holdS * 1000)
-    return { value: { watts: prev.lastW, status: 'held', state: `${value.state.replace(/: no figure, not mining$/, '')} for ${gone} s: last figure ${fmt(prev.lastW)} kept (up to ${holdS} s)` }, track };
+    return {
+      value: {
+        watts: prev.lastW,
+        status: 'held',
+        state: `${value.state.replace(/: no figure, not mining$/, '')} for ${gone} s: last figure ${fmt(prev.lastW)} kept (up to ${holdS} s)`,
+      },
+      track,
+    };
   return { value, track };
 }

@@ -48,7 +48,6 @@ export const DEFAULT_POWER_OPTIONS: PowerOptions = {
   maxCells: DEFAULT_MAX_CELLS,
 };
 
-
 interface Prepared {
   w: PowerWorker;
   name: string;
@@ -114,7 +113,10 @@ export function allocatePower(input: PowerInput, options: PowerOptions = DEFAULT
   const target = rawTarget === null || !Number.isFinite(rawTarget) ? null : Math.max(0, rawTarget);
   const seen = new Set<string>();
   const workers = [...input.workers].filter((w) => (seen.has(w.id) ? false : (seen.add(w.id), true)));
-  const q = quantumFor(workers.filter((w) => !badSteps(w)), options.maxCells);
+  const q = quantumFor(
+    workers.filter((w) => !badSteps(w)),
+    options.maxCells,
+  );
 
   // Prepare each worker: its levels in cells, its current level and its holds.
   const ps: Prepared[] = workers.map((w) => {
@@ -133,7 +135,24 @@ export function allocatePower(input: PowerInput, options: PowerOptions = DEFAULT
     const cur = Math.min(Math.max(0, Math.floor(st?.level ?? 0)), n);
     const kind = options.minTimes[w.kind] ?? { minOnS: 0, minOffS: 0, minStepS: 0, onDelayS: 0 };
     const onDelayMs = (w.onDelayS ?? kind.onDelayS ?? 0) * 1000;
-    const p: Prepared = { w, name: w.name ?? w.id, n, cost, hash, how, lo: 0, hi: n, cur, st, held: null, holdLeftS: 0, off: null, onDelayMs, wantSince: 0, delayLeftS: 0 };
+    const p: Prepared = {
+      w,
+      name: w.name ?? w.id,
+      n,
+      cost,
+      hash,
+      how,
+      lo: 0,
+      hi: n,
+      cur,
+      st,
+      held: null,
+      holdLeftS: 0,
+      off: null,
+      onDelayMs,
+      wantSince: 0,
+      delayLeftS: 0,
+    };
     const minOn = (w.minOnS ?? kind.minOnS) * 1000;
     const minOff = (w.minOffS ?? kind.minOffS) * 1000;
     const minStep = (w.minStepS ?? kind.minStepS) * 1000;
@@ -245,7 +264,7 @@ export function allocatePower(input: PowerInput, options: PowerOptions = DEFAULT
   }));
   const plannedW = allocs.reduce((s, a) => s + a.planned_w, 0);
   const order = allocs
-    .map((a, i) => i)
+    .map((_a, i) => i)
     .filter((i) => allocs[i].level > 0)
     .sort((x, y) => {
       const ex = allocs[x].planned_w > 0 ? allocs[x].hashrate / allocs[x].planned_w : Number.POSITIVE_INFINITY;

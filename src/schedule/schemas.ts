@@ -62,7 +62,12 @@ export const manualInputSchema = z.object({
 
 export const scheduleInputSchema = z.object({
   now: nonNeg,
-  utcOffsetMinutes: z.number().int().min(-14 * 60).max(14 * 60).optional(),
+  utcOffsetMinutes: z
+    .number()
+    .int()
+    .min(-14 * 60)
+    .max(14 * 60)
+    .optional(),
   appliances: z.array(applianceInputSchema).max(5000),
   hub: hubInputSchema.nullable(),
   miners: z.array(minerInputSchema).max(1000),
@@ -70,9 +75,7 @@ export const scheduleInputSchema = z.object({
   manual: manualInputSchema.optional(),
 });
 
-export const quietHoursSchema = z
-  .object({ start: hhmm, end: hhmm })
-  .refine((q) => q.start !== q.end, 'start and end must differ');
+export const quietHoursSchema = z.object({ start: hhmm, end: hhmm }).refine((q) => q.start !== q.end, 'start and end must differ');
 
 /** A policy with every field optional in, defaults filled out. */
 export const policySchema = z.object({
@@ -91,7 +94,13 @@ export const policySchema = z.object({
 
 export type PolicyInput = z.input<typeof policySchema>;
 
-const workerStateSchema = z.object({ on: z.boolean(), since: nonNeg, workedMs: nonNeg, threads: z.number().int().min(0), pausedBy: z.enum(['hand', 'absent']).optional() });
+const workerStateSchema = z.object({
+  on: z.boolean(),
+  since: nonNeg,
+  workedMs: nonNeg,
+  threads: z.number().int().min(0),
+  pausedBy: z.enum(['hand', 'absent']).optional(),
+});
 export const scheduleStateSchema = z.object({ at: nonNeg, workers: z.record(z.string(), workerStateSchema) });
 
 const decisionSchema = z.object({

@@ -34,13 +34,18 @@ export async function handshake(
   const configured =
     names.length === 0
       ? Promise.resolve()
-      : io.request('mining.configure', [names, { ...(mask === false ? {} : { 'version-rolling.mask': u32Hex(mask), 'version-rolling.min-bit-count': 2 }), ...ext?.params }]).then(({ result }) => {
-          if (result && typeof result === 'object' && !Array.isArray(result)) configuredResult = { ...(result as Record<string, unknown>) };
-          if (mask !== false && result && typeof result === 'object' && (result as Record<string, unknown>)['version-rolling'] === true) {
-            const m = String((result as Record<string, unknown>)['version-rolling.mask'] ?? '');
-            if (/^[0-9a-fA-F]{1,8}$/.test(m)) versionMask = (parseInt(m, 16) & mask) >>> 0;
-          }
-        });
+      : io
+          .request('mining.configure', [
+            names,
+            { ...(mask === false ? {} : { 'version-rolling.mask': u32Hex(mask), 'version-rolling.min-bit-count': 2 }), ...ext?.params },
+          ])
+          .then(({ result }) => {
+            if (result && typeof result === 'object' && !Array.isArray(result)) configuredResult = { ...(result as Record<string, unknown>) };
+            if (mask !== false && result && typeof result === 'object' && (result as Record<string, unknown>)['version-rolling'] === true) {
+              const m = String((result as Record<string, unknown>)['version-rolling.mask'] ?? '');
+              if (/^[0-9a-fA-F]{1,8}$/.test(m)) versionMask = (parseInt(m, 16) & mask) >>> 0;
+            }
+          });
   const sub = await io.request('mining.subscribe', [o.userAgent]);
   await configured;
   if (sub.error) throw new Error(`pool refused mining.subscribe: ${sub.error.message}`);

@@ -58,7 +58,8 @@ export class StratumClient extends EventEmitter {
   constructor(options: StratumClientOptions) {
     super();
     this.opts = options;
-    if (typeof options.user !== 'string' || !options.user.length) throw new InputError('pool user is required (your payout address or account.worker)', 'pool-user');
+    if (typeof options.user !== 'string' || !options.user.length)
+      throw new InputError('pool user is required (your payout address or account.worker)', 'pool-user');
     this.urls = [parsePoolUrl(options.url)];
     if (options.fallbackUrl) this.urls.push(parsePoolUrl(options.fallbackUrl));
     this.userAgent = options.userAgent ?? 'micro-mining/0.1.0';
@@ -96,7 +97,7 @@ export class StratumClient extends EventEmitter {
   submit(s: UpstreamSubmit): Promise<SubmitOutcome> {
     const c = this.conn;
     const t0 = performance.now();
-    if (!c || !c.ready || !this.info) return Promise.resolve({ accepted: false, code: ERR.OTHER, message: 'not connected to the pool', ms: 0 });
+    if (!c?.ready || !this.info) return Promise.resolve({ accepted: false, code: ERR.OTHER, message: 'not connected to the pool', ms: 0 });
     const params: unknown[] = [this.userFor(), s.jobId, s.extranonce2, s.ntime, s.nonce];
     if (s.versionBits !== undefined && this.info.versionMask) params.push(s.versionBits);
     return this.request(c, 'mining.submit', params).then(({ result, error }) => {
@@ -109,7 +110,7 @@ export class StratumClient extends EventEmitter {
   /** Sends a request to the pool on the current session (an extension's report); resolves with its reply. */
   call(method: string, params: unknown[]): Promise<PoolReply> {
     const c = this.conn;
-    if (!c || !c.ready) return Promise.resolve({ result: null, error: { code: ERR.OTHER, message: 'not connected to the pool' } });
+    if (!c?.ready) return Promise.resolve({ result: null, error: { code: ERR.OTHER, message: 'not connected to the pool' } });
     return this.request(c, method, params);
   }
 
@@ -195,7 +196,14 @@ export class StratumClient extends EventEmitter {
   private async begin(c: Conn): Promise<void> {
     const { extranonce1, extranonce2Size, versionMask, configured } = await handshake(
       { request: (method, params) => this.request(c, method, params), send: (method, params) => this.send(c, encodeRequest(this.nextId++, method, params)) },
-      { versionRolling: this.opts.versionRolling, extensions: this.opts.extensions, extranonceSubscribe: this.opts.extranonceSubscribe, userAgent: this.userAgent, user: this.userFor(), password: this.passwordFor() },
+      {
+        versionRolling: this.opts.versionRolling,
+        extensions: this.opts.extensions,
+        extranonceSubscribe: this.opts.extranonceSubscribe,
+        userAgent: this.userAgent,
+        user: this.userFor(),
+        password: this.passwordFor(),
+      },
     );
     if (c.closed) return;
     if (this.opts.suggestDifficulty) this.send(c, encodeRequest(this.nextId++, 'mining.suggest_difficulty', [this.opts.suggestDifficulty]));

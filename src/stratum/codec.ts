@@ -171,22 +171,28 @@ export class LineSplitter {
 
 // ---- parameter schemas ------------------------------------------------------------------
 
-const hex = (max: number) => z.string().max(max).regex(/^[0-9a-fA-F]*$/, 'hex');
+const hex = (max: number) =>
+  z
+    .string()
+    .max(max)
+    .regex(/^[0-9a-fA-F]*$/, 'hex');
 const evenHex = (max: number) => hex(max).refine((s) => s.length % 2 === 0, 'even number of hex digits');
 const u32hex = z.string().regex(/^[0-9a-fA-F]{1,8}$/, '1 to 8 hex digits');
 
 /** `mining.notify` params (a pool's job). */
-export const notifySchema = z.tuple([
-  z.string().min(1).max(64),
-  evenHex(64).refine((s) => s.length === 64, '32 bytes'),
-  evenHex(200_000),
-  evenHex(200_000),
-  z.array(evenHex(64).refine((s) => s.length === 64, '32 bytes')).max(32),
-  u32hex,
-  u32hex,
-  u32hex,
-  z.union([z.boolean(), z.number(), z.null()]).optional(),
-]).rest(z.unknown());
+export const notifySchema = z
+  .tuple([
+    z.string().min(1).max(64),
+    evenHex(64).refine((s) => s.length === 64, '32 bytes'),
+    evenHex(200_000),
+    evenHex(200_000),
+    z.array(evenHex(64).refine((s) => s.length === 64, '32 bytes')).max(32),
+    u32hex,
+    u32hex,
+    u32hex,
+    z.union([z.boolean(), z.number(), z.null()]).optional(),
+  ])
+  .rest(z.unknown());
 
 export function parseNotify(params: unknown[]): StratumJob {
   const r = notifySchema.safeParse(params);
@@ -216,7 +222,8 @@ function u32pad(h: string): string {
 
 /** Subscribe result: `[[subscriptions...], extranonce1, extranonce2_size]`. */
 export function parseSubscribeResult(result: unknown): { extranonce1: string; extranonce2Size: number } {
-  if (!Array.isArray(result) || result.length < 3) throw new InputError('mining.subscribe: result is not [subscriptions, extranonce1, extranonce2_size]', 'mining.subscribe');
+  if (!Array.isArray(result) || result.length < 3)
+    throw new InputError('mining.subscribe: result is not [subscriptions, extranonce1, extranonce2_size]', 'mining.subscribe');
   return checkExtranonce(result[1], result[2], 'mining.subscribe');
 }
 
@@ -256,7 +263,8 @@ export function parseSubmit(params: unknown[]): SubmitParams {
   const out: SubmitParams = { worker, jobId, extranonce2: extranonce2.toLowerCase(), ntime, nonce };
   const vb = params[5];
   if (vb !== undefined && vb !== null) {
-    if (typeof vb !== 'string' || !/^[0-9a-fA-F]{1,8}$/.test(vb)) throw new InputError('malformed mining.submit: version bits must be 1 to 8 hex digits', 'mining.submit');
+    if (typeof vb !== 'string' || !/^[0-9a-fA-F]{1,8}$/.test(vb))
+      throw new InputError('malformed mining.submit: version bits must be 1 to 8 hex digits', 'mining.submit');
     out.versionBits = vb;
   }
   return out;
@@ -287,7 +295,8 @@ export function parsePoolUrl(url: string): PoolUrl {
   const host = u.hostname.replace(/^\[|\]$/g, '');
   if (!host) throw new InputError('pool URL has no host', 'pool');
   const port = Number(u.port);
-  if (!u.port || !Number.isInteger(port) || port < 1 || port > 65535) throw new InputError(`pool URL needs a port (1-65535), e.g. stratum+tcp://${host}:3333`, 'pool');
+  if (!u.port || !Number.isInteger(port) || port < 1 || port > 65535)
+    throw new InputError(`pool URL needs a port (1-65535), e.g. stratum+tcp://${host}:3333`, 'pool');
   const out: PoolUrl = { tls, host, port };
   if (u.username) out.user = decodeURIComponent(u.username);
   if (u.password) out.password = decodeURIComponent(u.password);

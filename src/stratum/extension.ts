@@ -123,13 +123,19 @@ export function parseReport(params: unknown[]): WorkerReport {
   if (!r || typeof r !== 'object' || Array.isArray(r)) throw new InputError(`${MM_METHODS.state}: expected [{state, threads, hashrate, hashes}]`);
   const o = r as Record<string, unknown>;
   const state = o.state;
-  if (typeof state !== 'string' || !STATES.includes(state as ReportedState)) throw new InputError(`${MM_METHODS.state}: state must be one of ${STATES.join(', ')}`);
+  if (typeof state !== 'string' || !STATES.includes(state as ReportedState))
+    throw new InputError(`${MM_METHODS.state}: state must be one of ${STATES.join(', ')}`);
   const num = (k: string, max: number) => {
     const v = o[k];
     if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || v > max) throw new InputError(`${MM_METHODS.state}: ${k} must be a number from 0 to ${max}`);
     return v;
   };
-  const report: WorkerReport = { state: state as ReportedState, threads: Math.floor(num('threads', 1024)), hashrate: num('hashrate', 1e15), hashes: num('hashes', Number.MAX_SAFE_INTEGER) };
+  const report: WorkerReport = {
+    state: state as ReportedState,
+    threads: Math.floor(num('threads', 1024)),
+    hashrate: num('hashrate', 1e15),
+    hashes: num('hashes', Number.MAX_SAFE_INTEGER),
+  };
   if (typeof o.reason === 'string') report.reason = o.reason.replace(/[^\x20-\x7e]/g, '?').slice(0, 120);
   if (o.watts !== undefined) report.watts = num('watts', 100_000);
   if (typeof o.kernel === 'string' && /^[a-z0-9+-]{1,24}$/.test(o.kernel)) report.kernel = o.kernel;

@@ -96,7 +96,10 @@ export class WorkerNames {
       return { ok: true, fresh: false };
     }
     if (this.size >= this.cap) {
-      return { ok: false, reason: `worker limit reached: ${this.cap} worker names are in use on this hub; reuse one of them, or raise max_worker_devices (--max-worker-devices)` };
+      return {
+        ok: false,
+        reason: `worker limit reached: ${this.cap} worker names are in use on this hub; reuse one of them, or raise max_worker_devices (--max-worker-devices)`,
+      };
     }
     this.pending.set(name, new Set([session]));
     return { ok: true, fresh: true };

@@ -41,7 +41,7 @@ export class RequestRouter {
 
   line(s: Session, line: string, now: number): void {
     const { wire } = this.d;
-    let msg;
+    let msg: ReturnType<typeof parseMessage>;
     try {
       msg = parseMessage(line);
     } catch (err) {
@@ -74,10 +74,11 @@ export class RequestRouter {
           return this.reply(s, id, true);
         case 'mining.ping':
           return this.reply(s, id, 'pong');
-        default: {
-          const ext = this.d.opts.control?.message(s.id, method, params);
-          if (ext) return this.reply(s, id, ext.result);
-        }
+        default:
+          {
+            const ext = this.d.opts.control?.message(s.id, method, params);
+            if (ext) return this.reply(s, id, ext.result);
+          }
           if (++s.badLines > this.maxBadLines) {
             wire.send(s, encodeError(id, ERR.OTHER, `unknown method ${method}`));
             wire.close(s, 'too many unknown methods');
@@ -110,7 +111,11 @@ export class RequestRouter {
           warnings.warn('refused-miners', { address: s.address, max: maxMiners }, `refused a miner: ${maxMiners} miners are connected (max_miners)`);
         } else {
           wire.send(s, encodeError(id, ERR.OTHER, `too many miners from your address (${maxMinersPerAddress}); try again later`));
-          warnings.warn('refused-miners-address', { address: s.address, max: maxMinersPerAddress }, `refused a miner: ${maxMinersPerAddress} miners are connected from ${s.address}`);
+          warnings.warn(
+            'refused-miners-address',
+            { address: s.address, max: maxMinersPerAddress },
+            `refused a miner: ${maxMinersPerAddress} miners are connected from ${s.address}`,
+          );
         }
         wire.close(s, 'miner cap reached');
         return;
@@ -129,7 +134,14 @@ export class RequestRouter {
     }
     s.subscribed = true;
     const subId = s.id.toString(16).padStart(8, '0');
-    this.reply(s, id, [[['mining.set_difficulty', subId], ['mining.notify', subId]], s.slot.extranonce1, s.slot.extranonce2Size]);
+    this.reply(s, id, [
+      [
+        ['mining.set_difficulty', subId],
+        ['mining.notify', subId],
+      ],
+      s.slot.extranonce1,
+      s.slot.extranonce2Size,
+    ]);
     this.maybeStart(s);
   }
 
@@ -153,7 +165,11 @@ export class RequestRouter {
       const admitted = workerNames.admit(name, s.id);
       if (!admitted.ok) {
         wire.send(s, encodeError(id, ERR.UNAUTHORIZED, admitted.reason));
-        this.d.warnings.warn('worker-cap', { worker: name, address: s.address, cap: workerNames.cap }, `refused a new worker name: the cap of ${workerNames.cap} worker names is reached (max_worker_devices)`);
+        this.d.warnings.warn(
+          'worker-cap',
+          { worker: name, address: s.address, cap: workerNames.cap },
+          `refused a new worker name: the cap of ${workerNames.cap} worker names is reached (max_worker_devices)`,
+        );
         return;
       }
       s.workers.add(name);
@@ -170,7 +186,10 @@ export class RequestRouter {
     const result: Record<string, unknown> = {};
     for (const ext of exts) {
       if (ext === 'version-rolling') {
-        const asked = typeof args['version-rolling.mask'] === 'string' && /^[0-9a-fA-F]{1,8}$/.test(args['version-rolling.mask']) ? parseInt(args['version-rolling.mask'], 16) >>> 0 : 0xffffffff;
+        const asked =
+          typeof args['version-rolling.mask'] === 'string' && /^[0-9a-fA-F]{1,8}$/.test(args['version-rolling.mask'])
+            ? parseInt(args['version-rolling.mask'], 16) >>> 0
+            : 0xffffffff;
         const mask = (asked & this.d.backend.versionMask()) >>> 0;
         s.versionMask = mask;
         result['version-rolling'] = mask !== 0;

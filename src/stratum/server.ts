@@ -59,7 +59,8 @@ export class StratumServer extends EventEmitter {
     const port = options.port ?? 3333;
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InputError(`stratum port must be 0..65535, got ${port}`, 'stratum-port');
     const maxNames = options.maxWorkerNames ?? 32;
-    if (!Number.isInteger(maxNames) || maxNames < 1) throw new InputError(`max worker devices must be a whole number >= 1, got ${maxNames}`, 'max-worker-devices');
+    if (!Number.isInteger(maxNames) || maxNames < 1)
+      throw new InputError(`max worker devices must be a whole number >= 1, got ${maxNames}`, 'max-worker-devices');
     this.workerNames = new WorkerNames(maxNames);
     this.admission = new Admission({
       maxMiners: options.maxConnections ?? 1024,
@@ -127,14 +128,22 @@ export class StratumServer extends EventEmitter {
     // a backstop below the limits above: sockets past every cap are dropped before they cost a session
     const { maxMiners, maxPending } = this.admission.limits;
     server.maxConnections = maxMiners + maxPending + 64;
-    server.on('drop', (d?: { remoteAddress?: string }) => this.warnings.warn('dropped', { address: d?.remoteAddress, max: server.maxConnections }, `dropped a connection: ${server.maxConnections} sockets are open`));
+    server.on('drop', (d?: { remoteAddress?: string }) =>
+      this.warnings.warn(
+        'dropped',
+        { address: d?.remoteAddress, max: server.maxConnections },
+        `dropped a connection: ${server.maxConnections} sockets are open`,
+      ),
+    );
     const port = this.opts.port ?? 3333;
     const host = this.opts.host ?? '127.0.0.1';
     await new Promise<void>((resolve, reject) => {
       const onErr = (err: NodeJS.ErrnoException) => {
         reject(
           new InputError(
-            err.code === 'EADDRINUSE' ? `stratum port ${port} on ${host} is in use; choose another with --stratum-port` : `cannot listen on ${host}:${port}: ${err.message}`,
+            err.code === 'EADDRINUSE'
+              ? `stratum port ${port} on ${host} is in use; choose another with --stratum-port`
+              : `cannot listen on ${host}:${port}: ${err.message}`,
             'stratum-port',
           ),
         );
@@ -192,7 +201,11 @@ export class StratumServer extends EventEmitter {
       // every slot for silent sockets is taken, from many addresses: the oldest makes room, so a
       // miner that subscribes at once always gets in
       this.close(oldest, 'the oldest connection without subscribe, making room');
-      this.warnings.warn('evicted-pending', { address: oldest.address, limit: this.admission.limits.maxPending }, `closed the oldest connection without subscribe: ${this.admission.limits.maxPending} connections had not subscribed yet`);
+      this.warnings.warn(
+        'evicted-pending',
+        { address: oldest.address, limit: this.admission.limits.maxPending },
+        `closed the oldest connection without subscribe: ${this.admission.limits.maxPending} connections had not subscribed yet`,
+      );
       verdict = this.admission.open(address);
     }
     if (!verdict.ok) {
@@ -200,9 +213,17 @@ export class StratumServer extends EventEmitter {
       socket.on('error', () => {});
       socket.destroy();
       if (verdict.why === 'address') {
-        this.warnings.warn('refused-address', { address, limit: this.admission.limits.maxPendingPerAddress }, `refused a connection: ${this.admission.limits.maxPendingPerAddress} connections from ${address} have not subscribed yet`);
+        this.warnings.warn(
+          'refused-address',
+          { address, limit: this.admission.limits.maxPendingPerAddress },
+          `refused a connection: ${this.admission.limits.maxPendingPerAddress} connections from ${address} have not subscribed yet`,
+        );
       } else {
-        this.warnings.warn('refused-pending', { address, limit: this.admission.limits.maxPending }, `refused a connection: ${this.admission.limits.maxPending} connections have not subscribed yet`);
+        this.warnings.warn(
+          'refused-pending',
+          { address, limit: this.admission.limits.maxPending },
+          `refused a connection: ${this.admission.limits.maxPending} connections have not subscribed yet`,
+        );
       }
       return;
     }
@@ -212,7 +233,12 @@ export class StratumServer extends EventEmitter {
       socket,
       address,
       verdict.key,
-      { maxLine: this.opts.maxLine ?? 8192, initialDifficulty: this.opts.initialDifficulty ?? 0.001, vardiff: this.opts.vardiff, floodBurst: this.opts.floodBurst ?? 500 },
+      {
+        maxLine: this.opts.maxLine ?? 8192,
+        initialDifficulty: this.opts.initialDifficulty ?? 0.001,
+        vardiff: this.opts.vardiff,
+        floodBurst: this.opts.floodBurst ?? 500,
+      },
       now,
     );
     this.sockets.add(socket);

@@ -26,7 +26,7 @@ export interface ShareContext {
 }
 
 export type ShareVerdict =
-  | { ok: true; /** difficulty of the hash */ difficulty: number; /** difficulty credited to the worker */ credited: number }
+  | { ok: true /** difficulty of the hash */; difficulty: number /** difficulty credited to the worker */; credited: number }
   | { ok: false; code: number; message: string };
 
 /** The work behind the endpoint (implemented by the job manager in src/work). */

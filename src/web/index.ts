@@ -115,7 +115,13 @@ export class WorkerPage {
         return true;
       }
       res
-        .writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', 'content-security-policy': "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; connect-src 'self'; worker-src 'self'; style-src 'unsafe-inline'; frame-ancestors 'self'", ...security })
+        .writeHead(200, {
+          'content-type': 'text/html; charset=utf-8',
+          'cache-control': 'no-store',
+          'content-security-policy':
+            "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; connect-src 'self'; worker-src 'self'; style-src 'unsafe-inline'; frame-ancestors 'self'",
+          ...security,
+        })
         .end(
           renderWorkerPage({
             endpoint: this.opts.accept !== null,
@@ -155,7 +161,9 @@ export class WorkerPage {
     try {
       st = statSync(this.opts.packageFile ?? WORKER_PACKAGE);
     } catch {
-      res.writeHead(503, { 'content-type': 'text/plain; charset=utf-8' }).end('the worker package is not built: run "npm run build:worker-package" on the hub\n');
+      res
+        .writeHead(503, { 'content-type': 'text/plain; charset=utf-8' })
+        .end('the worker package is not built: run "npm run build:worker-package" on the hub\n');
       return true;
     }
     if (st.size > WORKER_PACKAGE_MAX) {
@@ -209,7 +217,10 @@ export class WorkerPage {
       return true;
     }
     const accept = this.opts.accept;
-    const address = (req.headers['x-forwarded-for'] && req.socket.remoteAddress === '172.30.32.2' ? String(req.headers['x-forwarded-for']).split(',')[0].trim() : req.socket.remoteAddress) ?? '?';
+    const address =
+      (req.headers['x-forwarded-for'] && req.socket.remoteAddress === '172.30.32.2'
+        ? String(req.headers['x-forwarded-for']).split(',')[0].trim()
+        : req.socket.remoteAddress) ?? '?';
     this.wss.handleUpgrade(req, socket, head, (ws) => {
       this.open++;
       ws.on('close', () => this.open--);

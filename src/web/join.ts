@@ -47,10 +47,16 @@ export function renderJoinPanel(v: JoinView): string {
     return '<section id="join"><h2>Join this hub</h2><p>The Stratum endpoint is off: no worker can join (turn it on: <code>--stratum-port</code>, or the add-on option <code>stratum_port</code>).</p></section>';
   }
   const warn: string[] = [];
-  if (loopback(v.stratumBind)) warn.push(`the Stratum endpoint listens on ${esc(v.stratumBind)} only: start the hub with <code>--stratum-bind 0.0.0.0</code> so other computers can join`);
-  if (!v.addon && loopback(v.statusBind)) warn.push(`this page listens on ${esc(v.statusBind)} only: start the hub with <code>--status-bind 0.0.0.0</code> so other computers can download the worker`);
+  if (loopback(v.stratumBind))
+    warn.push(`the Stratum endpoint listens on ${esc(v.stratumBind)} only: start the hub with <code>--stratum-bind 0.0.0.0</code> so other computers can join`);
+  if (!v.addon && loopback(v.statusBind))
+    warn.push(
+      `this page listens on ${esc(v.statusBind)} only: start the hub with <code>--status-bind 0.0.0.0</code> so other computers can download the worker`,
+    );
   if (!v.lanAddress) warn.push('no network address found for this machine: put its address in place of HUB');
-  const download = v.addon ? '<a href="worker/package.tgz" download="micro-mining-worker.tgz">download micro-mining-worker.tgz</a>, copy it to the computer, then there' : 'on the computer (Node.js 20 or newer)';
+  const download = v.addon
+    ? '<a href="worker/package.tgz" download="micro-mining-worker.tgz">download micro-mining-worker.tgz</a>, copy it to the computer, then there'
+    : 'on the computer (Node.js 20 or newer)';
   return `<section id="join"><h2>Join this hub</h2>
 <p>Another computer (PC, NAS, Raspberry Pi) hashes for this hub while it is idle: ${download}:</p>
 <pre>${esc(cmds.install)}

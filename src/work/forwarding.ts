@@ -44,7 +44,10 @@ export class ShareForwarding {
     const { source, stats, log } = this.o;
     if (v.isBlock && !source.submitBlock) {
       const hash = displayHash(v.hashRaw);
-      log.warn({ worker, hash, practice: source.kind === 'practice' }, source.kind === 'practice' ? 'a practice share meets the network target (practice: earns nothing)' : 'BLOCK candidate found');
+      log.warn(
+        { worker, hash, practice: source.kind === 'practice' },
+        source.kind === 'practice' ? 'a practice share meets the network target (practice: earns nothing)' : 'BLOCK candidate found',
+      );
       stats.block({ worker, jobId: rec.id, hash, difficulty: v.difficulty });
     }
     if (source.kind !== 'upstream' || !v.meetsUpstream) return;

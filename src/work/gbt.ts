@@ -22,10 +22,24 @@ export type Chain = 'main' | 'test' | 'testnet4' | 'signet' | 'regtest' | 'simne
 const REGTEST: BTC_NETWORK = { bech32: 'bcrt', pubKeyHash: 0x6f, scriptHash: 0xc4, wif: 0xef };
 const SIMNET: BTC_NETWORK = { bech32: 'sb', pubKeyHash: 0x3f, scriptHash: 0x7b, wif: 0x64 };
 
-const NETWORKS: Record<Chain, BTC_NETWORK> = { main: NETWORK, test: TEST_NETWORK, testnet4: TEST_NETWORK, signet: TEST_NETWORK, regtest: REGTEST, simnet: SIMNET };
+const NETWORKS: Record<Chain, BTC_NETWORK> = {
+  main: NETWORK,
+  test: TEST_NETWORK,
+  testnet4: TEST_NETWORK,
+  signet: TEST_NETWORK,
+  regtest: REGTEST,
+  simnet: SIMNET,
+};
 
 /** Words for messages: what the node calls its chain, as people say it. */
-export const CHAIN_NAMES: Record<Chain, string> = { main: 'mainnet', test: 'testnet', testnet4: 'testnet4', signet: 'signet', regtest: 'regtest', simnet: 'simnet' };
+export const CHAIN_NAMES: Record<Chain, string> = {
+  main: 'mainnet',
+  test: 'testnet',
+  testnet4: 'testnet4',
+  signet: 'signet',
+  regtest: 'regtest',
+  simnet: 'simnet',
+};
 
 /** The chain from getblockchaininfo's `chain` (Bitcoin Core: main/test/testnet4/signet/regtest; btcd: mainnet/testnet3/…). */
 export function normalizeChain(chain: unknown): Chain {
@@ -65,7 +79,10 @@ export function payoutScript(address: string, chain: Chain): Uint8Array {
     const nets = addressNetworks(a);
     const node = CHAIN_NAMES[chain];
     if (nets.length === 0) {
-      throw new InputError(`payout_address / --payout-address: "${a.slice(0, 100)}" is not a Bitcoin address; give an address of your wallet on ${node} (the node's network)`, 'payout_address');
+      throw new InputError(
+        `payout_address / --payout-address: "${a.slice(0, 100)}" is not a Bitcoin address; give an address of your wallet on ${node} (the node's network)`,
+        'payout_address',
+      );
     }
     const theirs = nets.map((n) => (n === 'test' ? 'testnet/signet' : CHAIN_NAMES[n])).join(' or ');
     throw new InputError(
@@ -109,7 +126,8 @@ export function parseTemplate(raw: unknown): BlockTemplate {
   if (!t || typeof t !== 'object') bad('result', 'is not an object');
   if (!Number.isInteger(t.version) || (t.version as number) < 0 || (t.version as number) > 0xffffffff) bad('version', 'is not a 32-bit number');
   if (typeof t.previousblockhash !== 'string' || !HEX64.test(t.previousblockhash)) bad('previousblockhash', 'is not 64 hex digits');
-  if (t.coinbasevalue === undefined && t.coinbasetxn !== undefined) bad('coinbasevalue', 'is missing (the node sent coinbasetxn; the hub builds its own coinbase and needs coinbasevalue)');
+  if (t.coinbasevalue === undefined && t.coinbasetxn !== undefined)
+    bad('coinbasevalue', 'is missing (the node sent coinbasetxn; the hub builds its own coinbase and needs coinbasevalue)');
   if (!Number.isSafeInteger(t.coinbasevalue) || (t.coinbasevalue as number) < 0) bad('coinbasevalue', 'is not a whole number of satoshis');
   if (typeof t.bits !== 'string' || !HEX8.test(t.bits)) bad('bits', 'is not 8 hex digits');
   if (!Number.isInteger(t.curtime) || (t.curtime as number) <= 0 || (t.curtime as number) > 0xffffffff) bad('curtime', 'is not a 32-bit time');

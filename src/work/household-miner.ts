@@ -63,7 +63,13 @@ export class HouseholdMiner extends EventEmitter {
       logger: this.log,
     });
     this.manager = new JobManager({ source: this.source, hubWorker: 'local', logger: this.log });
-    this.pool = new HashPool({ threads: opts.threads ?? 1, maxThreads: Math.max(1, opts.threads ?? 1), kernel: opts.kernel ?? 'auto', nice: opts.nice, logger: this.log });
+    this.pool = new HashPool({
+      threads: opts.threads ?? 1,
+      maxThreads: Math.max(1, opts.threads ?? 1),
+      kernel: opts.kernel ?? 'auto',
+      nice: opts.nice,
+      logger: this.log,
+    });
     this.manager.stats.on('share', (e: { accepted: boolean }) => {
       if (e.accepted) this.found++;
     });

@@ -58,7 +58,19 @@ export class HubUnits {
 /** Everything that makes the headers of a job: equal keys, equal headers for every extranonce2 and nonce. */
 function searchKey(rec: JobRecord, layout: Layout): string {
   const j = rec.job;
-  return [rec.session, layout.extranonce1, layout.extranonce2Size, layout.prefixBytes, j.prevhash, j.coinb1, j.coinb2, j.merkleBranch.join(','), j.version, j.nbits, j.ntime].join('|');
+  return [
+    rec.session,
+    layout.extranonce1,
+    layout.extranonce2Size,
+    layout.prefixBytes,
+    j.prevhash,
+    j.coinb1,
+    j.coinb2,
+    j.merkleBranch.join(','),
+    j.version,
+    j.nbits,
+    j.ntime,
+  ].join('|');
 }
 
 function counterHex(n: bigint, bytes: number): string {

@@ -12,9 +12,32 @@ export {
   type PracticeOptions,
   type SourceSession,
 } from './sources.js';
-export { STALE_CODE, WorkerStats, isStale, type BlockEvent, type SessionTally, type ShareEvent, type WorkerSnapshot, type WorkerStatsOptions } from './stats.js';
+export {
+  STALE_CODE,
+  WorkerStats,
+  isStale,
+  type BlockEvent,
+  type SessionTally,
+  type ShareEvent,
+  type WorkerSnapshot,
+  type WorkerStatsOptions,
+} from './stats.js';
 export { SHARE_ERR, shareTarget, validateShare, type JobRecord, type ShareInput, type ValidateOptions, type Validation } from './validate.js';
 export { HouseholdMiner, type HouseholdMinerOptions, type HouseholdMinerStats } from './household-miner.js';
 export { NODE_TAG, NodeSource, type NodeSourceOptions, type NodeState, type NodeStatus } from './node-source.js';
-export { CHAIN_NAMES, addressNetworks, buildBlock, buildJob, merkleRootOf, normalizeChain, parseTemplate, payoutScript, txHashes, witnessCommitmentScript, type BlockTemplate, type Chain, type NodeWork } from './gbt.js';
+export {
+  CHAIN_NAMES,
+  addressNetworks,
+  buildBlock,
+  buildJob,
+  merkleRootOf,
+  normalizeChain,
+  parseTemplate,
+  payoutScript,
+  txHashes,
+  witnessCommitmentScript,
+  type BlockTemplate,
+  type Chain,
+  type NodeWork,
+} from './gbt.js';
 export { RpcClient, RpcError, nodeLabel, type RpcClientOptions } from './rpc.js';

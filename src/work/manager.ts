@@ -62,7 +62,13 @@ export class JobManager extends EventEmitter implements MinerBackend {
     this.log = options.logger ?? makeLogger('work');
     this.hubName = options.hubWorker ?? 'hub';
     this.book = new SourceJobBook(options.maxJobs ?? 16);
-    this.forwarding = new ShareForwarding({ source: this.source, stats: this.stats, log: this.log, session: () => this.layout?.session, emit: (ev, payload) => this.emit(ev, payload) });
+    this.forwarding = new ShareForwarding({
+      source: this.source,
+      stats: this.stats,
+      log: this.log,
+      session: () => this.layout?.session,
+      emit: (ev, payload) => this.emit(ev, payload),
+    });
   }
 
   get kind(): JobSource['kind'] {
@@ -168,7 +174,8 @@ export class JobManager extends EventEmitter implements MinerBackend {
   // ---- hub work units ------------------------------------------------------------------
 
   /** The hub pool's unit source: slot 0 of the extranonce2 space, nonce ranges in order. */
-  readonly unitSource: UnitSource = (): WorkUnit | null => this.hubUnits.next(this.book.current, this.layout, this.hubTarget(), this.opts.unitNonces ?? 2 ** 24);
+  readonly unitSource: UnitSource = (): WorkUnit | null =>
+    this.hubUnits.next(this.book.current, this.layout, this.hubTarget(), this.opts.unitNonces ?? 2 ** 24);
 
   /** A find of the hub pool: validated like any miner's share, then counted and maybe sent upstream. */
   hubFind(f: PoolFind): void {
@@ -250,7 +257,8 @@ export class JobManager extends EventEmitter implements MinerBackend {
       this.stats.rejected(ctx.worker, 'miner', SHARE_ERR.OTHER, 'job not found', share.jobId);
       return { ok: false, code: SHARE_ERR.STALE, message: 'job not found' };
     }
-    if (!layout || rec.session !== layout.session || !ctx.extranonce1.startsWith(layout.extranonce1)) return reject(SHARE_ERR.STALE, 'stale job (new extranonce)', share.jobId);
+    if (!layout || rec.session !== layout.session || !ctx.extranonce1.startsWith(layout.extranonce1))
+      return reject(SHARE_ERR.STALE, 'stale job (new extranonce)', share.jobId);
     const current = difficultyToTarget(ctx.difficulty);
     const prev = ctx.previousDifficulty !== null && ctx.previousDifficulty < ctx.difficulty ? difficultyToTarget(ctx.previousDifficulty) : current;
     const v = validateShare(

@@ -174,15 +174,23 @@ export class NodeSource extends EventEmitter implements JobSource {
 
   private async connect(): Promise<void> {
     this.state = 'connecting';
-    const info = await this.rpc.call<{ chain?: unknown; blocks?: number; initialblockdownload?: boolean; softforks?: unknown; bip9_softforks?: unknown }>('getblockchaininfo');
+    const info = await this.rpc.call<{ chain?: unknown; blocks?: number; initialblockdownload?: boolean; softforks?: unknown; bip9_softforks?: unknown }>(
+      'getblockchaininfo',
+    );
     const chain = normalizeChain(info.chain);
     this.script = payoutScript(this.opts.payoutAddress, chain);
-    if (this.chain !== chain) this.log.info({ chain: CHAIN_NAMES[chain] }, `node ${this.rpc.label} is on ${CHAIN_NAMES[chain]}; blocks pay ${this.opts.payoutAddress}`);
+    if (this.chain !== chain)
+      this.log.info({ chain: CHAIN_NAMES[chain] }, `node ${this.rpc.label} is on ${CHAIN_NAMES[chain]}; blocks pay ${this.opts.payoutAddress}`);
     this.chain = chain;
     this.segwit = segwitActive(info);
     if (info.initialblockdownload === true) throw new SyncingError(info.blocks);
     const t = await this.fetchTemplate();
-    this.sess = { session: ++this.counter, extranonce1: bytesToHex(randomBytes(EXTRANONCE1_BYTES)), extranonce2Size: EXTRANONCE2_BYTES, versionMask: 0x1fffe000 };
+    this.sess = {
+      session: ++this.counter,
+      extranonce1: bytesToHex(randomBytes(EXTRANONCE1_BYTES)),
+      extranonce2Size: EXTRANONCE2_BYTES,
+      versionMask: 0x1fffe000,
+    };
     this.works.clear();
     this.template = null;
     this.templateKey = '';
@@ -190,7 +198,10 @@ export class NodeSource extends EventEmitter implements JobSource {
     this.state = 'ready';
     this.message = null;
     this.backoff = this.opts.retryMinMs ?? 1000;
-    this.log.info({ node: this.rpc.label, height: t.height - 1 }, wasDown ? `node ${this.rpc.label} answers again: mining resumes at height ${t.height}` : `solo mining at ${this.rpc.label}: height ${t.height}`);
+    this.log.info(
+      { node: this.rpc.label, height: t.height - 1 },
+      wasDown ? `node ${this.rpc.label} answers again: mining resumes at height ${t.height}` : `solo mining at ${this.rpc.label}: height ${t.height}`,
+    );
     this.emit('session', { ...this.sess });
     this.emit('difficulty', this.shareDiff);
     this.apply(t, true);
@@ -279,12 +290,14 @@ export class NodeSource extends EventEmitter implements JobSource {
       segwit: this.segwit,
       clean: newTip,
     });
-    if (work.commitmentMismatch) this.log.warn({ height: t.height }, 'the node\'s default_witness_commitment differs from the one computed here; blocks use the computed one');
+    if (work.commitmentMismatch)
+      this.log.warn({ height: t.height }, "the node's default_witness_commitment differs from the one computed here; blocks use the computed one");
     this.template = t;
     this.templateKey = key;
     this.works.set(jobId, { work, extranonce1: sess.extranonce1, session: sess.session });
     while (this.works.size > MAX_WORKS) this.works.delete(this.works.keys().next().value as string);
-    if (newTip) this.log.info({ height: t.height, prev: t.previousblockhash, transactions: t.transactions.length }, `new block on the node: mining height ${t.height}`);
+    if (newTip)
+      this.log.info({ height: t.height, prev: t.previousblockhash, transactions: t.transactions.length }, `new block on the node: mining height ${t.height}`);
     else this.log.debug({ height: t.height, transactions: t.transactions.length }, 'template refreshed');
     this.emit('job', job satisfies StratumJob);
   }
@@ -323,7 +336,8 @@ export class NodeSource extends EventEmitter implements JobSource {
     if (!rec) return outcome({ accepted: false, hash: '', height: 0, reason: 'the job is no longer known (the node changed its tip or restarted)' });
     const block = buildBlock(rec.work, rec.extranonce1 + c.extranonce2, c.header);
     const base = { hash: block.hash, height: rec.work.height };
-    if (this.solved.has(rec.work.prevhash)) return outcome({ ...base, accepted: false, reason: `not sent: a block at height ${rec.work.height} was already accepted` });
+    if (this.solved.has(rec.work.prevhash))
+      return outcome({ ...base, accepted: false, reason: `not sent: a block at height ${rec.work.height} was already accepted` });
     this.submitted++;
     let answer: unknown;
     try {
@@ -353,7 +367,10 @@ export class NodeSource extends EventEmitter implements JobSource {
     this.accepted++;
     this.solved.add(rec.work.prevhash);
     if (this.solved.size > 64) this.solved.delete(this.solved.values().next().value as string);
-    this.log.warn({ hash: block.hash, height: rec.work.height, payout: this.opts.payoutAddress, coinbaseValue: rec.work.coinbaseValue }, `BLOCK ACCEPTED by the node: height ${rec.work.height}, ${block.hash}`);
+    this.log.warn(
+      { hash: block.hash, height: rec.work.height, payout: this.opts.payoutAddress, coinbaseValue: rec.work.coinbaseValue },
+      `BLOCK ACCEPTED by the node: height ${rec.work.height}, ${block.hash}`,
+    );
     // mine on top of it at once, not at the next poll
     void this.poll();
     return outcome({ ...base, accepted: true });
@@ -362,7 +379,9 @@ export class NodeSource extends EventEmitter implements JobSource {
 
 class SyncingError extends Error {
   constructor(height: number | null | undefined, detail?: string) {
-    super(`the node is still syncing (initial block download${typeof height === 'number' ? `, at height ${height}` : ''}${detail ? `; it says: ${detail}` : ''}): it gives no work until it has the current chain`);
+    super(
+      `the node is still syncing (initial block download${typeof height === 'number' ? `, at height ${height}` : ''}${detail ? `; it says: ${detail}` : ''}): it gives no work until it has the current chain`,
+    );
     this.name = 'SyncingError';
   }
 }

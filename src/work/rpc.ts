@@ -72,15 +72,23 @@ export class RpcClient {
 
   private auth(reload: boolean): string {
     if (this.urlAuth !== null) return this.urlAuth;
-    if (!this.cookieFile) throw new RpcError('auth', `no RPC credentials for ${this.label}: put user:password in the node URL (http://user:password@host:port) or give the node's cookie file (--node-cookie)`);
+    if (!this.cookieFile)
+      throw new RpcError(
+        'auth',
+        `no RPC credentials for ${this.label}: put user:password in the node URL (http://user:password@host:port) or give the node's cookie file (--node-cookie)`,
+      );
     if (reload || this.cookieAuth === null) {
       let text: string;
       try {
         text = readFileSync(this.cookieFile, 'utf8').trim();
       } catch (err) {
-        throw new RpcError('auth', `cannot read the node's cookie file ${this.cookieFile} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}): is the node running, and may this program read its data folder?`);
+        throw new RpcError(
+          'auth',
+          `cannot read the node's cookie file ${this.cookieFile} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}): is the node running, and may this program read its data folder?`,
+        );
       }
-      if (!/^[^:\s]+:\S+$/.test(text)) throw new RpcError('auth', `the cookie file ${this.cookieFile} does not hold user:password; give the node's .cookie file`);
+      if (!/^[^:\s]+:\S+$/.test(text))
+        throw new RpcError('auth', `the cookie file ${this.cookieFile} does not hold user:password; give the node's .cookie file`);
       this.cookieAuth = text;
     }
     return this.cookieAuth;
@@ -126,15 +134,24 @@ export class RpcClient {
         if (ctl.signal.aborted) throw new RpcError('aborted', `${method} aborted`);
         const cause = (err as { cause?: { code?: string; message?: string } }).cause;
         const code = cause?.code ?? (err as Error).message;
-        throw new RpcError('unreachable', `the node at ${this.label} is unreachable (${code}): is it running, and is its RPC port open to this machine (rpcbind / rpcallowip)?`);
+        throw new RpcError(
+          'unreachable',
+          `the node at ${this.label} is unreachable (${code}): is it running, and is its RPC port open to this machine (rpcbind / rpcallowip)?`,
+        );
       }
       if (res.status === 401) {
         await res.body?.cancel();
-        throw new RpcError('auth', `the node at ${this.label} refused the RPC credentials (HTTP 401): check the user and password in the node URL${this.cookieFile && this.urlAuth === null ? ' (or the cookie file)' : ''} against the node's rpcuser/rpcpassword or rpcauth`);
+        throw new RpcError(
+          'auth',
+          `the node at ${this.label} refused the RPC credentials (HTTP 401): check the user and password in the node URL${this.cookieFile && this.urlAuth === null ? ' (or the cookie file)' : ''} against the node's rpcuser/rpcpassword or rpcauth`,
+        );
       }
       if (res.status === 403) {
         await res.body?.cancel();
-        throw new RpcError('forbidden', `the node at ${this.label} does not allow RPC from this machine (HTTP 403): add this machine's address to the node's rpcallowip`);
+        throw new RpcError(
+          'forbidden',
+          `the node at ${this.label} does not allow RPC from this machine (HTTP 403): add this machine's address to the node's rpcallowip`,
+        );
       }
       const text = await readLimited(res, this.maxBytes);
       let body: { result?: unknown; error?: { code?: number; message?: string } | null };
@@ -142,7 +159,10 @@ export class RpcClient {
         body = JSON.parse(text) as typeof body;
       } catch {
         if (timedOut) throw new RpcError('timeout', `${this.label} did not answer ${method} within ${Math.round((timeoutMs ?? this.timeoutMs) / 1000)} s`);
-        throw new RpcError(res.ok ? 'protocol' : 'http', `${this.label} answered ${method} with HTTP ${res.status} and no JSON-RPC reply (${text.slice(0, 120).replace(/\s+/g, ' ')})`);
+        throw new RpcError(
+          res.ok ? 'protocol' : 'http',
+          `${this.label} answered ${method} with HTTP ${res.status} and no JSON-RPC reply (${text.slice(0, 120).replace(/\s+/g, ' ')})`,
+        );
       }
       if (body.error) throw new RpcError('rpc', `${method}: ${String(body.error.message ?? 'error').slice(0, 300)} (code ${body.error.code})`, body.error.code);
       if (!res.ok) throw new RpcError('http', `${this.label} answered ${method} with HTTP ${res.status}`);

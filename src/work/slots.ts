@@ -33,7 +33,14 @@ export function prefixHex(slot: number, bytes: number): string {
 /** The layout of a source session. */
 export function layoutOf(s: { session: number; extranonce1: string; extranonce2Size: number; versionMask: number }): Layout {
   const k = prefixBytesFor(s.extranonce2Size);
-  return { session: s.session, extranonce1: s.extranonce1, extranonce2Size: s.extranonce2Size, prefixBytes: k, slots: Math.min(2 ** (8 * k), 65536), versionMask: s.versionMask };
+  return {
+    session: s.session,
+    extranonce1: s.extranonce1,
+    extranonce2Size: s.extranonce2Size,
+    prefixBytes: k,
+    slots: Math.min(2 ** (8 * k), 65536),
+    versionMask: s.versionMask,
+  };
 }
 
 /** The miner slots in use and free: new ones first, then the freed ones, oldest first. */

@@ -218,7 +218,7 @@ export class PracticeSource extends EventEmitter implements JobSource {
 
   private emitJob(clean: boolean): StratumJob {
     // stand-in transactions: one more each job, like a mempool filling up
-    while (this.txids.length < this.opts.transactions + this.seq % 3) this.txids.push(bytesToHex(sha256d(randomBytes(64))));
+    while (this.txids.length < this.opts.transactions + (this.seq % 3)) this.txids.push(bytesToHex(sha256d(randomBytes(64))));
     const job = practiceJob({
       jobId: (++this.seq).toString(16),
       height: this.height,

@@ -2,7 +2,7 @@
  * Share validation (pure): the hub re-assembles the header of every share, from a local miner
  * or from its own threads, and checks it before it counts or goes upstream.
  */
-import { InputError, assembleHeader, difficultyToTarget, hashDifficulty, hashToBigInt, headerHash, parseU32Hex, type StratumJob } from '../core/index.js';
+import { type InputError, assembleHeader, difficultyToTarget, hashDifficulty, hashToBigInt, headerHash, parseU32Hex, type StratumJob } from '../core/index.js';
 
 export const SHARE_ERR = { OTHER: 20, STALE: 21, DUPLICATE: 22, LOW_DIFFICULTY: 23, UNAUTHORIZED: 24, NOT_SUBSCRIBED: 25 } as const;
 
@@ -81,7 +81,11 @@ export function validateShare(rec: JobRecord, s: ShareInput, opts: ValidateOptio
     return { ok: false, code: SHARE_ERR.OTHER, message: 'ntime out of range' };
   }
   if (vbits !== undefined && (vbits & ~s.versionMask) >>> 0 !== 0) {
-    return { ok: false, code: SHARE_ERR.OTHER, message: s.versionMask ? 'version bits outside the negotiated mask' : 'version rolling was not negotiated (mining.configure)' };
+    return {
+      ok: false,
+      code: SHARE_ERR.OTHER,
+      message: s.versionMask ? 'version bits outside the negotiated mask' : 'version rolling was not negotiated (mining.configure)',
+    };
   }
   const key = `${s.extranonce1}:${s.extranonce2.toLowerCase()}:${ntime}:${nonce}:${vbits ?? 0}`;
   if (rec.seen.has(key)) return { ok: false, code: SHARE_ERR.DUPLICATE, message: 'duplicate share' };

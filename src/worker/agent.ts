@@ -118,7 +118,11 @@ export class WorkerAgent extends EventEmitter {
       suggestDifficulty: opts.suggestDifficulty,
       userAgent: 'micro-mining-worker/0.1.0',
       // a hub that does not answer: tried again after 1 s, doubling to every 30 s at most
-      client: { extensions: { names: [MM_EXTENSION], params, methods: [MM_METHODS.pause, MM_METHODS.resume, MM_METHODS.threads] }, backoffMinMs: 1000, backoffMaxMs: 30_000 },
+      client: {
+        extensions: { names: [MM_EXTENSION], params, methods: [MM_METHODS.pause, MM_METHODS.resume, MM_METHODS.threads] },
+        backoffMinMs: 1000,
+        backoffMaxMs: 30_000,
+      },
       logger: this.link.logger,
     });
     const client = this.miner.source.client;
@@ -126,7 +130,8 @@ export class WorkerAgent extends EventEmitter {
     client.on('connected', (info: { configured: Record<string, unknown> }) => {
       this.link.connected();
       this.controlled = info.configured[MM_EXTENSION] === true;
-      if (!this.controlled) this.log.warn('the hub did not accept the micro-mining-control extension: it cannot pause this worker (an old hub, or not a micro-mining hub)');
+      if (!this.controlled)
+        this.log.warn('the hub did not accept the micro-mining-control extension: it cannot pause this worker (an old hub, or not a micro-mining hub)');
       this.lastKey = '';
       this.update();
     });
@@ -192,7 +197,10 @@ export class WorkerAgent extends EventEmitter {
     const power = gpuPower(g.scanner, this.opts.watts);
     this.gpuWatts = { watts: power.watts, from: power.from };
     this.gpu = driver;
-    this.log.info({ adapter: g.scanner.adapter, perDispatch: g.scanner.perDispatch, watts: power.watts, wattsFrom: power.from }, `hashing on the GPU too: WebGPU, ${g.scanner.detail}; power ${power.watts} W (${power.why})`);
+    this.log.info(
+      { adapter: g.scanner.adapter, perDispatch: g.scanner.perDispatch, watts: power.watts, wattsFrom: power.from },
+      `hashing on the GPU too: WebGPU, ${g.scanner.detail}; power ${power.watts} W (${power.why})`,
+    );
     this.emit('gpu', { ok: true, detail: g.scanner.detail });
     this.update();
   }

@@ -34,7 +34,12 @@ export function stateText(s: AgentState): string {
 /** The live line: the hub, the state, the figures. */
 export function workerStatusLine(s: AgentState, hub: string): string {
   const shares = `shares ${s.accepted} ok/${s.rejected} rej`;
-  return [`hub ${redactUrl(hub).replace(/^stratum\+tcp:\/\//, '')} ${s.connected ? 'connected' : 'unreachable'}`, stateText(s), formatHashrate(s.threads > 0 ? s.hashrate : 0), shares].join(' | ');
+  return [
+    `hub ${redactUrl(hub).replace(/^stratum\+tcp:\/\//, '')} ${s.connected ? 'connected' : 'unreachable'}`,
+    stateText(s),
+    formatHashrate(s.threads > 0 ? s.hashrate : 0),
+    shares,
+  ].join(' | ');
 }
 
 export class WorkerConsole {

@@ -118,13 +118,32 @@ test('config.yaml follows the current add-on reference', () => {
   assert.ok(existsSync(join(root, '.github/workflows/builder.yaml')), 'the workflow that publishes the image');
   // defaults from the reference (the linter rejects keys set to them)
   const defaults: Record<string, unknown> = {
-    boot: 'auto', init: true, startup: 'application', ingress: false, ingress_port: 8099, ingress_entry: '/', panel_icon: 'mdi:puzzle',
-    panel_admin: true, homeassistant_api: false, hassio_api: false, host_network: false, apparmor: true, stage: 'stable', timeout: 10,
-    backup: 'hot', tmpfs: false, advanced: false, auth_api: false, stdin: false, legacy: false, full_access: false, hassio_role: 'default',
+    boot: 'auto',
+    init: true,
+    startup: 'application',
+    ingress: false,
+    ingress_port: 8099,
+    ingress_entry: '/',
+    panel_icon: 'mdi:puzzle',
+    panel_admin: true,
+    homeassistant_api: false,
+    hassio_api: false,
+    host_network: false,
+    apparmor: true,
+    stage: 'stable',
+    timeout: 10,
+    backup: 'hot',
+    tmpfs: false,
+    advanced: false,
+    auth_api: false,
+    stdin: false,
+    legacy: false,
+    full_access: false,
+    hassio_role: 'default',
   };
   for (const [k, v] of Object.entries(defaults)) if (k in config) assert.notDeepEqual(config[k], v, `${k} is set to its default`);
   assert.ok(!('init' in config), "Docker's own init runs the one process (no s6-overlay)");
-  assert.equal(config.startup ?? 'application', 'application', 'started after Core (it uses Core\'s API)');
+  assert.equal(config.startup ?? 'application', 'application', "started after Core (it uses Core's API)");
   assert.equal(config.ingress, true);
   assert.ok(String(config.panel_icon).startsWith('mdi:'));
   assert.equal(config.homeassistant_api, true);
@@ -136,9 +155,23 @@ test('config.yaml follows the current add-on reference', () => {
   assert.ok(config.url.startsWith('https://'));
 });
 
-test('every option schema string parses with HA\'s grammar, and the defaults pass it', () => {
+test("every option schema string parses with HA's grammar, and the defaults pass it", () => {
   // the grammar itself accepts and rejects what HA does
-  for (const good of ['str', 'str?', 'str(1,)', 'int(0,10)', 'float(-1.5,2)', 'password?', 'match(^a$)?', 'list(a|b)', 'device(subsystem=tty)', 'port', 'email', 'url', 'bool?'])
+  for (const good of [
+    'str',
+    'str?',
+    'str(1,)',
+    'int(0,10)',
+    'float(-1.5,2)',
+    'password?',
+    'match(^a$)?',
+    'list(a|b)',
+    'device(subsystem=tty)',
+    'port',
+    'email',
+    'url',
+    'bool?',
+  ])
     assert.ok(RE_SCHEMA_ELEMENT.test(good), good);
   for (const bad of ['string', 'int(a,b)', 'list()', 'float(1;2)', 'bool??', 'device(tty)']) assert.ok(!RE_SCHEMA_ELEMENT.test(bad), bad);
   let count = 0;
@@ -232,7 +265,9 @@ test('the Supervisor finds the add-on: repository.yaml, and the files beside con
 });
 
 test('apparmor.txt holds exactly one profile, as the Supervisor requires', () => {
-  const profiles = read('apparmor.txt').split('\n').filter((l) => /^profile ([^ ]+).*$/.test(l));
+  const profiles = read('apparmor.txt')
+    .split('\n')
+    .filter((l) => /^profile ([^ ]+).*$/.test(l));
   assert.equal(profiles.length, 1);
   assert.match(profiles[0], new RegExp(`^profile ${config.slug} `));
   assert.match(read('apparmor.txt'), /\/data\/\*\* rw/);
@@ -244,16 +279,31 @@ test('Dockerfile: base image named in the file, labels, build of the kernels, he
   const firstFrom = lines.findIndex((l) => /^FROM\b/.test(l));
   // HA's Debian base for the architecture the Supervisor / builder passes; not BUILD_FROM, which
   // older Supervisors set to their Alpine base
-  assert.ok(lines.slice(0, firstFrom).includes('ARG BASE_IMAGE=ghcr.io/home-assistant/${BUILD_ARCH}-base-debian:trixie'), 'ARG BASE_IMAGE=<HA Debian base> before the first FROM');
+  assert.ok(
+    lines.slice(0, firstFrom).includes('ARG BASE_IMAGE=ghcr.io/home-assistant/${BUILD_ARCH}-base-debian:trixie'),
+    'ARG BASE_IMAGE=<HA Debian base> before the first FROM',
+  );
   assert.ok(lines.slice(0, firstFrom).some((l) => /^ARG BUILD_ARCH=amd64$/.test(l)));
   const froms = lines.filter((l) => /^FROM\b/.test(l));
-  assert.ok(froms.every((l) => /^FROM \$\{BASE_IMAGE\}/.test(l)), 'every stage builds on ${BASE_IMAGE}');
+  assert.ok(
+    froms.every((l) => /^FROM \$\{BASE_IMAGE\}/.test(l)),
+    'every stage builds on ${BASE_IMAGE}',
+  );
   // nothing of the base that a plain Debian trixie (the tests' stand-in) lacks: no s6-overlay, bashio, tempio
   assert.ok(!/bashio|with-contenv|s6-|\/etc\/services\.d|tempio/.test(lines.join('\n')), 'no s6-overlay, bashio or tempio');
   assert.ok(lines.includes('ENTRYPOINT []'), "the base's /init is replaced (Docker's init runs the add-on)");
   assert.match(df, /test -f dist\/app\/cli\.js/, 'compiled JavaScript is built in the image');
   assert.match(df, /npm prune --omit=dev/);
-  for (const label of ['io.hass.name', 'io.hass.description', 'io.hass.type', 'io.hass.arch', 'io.hass.version', 'org.opencontainers.image.title', 'org.opencontainers.image.source', 'org.opencontainers.image.licenses'])
+  for (const label of [
+    'io.hass.name',
+    'io.hass.description',
+    'io.hass.type',
+    'io.hass.arch',
+    'io.hass.version',
+    'org.opencontainers.image.title',
+    'org.opencontainers.image.source',
+    'org.opencontainers.image.licenses',
+  ])
     assert.ok(df.includes(`${label}=`), `label ${label}`);
   assert.match(df, /io\.hass\.version="\$\{BUILD_VERSION\}"/);
   assert.match(df, /npm ci\b/);
@@ -271,7 +321,10 @@ test('Dockerfile: base image named in the file, labels, build of the kernels, he
   const entry = cmd[1].replace('/opt/micro-mining/', '');
   assert.ok(statSync(join(root, entry)).mode & 0o100, `${entry} exists and is executable`);
   // every COPY source exists in the build context and is not excluded by .dockerignore
-  const ignore = read('.dockerignore').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+  const ignore = read('.dockerignore')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('#'));
   for (const m of df.matchAll(/^COPY (?!--from)(.+) \S+$/gm)) {
     for (const src of m[1].split(/\s+/)) {
       assert.ok(existsSync(join(root, src)), `COPY ${src} exists`);

@@ -30,7 +30,8 @@ test('dist/ holds one JavaScript file per program source, at the same depth, and
 });
 
 test('the command and the run entry run dist/ with plain Node (no tsx)', () => {
-  for (const f of ['bin/micro-mining.js', 'bin/ensure-dist.js', 'addon/run.mjs']) assert.ok(!readFileSync(join(root, f), 'utf8').includes('tsx'), `${f} does not use tsx`);
+  for (const f of ['bin/micro-mining.js', 'bin/ensure-dist.js', 'addon/run.mjs'])
+    assert.ok(!readFileSync(join(root, f), 'utf8').includes('tsx'), `${f} does not use tsx`);
   const r = spawnSync(process.execPath, ['bin/micro-mining.js', '--help'], { cwd: root, encoding: 'utf8', timeout: 60_000, env: { PATH: process.env.PATH } });
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /usage: micro-mining/);

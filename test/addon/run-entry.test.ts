@@ -33,7 +33,10 @@ async function standInSupervisor(opts: { failFirst?: number; mqtt?: 'ok' | 'none
     if (seen <= (opts.failFirst ?? 0)) return json(502, { result: 'error', message: 'starting' });
     if (req.url === '/services/mqtt') {
       if (opts.mqtt === 'none') return json(400, { result: 'error', message: 'Service not enabled' });
-      return json(200, { result: 'ok', data: { host: 'core-mosquitto', port: 1883, ssl: false, protocol: '3.1.1', username: 'addons', password: MQTT_PW, app: 'core_mosquitto' } });
+      return json(200, {
+        result: 'ok',
+        data: { host: 'core-mosquitto', port: 1883, ssl: false, protocol: '3.1.1', username: 'addons', password: MQTT_PW, app: 'core_mosquitto' },
+      });
     }
     if (req.url === '/core/api/') {
       if (opts.coreDown) return json(502, { result: 'error', message: 'Bad Gateway' });
@@ -62,14 +65,40 @@ function optionsFile(options: Record<string, unknown>): string {
   return p;
 }
 
-const DEFAULT_OPTIONS = { practice: true, policy: 'idle_only', stratum: true, stratum_port: 3333, share_interval: 10, idle_hold: 60, idle_power_threshold: 5, hub_max_load: 50, idle_overrides: [], worker_mappings: [], power_stages: [], kernel: 'auto', log_level: 'info', heap_mb: 384 };
+const DEFAULT_OPTIONS = {
+  practice: true,
+  policy: 'idle_only',
+  stratum: true,
+  stratum_port: 3333,
+  share_interval: 10,
+  idle_hold: 60,
+  idle_power_threshold: 5,
+  hub_max_load: 50,
+  idle_overrides: [],
+  worker_mappings: [],
+  power_stages: [],
+  kernel: 'auto',
+  log_level: 'info',
+  heap_mb: 384,
+};
 
 /** Runs addon/run.sh as the container would, in dry-run mode; resolves with its output. */
 function runEntry(env: Record<string, string>): Promise<{ code: number | null; out: string; err: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn('sh', [join(root, 'addon/run.sh')], {
       cwd: dir,
-      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir, MM_RUN_DRY: '1', MM_LOG_LEVEL: 'info', MM_LOG_FORMAT: 'pretty', MM_SUPERVISOR_RETRY_MS: '50', MM_SUPERVISOR_ATTEMPTS: '5', MM_CORE_ATTEMPTS: '3', MM_NODE_BIN: process.execPath, ...env },
+      env: {
+        PATH: process.env.PATH ?? '/usr/bin:/bin',
+        HOME: dir,
+        MM_RUN_DRY: '1',
+        MM_LOG_LEVEL: 'info',
+        MM_LOG_FORMAT: 'pretty',
+        MM_SUPERVISOR_RETRY_MS: '50',
+        MM_SUPERVISOR_ATTEMPTS: '5',
+        MM_CORE_ATTEMPTS: '3',
+        MM_NODE_BIN: process.execPath,
+        ...env,
+      },
     });
     let out = '';
     let err = '';
@@ -144,7 +173,11 @@ test('run entry without a broker add-on, and with a broker in the options, does 
   assert.equal(JSON.parse(r.out.trim().split('\n').pop()!).env.MM_MQTT, undefined);
 
   const sup = await standInSupervisor();
-  const own = await runEntry({ SUPERVISOR_TOKEN: TOKEN, MM_SUPERVISOR_URL: sup.url, MM_ADDON_OPTIONS: optionsFile({ ...DEFAULT_OPTIONS, mqtt: 'mqtt://192.168.1.5:1883' }) });
+  const own = await runEntry({
+    SUPERVISOR_TOKEN: TOKEN,
+    MM_SUPERVISOR_URL: sup.url,
+    MM_ADDON_OPTIONS: optionsFile({ ...DEFAULT_OPTIONS, mqtt: 'mqtt://192.168.1.5:1883' }),
+  });
   assert.equal(own.code, 0, own.err);
   assert.equal(JSON.parse(own.out.trim().split('\n').pop()!).env.MM_MQTT, undefined, 'the options file names the broker itself');
 });
@@ -160,9 +193,16 @@ test('run entry with invalid options exits 2 before waiting, naming the option a
   assert.match(bad.err, /cannot read it/);
 });
 
-test('addonLaunch: pure command line, heap limit 0 leaves Node\'s default', () => {
+test("addonLaunch: pure command line, heap limit 0 leaves Node's default", () => {
   const f = optionsFile({ ...DEFAULT_OPTIONS, heap_mb: 0 });
-  const l = addonLaunch({ optionsFile: f, env: { SUPERVISOR_TOKEN: TOKEN }, mqtt: { host: 'core-mosquitto', port: 8883, ssl: true }, appDir: '/opt/mm', nodePath: '/usr/bin/node', cores: 4 });
+  const l = addonLaunch({
+    optionsFile: f,
+    env: { SUPERVISOR_TOKEN: TOKEN },
+    mqtt: { host: 'core-mosquitto', port: 8883, ssl: true },
+    appDir: '/opt/mm',
+    nodePath: '/usr/bin/node',
+    cores: 4,
+  });
   assert.deepEqual(l.command, ['/usr/bin/node', '/opt/mm/bin/micro-mining.js', 'start', '--config', f]);
   assert.equal(l.env.MM_MQTT, 'mqtts://core-mosquitto:8883');
   assert.equal(l.config.mqtt.mode, 'external');
@@ -182,7 +222,13 @@ test('the shell lines survive any value: quotes, $( ), newlines', () => {
 });
 
 test('the MQTT service answer is validated (untrusted input)', () => {
-  assert.deepEqual(parseMqttService({ host: 'core-mosquitto', port: 1883, ssl: false, username: 'u', password: 'p' }), { host: 'core-mosquitto', port: 1883, ssl: false, username: 'u', password: 'p' });
+  assert.deepEqual(parseMqttService({ host: 'core-mosquitto', port: 1883, ssl: false, username: 'u', password: 'p' }), {
+    host: 'core-mosquitto',
+    port: 1883,
+    ssl: false,
+    username: 'u',
+    password: 'p',
+  });
   assert.throws(() => parseMqttService(null), /no data/);
   assert.throws(() => parseMqttService({ host: 'a b', port: 1883 }), /host/);
   assert.throws(() => parseMqttService({ host: 'h', port: 70000 }), /port/);
@@ -194,5 +240,6 @@ test('"Visit" on the hub device opens the app\'s page in HA: the slug from the c
   // the Supervisor names the container after the slug with dashes; HA 2026.2+ routes /config/app/<slug>/info
   assert.equal(appPageUrl('local-micro-mining'), 'homeassistant://config/app/local_micro_mining/info');
   assert.equal(appPageUrl('a1b2c3d4-micro-mining'), 'homeassistant://config/app/a1b2c3d4_micro_mining/info');
-  for (const bad of [undefined, '', 'my-laptop', 'x/../micro-mining', 'Local-Micro-Mining', `${'a'.repeat(60)}-micro-mining`]) assert.equal(appPageUrl(bad), undefined, String(bad));
+  for (const bad of [undefined, '', 'my-laptop', 'x/../micro-mining', 'Local-Micro-Mining', `${'a'.repeat(60)}-micro-mining`])
+    assert.equal(appPageUrl(bad), undefined, String(bad));
 });

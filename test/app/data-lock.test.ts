@@ -43,7 +43,20 @@ test('the lock is taken, refused to another live process with its pid, released,
 test('a second `micro-mining start` on the same data folder exits 2 with one line naming the running hub (real CLI)', async () => {
   const data = mkdtempSync(join(dir, 'cli-'));
   const env = { PATH: process.env.PATH, HOME: dir, MM_LOG_FORMAT: 'pretty' };
-  const args = ['bin/micro-mining.js', 'start', '--data-dir', data, '--threads', '0', '--no-mqtt', '--no-node-red', '--stratum-port', '0', '--status-port', '0'];
+  const args = [
+    'bin/micro-mining.js',
+    'start',
+    '--data-dir',
+    data,
+    '--threads',
+    '0',
+    '--no-mqtt',
+    '--no-node-red',
+    '--stratum-port',
+    '0',
+    '--status-port',
+    '0',
+  ];
   const first = spawn(process.execPath, args, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
   try {
     let out = '';
@@ -55,7 +68,10 @@ test('a second `micro-mining start` on the same data folder exits 2 with one lin
     assert.match(out, /hub running/, `the first hub did not start: ${out.slice(-2000)}`);
     const second = spawnSync(process.execPath, args, { cwd: root, env, encoding: 'utf8', timeout: 60_000 });
     assert.equal(second.status, 2, second.stderr);
-    const lines = second.stderr.trim().split('\n').filter((l) => l.trim());
+    const lines = second.stderr
+      .trim()
+      .split('\n')
+      .filter((l) => l.trim());
     assert.equal(lines.length, 1, `one line expected: ${second.stderr}`);
     assert.match(lines[0] ?? '', new RegExp(`a hub is already running with this data folder \\(pid ${first.pid}`));
     // it did not touch the ports (no "in use" chase)

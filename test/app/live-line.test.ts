@@ -89,5 +89,5 @@ test('the session summary: time mined, shares, energy with its source, cost with
   const small = new SessionTally();
   small.observe(status(), t0);
   small.observe({ ...status(), energyKWh: 1.5002 }, t0 + 1000);
-  assert.match(small.summary(t0 + 1000)[2], /^  energy: 0\.2 Wh \(estimated\) = 0\.0002 kWh$/);
+  assert.match(small.summary(t0 + 1000)[2], /^ {2}energy: 0\.2 Wh \(estimated\) = 0\.0002 kWh$/);
 });

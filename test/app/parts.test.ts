@@ -85,7 +85,7 @@ test('snapshot: one pure function; the session tally of WorkerStats with stale a
   assert.equal(a.miner.hub.sharesRejected, 1);
   assert.equal(a.status.bestDifficulty.session, 8);
   assert.equal(a.status.bestDifficulty.allTime, 100);
-  assert.equal(a.status.powerW, 12, 'the hashing miner\'s watts');
+  assert.equal(a.status.powerW, 12, "the hashing miner's watts");
   assert.equal(a.miner.workers[0].powerW, 12);
   assert.equal(a.status.connection, 'practice');
   assert.equal(a.miner.hub.decision, 'starting');
@@ -106,18 +106,20 @@ test('parts: a new part is one line; one failing to start stops the parts before
   const { log, lines } = memoryLog();
   let statusPort = 0;
   // a part as the next issues add them: its own start/stop, the bus, the context's handles
-  const spy = (fail: 'start' | 'stop' | null) => (ctx: HubContext): HubPart => ({
-    name: `spy-${fail ?? 'ok'}`,
-    async start() {
-      statusPort = ctx.handle('statusServer')?.port ?? 0;
-      events.push(`start ${this.name}`);
-      if (fail === 'start') throw new Error('cannot start');
-    },
-    async stop() {
-      events.push(`stop ${this.name}`);
-      if (fail === 'stop') throw new Error('cannot stop');
-    },
-  });
+  const spy =
+    (fail: 'start' | 'stop' | null) =>
+    (ctx: HubContext): HubPart => ({
+      name: `spy-${fail ?? 'ok'}`,
+      async start() {
+        statusPort = ctx.handle('statusServer')?.port ?? 0;
+        events.push(`start ${this.name}`);
+        if (fail === 'start') throw new Error('cannot start');
+      },
+      async stop() {
+        events.push(`stop ${this.name}`);
+        if (fail === 'stop') throw new Error('cannot stop');
+      },
+    });
 
   // a part that fails to start: the hub throws, every part that started is stopped (the status page too)
   const config = testHub({ args: ['--kernel', 'js'] }).config;
@@ -132,7 +134,10 @@ test('parts: a new part is one line; one failing to start stops the parts before
   await hub.start();
   await hub.stop();
   assert.deepEqual(events, ['start spy-stop', 'stop spy-stop']);
-  assert.ok(lines.some((l) => l.part === 'spy-stop' && /failed to stop cleanly/.test(String(l.msg))), 'the failure is logged with the part');
+  assert.ok(
+    lines.some((l) => l.part === 'spy-stop' && /failed to stop cleanly/.test(String(l.msg))),
+    'the failure is logged with the part',
+  );
   assert.ok(await canListen(statusPort), 'the status page stopped after the failing part');
   assert.equal(hub.bus.listenerCount('snapshot'), 0, 'every part removed its bus listeners');
   assert.equal(hub.bus.listenerCount('command'), 0);
@@ -151,9 +156,12 @@ test('sections: a part adds a top-level and a per-worker section to the snapshot
   const book = new SectionBook();
   const offTop = book.report('example' as never, (() => ({ target_w: 300 })) as never);
   book.reportWorkers('exampleWorker' as never, (() => ({ rig: { url: 'http://10.0.0.5' } })) as never);
-  book.report('broken' as never, (() => {
-    throw new Error('no figure');
-  }) as never);
+  book.report(
+    'broken' as never,
+    (() => {
+      throw new Error('no figure');
+    }) as never,
+  );
   const failed: string[] = [];
   const values = book.read((name) => failed.push(name));
   assert.deepEqual(failed, ['broken']);
@@ -164,7 +172,10 @@ test('sections: a part adds a top-level and a per-worker section to the snapshot
   offTop();
   assert.equal('example' in book.read().top, false, 'removed at stop');
   // a part's HA entities reach the MQTT view of the hub and of its worker
-  book.entities('example', () => ({ hub: [{ key: 'power_target', platform: 'number', name: 'Power target', config: {}, state: '300', command: true }], workers: { rig: [{ key: 'frequency', platform: 'select', name: 'Frequency', config: { options: ['490'] }, state: '490' }] } }));
+  book.entities('example', () => ({
+    hub: [{ key: 'power_target', platform: 'number', name: 'Power target', config: {}, state: '300', command: true }],
+    workers: { rig: [{ key: 'frequency', platform: 'select', name: 'Frequency', config: { options: ['490'] }, state: '490' }] },
+  }));
   const m = buildSnapshot(inputs({ sections: book.read() })).miner;
   assert.equal(m.hub.extra?.[0]?.key, 'power_target');
   assert.equal(m.workers.find((w) => w.id === 'rig')?.extra?.[0]?.key, 'frequency');

@@ -7,7 +7,7 @@ import { StratumServer } from '../../src/stratum/index.js';
 import { JobManager, PracticeSource, type ShareEvent } from '../../src/work/index.js';
 import { LinePeer, handshake } from '../stratum/helpers.js';
 
-const cleanup: (() => Promise<unknown> | void)[] = [];
+const cleanup: (() => Promise<unknown> | undefined)[] = [];
 after(async () => {
   for (const f of cleanup.reverse()) await f();
 });

@@ -33,11 +33,17 @@ function policy(over: Record<string, unknown> = {}) {
 
 test('the schedule says why the hub waits in words and figures, not "hub hub is busy"', () => {
   const hub = { cores: 2, maxThreads: 2, hashratePerThread: 1e6, wattsPerThread: 6 };
-  const { plan } = schedule({ now: 1, appliances: [{ id: 'hub', name: 'hub', status: 'busy', roles: ['worker'], workerId: 'hub', reason: BUSY }], hub, miners: [] }, policy());
+  const { plan } = schedule(
+    { now: 1, appliances: [{ id: 'hub', name: 'hub', status: 'busy', roles: ['worker'], workerId: 'hub', reason: BUSY }], hub, miners: [] },
+    policy(),
+  );
   assert.equal(plan.summary, `not mining: ${BUSY}`);
   assert.doesNotMatch(plan.summary, /hub hub/);
   // the other-load gate speaks the same way
-  const { plan: p2 } = schedule({ now: 1, appliances: [], hub: { ...hub, otherLoadPercent: 71 }, miners: [] }, policy({ mode: 'always', maxHubLoadPercent: 60 }));
+  const { plan: p2 } = schedule(
+    { now: 1, appliances: [], hub: { ...hub, otherLoadPercent: 71 }, miners: [] },
+    policy({ mode: 'always', maxHubLoadPercent: 60 }),
+  );
   assert.equal(p2.workers[0].reason, 'the rest of the machine uses 71% CPU, above the 60% limit');
 });
 
@@ -128,7 +134,12 @@ test('a log line is printed above the status, not onto it: the status is cleared
 test('a standalone hub (no Node-RED): practice is not "connected", the appliance counts are the flow\'s, and --headroom sets the threads', async () => {
   const cores = availableParallelism();
   for (const headroom of [1, 0]) {
-    const hub = testHub({ dataDir: dir, threads: cores, args: ['--kernel', 'js', '--hub-max-load', '100', '--headroom', String(headroom)], overrides: { tickMs: 200 } });
+    const hub = testHub({
+      dataDir: dir,
+      threads: cores,
+      args: ['--kernel', 'js', '--hub-max-load', '100', '--headroom', String(headroom)],
+      overrides: { tickMs: 200 },
+    });
     try {
       await hub.start();
       const deadline = Date.now() + 30_000;
@@ -163,7 +174,11 @@ test('a standalone hub (no Node-RED): practice is not "connected", the appliance
 });
 
 test('start --help says how many threads run on this machine and what limits them', () => {
-  const r = spawnSync(process.execPath, ['bin/micro-mining.js', 'start', '--help'], { cwd: root, encoding: 'utf8', env: { PATH: process.env.PATH, HOME: dir } });
+  const r = spawnSync(process.execPath, ['bin/micro-mining.js', 'start', '--help'], {
+    cwd: root,
+    encoding: 'utf8',
+    env: { PATH: process.env.PATH, HOME: dir },
+  });
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /--headroom N/);
   assert.match(r.stdout, /MM_HEADROOM, headroom/);
@@ -174,17 +189,27 @@ test('start --help says how many threads run on this machine and what limits the
   assert.ok(text.includes(`up to ${Math.max(0, cores - 1)} of them by default: 1 core kept for Home Assistant (--headroom 1)`), r.stdout.slice(0, 800));
 });
 
-test('with the embedded Node-RED flow, --headroom wins over the default flow\'s policy node (headroomCores 1)', async () => {
+test("with the embedded Node-RED flow, --headroom wins over the default flow's policy node (headroomCores 1)", async () => {
   const cores = availableParallelism();
   for (const headroom of [0, 1]) {
-    const hub = testHub({ dataDir: join(dir, 'nr'), nodeRed: true, threads: cores, args: ['--kernel', 'js', '--hub-max-load', '100', '--headroom', String(headroom)], overrides: { tickMs: 200 } });
+    const hub = testHub({
+      dataDir: join(dir, 'nr'),
+      nodeRed: true,
+      threads: cores,
+      args: ['--kernel', 'js', '--hub-max-load', '100', '--headroom', String(headroom)],
+      overrides: { tickMs: 200 },
+    });
     try {
       await hub.start();
       assert.ok(hub.flow, 'the flow runs');
       const want = Math.max(0, cores - headroom);
       const deadline = Date.now() + 60_000;
       while (hub.planner.lastPlan?.hubThreads !== want && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-      assert.equal(hub.planner.lastPlan?.hubThreads, want, `--headroom ${headroom}: ${want} of ${cores} threads through the flow (${hub.planner.lastPlan?.summary})`);
+      assert.equal(
+        hub.planner.lastPlan?.hubThreads,
+        want,
+        `--headroom ${headroom}: ${want} of ${cores} threads through the flow (${hub.planner.lastPlan?.summary})`,
+      );
       if (headroom === 1) assert.match(hub.status().threadLimit ?? '', /1 core kept for Home Assistant \(--headroom 1\)/);
       else assert.equal(hub.status().threadLimit, null);
     } finally {

@@ -53,7 +53,9 @@ test('one connection authorizing 300 names creates 0 HA devices until shares; th
     const replies: Msg[] = await Promise.all(Array.from({ length: 300 }, (_, i) => peer.call('mining.authorize', [`rig-${i}`, 'x'])));
     const ok = replies.filter((r) => r.result === true).length;
     assert.equal(ok, 32);
-    assert.ok(replies.filter((r) => r.result !== true).every((r) => (r.error as unknown[])[0] === 24 && /worker limit reached/.test(String((r.error as unknown[])[1]))));
+    assert.ok(
+      replies.filter((r) => r.result !== true).every((r) => (r.error as unknown[])[0] === 24 && /worker limit reached/.test(String((r.error as unknown[])[1]))),
+    );
     // the hub publishes what it has: no miner has a share, so no device
     await hub.entities!.update(hub.minerSnapshot());
     assert.deepEqual(await workerDevices(broker.url), []);

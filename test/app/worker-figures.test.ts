@@ -43,10 +43,14 @@ test('a yielding agent (stand-in machine load) reads yielding, 0 H/s, 0 W, out o
   try {
     await a.start();
     // working: its own report (state, threads, hashrate, kernel) and the CPU model's watts
-    const w = await until('the agent mines and has shares', () => {
-      const x = me();
-      return x && x.status === 'mining' && x.accepted >= 3 && x.hashrate > 0 ? x : undefined;
-    }, 120_000);
+    const w = await until(
+      'the agent mines and has shares',
+      () => {
+        const x = me();
+        return x && x.status === 'mining' && x.accepted >= 3 && x.hashrate > 0 ? x : undefined;
+      },
+      120_000,
+    );
     assert.equal(w.hashrateFrom, 'reported');
     assert.equal(w.state, 'working');
     assert.equal(w.threads, 1);
@@ -75,7 +79,7 @@ test('a yielding agent (stand-in machine load) reads yielding, 0 H/s, 0 W, out o
     const row = (await page()).split('<tr>').find((r) => r.includes('desk-pc')) ?? '';
     assert.match(row, /<td>yielding<\/td>/);
     assert.doesNotMatch(row, /<td>mining<\/td>/);
-    assert.match(row, /<td>0 W \(?estimated\)?<\/td>/, "0 W, with where the figure comes from");
+    assert.match(row, /<td>0 W \(?estimated\)?<\/td>/, '0 W, with where the figure comes from');
 
     // idle again: it works again
     busy = false;
@@ -99,10 +103,10 @@ test('a yielding agent (stand-in machine load) reads yielding, 0 H/s, 0 W, out o
   }
 });
 
-test('the live line\'s watts say where they come from', () => {
+test("the live line's watts say where they come from", () => {
   const s = (powerW: number, powerHow?: string) => ({ powerW, powerHow }) as Parameters<typeof powerText>[0];
   assert.equal(powerText(s(12, 'hub 6 W estimated; workers: 1 estimated')), '12 W (estimated)');
   assert.equal(powerText(s(21, 'hub 6 W estimated; workers: 1 declared')), '21 W (declared+estimated)');
   assert.equal(powerText(s(42, 'hub 0 W estimated; workers: 1 plug, 1 estimated')), '42 W (plug+estimated)');
-  assert.equal(powerText(s(5)), '5 W', 'a status without the figures\' sources');
+  assert.equal(powerText(s(5)), '5 W', "a status without the figures' sources");
 });

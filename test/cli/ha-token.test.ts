@@ -22,7 +22,22 @@ after(async () => {
 test('a refused HA token: one ERROR naming the token and where to make one, ha.error in /api/status, the hub keeps running (real CLI, real HA)', async () => {
   const wrong = `${bed.token.slice(0, -6)}XXXXXX`;
   const hub = new HubProcess(
-    ['--data-dir', join(dir, 'data'), '--threads', '0', '--no-node-red', '--no-mqtt', '--stratum-port', '0', '--status-port', '0', '--ha-url', bed.url, '--ha-token', wrong],
+    [
+      '--data-dir',
+      join(dir, 'data'),
+      '--threads',
+      '0',
+      '--no-node-red',
+      '--no-mqtt',
+      '--stratum-port',
+      '0',
+      '--status-port',
+      '0',
+      '--ha-url',
+      bed.url,
+      '--ha-token',
+      wrong,
+    ],
     { HOME: dir, MM_LOG_FORMAT: 'pretty' },
   );
   try {

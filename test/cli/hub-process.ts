@@ -9,7 +9,11 @@ export class HubProcess {
   out = '';
   readonly exited: Promise<number | null>;
   constructor(args: string[], env: NodeJS.ProcessEnv) {
-    this.child = spawn(process.execPath, ['bin/micro-mining.js', 'start', ...args], { cwd: ROOT, env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = spawn(process.execPath, ['bin/micro-mining.js', 'start', ...args], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     this.child.stdout!.on('data', (d) => (this.out += d));
     this.child.stderr!.on('data', (d) => (this.out += d));
     this.exited = new Promise((r) => this.child.once('exit', (code) => r(code)));

@@ -26,7 +26,19 @@ async function until<T>(what: string, fn: () => Promise<T | undefined> | T | und
 test('--mqtt at a closed port: the hub runs, one warning naming the broker and the fix; the entities appear when Mosquitto starts (real CLI, real Mosquitto)', async () => {
   const port = await freePort();
   const hub = new HubProcess(
-    ['--data-dir', join(dir, 'data'), '--threads', '0', '--no-node-red', '--stratum-port', '0', '--status-port', '0', '--mqtt', `mqtt://user:s3cret-pw@127.0.0.1:${port}`],
+    [
+      '--data-dir',
+      join(dir, 'data'),
+      '--threads',
+      '0',
+      '--no-node-red',
+      '--stratum-port',
+      '0',
+      '--status-port',
+      '0',
+      '--mqtt',
+      `mqtt://user:s3cret-pw@127.0.0.1:${port}`,
+    ],
     { HOME: dir, MM_LOG_FORMAT: 'pretty' },
   );
   let broker: Mosquitto | undefined;
@@ -55,7 +67,10 @@ test('--mqtt at a closed port: the hub runs, one warning naming the broker and t
     await client.subscribeAsync('homeassistant/#');
     await until('the discovery configs', () => configs.length > 0 || undefined, 90_000);
     await until('mqttConnected true', async () => (await hub.apiStatus()).mqttConnected === true || undefined, 60_000);
-    assert.ok(configs.some((t) => t.startsWith('homeassistant/device/')), configs.join(', '));
+    assert.ok(
+      configs.some((t) => t.startsWith('homeassistant/device/')),
+      configs.join(', '),
+    );
     // the retries every 2 s while Mosquitto started were not each named: at most one a minute
     assert.equal(hub.out.split('\n').filter((l) => /cannot reach the MQTT broker/.test(l)).length, 1, 'repeated at most once a minute');
   } finally {

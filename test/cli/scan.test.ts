@@ -14,9 +14,25 @@ function run(args: string[]) {
 }
 
 test('scan --header --json prints the genesis nonce and a summary', () => {
-  const r = run(['scan', '--header', GENESIS.header, '--start', String(GENESIS.nonce - 5000), '--count', '10000', '--kernel', 'js', '--threads', '1', '--json']);
+  const r = run([
+    'scan',
+    '--header',
+    GENESIS.header,
+    '--start',
+    String(GENESIS.nonce - 5000),
+    '--count',
+    '10000',
+    '--kernel',
+    'js',
+    '--threads',
+    '1',
+    '--json',
+  ]);
   assert.equal(r.code, 0, r.err);
-  const lines = r.out.trim().split('\n').map((l) => JSON.parse(l));
+  const lines = r.out
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   assert.deepEqual(lines[0], { nonce: GENESIS.nonce, hash: GENESIS.hash });
   assert.equal(lines.length, 2);
   assert.equal(lines[1].hashes, 10000);
@@ -27,12 +43,23 @@ test('scan --header --json prints the genesis nonce and a summary', () => {
 test('scan --job rebuilds the recorded Bitaxe header and finds its share at difficulty 512', () => {
   const dir = mkdtempSync(join(tmpdir(), 'mm-scan-'));
   try {
-    const [job_id, prevhash, coinb1, coinb2, merkle_branch, version, nbits, ntime] = BITAXE.notify;
+    const [job_id, prevhash, coinb1, coinb2, merkle_branch, _version, nbits, ntime] = BITAXE.notify;
     // the submit rolled the version bits to 0x00002000 under mask 1fffe000: the job's version becomes 20002000
     const file = join(dir, 'job.json');
     writeFileSync(
       file,
-      JSON.stringify({ job_id, prevhash, coinb1, coinb2, merkle_branch, version: '20002000', nbits, ntime, extranonce1: BITAXE.extranonce1, extranonce2: BITAXE.submit.extranonce2 }),
+      JSON.stringify({
+        job_id,
+        prevhash,
+        coinb1,
+        coinb2,
+        merkle_branch,
+        version: '20002000',
+        nbits,
+        ntime,
+        extranonce1: BITAXE.extranonce1,
+        extranonce2: BITAXE.submit.extranonce2,
+      }),
     );
     const nonce = parseInt(BITAXE.submit.nonce, 16);
     const r = run(['scan', '--job', file, '--start', String(nonce - 2000), '--count', '4000', '--difficulty', '512', '--kernel', 'js', '--threads', '1']);
@@ -41,7 +68,10 @@ test('scan --job rebuilds the recorded Bitaxe header and finds its share at diff
     assert.match(r.out, /merkle root 5f07f18b9628ba20e984ff8a1661bb1dfcd126535c37b262be4a4b704a685d6b/);
     assert.match(r.out, new RegExp(`nonce ${nonce} \\(0x${BITAXE.submit.nonce}\\)\\s+hash ${BITAXE.hash}`));
     // the notify message form is accepted too
-    writeFileSync(file, JSON.stringify({ method: 'mining.notify', params: [...BITAXE.notify], extranonce1: BITAXE.extranonce1, extranonce2: BITAXE.submit.extranonce2 }));
+    writeFileSync(
+      file,
+      JSON.stringify({ method: 'mining.notify', params: [...BITAXE.notify], extranonce1: BITAXE.extranonce1, extranonce2: BITAXE.submit.extranonce2 }),
+    );
     const r2 = run(['scan', '--job', file, '--count', '16', '--json', '--kernel', 'js', '--threads', '1']);
     assert.equal(r2.code, 0, r2.err);
     assert.equal(JSON.parse(r2.out.trim().split('\n').at(-1)!).hashes, 16);

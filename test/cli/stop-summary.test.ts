@@ -13,7 +13,22 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 
 test('Ctrl-C prints the session summary once after the stop: time mined, shares, energy with its source (real CLI)', async () => {
   const hub = new HubProcess(
-    ['--data-dir', join(dir, 'data'), '--threads', '1', '--policy', 'always', '--practice-difficulty', '0.00001', '--no-node-red', '--no-mqtt', '--stratum-port', '0', '--status-port', '0'],
+    [
+      '--data-dir',
+      join(dir, 'data'),
+      '--threads',
+      '1',
+      '--policy',
+      'always',
+      '--practice-difficulty',
+      '0.00001',
+      '--no-node-red',
+      '--no-mqtt',
+      '--stratum-port',
+      '0',
+      '--status-port',
+      '0',
+    ],
     { HOME: dir, MM_LOG_FORMAT: 'pretty' },
   );
   let accepted = 0;

@@ -110,7 +110,10 @@ test('the add-on options file maps onto the configuration', () => {
       { match_type: 'entity', match: 'media_player.tv', state: 'busy' },
       { match_type: 'device', match: 'Washer', hold_seconds: 600, power_threshold_w: 3 },
     ],
-    worker_mappings: [{ worker: 'kitchen-nerdminer', mac: 'aa:bb:cc:dd:ee:ff' }, { worker: 'bitaxe', device: 'Bitaxe Gamma' }],
+    worker_mappings: [
+      { worker: 'kitchen-nerdminer', mac: 'aa:bb:cc:dd:ee:ff' },
+      { worker: 'bitaxe', device: 'Bitaxe Gamma' },
+    ],
     stratum: true,
     stratum_port: 3334,
     stratum_password: 'minerpw',
@@ -129,14 +132,24 @@ test('the add-on options file maps onto the configuration', () => {
   assert.equal(c.threads, 1);
   assert.equal(c.kernel, 'wasm');
   assert.equal(c.policy, 'surplus');
-  assert.deepEqual(c.power, { sensor: 'sensor.grid_export_power', sensorInverted: true, budgetW: 1200, stagesW: [500, 1000, 1500], priceSensor: 'sensor.electricity_price', priceCeiling: 0.3 });
+  assert.deepEqual(c.power, {
+    sensor: 'sensor.grid_export_power',
+    sensorInverted: true,
+    budgetW: 1200,
+    stagesW: [500, 1000, 1500],
+    priceSensor: 'sensor.electricity_price',
+    priceCeiling: 0.3,
+  });
   assert.deepEqual(c.quietHours, [{ start: 22 * 60, end: 7 * 60, text: '22:00-07:00' }]);
   assert.deepEqual(c.idle.overrides, [
     { match: { area: 'Garage' }, ignore: true },
     { match: { entity: 'media_player.tv' }, force: 'busy' },
     { match: { device: 'Washer' }, holdSeconds: 600, powerThresholdW: 3 },
   ]);
-  assert.deepEqual(c.idle.workers, [{ workerId: 'kitchen-nerdminer', mac: 'aa:bb:cc:dd:ee:ff' }, { workerId: 'bitaxe', deviceId: 'Bitaxe Gamma' }]);
+  assert.deepEqual(c.idle.workers, [
+    { workerId: 'kitchen-nerdminer', mac: 'aa:bb:cc:dd:ee:ff' },
+    { workerId: 'bitaxe', deviceId: 'Bitaxe Gamma' },
+  ]);
   assert.equal(c.idle.holdSeconds, 90);
   assert.equal(c.idle.powerThresholdW, 8);
   assert.equal(c.idle.hubMaxLoadPercent, 40);
@@ -197,7 +210,7 @@ test('every bad value is an InputError naming the field, the flag, where it came
     [['--log-level', 'loud'], {}, 'log_level', 'trace, debug'],
     [['--heap-mb', '10'], {}, 'heap_mb', 'at least 64'],
     [[], { MM_STRATUM: 'maybe' }, 'stratum', 'true or false'],
-    [['--discovery-prefix', 'home/#'], {}, 'discovery_prefix', 'wildcard'.slice(0, 0) + '#'],
+    [['--discovery-prefix', 'home/#'], {}, 'discovery_prefix', `${'wildcard'.slice(0, 0)}#`],
   ];
   for (const [argv, env, field, part] of cases) {
     const err = throwsInput(() => loadConfig({ argv, env, cores: 2 }), field, part);
@@ -263,7 +276,26 @@ const SECRETS = ['poolSecret-1', 'minerSecret-2', 'mqttSecret-3', 'haToken-4', '
 
 test('maskSecrets hides every password and token, including one in a URL', () => {
   const c = loadConfig({
-    argv: ['--pool', 'stratum+tcp://u:urlSecret-6@pool.example.com:3333', '--pool-password', SECRETS[0], '--stratum-password', SECRETS[1], '--mqtt', 'mqtt://broker:1883', '--mqtt-password', SECRETS[2], '--ha-url', 'http://ha:8123', '--ha-token', SECRETS[3], '--node-red-username', 'a', '--node-red-password', SECRETS[4]],
+    argv: [
+      '--pool',
+      'stratum+tcp://u:urlSecret-6@pool.example.com:3333',
+      '--pool-password',
+      SECRETS[0],
+      '--stratum-password',
+      SECRETS[1],
+      '--mqtt',
+      'mqtt://broker:1883',
+      '--mqtt-password',
+      SECRETS[2],
+      '--ha-url',
+      'http://ha:8123',
+      '--ha-token',
+      SECRETS[3],
+      '--node-red-username',
+      'a',
+      '--node-red-password',
+      SECRETS[4],
+    ],
     env: {},
     cores: 2,
   });
@@ -285,7 +317,9 @@ function cli(args: string[], env: NodeJS.ProcessEnv = {}) {
 }
 
 test('check-config (the real CLI in a child process) prints the effective settings with secrets masked', () => {
-  const f = file(`pool: stratum+tcp://pool.example.com:3333\npool_user: bc1qexample.home\npool_password: ${SECRETS[0]}\npractice: false\nstratum_password: ${SECRETS[1]}\n`);
+  const f = file(
+    `pool: stratum+tcp://pool.example.com:3333\npool_user: bc1qexample.home\npool_password: ${SECRETS[0]}\npractice: false\nstratum_password: ${SECRETS[1]}\n`,
+  );
   const r = cli(['--config', f, '--mqtt', 'mqtt://broker:1883', '--mqtt-password', SECRETS[2]], { MM_HA_URL: 'http://ha:8123', MM_HA_TOKEN: SECRETS[3] });
   assert.equal(r.code, 0, r.err);
   assert.match(r.out, /configuration is valid/);

@@ -10,7 +10,10 @@ test('worker_page_gpu: on by default; off by flag or MM_WORKER_PAGE_GPU; a bad v
   assert.equal(loadConfig({ argv: [], env: {}, cores: 2 }).workerPageGpu, true);
   assert.equal(loadConfig({ argv: ['--no-worker-page-gpu'], env: {}, cores: 2 }).workerPageGpu, false);
   assert.equal(loadConfig({ argv: [], env: { MM_WORKER_PAGE_GPU: 'false' }, cores: 2 }).workerPageGpu, false);
-  assert.throws(() => loadConfig({ argv: [], env: { MM_WORKER_PAGE_GPU: 'maybe' }, cores: 2 }), (e: unknown) => e instanceof InputError && /worker_page_gpu/.test(e.message));
+  assert.throws(
+    () => loadConfig({ argv: [], env: { MM_WORKER_PAGE_GPU: 'maybe' }, cores: 2 }),
+    (e: unknown) => e instanceof InputError && /worker_page_gpu/.test(e.message),
+  );
 });
 
 test('worker --gpu: off by default, on by flag or MM_GPU', () => {

@@ -71,10 +71,14 @@ test('the add-on option pattern (run by JavaScript and by Python re, as the Supe
     const js = new RegExp(pattern);
     const cases = [...BAD, ...GOOD];
     // Python's re: the Supervisor (Python) validates add-on options with re.match
-    const py = spawnSync('python3', ['-c', 'import re,sys,json\np=sys.argv[1]\nprint(json.dumps([bool(re.match(p,c)) for c in json.loads(sys.stdin.read())]))', pattern], {
-      input: JSON.stringify(cases),
-      encoding: 'utf8',
-    });
+    const py = spawnSync(
+      'python3',
+      ['-c', 'import re,sys,json\np=sys.argv[1]\nprint(json.dumps([bool(re.match(p,c)) for c in json.loads(sys.stdin.read())]))', pattern],
+      {
+        input: JSON.stringify(cases),
+        encoding: 'utf8',
+      },
+    );
     assert.equal(py.status, 0, py.stderr);
     const pyOk: boolean[] = JSON.parse(py.stdout);
     cases.forEach((url, i) => {
@@ -139,14 +143,24 @@ test('the add-on run entry with a bad pool URL in its options: exit 2, the setti
   const r = spawnSync(process.execPath, ['addon/run.mjs'], {
     cwd: root,
     // the Supervisor is a stand-in address nobody answers on: the options are checked first
-    env: { PATH: process.env.PATH, HOME: dir, MM_ADDON_OPTIONS: options, MM_SUPERVISOR_ATTEMPTS: '1', MM_SUPERVISOR_RETRY_MS: '0', MM_SUPERVISOR_URL: 'http://127.0.0.1:9' },
+    env: {
+      PATH: process.env.PATH,
+      HOME: dir,
+      MM_ADDON_OPTIONS: options,
+      MM_SUPERVISOR_ATTEMPTS: '1',
+      MM_SUPERVISOR_RETRY_MS: '0',
+      MM_SUPERVISOR_URL: 'http://127.0.0.1:9',
+    },
     encoding: 'utf8',
     timeout: 60_000,
   });
   assert.equal(r.status, 2, r.stderr);
   const plain = r.stderr.split('\n').filter((l) => l.startsWith('micro-mining add-on:'));
   assert.equal(plain.length, 1, r.stderr);
-  assert.match(plain[0], /pool \/ --pool \(from .*addon-options\.json\): "stratum\+tcp:\/\/me:\*\*\*@host:70000" has the port 70000, outside 1-65535; give a URL like/);
+  assert.match(
+    plain[0],
+    /pool \/ --pool \(from .*addon-options\.json\): "stratum\+tcp:\/\/me:\*\*\*@host:70000" has the port 70000, outside 1-65535; give a URL like/,
+  );
   assert.ok(!(r.stdout + r.stderr).includes('Hunter2SECRET'));
   assert.doesNotMatch(r.stderr, /^\s+at /m);
 });

@@ -37,7 +37,21 @@ test('maskUrl parses the userinfo (last @): passwords holding @ : / % are masked
 test('loadConfig registers the secrets it holds: maskSecrets and scrub() leave none in any string', () => {
   clearSecrets();
   const url = `stratum+tcp://me:${encodeURIComponent(PW)}@pool.example.com:3333`;
-  const c = loadConfig({ argv: ['--pool', url, '--no-practice', '--mqtt', `mqtt://u:${encodeURIComponent(PW)}@127.0.0.1:1883`, '--ha-url', 'http://ha:8123', '--ha-token', `tok-${PW}`], env: {}, cores: 2 });
+  const c = loadConfig({
+    argv: [
+      '--pool',
+      url,
+      '--no-practice',
+      '--mqtt',
+      `mqtt://u:${encodeURIComponent(PW)}@127.0.0.1:1883`,
+      '--ha-url',
+      'http://ha:8123',
+      '--ha-token',
+      `tok-${PW}`,
+    ],
+    env: {},
+    cores: 2,
+  });
   assert.equal(c.pool?.password, PW, 'the password is decoded for use');
   assertNoSecret(JSON.stringify(maskSecrets(c)), 'maskSecrets');
   // an error quoting the URL (e.g. a TypeError from a library, with its input) and its stack
@@ -63,8 +77,26 @@ test('check-config (real CLI) shows no form of a password holding @ : / %, from 
     cli(['check-config', '--pool', `stratum+tcp://me:ss@SECRET:x@pool.example.com:3333`, '--no-practice']),
     cli(['check-config', '--json', '--pool', `stratum+tcp://me:${enc}@pool.example.com:3333`, '--no-practice']),
     cli(['check-config', '--pool', 'stratum+tcp://pool.example.com:3333', '--pool-user', 'me', '--pool-password', PW, '--no-practice']),
-    cli(['check-config', '--json'], { MM_POOL: 'stratum+tcp://pool.example.com:3333', MM_POOL_USER: 'me', MM_POOL_PASSWORD: PW, MM_PRACTICE: 'false', MM_MQTT: `mqtt://u:${enc}@127.0.0.1:1883` }),
-    cli(['check-config', '--mqtt', 'mqtt://127.0.0.1:1883', '--mqtt-username', 'u', '--mqtt-password', PW, '--ha-url', 'http://ha:8123', '--ha-token', `tok-${PW}`]),
+    cli(['check-config', '--json'], {
+      MM_POOL: 'stratum+tcp://pool.example.com:3333',
+      MM_POOL_USER: 'me',
+      MM_POOL_PASSWORD: PW,
+      MM_PRACTICE: 'false',
+      MM_MQTT: `mqtt://u:${enc}@127.0.0.1:1883`,
+    }),
+    cli([
+      'check-config',
+      '--mqtt',
+      'mqtt://127.0.0.1:1883',
+      '--mqtt-username',
+      'u',
+      '--mqtt-password',
+      PW,
+      '--ha-url',
+      'http://ha:8123',
+      '--ha-token',
+      `tok-${PW}`,
+    ]),
     // a bad setting beside a secret: the error names the setting, never the secret
     cli(['check-config', '--pool', `stratum+tcp://me:${enc}@pool.example.com:99999`, '--no-practice']),
   ];
@@ -85,7 +117,24 @@ test('start (real CLI, debug logs) with a password in the pool URL: no log line 
   const url = `stratum+tcp://me:${encodeURIComponent(PW)}@127.0.0.1:${port}`;
   const child = spawn(
     process.execPath,
-    ['bin/micro-mining.js', 'start', '--pool', url, '--no-practice', '--data-dir', join(dir, 'data'), '--threads', '0', '--no-node-red', '--no-mqtt', '--no-stratum', '--status-port', '0', '--log-level', 'debug'],
+    [
+      'bin/micro-mining.js',
+      'start',
+      '--pool',
+      url,
+      '--no-practice',
+      '--data-dir',
+      join(dir, 'data'),
+      '--threads',
+      '0',
+      '--no-node-red',
+      '--no-mqtt',
+      '--no-stratum',
+      '--status-port',
+      '0',
+      '--log-level',
+      'debug',
+    ],
     { cwd: root, env: { PATH: process.env.PATH, HOME: dir, MM_LOG_FORMAT: 'json' }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let out = '';

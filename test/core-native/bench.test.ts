@@ -12,7 +12,10 @@ const run = (args: string[], env: Record<string, string> = {}) =>
 test('bench --json: every kernel, then every native path on 1 and on all threads, each with MH/s per thread', () => {
   const r = run(['--seconds', '0.2', '--json', '--browser', 'off']);
   assert.equal(r.status, 0, r.stderr);
-  const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+  const lines = r.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
   const kernels = lines.filter((l) => 'kernel' in l);
   assert.ok(kernels.some((l) => l.kernel === 'native' && l.threads === 1 && (l.mhs as number) > 0));
   const paths = lines.filter((l) => 'path' in l);

@@ -23,7 +23,10 @@ for (const path of nativePaths()) {
     const k = await loadNativeKernel({ path });
     for (const v of [GENESIS, BLOCK_125552]) {
       const finds = verifiedScan(k, hexToBytes(v.header, 'header', 80), v.nonce - 5000, 10_000, nbitsToTarget(v.nbits));
-      assert.deepEqual(finds.map((f) => f.nonce), [v.nonce]);
+      assert.deepEqual(
+        finds.map((f) => f.nonce),
+        [v.nonce],
+      );
       assert.equal(finds[0].hash, v.hash);
     }
   });
@@ -51,7 +54,10 @@ for (const path of nativePaths()) {
 test('native: the candidate bound is respected and an easy target returns every nonce', async () => {
   const k = await loadNativeKernel();
   const h = hexToBytes(GENESIS.header, 'header', 80);
-  assert.deepEqual(k.scan(h, 10, 37, 0xffffffff, 1000), Array.from({ length: 37 }, (_, i) => 10 + i));
+  assert.deepEqual(
+    k.scan(h, 10, 37, 0xffffffff, 1000),
+    Array.from({ length: 37 }, (_, i) => 10 + i),
+  );
   assert.equal(k.scan(h, 0, 10_000, 0xffffffff, 5).length, 5);
 });
 
@@ -121,31 +127,31 @@ test('the standalone known-answer test passes on this host (every x86 path) ', (
 });
 
 const armTools = have('aarch64-linux-gnu-gcc') && (have('qemu-aarch64-static') || have('qemu-aarch64'));
-test(
-  'the ARMv8 SHA2 and NEON kernels, cross-compiled for aarch64, pass their known-answer test under qemu-user',
-  { skip: !armTools && !inCI ? 'aarch64-linux-gnu-gcc or qemu-user missing (run .ci/setup.d/native.sh)' : false },
-  () => {
-    assert.ok(armTools, 'CI must have the aarch64 cross compiler and qemu-user (.ci/setup.d/native.sh)');
-    const dir = mkdtempSync(join(tmpdir(), 'mm-kat-arm-'));
-    try {
-      const exe = join(dir, 'kat-arm64');
-      const cc = spawnSync('aarch64-linux-gnu-gcc', ['-O2', '-static', '-o', exe, join(SRC, 'kat.c'), join(SRC, 'sha256d.c')], { encoding: 'utf8' });
-      assert.equal(cc.status, 0, cc.stderr);
-      const qemu = have('qemu-aarch64-static') ? 'qemu-aarch64-static' : 'qemu-aarch64';
-      const r = spawnSync(qemu, [exe], { encoding: 'utf8', timeout: 120_000 });
-      assert.equal(r.status, 0, r.stdout + r.stderr);
-      assert.match(r.stdout, /armv8 +genesis +ok/);
-      assert.match(r.stdout, /armv8 +block 125552 +ok/);
-      assert.match(r.stdout, /neon +genesis +ok/);
-      assert.match(r.stdout, /neon +block 125552 +ok/);
-      assert.match(r.stdout, /KAT OK/);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  },
-);
+test('the ARMv8 SHA2 and NEON kernels, cross-compiled for aarch64, pass their known-answer test under qemu-user', {
+  skip: !armTools && !inCI ? 'aarch64-linux-gnu-gcc or qemu-user missing (run .ci/setup.d/native.sh)' : false,
+}, () => {
+  assert.ok(armTools, 'CI must have the aarch64 cross compiler and qemu-user (.ci/setup.d/native.sh)');
+  const dir = mkdtempSync(join(tmpdir(), 'mm-kat-arm-'));
+  try {
+    const exe = join(dir, 'kat-arm64');
+    const cc = spawnSync('aarch64-linux-gnu-gcc', ['-O2', '-static', '-o', exe, join(SRC, 'kat.c'), join(SRC, 'sha256d.c')], { encoding: 'utf8' });
+    assert.equal(cc.status, 0, cc.stderr);
+    const qemu = have('qemu-aarch64-static') ? 'qemu-aarch64-static' : 'qemu-aarch64';
+    const r = spawnSync(qemu, [exe], { encoding: 'utf8', timeout: 120_000 });
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /armv8 +genesis +ok/);
+    assert.match(r.stdout, /armv8 +block 125552 +ok/);
+    assert.match(r.stdout, /neon +genesis +ok/);
+    assert.match(r.stdout, /neon +block 125552 +ok/);
+    assert.match(r.stdout, /KAT OK/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
 
-test('the native source refuses a build with global AVX flags (the SHA-NI path would run about 190x slower), and builds without them', { skip: process.arch !== 'x64' ? 'x86-64 only' : false }, () => {
+test('the native source refuses a build with global AVX flags (the SHA-NI path would run about 190x slower), and builds without them', {
+  skip: process.arch !== 'x64' ? 'x86-64 only' : false,
+}, () => {
   const dir = mkdtempSync(join(tmpdir(), 'mm-avx-guard-'));
   try {
     for (const flag of ['-march=native', '-mavx2']) {

@@ -45,14 +45,20 @@ test('this runtime has WebAssembly SIMD and the kernel is built', () => {
   assert.match(wasm.detail, /simd/);
 });
 
-for (const [name, v] of [['genesis', GENESIS], ['block 125552', BLOCK_125552]] as const) {
+for (const [name, v] of [
+  ['genesis', GENESIS],
+  ['block 125552', BLOCK_125552],
+] as const) {
   test(`the wasm kernel finds exactly ${name}'s nonce in a range around it`, () => {
     const header = hexToBytes(v.header, 'header', 80);
     // top word 0: only hashes with 32 leading zero bits
     assert.deepEqual(wasm.scan(header, v.nonce - 5001, 10_003, 0, 64), [v.nonce]);
     // through the core's verified scan at the header's own target, with the known hash
     const finds = verifiedScan(wasm, header, v.nonce - 3000, 6000, nbitsToTarget(v.nbits));
-    assert.deepEqual(finds.map((f) => f.nonce), [v.nonce]);
+    assert.deepEqual(
+      finds.map((f) => f.nonce),
+      [v.nonce],
+    );
     assert.equal(finds[0].hash, v.hash);
   });
 
@@ -91,7 +97,7 @@ const range = fc.oneof(
   })),
 );
 
-test('property: random headers and ranges give exactly the JS kernel\'s candidates', () => {
+test("property: random headers and ranges give exactly the JS kernel's candidates", () => {
   const js = createJsKernel();
   fc.assert(
     fc.property(header80, range, topWords, fc.oneof(fc.constant(1_000_000), fc.integer({ min: 1, max: 12 })), (h, r, top, max) => {
@@ -146,10 +152,7 @@ test('a corrupt or foreign kernel.wasm gives a clear error', async () => {
   await assert.rejects(loadWasmKernel({ path: garbage }), /is not a usable WebAssembly module .*npm run build:wasm/);
   // a valid module that is not the kernel: (module (func (export "f")))
   const foreign = join(scratch, 'foreign.wasm');
-  await writeFile(
-    foreign,
-    Uint8Array.from([0, 97, 115, 109, 1, 0, 0, 0, 1, 4, 1, 96, 0, 0, 3, 2, 1, 0, 7, 5, 1, 1, 102, 0, 0, 10, 4, 1, 2, 0, 11]),
-  );
+  await writeFile(foreign, Uint8Array.from([0, 97, 115, 109, 1, 0, 0, 0, 1, 4, 1, 96, 0, 0, 3, 2, 1, 0, 7, 5, 1, 1, 102, 0, 0, 10, 4, 1, 2, 0, 11]));
   await assert.rejects(loadWasmKernel({ path: foreign }), /lacks the export "abiVersion": it is not this kernel/);
 });
 
@@ -169,7 +172,12 @@ test('build-wasm builds the kernel from source into a given folder, and fails cl
   assert.equal(two.status, 0, two.stderr);
   const k2 = await loadWasmKernel({ path: join(out2, 'kernel.wasm') });
   const js = createJsKernel();
-  for (const [start, count] of [[BLOCK_125552.nonce - 13, 29], [2 ** 32 - 21, 21], [5, 7], [1000, 3001]]) {
+  for (const [start, count] of [
+    [BLOCK_125552.nonce - 13, 29],
+    [2 ** 32 - 21, 21],
+    [5, 7],
+    [1000, 3001],
+  ]) {
     assert.deepEqual(k2.scan(header, start, count, 0x0fffffff, 1000), js.scan(header, start, count, 0x0fffffff, 1000));
   }
   assert.deepEqual(k2.scan(header, BLOCK_125552.nonce - 10, 21, 0, 4), [BLOCK_125552.nonce]);

@@ -4,10 +4,31 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { formatCount, formatDifficulty, formatDuration, formatEnergy, formatHashrate, formatOdds, formatOneIn, formatPower, formatSI } from '../../src/core/index.js';
+import {
+  formatCount,
+  formatDifficulty,
+  formatDuration,
+  formatEnergy,
+  formatHashrate,
+  formatOdds,
+  formatOneIn,
+  formatPower,
+  formatSI,
+} from '../../src/core/index.js';
 
 const SI: Record<string, number> = { '': 1, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18, Z: 1e21, Y: 1e24, R: 1e27, Q: 1e30 };
-const WORDS: Record<string, number> = { million: 1e6, billion: 1e9, trillion: 1e12, quadrillion: 1e15, quintillion: 1e18, sextillion: 1e21, septillion: 1e24, octillion: 1e27, nonillion: 1e30, decillion: 1e33 };
+const WORDS: Record<string, number> = {
+  million: 1e6,
+  billion: 1e9,
+  trillion: 1e12,
+  quadrillion: 1e15,
+  quintillion: 1e18,
+  sextillion: 1e21,
+  septillion: 1e24,
+  octillion: 1e27,
+  nonillion: 1e30,
+  decillion: 1e33,
+};
 
 /** "24.2 MH/s" -> 24.2e6; "1.2 × 10^40 H/s" -> 1.2e40 */
 function parseSI(s: string, unit: string): number {
@@ -124,7 +145,10 @@ test('property: durations in words, two units at most, read back within the smal
         // the error is at most half of the smaller unit shown (a minute for "2 hours 5 minutes")
         const units = [...s.matchAll(/(second|minute|hour|day|year)/g)].map((m) => UNIT_S[m[1]]);
         const top = Math.max(...units);
-        const small = Object.values(UNIT_S).filter((u) => u < top).sort((a, b) => b - a)[0] ?? 1;
+        const small =
+          Object.values(UNIT_S)
+            .filter((u) => u < top)
+            .sort((a, b) => b - a)[0] ?? 1;
         assert.ok(Math.abs(got - sec) <= small / 2 + 1e-6 * sec, `${sec} -> ${s} (${got})`);
       }
     }),
@@ -148,7 +172,17 @@ test('property: power and energy carry their source word; negative surplus keeps
 });
 
 test('property: any number at all (NaN, infinities, negatives, tiny, huge) gives a short clean text, never a throw', () => {
-  const fns: Array<(x: number) => string> = [formatHashrate, formatDifficulty, formatOdds, formatOneIn, formatDuration, (x) => formatPower(x, 'estimated'), (x) => formatEnergy(x), formatCount, (x) => formatSI(x, 'W')];
+  const fns: Array<(x: number) => string> = [
+    formatHashrate,
+    formatDifficulty,
+    formatOdds,
+    formatOneIn,
+    formatDuration,
+    (x) => formatPower(x, 'estimated'),
+    (x) => formatEnergy(x),
+    formatCount,
+    (x) => formatSI(x, 'W'),
+  ];
   fc.assert(
     fc.property(fc.double(), (x) => {
       for (const f of fns) {

@@ -28,11 +28,17 @@ function referenceCandidates(header: Uint8Array, start: number, count: number, t
   return out;
 }
 
-for (const [name, v] of [['genesis', GENESIS], ['block 125552', BLOCK_125552]] as const) {
+for (const [name, v] of [
+  ['genesis', GENESIS],
+  ['block 125552', BLOCK_125552],
+] as const) {
   test(`the JS kernel finds exactly ${name}'s nonce in a range around it`, () => {
     const header = hexToBytes(v.header, 'header', 80);
     const finds = verifiedScan(createJsKernel(), header, v.nonce - 3000, 6000, nbitsToTarget(v.nbits));
-    assert.deepEqual(finds.map((f) => f.nonce), [v.nonce]);
+    assert.deepEqual(
+      finds.map((f) => f.nonce),
+      [v.nonce],
+    );
     assert.equal(finds[0].hash, v.hash);
   });
 }
@@ -67,7 +73,10 @@ test('verifiedScan re-verifies: a kernel that lies about a nonce is corrected', 
   const liar = { name: 'js' as const, detail: 'lies', scan: () => [1, 2, GENESIS.nonce] };
   const header = hexToBytes(GENESIS.header, 'header', 80);
   const finds = verifiedScan(liar, header, 0, 2 ** 32, nbitsToTarget(GENESIS.nbits));
-  assert.deepEqual(finds.map((f) => f.nonce), [GENESIS.nonce]);
+  assert.deepEqual(
+    finds.map((f) => f.nonce),
+    [GENESIS.nonce],
+  );
 });
 
 test('bad scan input is a clear InputError', () => {

@@ -18,7 +18,7 @@ const ROOT = join(import.meta.dirname, '../..');
 
 let bed: HaTestBed;
 let supervisor: Server;
-let supervisorCalls: string[] = [];
+const supervisorCalls: string[] = [];
 let hub: ChildProcess | null = null;
 let miner: ChildProcess | null = null;
 let dir: string;
@@ -179,8 +179,14 @@ after(async () => {
 test('the add-on run entry asks the stand-in Supervisor for MQTT and Core, and the hub comes up in practice mode', async () => {
   const s = await until('status page', async () => status(), 90_000);
   assert.equal(s.mode, 'practice');
-  assert.ok(supervisorCalls.some((c) => c === 'GET /services/mqtt auth'), supervisorCalls.join(', '));
-  assert.ok(supervisorCalls.some((c) => c.startsWith('GET /core/api')), supervisorCalls.join(', '));
+  assert.ok(
+    supervisorCalls.some((c) => c === 'GET /services/mqtt auth'),
+    supervisorCalls.join(', '),
+  );
+  assert.ok(
+    supervisorCalls.some((c) => c.startsWith('GET /core/api')),
+    supervisorCalls.join(', '),
+  );
   await until('HA connection', async () => (await status()).haConnected === true);
 });
 
@@ -201,27 +207,53 @@ test('the PC idle: the default flow gives the hub its thread; the hub hashes and
 });
 
 test('a household miner (second process) joins the local endpoint; its shares are validated and shown in HA', async () => {
-  miner = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'scripts/household-miner.ts'), '--url', `stratum+tcp://127.0.0.1:${stratumPort}`, '--user', 'kitchen-nerdminer', '--threads', '1', '--kernel', 'js', '--suggest-difficulty', '0.00001'], {
-    cwd: ROOT,
-    detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, MM_LOG_LEVEL: 'warn' },
-  });
-  const w = await until('miner shares accepted by the hub', async () => {
-    const st = await status();
-    const k = st.workers.find((x) => x.name === 'kitchen-nerdminer');
-    return k && k.accepted > 0 ? k : undefined;
-  }, 300_000);
+  miner = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      join(ROOT, 'scripts/household-miner.ts'),
+      '--url',
+      `stratum+tcp://127.0.0.1:${stratumPort}`,
+      '--user',
+      'kitchen-nerdminer',
+      '--threads',
+      '1',
+      '--kernel',
+      'js',
+      '--suggest-difficulty',
+      '0.00001',
+    ],
+    {
+      cwd: ROOT,
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, MM_LOG_LEVEL: 'warn' },
+    },
+  );
+  const w = await until(
+    'miner shares accepted by the hub',
+    async () => {
+      const st = await status();
+      const k = st.workers.find((x) => x.name === 'kitchen-nerdminer');
+      return k && k.accepted > 0 ? k : undefined;
+    },
+    300_000,
+  );
   assert.equal(w.status, 'mining');
   const total = await until('HA shares accepted sensor', async () => {
     const v = Number(await haState('sensor.micro_mining_shares_accepted'));
     return v > 0 ? v : undefined;
   });
   assert.ok(total >= w.accepted);
-  const device = await until('the household miner has its HA device', async () => {
-    const devices = await bed.call<{ name: string | null; identifiers: [string, string][] }[]>('config/device_registry/list');
-    return devices.find((d) => /kitchen-nerdminer/i.test(d.name ?? ''));
-  }, 20_000);
+  const device = await until(
+    'the household miner has its HA device',
+    async () => {
+      const devices = await bed.call<{ name: string | null; identifiers: [string, string][] }[]>('config/device_registry/list');
+      return devices.find((d) => /kitchen-nerdminer/i.test(d.name ?? ''));
+    },
+    20_000,
+  );
   assert.ok(device.identifiers.length > 0);
 });
 
@@ -241,10 +273,14 @@ test('the PC turns busy: the flow takes the hub thread away; idle again after th
   assert.equal(s?.threads, 0, 'hub stopped');
   console.log(`# preemption on the real HA test bed: Office PC busy (MQTT -> HA) -> hub threads 0 in ${ms.toFixed(0)} ms`);
   assert.match(s!.decision, /^not mining|mining: 0 threads|1 miner/);
-  await until('HA hashrate sensor follows', async () => {
-    const st = await status();
-    return st.hubHashrate === 0 ? true : undefined;
-  }, 30_000);
+  await until(
+    'HA hashrate sensor follows',
+    async () => {
+      const st = await status();
+      return st.hubHashrate === 0 ? true : undefined;
+    },
+    30_000,
+  );
   await bed.publishState('officepc', 'in_use', 'OFF');
   await until('hub back after the hold time', async () => ((await status()).threads > 0 ? true : undefined), 60_000);
 });
@@ -288,7 +324,13 @@ test('the switch in HA stops the hub; Ctrl-C (SIGTERM) stops everything within 2
   console.log(`# hub stopped ${ms} ms after SIGTERM (exit ${code})`);
   hub = null;
   assert.equal(code, 0, hubLog.slice(-3000));
-  assert.ok(ms < 2500, `stop took ${ms} ms\n${hubLog.split('\n').filter((l) => /stop|took|timer/i.test(l)).join('\n')}`);
+  assert.ok(
+    ms < 2500,
+    `stop took ${ms} ms\n${hubLog
+      .split('\n')
+      .filter((l) => /stop|took|timer/i.test(l))
+      .join('\n')}`,
+  );
   // the hub's entities go unavailable in HA (availability topic)
   await until('entities unavailable after stop', async () => ((await haState('sensor.micro_mining_hashrate')) === 'unavailable' ? true : undefined), 20_000);
 });

@@ -35,7 +35,15 @@ async function until<T>(what: string, fn: () => T | undefined | false, ms = 20_0
 }
 
 function hubWith(extra: string[], base: string): Hub {
-  return testHub({ dataDir: join(dir, base), stratum: false, mqtt: broker.url, threads: 1, cores: 2, args: ['--kernel', 'js', '--hub-max-load', '100', ...extra], overrides: { tickMs: 500 } });
+  return testHub({
+    dataDir: join(dir, base),
+    stratum: false,
+    mqtt: broker.url,
+    threads: 1,
+    cores: 2,
+    args: ['--kernel', 'js', '--hub-max-load', '100', ...extra],
+    overrides: { tickMs: 500 },
+  });
 }
 
 /** Everything retained under `prefix`, seen for certain: a marker published after subscribing comes after every retained message. */

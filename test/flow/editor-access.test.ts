@@ -25,7 +25,9 @@ test('Host names: loopback always, the bind address, every own address for 0.0.0
   assert.ok(hostAllowed('192.168.1.5:1880', named) && hostAllowed('HUB.local:1880', named) && hostAllowed('hub.local.', named));
   assert.ok(!hostAllowed('hub.local.evil.example', named));
   const all = allowedHosts('0.0.0.0');
-  const own = Object.values(networkInterfaces()).flatMap((l) => l ?? []).map((a) => a.address);
+  const own = Object.values(networkInterfaces())
+    .flatMap((l) => l ?? [])
+    .map((a) => a.address);
   for (const a of own) assert.ok(all.has(a.toLowerCase().replace(/%.*$/, '')), a);
 });
 
@@ -53,7 +55,13 @@ test('the generated login: made once (0600), kept; a file that cannot be read or
   editorLogin(d);
   assert.equal(statSync(join(d, LOGIN_FILE)).mode & 0o777, 0o600);
   // the user's own login wins and touches no file
-  assert.deepEqual(editorLogin(join(dir, 'none'), { username: 'me', password: 'my password' }), { username: 'me', password: 'my password', source: 'options', file: null, created: false });
+  assert.deepEqual(editorLogin(join(dir, 'none'), { username: 'me', password: 'my password' }), {
+    username: 'me',
+    password: 'my password',
+    source: 'options',
+    file: null,
+    created: false,
+  });
   // corrupt: an error naming the file and the fix; the file stays as it was
   const bad = join(dir, 'bad');
   editorLogin(bad);
@@ -65,15 +73,23 @@ test('the generated login: made once (0600), kept; a file that cannot be read or
     assert.throws(() => editorLogin(bad), /cannot read the Node-RED editor login .*EACCES/);
   }
   // the add-on without a login: ingress only; standalone: a login
-  assert.deepEqual(editorAccessOptions({ addon: true, dataDir: join(dir, 'addon'), username: null, password: null, hosts: [] }), { ingressOnly: true, hosts: [] });
+  assert.deepEqual(editorAccessOptions({ addon: true, dataDir: join(dir, 'addon'), username: null, password: null, hosts: [] }), {
+    ingressOnly: true,
+    hosts: [],
+  });
   assert.equal(editorAccessOptions({ addon: false, dataDir: join(dir, 'sa'), username: null, password: null, hosts: [] }).login?.source, 'generated');
-  assert.equal(editorAccessOptions({ addon: true, dataDir: join(dir, 'addon'), username: 'me', password: 'my password', hosts: [] }).credentials?.username, 'me');
+  assert.equal(
+    editorAccessOptions({ addon: true, dataDir: join(dir, 'addon'), username: 'me', password: 'my password', hosts: [] }).credentials?.username,
+    'me',
+  );
 });
 
 // a stand-in editor that answers with the headers it got
 let echo: Server;
 async function echoEditor(): Promise<number> {
-  echo = createServer((r, res) => res.writeHead(200, { 'content-type': 'application/json', 'access-control-allow-origin': '*' }).end(JSON.stringify(r.headers)));
+  echo = createServer((r, res) =>
+    res.writeHead(200, { 'content-type': 'application/json', 'access-control-allow-origin': '*' }).end(JSON.stringify(r.headers)),
+  );
   await new Promise<void>((ok) => echo.listen(0, '127.0.0.1', ok));
   return (echo.address() as AddressInfo).port;
 }
@@ -95,7 +111,13 @@ test('status port proxy: standalone checks Host and Origin; behind ingress (allo
   const target = await echoEditor();
   const status = { mode: 'practice' } as never;
   const standalone = new StatusServer({ port: 0, host: '127.0.0.1', status: () => status, nodeRed: { host: '127.0.0.1', port: target, hosts: ['hub.local'] } });
-  const ingress = new StatusServer({ port: 0, host: '127.0.0.1', allow: ['172.30.32.2', '127.0.0.1', '::1'], status: () => status, nodeRed: { host: '127.0.0.1', port: target } });
+  const ingress = new StatusServer({
+    port: 0,
+    host: '127.0.0.1',
+    allow: ['172.30.32.2', '127.0.0.1', '::1'],
+    status: () => status,
+    nodeRed: { host: '127.0.0.1', port: target },
+  });
   await standalone.start();
   await ingress.start();
   try {

@@ -37,13 +37,38 @@ async function until<T>(what: string, fn: () => T | undefined | false | Promise<
 
 async function startHub(): Promise<void> {
   out = '';
-  const args = ['bin/micro-mining.js', 'start', '--practice', '--data-dir', dataDir, '--no-stratum', '--no-mqtt', '--threads', '0', '--kernel', 'js',
-    '--node-red-port', String(nrPort), '--status-port', String(statusPort), '--log-level', 'info'];
+  const args = [
+    'bin/micro-mining.js',
+    'start',
+    '--practice',
+    '--data-dir',
+    dataDir,
+    '--no-stratum',
+    '--no-mqtt',
+    '--threads',
+    '0',
+    '--kernel',
+    'js',
+    '--node-red-port',
+    String(nrPort),
+    '--status-port',
+    String(statusPort),
+    '--log-level',
+    'info',
+  ];
   const c = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, MM_TEST: '', MM_LOG_FORMAT: 'json' } });
   child = c;
   c.stdout!.on('data', (d) => (out += d));
   c.stderr!.on('data', (d) => (out += d));
-  await until('hub up with the editor', async () => /Node-RED started/.test(out) && (await get(statusPort, '/health').then((r) => r.status === 200, () => false)));
+  await until(
+    'hub up with the editor',
+    async () =>
+      /Node-RED started/.test(out) &&
+      (await get(statusPort, '/health').then(
+        (r) => r.status === 200,
+        () => false,
+      )),
+  );
 }
 
 async function stopHub(): Promise<void> {
@@ -84,7 +109,13 @@ const login = () => JSON.parse(readFileSync(loginFile(), 'utf8')) as { username:
 
 async function token(port: number, prefix: string, username: string, password: string): Promise<Res> {
   const form = new URLSearchParams({ client_id: 'node-red-editor', grant_type: 'password', scope: '*', username, password }).toString();
-  return http(port, 'POST', `${prefix}/auth/token`, { 'content-type': 'application/x-www-form-urlencoded', 'content-length': String(Buffer.byteLength(form)) }, form);
+  return http(
+    port,
+    'POST',
+    `${prefix}/auth/token`,
+    { 'content-type': 'application/x-www-form-urlencoded', 'content-length': String(Buffer.byteLength(form)) },
+    form,
+  );
 }
 
 const deployBody = JSON.stringify([{ id: 'evil', type: 'tab', label: 'x' }]);
@@ -122,7 +153,10 @@ test('an unauthenticated deploy (POST /flows) is refused with 401, on the editor
 
 test('a cross-origin preflight gets no CORS grant (no Access-Control-Allow-Origin), direct and proxied', async () => {
   const pre = { origin: 'http://evil.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' };
-  for (const [port, path] of [[nrPort, '/flows'], [statusPort, '/node-red/flows']] as const) {
+  for (const [port, path] of [
+    [nrPort, '/flows'],
+    [statusPort, '/node-red/flows'],
+  ] as const) {
     const r = await http(port, 'OPTIONS', path, pre);
     assert.equal(r.headers['access-control-allow-origin'], undefined, `${port}${path}: ACAO ${r.headers['access-control-allow-origin']}`);
     assert.ok(r.status >= 400, `${port}${path}: preflight answered ${r.status}`);
@@ -134,7 +168,10 @@ test('a cross-origin preflight gets no CORS grant (no Access-Control-Allow-Origi
 });
 
 test('a Host header that is not an address of this hub is refused (DNS rebinding), direct and proxied', async () => {
-  for (const [port, path] of [[nrPort, '/'], [statusPort, '/node-red/']] as const) {
+  for (const [port, path] of [
+    [nrPort, '/'],
+    [statusPort, '/node-red/'],
+  ] as const) {
     const bad = await get(port, path, { host: `rebind.evil.example:${port}` });
     assert.equal(bad.status, 403, `${port}${path} with a foreign Host: ${bad.status}`);
     assert.match(bad.body, /node-red-hosts/, 'the refusal says how to allow a name');
@@ -143,13 +180,22 @@ test('a Host header that is not an address of this hub is refused (DNS rebinding
       assert.equal(ok.status, 200, `${h}${path}: ${ok.status}`);
     }
   }
-  const ws = await http(nrPort, 'GET', '/comms', { host: 'rebind.evil.example', connection: 'Upgrade', upgrade: 'websocket', 'sec-websocket-version': '13', 'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==' }).catch((e: Error) => ({ status: 0, headers: {}, body: e.message }));
+  const ws = await http(nrPort, 'GET', '/comms', {
+    host: 'rebind.evil.example',
+    connection: 'Upgrade',
+    upgrade: 'websocket',
+    'sec-websocket-version': '13',
+    'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==',
+  }).catch((e: Error) => ({ status: 0, headers: {}, body: e.message }));
   assert.notEqual(ws.status, 101, 'the editor websocket is refused with a foreign Host');
 });
 
 test("logging in with the generated password through Node-RED's own /auth/token works; a wrong one is refused", async () => {
   const l = login();
-  for (const [port, prefix] of [[nrPort, ''], [statusPort, '/node-red']] as const) {
+  for (const [port, prefix] of [
+    [nrPort, ''],
+    [statusPort, '/node-red'],
+  ] as const) {
     const r = await token(port, prefix, l.username, l.password);
     assert.equal(r.status, 200, r.body);
     const t = JSON.parse(r.body) as { access_token: string; token_type: string };
@@ -176,18 +222,52 @@ test('a second start keeps the login, says how to log in, and never prints the p
   assert.equal(r.status, 200);
 });
 
-test('on a terminal the first start shows the password once (as Jupyter and Grafana do); a later start on a terminal does not', { timeout: 180_000 }, async () => {
+test('on a terminal the first start shows the password once (as Jupyter and Grafana do); a later start on a terminal does not', {
+  timeout: 180_000,
+}, async () => {
   const ttyData = join(dir, 'tty-data');
   const runOnTty = async (): Promise<string> => {
     const [p1, p2] = [await freePort(), await freePort()];
-    const cmd = [process.execPath, 'bin/micro-mining.js', 'start', '--practice', '--data-dir', ttyData, '--no-stratum', '--no-mqtt', '--threads', '0', '--kernel', 'js', '--node-red-port', String(p1), '--status-port', String(p2)].map((a) => `'${a}'`).join(' ');
+    const cmd = [
+      process.execPath,
+      'bin/micro-mining.js',
+      'start',
+      '--practice',
+      '--data-dir',
+      ttyData,
+      '--no-stratum',
+      '--no-mqtt',
+      '--threads',
+      '0',
+      '--kernel',
+      'js',
+      '--node-red-port',
+      String(p1),
+      '--status-port',
+      String(p2),
+    ]
+      .map((a) => `'${a}'`)
+      .join(' ');
     // script(1) gives the hub a pseudo-terminal: stderr.isTTY is true there
-    const c = spawn('script', ['-qfec', cmd, '/dev/null'], { cwd: ROOT, detached: true, stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, MM_TEST: '' } });
+    const c = spawn('script', ['-qfec', cmd, '/dev/null'], {
+      cwd: ROOT,
+      detached: true,
+      stdio: ['pipe', 'pipe', 'pipe'],
+      env: { ...process.env, MM_TEST: '' },
+    });
     let text = '';
     c.stdout!.on('data', (d) => (text += d));
     c.stderr!.on('data', (d) => (text += d));
     try {
-      await until('hub up on a terminal', async () => (await get(p2, '/health').then((r) => r.status === 200, () => false)) && /Node-RED/.test(text), 90_000);
+      await until(
+        'hub up on a terminal',
+        async () =>
+          (await get(p2, '/health').then(
+            (r) => r.status === 200,
+            () => false,
+          )) && /Node-RED/.test(text),
+        90_000,
+      );
       await until('the login hint', () => /node-red-login\.json/.test(text), 30_000);
     } finally {
       const exited = new Promise((r) => c.once('exit', r));

@@ -38,7 +38,14 @@ before(async () => {
   await pool.start();
   hub = new InProcessHub({ pool, cores: 2 });
   hub.setAppliances([{ id: 'pc', name: 'Office PC', status: 'busy', roles: ['worker'], workerId: 'hub' }]);
-  bridge = new MqttHubBridge({ hub, url: broker.url, baseTopic: 'mmtest', statsMs: 200, key: KEY, logger: pino({ level: 'info' }, { write: (l: string) => void logLines.push(l) }) });
+  bridge = new MqttHubBridge({
+    hub,
+    url: broker.url,
+    baseTopic: 'mmtest',
+    statsMs: 200,
+    key: KEY,
+    logger: pino({ level: 'info' }, { write: (l: string) => void logLines.push(l) }),
+  });
   await bridge.start();
   remote = new MqttHub({ url: broker.url, baseTopic: 'mmtest', key: KEY });
 });
@@ -97,13 +104,16 @@ test('bad messages on the command topics are rejected and change nothing', async
   }
   assert.match((parseControl({ action: 'threads', threads: 'x' }) as { error: string }).error, /threads/);
   // a worker's Mining switch over the bridge: a name and on/off, nothing else
-  assert.deepEqual(parseControl({ action: 'worker', worker: 'kitchen-nerdminer', on: false }), { ok: true, value: { action: 'worker', id: 'kitchen-nerdminer', on: false } });
+  assert.deepEqual(parseControl({ action: 'worker', worker: 'kitchen-nerdminer', on: false }), {
+    ok: true,
+    value: { action: 'worker', id: 'kitchen-nerdminer', on: false },
+  });
   assert.equal(parseControl({ action: 'worker', worker: '', on: false }).ok, false);
   assert.equal(parseControl({ action: 'worker', worker: 'x'.repeat(201), on: true }).ok, false);
   assert.equal(parseControl({ action: 'worker', worker: 'x', on: 'yes' }).ok, false);
 });
 
-test('a worker\'s Mining switch over the bridge: off and on again reach the hub\'s manual settings', async () => {
+test("a worker's Mining switch over the bridge: off and on again reach the hub's manual settings", async () => {
   const c = await mqtt.connectAsync(broker.url);
   try {
     const before = bridge.counters.controlsApplied;

@@ -60,10 +60,20 @@ before(async () => {
   await pool.start();
   hub = new InProcessHub({ pool, cores: 3 });
   hub.setAppliances([hubApp('busy')]);
-  rt = new FlowRuntime({ hub, dataDir, port: 0, bind: '127.0.0.1', credentials: LOGIN, logger: pino({ level: 'info' }, { write: (l: string) => void logLines.push(l) }) });
+  rt = new FlowRuntime({
+    hub,
+    dataDir,
+    port: 0,
+    bind: '127.0.0.1',
+    credentials: LOGIN,
+    logger: pino({ level: 'info' }, { write: (l: string) => void logLines.push(l) }),
+  });
   await rt.start();
   base = `http://127.0.0.1:${rt.address().port}`;
-  const r = await fetch(`${base}/auth/token`, { method: 'POST', body: new URLSearchParams({ client_id: 'node-red-admin', grant_type: 'password', scope: '*', ...LOGIN }) });
+  const r = await fetch(`${base}/auth/token`, {
+    method: 'POST',
+    body: new URLSearchParams({ client_id: 'node-red-admin', grant_type: 'password', scope: '*', ...LOGIN }),
+  });
   assert.equal(r.status, 200);
   auth = { authorization: `Bearer ${((await r.json()) as { access_token: string }).access_token}` };
 });
@@ -149,7 +159,19 @@ test('bad messages injected into the running flow: an error per node in the log/
     { id: 'bad-stats', type: 'mm-stats', z: tab.id, hub: hubId, interval: 0, x: 100, y: 400, wires: [[]] },
     { id: 'bad-ctl', type: 'mm-control', z: tab.id, hub: hubId, x: 100, y: 440, wires: [[]] },
   ];
-  const inj = { id: 'bad-inject', type: 'inject', z: tab.id, props: [{ p: 'payload' }], payload: '{"no":"shape"}', payloadType: 'json', repeat: '', once: false, x: 100, y: 360, wires: [[...targets, 'bad-stats', 'bad-ctl']] };
+  const inj = {
+    id: 'bad-inject',
+    type: 'inject',
+    z: tab.id,
+    props: [{ p: 'payload' }],
+    payload: '{"no":"shape"}',
+    payloadType: 'json',
+    repeat: '',
+    once: false,
+    x: 100,
+    y: 360,
+    wires: [[...targets, 'bad-stats', 'bad-ctl']],
+  };
   await deploy([...flows, inj, ...extra]);
   await waitPlan((p) => p.hubThreads === 1);
   const before = logLines.length;
@@ -181,7 +203,10 @@ test('the editor is never served without a login, except behind HA ingress (loop
   assert.deepEqual(checkRuntimeOptions({ hub, dataDir, credentials: generated, login: generated }), { bind: '127.0.0.1' });
   assert.deepEqual(checkRuntimeOptions({ hub, dataDir, ingressOnly: true }), { bind: '127.0.0.1' });
   assert.deepEqual(checkRuntimeOptions({ hub, dataDir, editor: false }), { bind: '127.0.0.1' });
-  assert.match(exposureNote('0.0.0.0', 1880, true) ?? '', /listens on 0\.0\.0\.0:1880 \(every network of this machine\) because an editor login is set; it asks for that login/);
+  assert.match(
+    exposureNote('0.0.0.0', 1880, true) ?? '',
+    /listens on 0\.0\.0\.0:1880 \(every network of this machine\) because an editor login is set; it asks for that login/,
+  );
   assert.equal(exposureNote('127.0.0.1', 1880, true), null);
   assert.equal(exposureNote('::1', 1880, true), null);
 });

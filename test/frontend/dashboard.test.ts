@@ -42,13 +42,19 @@ async function until<T>(what: string, fn: () => Promise<T | undefined | false>, 
     } catch (err) {
       last = err;
     }
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${ms} ms${last ? ` (${(last as Error).message})` : ''}\n--- hub/miner log tail ---\n${log.slice(-3000)}`);
+    if (Date.now() > deadline)
+      throw new Error(`${what}: not within ${ms} ms${last ? ` (${(last as Error).message})` : ''}\n--- hub/miner log tail ---\n${log.slice(-3000)}`);
     await new Promise((r) => setTimeout(r, 250));
   }
 }
 
 function run(args: string[]): ChildProcess {
-  const p = spawn(process.execPath, args, { cwd: ROOT, detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, MM_TEST: '', MM_LOG_LEVEL: 'warn' } });
+  const p = spawn(process.execPath, args, {
+    cwd: ROOT,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, MM_TEST: '', MM_LOG_LEVEL: 'warn' },
+  });
   p.stdout!.on('data', (d) => (log = (log + d).slice(-20_000)));
   p.stderr!.on('data', (d) => (log = (log + d).slice(-20_000)));
   return p;
@@ -102,26 +108,73 @@ before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'mm-dashboard-'));
   const [stratumPort, statusPort] = [await freePort(), await freePort()];
   hub = run([
-    join(ROOT, 'bin/micro-mining.js'), 'start',
-    '--practice', '--threads', '1', '--policy', 'always', '--hub-max-load', '100',
-    '--mqtt', bed.mqtt!.url, '--ha-url', bed.url, '--ha-token', bed.token,
-    '--stratum-port', String(stratumPort), '--stratum-bind', '127.0.0.1',
-    '--status-port', String(statusPort), '--no-node-red', '--data-dir', join(dir, 'data'),
-    '--bridge-key', randomBytes(16).toString('hex'),
+    join(ROOT, 'bin/micro-mining.js'),
+    'start',
+    '--practice',
+    '--threads',
+    '1',
+    '--policy',
+    'always',
+    '--hub-max-load',
+    '100',
+    '--mqtt',
+    bed.mqtt!.url,
+    '--ha-url',
+    bed.url,
+    '--ha-token',
+    bed.token,
+    '--stratum-port',
+    String(stratumPort),
+    '--stratum-bind',
+    '127.0.0.1',
+    '--status-port',
+    String(statusPort),
+    '--no-node-red',
+    '--data-dir',
+    join(dir, 'data'),
+    '--bridge-key',
+    randomBytes(16).toString('hex'),
   ]);
-  await until('hub status page', async () => {
-    if (hub!.exitCode !== null) throw new Error(`the hub exited with ${hub!.exitCode}`);
-    return (await fetch(`http://127.0.0.1:${statusPort}/api/status`)).ok;
-  }, 90_000);
-  miner = run(['--import', 'tsx', join(ROOT, 'scripts/household-miner.ts'), '--url', `stratum+tcp://127.0.0.1:${stratumPort}`, '--user', MINER, '--threads', '1', '--kernel', 'js', '--suggest-difficulty', '0.0001']);
+  await until(
+    'hub status page',
+    async () => {
+      if (hub!.exitCode !== null) throw new Error(`the hub exited with ${hub!.exitCode}`);
+      return (await fetch(`http://127.0.0.1:${statusPort}/api/status`)).ok;
+    },
+    90_000,
+  );
+  miner = run([
+    '--import',
+    'tsx',
+    join(ROOT, 'scripts/household-miner.ts'),
+    '--url',
+    `stratum+tcp://127.0.0.1:${stratumPort}`,
+    '--user',
+    MINER,
+    '--threads',
+    '1',
+    '--kernel',
+    'js',
+    '--suggest-difficulty',
+    '0.0001',
+  ]);
   // every entity of the dashboard known in HA's state machine before the page is opened
   for (const id of entityIds()) {
-    await until(`${id} known in HA`, async () => {
-      const s = await bed.rest<{ state: string }>('GET', `/api/states/${id}`).catch(() => undefined);
-      return s && s.state !== 'unknown' && s.state !== 'unavailable' ? s.state : undefined;
-    }, 120_000).catch(async (err) => {
+    await until(
+      `${id} known in HA`,
+      async () => {
+        const s = await bed.rest<{ state: string }>('GET', `/api/states/${id}`).catch(() => undefined);
+        return s && s.state !== 'unknown' && s.state !== 'unavailable' ? s.state : undefined;
+      },
+      120_000,
+    ).catch(async (err) => {
       const states = await bed.rest<{ entity_id: string; state: string }[]>('GET', '/api/states');
-      throw new Error(`${(err as Error).message}\nHA has: ${states.filter((s) => s.entity_id.includes('micro_mining')).map((s) => `${s.entity_id}=${s.state}`).join(', ')}`);
+      throw new Error(
+        `${(err as Error).message}\nHA has: ${states
+          .filter((s) => s.entity_id.includes('micro_mining'))
+          .map((s) => `${s.entity_id}=${s.state}`)
+          .join(', ')}`,
+      );
     });
   }
   browser = await launchBrowser();
@@ -139,7 +192,14 @@ test('the dashboard of docs/dashboard.md, saved through HA’s websocket API, re
   const config = dashboardYaml();
   const ids = entityIds();
   assert.ok(ids.length >= 12, `the dashboard names the hub's entities: ${ids.join(', ')}`);
-  await bed.call('lovelace/dashboards/create', { url_path: 'micro-mining', title: config.title, icon: 'mdi:pickaxe', show_in_sidebar: true, require_admin: false, mode: 'storage' });
+  await bed.call('lovelace/dashboards/create', {
+    url_path: 'micro-mining',
+    title: config.title,
+    icon: 'mdi:pickaxe',
+    show_in_sidebar: true,
+    require_admin: false,
+    mode: 'storage',
+  });
   await bed.call('lovelace/config/save', { url_path: 'micro-mining', config });
   const saved = await bed.call<{ views: unknown[] }>('lovelace/config', { url_path: 'micro-mining' });
   assert.deepEqual(saved, config, 'HA kept the configuration as given');
@@ -157,14 +217,24 @@ test('the dashboard of docs/dashboard.md, saved through HA’s websocket API, re
   await page.goto(`${bed.url}/micro-mining/${config.views[0].path}`);
   const cards = config.views[0].cards;
   const want = (type: string) => cards.filter((c) => c.type === type).length;
-  await page.locator('hui-entities-card').nth(want('entities') - 1).waitFor({ timeout: 60_000 });
-  await page.locator('hui-history-graph-card').nth(want('history-graph') - 1).waitFor({ timeout: 60_000 });
+  await page
+    .locator('hui-entities-card')
+    .nth(want('entities') - 1)
+    .waitFor({ timeout: 60_000 });
+  await page
+    .locator('hui-history-graph-card')
+    .nth(want('history-graph') - 1)
+    .waitFor({ timeout: 60_000 });
   // the graphs drew once the recorder's history arrived (a chart, not "No state history found")
-  await until('both history graphs drawn', async () => {
-    const texts = await page.locator('hui-history-graph-card').evaluateAll(deepTextInPage);
-    const charts = await page.locator('hui-history-graph-card').evaluateAll(hasChartInPage);
-    return texts.length === want('history-graph') && texts.every((t) => !/No state history found/i.test(t)) && charts.every(Boolean) ? true : undefined;
-  }, 60_000);
+  await until(
+    'both history graphs drawn',
+    async () => {
+      const texts = await page.locator('hui-history-graph-card').evaluateAll(deepTextInPage);
+      const charts = await page.locator('hui-history-graph-card').evaluateAll(hasChartInPage);
+      return texts.length === want('history-graph') && texts.every((t) => !/No state history found/i.test(t)) && charts.every(Boolean) ? true : undefined;
+    },
+    60_000,
+  );
   const entityCards = await page.locator('hui-entities-card').evaluateAll(deepTextInPage);
   const graphs = await page.locator('hui-history-graph-card').evaluateAll(deepTextInPage);
   console.log(`# dashboard cards:\n${[...entityCards, ...graphs].map((t) => `#   ${t.slice(0, 300)}`).join('\n')}`);

@@ -37,7 +37,8 @@ async function until<T>(what: string, fn: () => Promise<T | undefined | false>, 
     } catch (err) {
       last = err;
     }
-    if (Date.now() > deadline || /the hub exited/.test(String((last as Error | undefined)?.message))) throw new Error(`${what}: not within ${ms} ms${last ? ` (${(last as Error).message})` : ''}\n--- hub/miner log tail ---\n${log.slice(-3000)}`);
+    if (Date.now() > deadline || /the hub exited/.test(String((last as Error | undefined)?.message)))
+      throw new Error(`${what}: not within ${ms} ms${last ? ` (${(last as Error).message})` : ''}\n--- hub/miner log tail ---\n${log.slice(-3000)}`);
     await new Promise((r) => setTimeout(r, 250));
   }
 }
@@ -51,7 +52,12 @@ async function haState(entityId: string): Promise<string | undefined> {
 }
 
 function run(args: string[]): ChildProcess {
-  const p = spawn(process.execPath, args, { cwd: ROOT, detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, MM_TEST: '', MM_LOG_LEVEL: 'warn' } });
+  const p = spawn(process.execPath, args, {
+    cwd: ROOT,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, MM_TEST: '', MM_LOG_LEVEL: 'warn' },
+  });
   p.stdout!.on('data', (d) => (log = (log + d).slice(-20_000)));
   p.stderr!.on('data', (d) => (log = (log + d).slice(-20_000)));
   return p;
@@ -108,28 +114,82 @@ before(async () => {
   const [stratumPort, statusPort] = [await freePort(), await freePort()];
   hubStartedAt = Date.now();
   hub = run([
-    join(ROOT, 'bin/micro-mining.js'), 'start',
-    '--practice', '--threads', '1', '--policy', 'always', '--hub-max-load', '100',
-    '--mqtt', bed.mqtt!.url, '--ha-url', bed.url, '--ha-token', bed.token,
-    '--price-sensor', 'sensor.electricity_price',
-    '--stratum-port', String(stratumPort), '--stratum-bind', '127.0.0.1',
-    '--status-port', String(statusPort), '--no-node-red', '--data-dir', join(dir, 'data'),
-    '--bridge-key', randomBytes(16).toString('hex'),
+    join(ROOT, 'bin/micro-mining.js'),
+    'start',
+    '--practice',
+    '--threads',
+    '1',
+    '--policy',
+    'always',
+    '--hub-max-load',
+    '100',
+    '--mqtt',
+    bed.mqtt!.url,
+    '--ha-url',
+    bed.url,
+    '--ha-token',
+    bed.token,
+    '--price-sensor',
+    'sensor.electricity_price',
+    '--stratum-port',
+    String(stratumPort),
+    '--stratum-bind',
+    '127.0.0.1',
+    '--status-port',
+    String(statusPort),
+    '--no-node-red',
+    '--data-dir',
+    join(dir, 'data'),
+    '--bridge-key',
+    randomBytes(16).toString('hex'),
   ]);
-  await until('hub status page', async () => {
-    if (hub!.exitCode !== null) throw new Error(`the hub exited with ${hub!.exitCode}`);
-    return (await fetch(`http://127.0.0.1:${statusPort}/api/status`)).ok;
-  }, 90_000);
-  miner = run(['--import', 'tsx', join(ROOT, 'scripts/household-miner.ts'), '--url', `stratum+tcp://127.0.0.1:${stratumPort}`, '--user', MINER, '--threads', '1', '--kernel', 'js', '--suggest-difficulty', '0.0001']);
+  await until(
+    'hub status page',
+    async () => {
+      if (hub!.exitCode !== null) throw new Error(`the hub exited with ${hub!.exitCode}`);
+      return (await fetch(`http://127.0.0.1:${statusPort}/api/status`)).ok;
+    },
+    90_000,
+  );
+  miner = run([
+    '--import',
+    'tsx',
+    join(ROOT, 'scripts/household-miner.ts'),
+    '--url',
+    `stratum+tcp://127.0.0.1:${stratumPort}`,
+    '--user',
+    MINER,
+    '--threads',
+    '1',
+    '--kernel',
+    'js',
+    '--suggest-difficulty',
+    '0.0001',
+  ]);
   // what the page should show is in HA's state machine first: the miner's first share, figures
-  await until('the miner’s first share in HA', async () => {
-    const v = await haState(`sensor.micro_mining_${workerSlug(MINER)}_last_share`);
-    return v && v !== 'unknown' && v !== 'unavailable' ? v : undefined;
-  }, 120_000).catch(async (err) => {
+  await until(
+    'the miner’s first share in HA',
+    async () => {
+      const v = await haState(`sensor.micro_mining_${workerSlug(MINER)}_last_share`);
+      return v && v !== 'unknown' && v !== 'unavailable' ? v : undefined;
+    },
+    120_000,
+  ).catch(async (err) => {
     const states = await bed.rest<{ entity_id: string; state: string }[]>('GET', '/api/states');
-    throw new Error(`${(err as Error).message}\n${states.filter((s) => s.entity_id.includes('micro_mining')).map((s) => `${s.entity_id}=${s.state}`).join('\n')}`);
+    throw new Error(
+      `${(err as Error).message}\n${states
+        .filter((s) => s.entity_id.includes('micro_mining'))
+        .map((s) => `${s.entity_id}=${s.state}`)
+        .join('\n')}`,
+    );
   });
-  for (const id of ['sensor.micro_mining_hashrate', 'sensor.micro_mining_odds_per_day', 'sensor.micro_mining_expected_time_to_block', 'sensor.micro_mining_cost_per_day', 'sensor.micro_mining_network_difficulty']) {
+  for (const id of [
+    'sensor.micro_mining_hashrate',
+    'sensor.micro_mining_odds_per_day',
+    'sensor.micro_mining_expected_time_to_block',
+    'sensor.micro_mining_cost_per_day',
+    'sensor.micro_mining_network_difficulty',
+  ]) {
     await until(`${id} known`, async () => {
       const v = await haState(id);
       return v && v !== 'unknown' && v !== 'unavailable' && Number(v) > 0 ? v : undefined;
@@ -150,7 +210,7 @@ after(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-test("logs into HA's own frontend as the onboarded owner (the UI loads past \"Loading…\")", async () => {
+test('logs into HA\'s own frontend as the onboarded owner (the UI loads past "Loading…")', async () => {
   await page.goto(bed.url);
   await page.waitForURL(/\/auth\/authorize/, { timeout: 30_000 });
   await page.getByLabel('Username').fill(bed.username);
@@ -163,7 +223,8 @@ test("logs into HA's own frontend as the onboarded owner (the UI loads past \"Lo
 });
 
 test("the hub's device page: entity names, units, states, no unknown, the household miner connected", async () => {
-  const devices = await bed.call<{ id: string; name: string | null; identifiers: [string, string][]; via_device_id: string | null }[]>('config/device_registry/list');
+  const devices =
+    await bed.call<{ id: string; name: string | null; identifiers: [string, string][]; via_device_id: string | null }[]>('config/device_registry/list');
   const hubDevice = devices.find((d) => d.identifiers.some(([dom, id]) => dom === 'mqtt' && id === 'micro_mining_hub'));
   assert.ok(hubDevice, 'the hub device in HA');
   await page.goto(`${bed.url}/config/devices/device/${hubDevice!.id}`);
@@ -202,11 +263,27 @@ test("the hub's device page: entity names, units, states, no unknown, the househ
   const changes = (id: string) => history.find((h) => h[0]?.entity_id === id) ?? [];
   const seconds = Math.round((Date.now() - hubStartedAt) / 1000);
   console.log(`# recorder rows in ${seconds} s since the hub started: ${ids.map((id) => `${id.slice(7)} ${changes(id).length}`).join(', ')}`);
-  console.log(`# decision: ${changes('sensor.micro_mining_decision').map((c) => c.state).join(' -> ')}; reason: ${changes('sensor.micro_mining_decision_reason').map((c) => c.state).join(' -> ')}`);
+  console.log(
+    `# decision: ${changes('sensor.micro_mining_decision')
+      .map((c) => c.state)
+      .join(' -> ')}; reason: ${changes('sensor.micro_mining_decision_reason')
+      .map((c) => c.state)
+      .join(' -> ')}`,
+  );
   assert.ok(changes('sensor.micro_mining_hashrate').length >= 3, 'the hashrate moved (the test can tell)');
   // the decision: its first state, and "mining" once the plan ran (the old text sensor changed every 5 s)
-  assert.ok(changes('sensor.micro_mining_decision').length <= 3, changes('sensor.micro_mining_decision').map((c) => c.state).join(' -> '));
-  assert.ok(changes('sensor.micro_mining_decision_reason').length <= 4, changes('sensor.micro_mining_decision_reason').map((c) => c.state).join(' -> '));
+  assert.ok(
+    changes('sensor.micro_mining_decision').length <= 3,
+    changes('sensor.micro_mining_decision')
+      .map((c) => c.state)
+      .join(' -> '),
+  );
+  assert.ok(
+    changes('sensor.micro_mining_decision_reason').length <= 4,
+    changes('sensor.micro_mining_decision_reason')
+      .map((c) => c.state)
+      .join(' -> '),
+  );
 });
 
 test("the household miner's device page, reached from the hub's connected devices", async () => {

@@ -160,10 +160,16 @@ test('bad input from HA: non-numeric power, odd attributes, a device without ent
   const from = events.length;
   await bed.setState(powerId, 'lots', { device_class: 'power', unit_of_measurement: 'W' });
   await waitEvent((e) => e.type === 'busy' && e.applianceId === washer && e.status === 'unknown', 5_000, from);
-  assert.ok(logLines.some((l) => /non-numeric power state "lots"/.test(l.msg) && l.entity === powerId), 'log line names the entity');
+  assert.ok(
+    logLines.some((l) => /non-numeric power state "lots"/.test(l.msg) && l.entity === powerId),
+    'log line names the entity',
+  );
   await bed.setState(powerId, '3', { device_class: 'power', unit_of_measurement: { odd: true }, friendly_name: 17 });
   await bed.setState(powerId, '4', {});
-  assert.ok(logLines.some((l) => /no entities/.test(l.msg) && l.device === ids.habed_lonely.deviceId), 'device without entities logged');
+  assert.ok(
+    logLines.some((l) => /no entities/.test(l.msg) && l.device === ids.habed_lonely.deviceId),
+    'device without entities logged',
+  );
   // still alive and classifying
   const from2 = events.length;
   await bed.setState(powerId, '1', { device_class: 'power', unit_of_measurement: 'W' });
@@ -172,7 +178,10 @@ test('bad input from HA: non-numeric power, odd attributes, a device without ent
 });
 
 test('HA restarted mid-test: the connection comes back, the appliance set is the same, and events flow again', async () => {
-  const before = svc.appliances().map((a) => a.id).sort();
+  const before = svc
+    .appliances()
+    .map((a) => a.id)
+    .sort();
   const states: string[] = [];
   const onState = (s: string) => states.push(s);
   svc.on('state', onState);
@@ -188,7 +197,13 @@ test('HA restarted mid-test: the connection comes back, the appliance set is the
   assert.equal(svc.status().connection, 'ready', `states: ${states.join(' -> ')}`);
   assert.ok(states.includes('disconnected'), states.join(' -> '));
   await svc.waitSynced(30_000);
-  assert.deepEqual(svc.appliances().map((a) => a.id).sort(), before);
+  assert.deepEqual(
+    svc
+      .appliances()
+      .map((a) => a.id)
+      .sort(),
+    before,
+  );
   // Subscriptions were renewed: a state change after the restart still produces events.
   const from = events.length;
   await bed.publishState('habed_washer', 'power', '2000');

@@ -4,7 +4,12 @@ import assert from 'node:assert/strict';
 import { IdleClassifier, resolveIdleRules, evaluateEntity, type ApplianceEvent, type EntityState, type RegistrySnapshot } from '../../src/ha/index.js';
 
 const T0 = Date.parse('2026-01-01T00:00:00Z');
-const s = (entity_id: string, state: string, attributes: Record<string, unknown> = {}, last_changed?: string): EntityState => ({ entity_id, state, attributes, last_changed });
+const s = (entity_id: string, state: string, attributes: Record<string, unknown> = {}, last_changed?: string): EntityState => ({
+  entity_id,
+  state,
+  attributes,
+  last_changed,
+});
 const W = { device_class: 'power', unit_of_measurement: 'W' };
 
 function snap(): RegistrySnapshot {
@@ -41,7 +46,11 @@ test('appliances come from devices, with areas, labels and roles; service device
   c.setRegistries(snap(), T0);
   const byId = new Map(c.appliances().map((a) => [a.id, a]));
   assert.deepEqual([...byId.keys()].sort(), ['d_miner', 'd_tv', 'd_washer', 'hub']);
-  assert.deepEqual(c.ignored().map((d) => [d.id, d.reason]), [['d_empty', 'no usable entities']], 'a device without entities is not an appliance');
+  assert.deepEqual(
+    c.ignored().map((d) => [d.id, d.reason]),
+    [['d_empty', 'no usable entities']],
+    'a device without entities is not an appliance',
+  );
   assert.equal(byId.get('d_tv')!.area, 'Living Room');
   assert.deepEqual(byId.get('d_washer')!.labels, ['lab_noisy']);
   assert.deepEqual(byId.get('d_miner')!.roles, ['worker']);
@@ -103,7 +112,11 @@ test('unknown and unavailable are never idle; bad power input is logged once and
   assert.equal(warnings.filter((w) => w.includes('non-numeric power')).length, 2, warnings.join('\n'));
   assert.ok(warnings.some((w) => w.includes('sensor.washer_power')));
   // odd attributes: a non-string unit, attributes missing altogether
-  c.updateState('sensor.washer_power', { entity_id: 'sensor.washer_power', state: '3', attributes: { device_class: 'power', unit_of_measurement: 42 } } as EntityState, T0 + 5);
+  c.updateState(
+    'sensor.washer_power',
+    { entity_id: 'sensor.washer_power', state: '3', attributes: { device_class: 'power', unit_of_measurement: 42 } } as EntityState,
+    T0 + 5,
+  );
   c.updateState('media_player.tv', { entity_id: 'media_player.tv', state: 'off' } as unknown as EntityState, T0 + 6);
   assert.equal(c.appliance('d_tv')!.status, 'idle');
   assert.ok(warnings.some((w) => w.includes('no entities') && w.includes('d_empty')));
@@ -152,7 +165,13 @@ test('hub load: busy above the limit, idle below it after the hold', () => {
 });
 
 test('hub load from an HA sensor, and the power budget inputs', () => {
-  const c = new IdleClassifier(resolveIdleRules({ holdSeconds: 0, hub: { loadEntity: 'sensor.processor_use' }, budget: { surplusEntity: 'sensor.grid', surplusInverted: true, staticWatts: 300, priceEntity: 'sensor.price' } }));
+  const c = new IdleClassifier(
+    resolveIdleRules({
+      holdSeconds: 0,
+      hub: { loadEntity: 'sensor.processor_use' },
+      budget: { surplusEntity: 'sensor.grid', surplusInverted: true, staticWatts: 300, priceEntity: 'sensor.price' },
+    }),
+  );
   c.setRegistries(snap(), T0);
   c.updateState('sensor.processor_use', s('sensor.processor_use', '12'), T0);
   assert.equal(c.appliance('hub')!.status, 'idle');
@@ -171,7 +190,10 @@ test('devices that vanish are gone; the rest keep their status without new event
   const next = snap();
   next.devices = next.devices.filter((d) => d.id !== 'd_washer');
   const ev = c.setRegistries(next, T0 + 1);
-  assert.deepEqual(ev.filter((e) => e.type === 'gone').map((e) => 'applianceId' in e && e.applianceId), ['d_washer']);
+  assert.deepEqual(
+    ev.filter((e) => e.type === 'gone').map((e) => 'applianceId' in e && e.applianceId),
+    ['d_washer'],
+  );
   assert.deepEqual(types(ev, 'd_tv'), []);
   assert.equal(c.appliance('d_tv')!.status, 'idle');
 });
@@ -179,7 +201,15 @@ test('devices that vanish are gone; the rest keep their status without new event
 test('worker matching by explicit device mapping, IP (configuration URL) and name', () => {
   const sn = snap();
   sn.devices.push({ id: 'd_bitaxe', name: 'Bitaxe Gamma', configuration_url: 'http://192.168.1.50/' }, { id: 'd_pc', name: 'Old PC' });
-  const c = new IdleClassifier(resolveIdleRules({ workers: [{ workerId: 'w-ip', ip: '192.168.1.50' }, { workerId: 'w-name', name: 'old pc' }, { workerId: 'w-map', deviceId: 'd_tv' }] }));
+  const c = new IdleClassifier(
+    resolveIdleRules({
+      workers: [
+        { workerId: 'w-ip', ip: '192.168.1.50' },
+        { workerId: 'w-name', name: 'old pc' },
+        { workerId: 'w-map', deviceId: 'd_tv' },
+      ],
+    }),
+  );
   c.setRegistries(sn, T0);
   assert.equal(c.appliance('d_bitaxe')!.workerMatchedBy, 'ip');
   assert.equal(c.appliance('d_pc')!.workerId, 'w-name');
@@ -313,10 +343,21 @@ test('a real home: only devices that do work are appliances, each with a reason;
   const apps = new Map(c.appliances().map((a) => [a.id, a]));
   assert.deepEqual([...apps.keys()].sort(), ['ev', 'fan', 'hub', 'hvac', 'mower', 'plug', 'printer', 'robo', 'tv', 'washer']);
   const ignored = new Map(c.ignored().map((d) => [d.id, d]));
-  assert.deepEqual(
-    [...ignored.keys()].sort(),
-    ['ceiling', 'co2', 'date', 'fw', 'garage', 'motion', 'notifier', 'outside', 'password', 'time', 'weather', 'wet', 'window'],
-  );
+  assert.deepEqual([...ignored.keys()].sort(), [
+    'ceiling',
+    'co2',
+    'date',
+    'fw',
+    'garage',
+    'motion',
+    'notifier',
+    'outside',
+    'password',
+    'time',
+    'weather',
+    'wet',
+    'window',
+  ]);
   assert.equal(apps.size - 1 + ignored.size, sn.devices.length, 'every device is either an appliance or ignored');
   for (const a of apps.values()) assert.ok(a.why && a.why.length > 3, `${a.id} has a reason: ${a.why}`);
   for (const d of ignored.values()) assert.match(d.reason, /no power sensor|no usable/, d.id);
@@ -338,7 +379,10 @@ test('a real home: only devices that do work are appliances, each with a reason;
 test('lights count when included; a status sensor that shows up later makes its device an appliance; an override can add a device', () => {
   const { snap: sn, states } = home();
   const c = new IdleClassifier(resolveIdleRules({ holdSeconds: 0, includeLights: true, overrides: [{ match: { device: 'Kitchen Window' }, role: 'load' }] }));
-  c.setStates(states.filter((x) => x.entity_id !== 'sensor.printer_state'), T0);
+  c.setStates(
+    states.filter((x) => x.entity_id !== 'sensor.printer_state'),
+    T0,
+  );
   c.setRegistries(sn, T0);
   assert.equal(c.appliance('ceiling')!.status, 'busy', 'a light that is on');
   assert.equal(c.appliance('fan')!.status, 'busy', 'the fan light votes now');
@@ -382,10 +426,22 @@ test('binary sensors without a class: they vote when their name says in use, or 
     areas: [],
     labels: [],
   };
-  c.setStates([s('binary_sensor.office_pc_in_use', 'off'), s('binary_sensor.office_pc_screen', 'off'), s('binary_sensor.dishwasher_running', 'on'), s('binary_sensor.alarm_box_tamper', 'off')], T0);
+  c.setStates(
+    [
+      s('binary_sensor.office_pc_in_use', 'off'),
+      s('binary_sensor.office_pc_screen', 'off'),
+      s('binary_sensor.dishwasher_running', 'on'),
+      s('binary_sensor.alarm_box_tamper', 'off'),
+    ],
+    T0,
+  );
   c.setRegistries(sn, T0);
   assert.equal(c.appliance('pc')!.status, 'idle');
-  assert.deepEqual(c.appliance('pc')!.entities.sort(), ['binary_sensor.office_pc_in_use', 'binary_sensor.office_pc_screen'], 'a worker computer: its own sensors vote');
+  assert.deepEqual(
+    c.appliance('pc')!.entities.sort(),
+    ['binary_sensor.office_pc_in_use', 'binary_sensor.office_pc_screen'],
+    'a worker computer: its own sensors vote',
+  );
   const ev = c.updateState('binary_sensor.office_pc_in_use', s('binary_sensor.office_pc_in_use', 'on'), T0 + 1);
   assert.ok(ev.some((e) => e.type === 'busy' && e.applianceId === 'pc'));
   assert.equal(c.appliance('dw')!.status, 'busy');
@@ -395,7 +451,12 @@ test('binary sensors without a class: they vote when their name says in use, or 
 
 test('a status sensor that reads unknown for a while (HA or the device restarting) keeps its device an appliance', () => {
   const c = new IdleClassifier(resolveIdleRules({ holdSeconds: 0 }));
-  const sn: RegistrySnapshot = { devices: [{ id: 'robo', name: 'Robo' }], entities: [{ entity_id: 'sensor.robo_status', device_id: 'robo' }], areas: [], labels: [] };
+  const sn: RegistrySnapshot = {
+    devices: [{ id: 'robo', name: 'Robo' }],
+    entities: [{ entity_id: 'sensor.robo_status', device_id: 'robo' }],
+    areas: [],
+    labels: [],
+  };
   c.setStates([s('sensor.robo_status', 'cleaning')], T0);
   c.setRegistries(sn, T0);
   assert.equal(c.appliance('robo')!.status, 'busy');

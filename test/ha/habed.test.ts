@@ -21,12 +21,20 @@ test('HA runs the pinned version, onboarding is done and the token works', async
   assert.equal(cfg.state, 'RUNNING');
   assert.ok(cfg.components.includes('mqtt'), 'MQTT integration loaded');
   const onboarding = await fetch(`${bed.url}/api/onboarding`).then((r) => r.json() as Promise<{ step: string; done: boolean }[]>);
-  assert.ok(onboarding.every((s) => s.done), JSON.stringify(onboarding));
+  assert.ok(
+    onboarding.every((s) => s.done),
+    JSON.stringify(onboarding),
+  );
   await assert.rejects(connectHaWs(bed.wsUrl, 'not-a-token', 5_000), /auth_invalid/);
 });
 
 test('an MQTT-announced device shows up with its entities, and its state follows MQTT', async () => {
-  const spec = { id: 'habed_smoke', name: 'Smoke Plug', connections: [['mac', '02:00:00:00:00:01']] as [string, string][], entities: [{ component: 'sensor', key: 'power', deviceClass: 'power', unit: 'W' }] };
+  const spec = {
+    id: 'habed_smoke',
+    name: 'Smoke Plug',
+    connections: [['mac', '02:00:00:00:00:01']] as [string, string][],
+    entities: [{ component: 'sensor', key: 'power', deviceClass: 'power', unit: 'W' }],
+  };
   const dev = await bed.announceDevice(spec);
   await bed.publishState('habed_smoke', 'power', '42.5');
   const id = dev.entityIds.power;
@@ -55,13 +63,15 @@ test('stop leaves no process and no mount behind', async () => {
   bed = undefined as unknown as HaTestBed;
   await b.stop();
   const { readdirSync, readFileSync } = await import('node:fs');
-  const left = readdirSync('/proc').filter((p) => /^\d+$/.test(p)).filter((p) => {
-    try {
-      return readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(configDir.split('/habed/').pop()!);
-    } catch {
-      return false;
-    }
-  });
+  const left = readdirSync('/proc')
+    .filter((p) => /^\d+$/.test(p))
+    .filter((p) => {
+      try {
+        return readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(configDir.split('/habed/').pop()!);
+      } catch {
+        return false;
+      }
+    });
   assert.deepEqual(left, []);
   assert.ok(!readFileSync('/proc/mounts', 'utf8').includes('/habed/'), 'no test bed mount left');
 });

@@ -14,8 +14,13 @@ import { startTestHub } from '../support/hub.js';
 
 const status = (over: Partial<HubStatus> = {}) =>
   ({
-    mining: true, hashrate: 5e6, hubHashrate: 4e6, powerW: 21, powerHow: 'hub 6 W estimated; workers: 1 declared',
-    shares: { accepted: 7, rejected: 1, stale: 0 }, bestDifficulty: { session: 0.5, allTime: 3 },
+    mining: true,
+    hashrate: 5e6,
+    hubHashrate: 4e6,
+    powerW: 21,
+    powerHow: 'hub 6 W estimated; workers: 1 declared',
+    shares: { accepted: 7, rejected: 1, stale: 0 },
+    bestDifficulty: { session: 0.5, allTime: 3 },
     workers: [
       { name: 'desk', status: 'mining', hashrate: 1e6, asked: 'work' },
       { name: 'attic', status: 'offline', hashrate: 9e5, asked: 'pause' },
@@ -25,7 +30,15 @@ const status = (over: Partial<HubStatus> = {}) =>
 
 const plan = (over: Partial<Plan> = {}): Plan =>
   ({
-    at: 0, mode: 'surplus', hubThreads: 1, expectedHashrate: 0, expectedWatts: 0, budgetW: 640, idleAppliances: 1, gate: null, summary: '',
+    at: 0,
+    mode: 'surplus',
+    hubThreads: 1,
+    expectedHashrate: 0,
+    expectedWatts: 0,
+    budgetW: 640,
+    idleAppliances: 1,
+    gate: null,
+    summary: '',
     workers: [
       { id: 'hub', kind: 'hub', action: 'work', threads: 1, reason: 'surplus 640 W: 1 thread', hashrate: 0, watts: 0 },
       { id: 'desk', kind: 'miner', action: 'pause', threads: 0, reason: 'the washer runs', hashrate: 0, watts: 0 },
@@ -90,7 +103,10 @@ test('on a real hub: api/history serves the ring, and the plan with its reasons 
     try {
       for (const span of ['1h', '24h', '30d']) {
         const h = (await (await fetch(`${base()}?span=${span}`)).json()) as { plan: { worker: string; decision: string; reason: string }[] };
-        assert.ok(h.plan.some((p) => p.worker === 'hub' && p.decision === 'work' && p.reason === reason), `${span}: the first run's plan (${reason}) in ${JSON.stringify(h.plan)}`);
+        assert.ok(
+          h.plan.some((p) => p.worker === 'hub' && p.decision === 'work' && p.reason === reason),
+          `${span}: the first run's plan (${reason}) in ${JSON.stringify(h.plan)}`,
+        );
       }
     } finally {
       await hub.stop();

@@ -32,7 +32,10 @@ test('query: 10 s steps for an hour, 1 min for a day, 15 min for 30 days, with m
   const [t, v] = q1.series.hashrate[10];
   const k = Math.floor(t / 5000);
   assert.equal(v, 1000 + ((k % 7) + ((k + 1) % 7)) / 2, 'the mean of the two ticks of the step');
-  assert.ok(q1.series.shares.every(([, s]) => s === 2), 'two shares a step (one a tick)');
+  assert.ok(
+    q1.series.shares.every(([, s]) => s === 2),
+    'two shares a step (one a tick)',
+  );
   assert.ok(q1.series.power_source.every(([, s]) => s === 'estimated'));
   assert.deepEqual(q1.series.target_w.filter(([, s]) => s !== null).slice(0, 3), [], 'no target: null, not 0');
   assert.ok(q1.series.surplus_w.every(([, s]) => s === 300));
@@ -40,7 +43,10 @@ test('query: 10 s steps for an hour, 1 min for a day, 15 min for 30 days, with m
   const q24 = h.query('24h', end);
   assert.equal(q24.step_s, 60);
   assert.ok(q24.series.hashrate.length >= 119 && q24.series.hashrate.length <= 121);
-  assert.ok(q24.series.shares.slice(1).every(([, s]) => s === 12), 'twelve a minute (the first tick has no baseline)');
+  assert.ok(
+    q24.series.shares.slice(1).every(([, s]) => s === 12),
+    'twelve a minute (the first tick has no baseline)',
+  );
   assert.equal(q24.series.best_difficulty.at(-1)![1], (end - T0) / 5000 - 13, 'the best by the end of the last closed minute');
   const q30 = h.query('30d', end);
   assert.equal(q30.step_s, 900);
@@ -58,16 +64,29 @@ test('plan: working and paused intervals per worker with their reason; a worker 
     tickAt(t, {
       workers: [
         { name: 'hub', hashrate: 600, decision: 'work', reason: 'idle' },
-        ...(t < T0 + 900_000 ? [{ name: 'tv <b>', hashrate: 100, decision: washerBusy(t) ? ('pause' as const) : ('work' as const), reason: washerBusy(t) ? 'washer busy' : 'idle' }] : []),
+        ...(t < T0 + 900_000
+          ? [
+              {
+                name: 'tv <b>',
+                hashrate: 100,
+                decision: washerBusy(t) ? ('pause' as const) : ('work' as const),
+                reason: washerBusy(t) ? 'washer busy' : 'idle',
+              },
+            ]
+          : []),
       ],
     }),
   );
   const q = h.query('1h', end);
   const tv = q.plan.filter((p) => p.worker === 'tv <b>');
-  assert.deepEqual(tv.map((p) => [p.decision, p.reason, p.from - T0, p.to - T0]), [
-    ['work', 'idle', 0, 600_000],
-    ['pause', 'washer busy', 600_000, 900_000],
-  ], 'the TV paused by the washer, then gone');
+  assert.deepEqual(
+    tv.map((p) => [p.decision, p.reason, p.from - T0, p.to - T0]),
+    [
+      ['work', 'idle', 0, 600_000],
+      ['pause', 'washer busy', 600_000, 900_000],
+    ],
+    'the TV paused by the washer, then gone',
+  );
   const hub = q.plan.filter((p) => p.worker === 'hub');
   assert.equal(hub.length, 1);
   assert.equal(hub[0].to, end, 'still working: the interval runs to now');
@@ -90,7 +109,10 @@ test('restart: what was recorded is read back the same (series, workers and plan
   // the plan: the workers' intervals end where the data ended (the hub was not running after)
   const plan = b.query('24h', end).plan;
   assert.deepEqual(plan.map((p) => p.worker).sort(), ['den-pc', 'hub']);
-  assert.ok(plan.every((p) => p.to === end), 'closed where the data ended');
+  assert.ok(
+    plan.every((p) => p.to === end),
+    'closed where the data ended',
+  );
   await b.stop();
 });
 
@@ -109,13 +131,17 @@ test('writes are whole pages in place: same inode, same size; a day of ticks cos
   assert.equal(st2.ino, st.ino);
   assert.equal(st2.size, st.size);
   assert.equal(h.written.bytes % PAGE, 0);
-  console.log(`# history: a simulated day (144 writes of 10 min + stop) handed ${h.written.bytes} bytes to the disk (${(h.written.bytes / 1e6).toFixed(2)} MB/day)`);
+  console.log(
+    `# history: a simulated day (144 writes of 10 min + stop) handed ${h.written.bytes} bytes to the disk (${(h.written.bytes / 1e6).toFixed(2)} MB/day)`,
+  );
   assert.ok(h.written.bytes < 2.2e6, `under 2.2 MB a day (${h.written.bytes})`);
 });
 
 test('kill -9: the ring holds everything up to the last write; the 15 min tier is rebuilt from the 1 min tier', async () => {
   const dir = freshDir();
-  const child = spawn(process.execPath, ['--import', 'tsx', new URL('./fixtures/ticker.ts', import.meta.url).pathname, dir, String(T0)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', new URL('./fixtures/ticker.ts', import.meta.url).pathname, dir, String(T0)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   let out = '';
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
   await new Promise<void>((resolve, reject) => {
@@ -141,13 +167,18 @@ test('kill -9: the ring holds everything up to the last write; the 15 min tier i
   const minutes = q24.series.hashrate.map(([t]) => t);
   // every closed minute up to the last write is there
   for (let m = T0; m < lastFlushed - 60_000; m += 60_000) assert.ok(minutes.includes(m), `minute ${(m - T0) / 60_000} survived`);
-  assert.ok(q24.series.shares.filter(([t]) => t > T0 && t < lastFlushed - 60_000).every(([, s]) => s === 12), 'whole records');
+  assert.ok(
+    q24.series.shares.filter(([t]) => t > T0 && t < lastFlushed - 60_000).every(([, s]) => s === 12),
+    'whole records',
+  );
   const q30 = h.query('30d', now);
   const quarters = Math.floor((lastFlushed - T0) / 900_000);
   assert.ok(q30.series.hashrate.length >= quarters, `the 15 min steps rebuilt (${q30.series.hashrate.length} >= ${quarters})`);
   assert.equal(q30.series.shares[1][1], 180);
   await h.stop();
-  console.log(`# history kill -9: killed after the write at +${(lastFlushed - T0) / 60_000} min; ${minutes.length} 1 min steps, ${q30.series.hashrate.length} 15 min steps read back`);
+  console.log(
+    `# history kill -9: killed after the write at +${(lastFlushed - T0) / 60_000} min; ${minutes.length} 1 min steps, ${q30.series.hashrate.length} 15 min steps read back`,
+  );
 });
 
 test('a file that cannot be read (a folder in its place) is never written; the history goes on in memory and says why', async () => {
@@ -228,7 +259,12 @@ test('bounds and bad input: names are capped, a record keeps the 8 fastest worke
       powerHow: 'guessed' as never,
       targetW: Number.POSITIVE_INFINITY,
       sharesAccepted: 'x' as never,
-      workers: Array.from({ length: 300 }, (_, j) => ({ name: `w${i}-${j}\u0000\n${'x'.repeat(100)}`, hashrate: j, decision: 'work' as const, reason: 'r'.repeat(1000) })),
+      workers: Array.from({ length: 300 }, (_, j) => ({
+        name: `w${i}-${j}\u0000\n${'x'.repeat(100)}`,
+        hashrate: j,
+        decision: 'work' as const,
+        reason: 'r'.repeat(1000),
+      })),
     });
   }
   h.record(null as never);
@@ -236,11 +272,23 @@ test('bounds and bad input: names are capped, a record keeps the 8 fastest worke
   assert.equal(h.status().names, NAMES_CAP);
   const q = h.query('24h', t);
   assert.ok(Object.keys(q.series.workers).length <= NAMES_CAP);
-  assert.ok(q.series.hashrate.every(([, v]) => v === 0), 'NaN hashrate counts as 0');
-  assert.ok(q.series.power_source.every(([, s]) => s === null), 'an unknown source is null');
+  assert.ok(
+    q.series.hashrate.every(([, v]) => v === 0),
+    'NaN hashrate counts as 0',
+  );
+  assert.ok(
+    q.series.power_source.every(([, s]) => s === null),
+    'an unknown source is null',
+  );
   assert.ok(q.series.target_w.every(([, s]) => s === null));
-  assert.ok(q.plan.length <= 1024 && q.plan.every((p) => Buffer.byteLength(p.worker) <= 32 && Buffer.byteLength(p.reason) <= 76 && !/[\u0000\n]/.test(p.worker)));
-  for (const pts of Object.values(q.series.workers)) assert.ok(pts.every(([, v]) => v !== null && v >= NAMES_CAP - WORKERS_PER_RECORD && v < NAMES_CAP), 'the fastest 8 of the names known');
+  assert.ok(
+    q.plan.length <= 1024 && q.plan.every((p) => Buffer.byteLength(p.worker) <= 32 && Buffer.byteLength(p.reason) <= 76 && !/[\u0000\n]/.test(p.worker)),
+  );
+  for (const pts of Object.values(q.series.workers))
+    assert.ok(
+      pts.every(([, v]) => v !== null && v >= NAMES_CAP - WORKERS_PER_RECORD && v < NAMES_CAP),
+      'the fastest 8 of the names known',
+    );
   assert.equal(Object.keys(q.series.workers).length, WORKERS_PER_RECORD);
   await h.stop();
   assert.ok(existsSync(join(h.path)));

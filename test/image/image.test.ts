@@ -57,7 +57,18 @@ async function standInSupervisor(broker: Mosquitto): Promise<{ port: number; req
     const json = (status: number, body: unknown) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
     if (req.headers.authorization !== `Bearer ${TOKEN}`) return json(401, { result: 'error', message: 'Unauthorized' });
     if (req.url === '/services/mqtt') {
-      return json(200, { result: 'ok', data: { host: HOST_FROM_CONTAINER, port: broker.port, ssl: false, protocol: '3.1.1', username: MQTT_USER, password: MQTT_PASSWORD, addon: 'core_mosquitto' } });
+      return json(200, {
+        result: 'ok',
+        data: {
+          host: HOST_FROM_CONTAINER,
+          port: broker.port,
+          ssl: false,
+          protocol: '3.1.1',
+          username: MQTT_USER,
+          password: MQTT_PASSWORD,
+          addon: 'core_mosquitto',
+        },
+      });
     }
     if (req.url === '/core/api/') return json(200, { message: 'API running.' });
     json(404, { result: 'error', message: 'not found' });
@@ -79,18 +90,33 @@ async function runContainer(name: string, dataDir: string, supervisorPort: numbe
   const t0 = Date.now();
   await podmanOk(
     [
-      'run', '-d', '--name', name, '--hostname', HOSTNAME,
+      'run',
+      '-d',
+      '--name',
+      name,
+      '--hostname',
+      HOSTNAME,
       // Docker's init, as the Supervisor runs an add-on whose config.yaml keeps `init` on
       '--init',
-      '--runtime', 'runc', ...ULIMITS,
-      '--network', 'slirp4netns:allow_host_loopback=true,port_handler=slirp4netns',
-      '-p', `127.0.0.1:${hostPort}:8099`,
-      '-v', `${dataDir}:/data`,
-      '-e', `SUPERVISOR_TOKEN=${TOKEN}`,
-      '-e', `MM_SUPERVISOR_URL=http://${HOST_FROM_CONTAINER}:${supervisorPort}`,
-      '-e', 'MM_SUPERVISOR_ATTEMPTS=8',
-      '-e', 'MM_SUPERVISOR_RETRY_MS=500',
-      '-e', 'MM_CORE_ATTEMPTS=2',
+      '--runtime',
+      'runc',
+      ...ULIMITS,
+      '--network',
+      'slirp4netns:allow_host_loopback=true,port_handler=slirp4netns',
+      '-p',
+      `127.0.0.1:${hostPort}:8099`,
+      '-v',
+      `${dataDir}:/data`,
+      '-e',
+      `SUPERVISOR_TOKEN=${TOKEN}`,
+      '-e',
+      `MM_SUPERVISOR_URL=http://${HOST_FROM_CONTAINER}:${supervisorPort}`,
+      '-e',
+      'MM_SUPERVISOR_ATTEMPTS=8',
+      '-e',
+      'MM_SUPERVISOR_RETRY_MS=500',
+      '-e',
+      'MM_CORE_ATTEMPTS=2',
       IMAGE,
     ],
     { timeoutMs: 120_000 },
@@ -115,25 +141,62 @@ test('the add-on image: built from a clean context, run as the Supervisor runs i
   cleanups.push(() => removeDir(ctx.dir));
   assert.ok(!existsSync(join(ctx.dir, 'node_modules')) && !existsSync(join(ctx.dir, 'dist')), 'the context holds no build output of this machine');
   const buildStart = Date.now();
-  if (!reuse) await podmanOk(
-    [
-      'build', '--format', 'docker', '--network', 'host', '--runtime', 'runc', ...ULIMITS,
-      ...(existsSync(CA_BUNDLE) ? ['--secret', `id=ca,src=${CA_BUNDLE}`] : []),
-      '--build-arg', `BASE_IMAGE=${base}`,
-      '--build-arg', 'BUILD_ARCH=amd64',
-      '--build-arg', `BUILD_VERSION=${config.version}`,
-      '-t', IMAGE, '-f', 'Dockerfile', '.',
-    ],
-    { cwd: ctx.dir, timeoutMs: 45 * 60_000 },
-  );
+  if (!reuse)
+    await podmanOk(
+      [
+        'build',
+        '--format',
+        'docker',
+        '--network',
+        'host',
+        '--runtime',
+        'runc',
+        ...ULIMITS,
+        ...(existsSync(CA_BUNDLE) ? ['--secret', `id=ca,src=${CA_BUNDLE}`] : []),
+        '--build-arg',
+        `BASE_IMAGE=${base}`,
+        '--build-arg',
+        'BUILD_ARCH=amd64',
+        '--build-arg',
+        `BUILD_VERSION=${config.version}`,
+        '-t',
+        IMAGE,
+        '-f',
+        'Dockerfile',
+        '.',
+      ],
+      { cwd: ctx.dir, timeoutMs: 45 * 60_000 },
+    );
   const buildS = (Date.now() - buildStart) / 1000;
   if (!reuse) {
     // Keep the build stage (its npm ci layer is the slow part) under a name, and let go of the
     // untagged layers of builds from other sources that are more than a day old: each source
     // change otherwise leaves a few hundred MB behind in podman's store.
-    await podmanOk(['build', '--format', 'docker', '--network', 'host', '--runtime', 'runc', ...ULIMITS,
-      ...(existsSync(CA_BUNDLE) ? ['--secret', `id=ca,src=${CA_BUNDLE}`] : []),
-      '--build-arg', `BASE_IMAGE=${base}`, '--build-arg', 'BUILD_ARCH=amd64', '--target', 'build', '-t', `${IMAGE}-build`, '-f', 'Dockerfile', '.'], { cwd: ctx.dir, timeoutMs: 10 * 60_000 });
+    await podmanOk(
+      [
+        'build',
+        '--format',
+        'docker',
+        '--network',
+        'host',
+        '--runtime',
+        'runc',
+        ...ULIMITS,
+        ...(existsSync(CA_BUNDLE) ? ['--secret', `id=ca,src=${CA_BUNDLE}`] : []),
+        '--build-arg',
+        `BASE_IMAGE=${base}`,
+        '--build-arg',
+        'BUILD_ARCH=amd64',
+        '--target',
+        'build',
+        '-t',
+        `${IMAGE}-build`,
+        '-f',
+        'Dockerfile',
+        '.',
+      ],
+      { cwd: ctx.dir, timeoutMs: 10 * 60_000 },
+    );
     await podman(['image', 'prune', '-f', '--filter', 'until=24h'], { timeoutMs: 5 * 60_000 });
   }
   const inspect = JSON.parse(await podmanOk(['image', 'inspect', IMAGE]))[0] as {
@@ -142,7 +205,10 @@ test('the add-on image: built from a clean context, run as the Supervisor runs i
     Config: { Entrypoint?: string[] | null; Cmd?: string[]; Labels?: Record<string, string>; Healthcheck?: { Test?: string[] } };
   };
   const sizeMB = inspect.Size / MB;
-  figures.push(reuse ? 'build skipped (MM_IMAGE_REUSE=1)' : `build ${buildS.toFixed(0)} s (${ctx.files} files in the context)`, `image ${sizeMB.toFixed(0)} MB (goal <= 350 MB)`);
+  figures.push(
+    reuse ? 'build skipped (MM_IMAGE_REUSE=1)' : `build ${buildS.toFixed(0)} s (${ctx.files} files in the context)`,
+    `image ${sizeMB.toFixed(0)} MB (goal <= 350 MB)`,
+  );
   assert.deepEqual(inspect.Config.Entrypoint ?? [], [], "the base's s6-overlay /init is not the entrypoint");
   assert.deepEqual(inspect.Config.Cmd, ['/opt/micro-mining/addon/run.sh']);
   assert.equal(inspect.Config.Labels?.['io.hass.type'], 'app');
@@ -150,9 +216,24 @@ test('the add-on image: built from a clean context, run as the Supervisor runs i
   assert.equal(inspect.Config.Labels?.['io.hass.arch'], 'amd64');
   assert.match(((inspect.Healthcheck ?? inspect.Config.Healthcheck)?.Test ?? []).join(' '), /127\.0\.0\.1:8099\/health/);
   // what runs is compiled JavaScript: no TypeScript, no compiler, no tsx in the image
-  const files = await podmanOk(['run', '--rm', '--runtime', 'runc', ...ULIMITS, '--network', 'none', '--entrypoint', 'sh', IMAGE, '-c',
-    'cd /opt/micro-mining && ls dist/app/cli.js dist/hashpool/worker-entry.mjs build/wasm/kernel.wasm build/native/mm_native.node nodes/dist/micro-mining.js && ' +
-    'echo "src:$(ls -d src 2>/dev/null)" && echo "tsx:$(ls -d node_modules/tsx node_modules/typescript node_modules/esbuild 2>/dev/null)" && echo "cc:$(command -v gcc g++ make python3)"'], { timeoutMs: 120_000 });
+  const files = await podmanOk(
+    [
+      'run',
+      '--rm',
+      '--runtime',
+      'runc',
+      ...ULIMITS,
+      '--network',
+      'none',
+      '--entrypoint',
+      'sh',
+      IMAGE,
+      '-c',
+      'cd /opt/micro-mining && ls dist/app/cli.js dist/hashpool/worker-entry.mjs build/wasm/kernel.wasm build/native/mm_native.node nodes/dist/micro-mining.js && ' +
+        'echo "src:$(ls -d src 2>/dev/null)" && echo "tsx:$(ls -d node_modules/tsx node_modules/typescript node_modules/esbuild 2>/dev/null)" && echo "cc:$(command -v gcc g++ make python3)"',
+    ],
+    { timeoutMs: 120_000 },
+  );
   assert.match(files, /^src:$/m, 'no TypeScript sources in the image');
   assert.match(files, /^tsx:$/m, 'no tsx, typescript or esbuild in the image');
   assert.match(files, /^cc:$/m, 'no build toolchain in the final stage');
@@ -181,13 +262,18 @@ test('the add-on image: built from a clean context, run as the Supervisor runs i
   const t0 = await runContainer(name, dataDir, supervisor.port, hostPort);
   const logs = async () => (await podman(['logs', name], { timeoutMs: 30_000 })).stdout + (await podman(['logs', name], { timeoutMs: 30_000 })).stderr;
   try {
-    await until('/health inside the container', async () => {
-      const r = await podman(['exec', name, 'curl', '-fsS', '--max-time', '3', 'http://127.0.0.1:8099/health'], { timeoutMs: 10_000 });
-      if (r.code === 0) return true;
-      const state = (await podman(['inspect', '--format', '{{.State.Status}}', name])).stdout.trim();
-      if (state === 'exited') throw new Error(`the container exited:\n${(await logs()).slice(-3000)}`);
-      return undefined;
-    }, 240_000, 1000);
+    await until(
+      '/health inside the container',
+      async () => {
+        const r = await podman(['exec', name, 'curl', '-fsS', '--max-time', '3', 'http://127.0.0.1:8099/health'], { timeoutMs: 10_000 });
+        if (r.code === 0) return true;
+        const state = (await podman(['inspect', '--format', '{{.State.Status}}', name])).stdout.trim();
+        if (state === 'exited') throw new Error(`the container exited:\n${(await logs()).slice(-3000)}`);
+        return undefined;
+      },
+      240_000,
+      1000,
+    );
   } catch (err) {
     throw new Error(`${(err as Error).message}\n--- container log ---\n${(await logs()).slice(-4000)}`);
   }
@@ -207,26 +293,50 @@ test('the add-on image: built from a clean context, run as the Supervisor runs i
   assert.ok(!log1.includes(TOKEN) && !log1.includes(MQTT_PASSWORD), 'no secret in the log');
 
   // practice shares: the accepted count goes up (practice difficulty is low: a share is certain)
-  const first = await until('a practice share', async () => {
-    const s = await statusFromInside(name);
-    return s.shares.accepted >= 1 ? s : undefined;
-  }, 300_000, 1000);
+  const first = await until(
+    'a practice share',
+    async () => {
+      const s = await statusFromInside(name);
+      return s.shares.accepted >= 1 ? s : undefined;
+    },
+    300_000,
+    1000,
+  );
   assert.equal(first.mode, 'practice');
-  const more = await until('a second practice share', async () => {
-    const s = await statusFromInside(name);
-    return s.shares.accepted > first.shares.accepted ? s : undefined;
-  }, 300_000, 1000);
+  const more = await until(
+    'a second practice share',
+    async () => {
+      const s = await statusFromInside(name);
+      return s.shares.accepted > first.shares.accepted ? s : undefined;
+    },
+    300_000,
+    1000,
+  );
 
   // the MQTT entities on the real broker: the hub device, online, counting shares
-  const device = await until('the hub device config', () => {
-    const c = seen.get('homeassistant/device/micro_mining_hub/config');
-    return c ? (JSON.parse(c) as { dev?: { name?: string }; device?: { name?: string }; cmps?: Record<string, { unique_id?: string; state_topic?: string; p?: string }>; components?: Record<string, unknown> }) : undefined;
-  }, 60_000);
+  const device = await until(
+    'the hub device config',
+    () => {
+      const c = seen.get('homeassistant/device/micro_mining_hub/config');
+      return c
+        ? (JSON.parse(c) as {
+            dev?: { name?: string };
+            device?: { name?: string };
+            cmps?: Record<string, { unique_id?: string; state_topic?: string; p?: string }>;
+            components?: Record<string, unknown>;
+          })
+        : undefined;
+    },
+    60_000,
+  );
   const cmps = (device.cmps ?? device.components ?? {}) as Record<string, { unique_id?: string; state_topic?: string; p?: string }>;
   assert.ok(Object.keys(cmps).length >= 5, `components: ${Object.keys(cmps).join(', ')}`);
   const dev = (device.dev ?? device.device) as { configuration_url?: string } | undefined;
   assert.equal(dev?.configuration_url, `homeassistant://config/app/${HOSTNAME.replace(/-/g, '_')}/info`, '"Visit" opens the app\'s page');
-  assert.ok(Object.values(cmps).every((c) => !c.p || c.unique_id), 'every entity has a unique_id');
+  assert.ok(
+    Object.values(cmps).every((c) => !c.p || c.unique_id),
+    'every entity has a unique_id',
+  );
   await until('availability online', () => (seen.get('micro_mining/availability') === 'online' ? true : undefined), 60_000);
   const sharesTopic = Object.entries(cmps).find(([k, c]) => /accepted|shares/.test(k) && c.state_topic)?.[1].state_topic;
   assert.ok(sharesTopic, 'a shares sensor');
@@ -242,7 +352,9 @@ test('the add-on image: built from a clean context, run as the Supervisor runs i
   assert.equal(editor.status, 403, 'the Node-RED editor is not reachable from outside');
   const ownAddr = (await podmanOk(['exec', name, 'sh', '-c', "hostname -I | awk '{print $1}'"])).trim();
   assert.match(ownAddr, /^\d+\.\d+\.\d+\.\d+$/);
-  const code = (await podmanOk(['exec', name, 'curl', '-s', '-o', '/dev/null', '-w', '%{http_code}', '--interface', ownAddr, `http://${ownAddr}:8099/api/status`])).trim();
+  const code = (
+    await podmanOk(['exec', name, 'curl', '-s', '-o', '/dev/null', '-w', '%{http_code}', '--interface', ownAddr, `http://${ownAddr}:8099/api/status`])
+  ).trim();
   assert.equal(code, '403', `a request from ${ownAddr} (not the ingress proxy) is refused`);
 
   // RSS of every process in the container (host /proc: the container's init and its children),
@@ -251,7 +363,9 @@ test('the add-on image: built from a clean context, run as the Supervisor runs i
   if (settle > 0) await new Promise((r) => setTimeout(r, settle));
   const pid = Number((await podmanOk(['inspect', '--format', '{{.State.Pid}}', name])).trim());
   const rss = treeRss(pid);
-  figures.push(`RSS ${(rss.bytes / MB).toFixed(0)} MB after ${((Date.now() - t0) / 1000).toFixed(0)} s (${rss.processes.map((p) => `${p.name} ${(p.rss / MB).toFixed(0)}`).join(', ')})`);
+  figures.push(
+    `RSS ${(rss.bytes / MB).toFixed(0)} MB after ${((Date.now() - t0) / 1000).toFixed(0)} s (${rss.processes.map((p) => `${p.name} ${(p.rss / MB).toFixed(0)}`).join(', ')})`,
+  );
 
   // ---- a clean stop on SIGTERM within the Supervisor's timeout --------------------------------
   const stop0 = Date.now();
@@ -268,7 +382,7 @@ test('the add-on image: built from a clean context, run as the Supervisor runs i
   // ---- a second container on the same /data keeps the totals ---------------------------------
   const name2 = `${name}-2`;
   await runContainer(name2, dataDir, supervisor.port, await freePort());
-  const again = await until('the second container\'s status', async () => statusFromInside(name2).catch(() => undefined), 240_000, 1000);
+  const again = await until("the second container's status", async () => statusFromInside(name2).catch(() => undefined), 240_000, 1000);
   assert.ok(again.bestDifficulty.allTime >= saved.bestDifficulty, `best difficulty kept: ${again.bestDifficulty.allTime} >= ${saved.bestDifficulty}`);
   await until('a share in the second container', async () => ((await statusFromInside(name2)).shares.accepted >= 1 ? true : undefined), 300_000, 1000);
   await podmanOk(['stop', '-t', String(STOP_TIMEOUT_S), name2], { timeoutMs: (STOP_TIMEOUT_S + 60) * 1000 });

@@ -22,10 +22,15 @@ export interface Run {
 /** Runs podman with a time limit; never throws for a non-zero exit. */
 export function podman(args: string[], opts: { timeoutMs?: number; cwd?: string; input?: string } = {}): Promise<Run> {
   return new Promise((resolve) => {
-    const child = execFile('podman', args, { cwd: opts.cwd, timeout: opts.timeoutMs ?? 60_000, maxBuffer: 64 * 1024 * 1024, killSignal: 'SIGKILL' }, (err, stdout, stderr) => {
-      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? ((err as { code: number }).code) : null) : 0;
-      resolve({ code, stdout: String(stdout), stderr: String(stderr) + (err && code === null ? `\n${err.message}` : '') });
-    });
+    const child = execFile(
+      'podman',
+      args,
+      { cwd: opts.cwd, timeout: opts.timeoutMs ?? 60_000, maxBuffer: 64 * 1024 * 1024, killSignal: 'SIGKILL' },
+      (err, stdout, stderr) => {
+        const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : null) : 0;
+        resolve({ code, stdout: String(stdout), stderr: String(stderr) + (err && code === null ? `\n${err.message}` : '') });
+      },
+    );
     if (opts.input !== undefined) child.stdin?.end(opts.input);
   });
 }
@@ -45,7 +50,8 @@ export function missingPrerequisite(): string | undefined {
   if (process.getuid?.() !== 0) return 'the image test needs root (rootful podman and debootstrap)';
   const p = spawnSync('podman', ['--version'], { encoding: 'utf8' });
   if (p.error || p.status !== 0) return 'podman is not installed: run `bash .ci/setup.d/podman.sh` as root';
-  if (spawnSync('sh', ['-c', 'command -v debootstrap'], { encoding: 'utf8' }).status !== 0) return 'debootstrap is not installed: run `bash .ci/setup.d/podman.sh` as root';
+  if (spawnSync('sh', ['-c', 'command -v debootstrap'], { encoding: 'utf8' }).status !== 0)
+    return 'debootstrap is not installed: run `bash .ci/setup.d/podman.sh` as root';
   if (!existsSync('/usr/libexec/podman/catatonit') && spawnSync('sh', ['-c', 'command -v catatonit'], { encoding: 'utf8' }).status !== 0)
     return 'catatonit (podman run --init) is not installed: run `bash .ci/setup.d/podman.sh` as root';
   return undefined;
@@ -70,7 +76,7 @@ export function cleanContext(): { dir: string; files: number } {
   let files = 0;
   for (const rel of [...new Set(list.stdout.split('\0').filter(Boolean))]) {
     const src = join(root, rel);
-    let st;
+    let st: ReturnType<typeof lstatSync>;
     try {
       st = lstatSync(src);
     } catch {

@@ -11,7 +11,10 @@ import YAML from 'yaml';
 import { root } from './podman.js';
 
 const WORKFLOWS = join(root, '.github', 'workflows');
-const workflowFiles = () => readdirSync(WORKFLOWS).filter((f) => /\.ya?ml$/.test(f)).map((f) => join(WORKFLOWS, f));
+const workflowFiles = () =>
+  readdirSync(WORKFLOWS)
+    .filter((f) => /\.ya?ml$/.test(f))
+    .map((f) => join(WORKFLOWS, f));
 
 function actionlint(args: string[], cwd = root) {
   return spawnSync('actionlint', ['-no-color', ...args], { cwd, encoding: 'utf8', timeout: 120_000 });
@@ -47,7 +50,7 @@ test('the publishing workflow passes actionlint (and shellcheck on its scripts)'
   }
 });
 
-test('the workflow builds amd64 and aarch64 with HA\'s builder actions and publishes the image config.yaml names', () => {
+test("the workflow builds amd64 and aarch64 with HA's builder actions and publishes the image config.yaml names", () => {
   const wf = YAML.parse(readFileSync(join(WORKFLOWS, 'builder.yaml'), 'utf8')) as {
     on: Record<string, unknown>;
     jobs: Record<string, { steps: { uses?: string; with?: Record<string, string>; run?: string }[]; permissions?: Record<string, string>; if?: string }>;
@@ -72,7 +75,11 @@ test('the workflow builds amd64 and aarch64 with HA\'s builder actions and publi
   assert.equal(wf.jobs.build.permissions?.packages, 'write');
   const build = wf.jobs.build.steps.find((s) => s.uses?.includes('/build-image@'))!;
   assert.match(build.with!.push, /needs\.init\.outputs\.publish/);
-  assert.match(build.with!['cosign-base-verify'], /ghcr\.io\/home-assistant\/\$\{\{ matrix\.arch \}\}-base-debian:trixie/, 'the base image of the Dockerfile is verified');
+  assert.match(
+    build.with!['cosign-base-verify'],
+    /ghcr\.io\/home-assistant\/\$\{\{ matrix\.arch \}\}-base-debian:trixie/,
+    'the base image of the Dockerfile is verified',
+  );
   const df = readFileSync(join(root, 'Dockerfile'), 'utf8');
   assert.match(df, /ARG BASE_IMAGE=ghcr\.io\/home-assistant\/\$\{BUILD_ARCH\}-base-debian:trixie/, 'the same base as the Dockerfile');
 });

@@ -106,14 +106,20 @@ test('5,000 max_threads commands: the last value is applied, the queue holds one
   await h.e.stop(); // writes the open window's flood line
   const lines = h.lines.slice(startLines);
   const floods = lines.filter((l) => /MQTT command flood/.test(l.msg));
-  console.log(`# ${N} commands: ${h.applied.length} applied, ${st.commandsCoalesced} coalesced; ${lines.length} log lines; rss ${(rss0 / 2 ** 20).toFixed(0)} -> ${(rss1 / 2 ** 20).toFixed(0)} MiB`);
+  console.log(
+    `# ${N} commands: ${h.applied.length} applied, ${st.commandsCoalesced} coalesced; ${lines.length} log lines; rss ${(rss0 / 2 ** 20).toFixed(0)} -> ${(rss1 / 2 ** 20).toFixed(0)} MiB`,
+  );
   for (const l of floods) console.log(`#   ${l.msg}`);
   assert.ok(lines.length <= 16, `${lines.length} log lines for ${N} commands:\n${lines.map((l) => l.msg).join('\n')}`);
   assert.ok(floods.length >= 1, 'the flood is written, with a count');
   const counted = floods.reduce((n, l) => n + Number(l.commands), 0);
   assert.ok(counted > 0 && counted <= N, `the flood lines count ${counted} commands`);
   assert.equal(lines.filter((l) => /took more than/.test(l.msg)).length, 0, 'no slow warning for commands that were applied');
-  assert.deepEqual(lines.filter((l) => l.level >= 40 && !/MQTT command flood/.test(l.msg)), [], 'no other warning');
+  assert.deepEqual(
+    lines.filter((l) => l.level >= 40 && !/MQTT command flood/.test(l.msg)),
+    [],
+    'no other warning',
+  );
 });
 
 test('a trickle of commands (each sent after the last was taken): applied at most 10 a second after a burst of 10, the last value wins', async () => {
@@ -160,7 +166,10 @@ test('floods of bad payloads and of unknown workers: bounded log, truth re-publi
   const lines = h.lines.slice(startLines);
   console.log(`# ${3 * N} bad commands: ${lines.length} log lines`);
   assert.ok(lines.length <= 16, `${lines.length} log lines for ${3 * N} bad commands`);
-  assert.ok(lines.some((l) => /MQTT command flood/.test(l.msg)), 'the flood is written once with its count');
+  assert.ok(
+    lines.some((l) => /MQTT command flood/.test(l.msg)),
+    'the flood is written once with its count',
+  );
 });
 
 test('a handler slower than the timeout: the state is confirmed, the command applies, and no warning is written', async () => {
@@ -187,7 +196,11 @@ test('a handler slower than the timeout: the state is confirmed, the command app
   await live.waitFor((m) => m.payload === '1', 30_000, 0, 'max_threads=1 once applied');
   await h.e.stop();
   assert.deepEqual(h.applied, [{ kind: 'threads', threads: 1 }]);
-  assert.deepEqual(h.lines.filter((l) => l.level >= 40), [], 'no warning for a command that was applied');
+  assert.deepEqual(
+    h.lines.filter((l) => l.level >= 40),
+    [],
+    'no warning for a command that was applied',
+  );
 });
 
 test('a handler that fails is still warned about, once, with the true state published', async () => {

@@ -28,7 +28,14 @@ test('extra entities: published beside the built-in ones; their commands reach t
   const nodeId = 'extra_mm';
   const t = topics({ ...DEFAULT_ENTITY_OPTIONS, nodeId, baseTopic: nodeId });
   const hubExtra: ExtraEntity[] = [
-    { key: 'power_target', platform: 'number', name: 'Power target', config: { min: 0, max: 500, step: 1, unit_of_measurement: 'W', device_class: 'power' }, state: '300', command: true },
+    {
+      key: 'power_target',
+      platform: 'number',
+      name: 'Power target',
+      config: { min: 0, max: 500, step: 1, unit_of_measurement: 'W', device_class: 'power' },
+      state: '300',
+      command: true,
+    },
     { key: 'power_planned', platform: 'sensor', name: 'Power planned', config: { unit_of_measurement: 'W', device_class: 'power' }, state: '280' },
     // a built-in key and a malformed one are left out
     { key: 'hashrate', platform: 'sensor', name: 'Impostor', config: {}, state: '1' },
@@ -58,7 +65,10 @@ test('extra entities: published beside the built-in ones; their commands reach t
     assert.equal(hub.cmps.power_target?.unit_of_measurement, 'W');
     assert.equal(hub.cmps.power_planned?.p, 'sensor');
     assert.notEqual(hub.cmps.hashrate?.name, 'Impostor', 'a built-in key stays the built-in entity');
-    assert.equal(Object.keys(hub.cmps).some((k) => k.includes(' ')), false);
+    assert.equal(
+      Object.keys(hub.cmps).some((k) => k.includes(' ')),
+      false,
+    );
     const rig = JSON.parse(seen.get(t.workerDevice('rig')) ?? '{}') as { cmps: Record<string, Record<string, unknown>> };
     assert.deepEqual(rig.cmps.frequency?.options, ['400', '490', '525']);
     await until('states', () => seen.get(t.hubState('power_target')) === '300' && seen.get(t.workerState('rig', 'chip_temperature')) === '61.5');

@@ -7,8 +7,22 @@ import { startHaTestBed, type HaTestBed } from '../support/habed/index.js';
 import { MqttEntities, workerSlug, type MinerCommand, type MinerSnapshot } from '../../src/mqtt/index.js';
 import { snapshot, worker } from './fixtures/snapshot.js';
 
-interface RegEntity { entity_id: string; unique_id: string; platform: string; device_id: string | null; original_device_class?: string | null; entity_category?: string | null }
-interface RegDevice { id: string; name: string | null; identifiers: [string, string][]; connections: [string, string][]; via_device_id: string | null; manufacturer: string | null }
+interface RegEntity {
+  entity_id: string;
+  unique_id: string;
+  platform: string;
+  device_id: string | null;
+  original_device_class?: string | null;
+  entity_category?: string | null;
+}
+interface RegDevice {
+  id: string;
+  name: string | null;
+  identifiers: [string, string][];
+  connections: [string, string][];
+  via_device_id: string | null;
+  manufacturer: string | null;
+}
 
 let bed: HaTestBed;
 let entities: MqttEntities;
@@ -44,8 +58,17 @@ const devices = () => bed.call<RegDevice[]>('config/device_registry/list');
 
 test('entities appear in HA with the right device, device_class, unit and state', async () => {
   // An appliance HA already knows (by MAC), that also mines: its worker entities must join it.
-  const washer = await bed.announceDevice({ id: 'washer51', name: 'Washer', manufacturer: 'Acme', connections: [['mac', WASHER_MAC]], entities: [{ component: 'sensor', key: 'power', deviceClass: 'power', unit: 'W' }] });
-  snap = snapshot({ electricityPrice: { value: 0.3, unit: 'EUR/kWh' } }, [worker('nerd1', { name: 'NerdMiner desk', model: 'NerdMiner v2' }), worker('washer cpu', { linkedConnections: [['mac', WASHER_MAC]], hashrate: 1234 })]);
+  const washer = await bed.announceDevice({
+    id: 'washer51',
+    name: 'Washer',
+    manufacturer: 'Acme',
+    connections: [['mac', WASHER_MAC]],
+    entities: [{ component: 'sensor', key: 'power', deviceClass: 'power', unit: 'W' }],
+  });
+  snap = snapshot({ electricityPrice: { value: 0.3, unit: 'EUR/kWh' } }, [
+    worker('nerd1', { name: 'NerdMiner desk', model: 'NerdMiner v2' }),
+    worker('washer cpu', { linkedConnections: [['mac', WASHER_MAC]], hashrate: 1234 }),
+  ]);
   entities = new MqttEntities({
     url: bed.mqtt!.url,
     birthDelayMs: [200, 800],
@@ -60,7 +83,23 @@ test('entities appear in HA with the right device, device_class, unit and state'
   });
   await entities.start(snap);
 
-  const hubKeys = ['hashrate', 'shares_accepted', 'energy', 'power', 'pool_connection', 'decision', 'decision_reason', 'mining', 'max_threads', 'policy', 'reset_session', 'earnings_per_day', 'cost_per_day', 'odds_per_day', 'expected_time_to_block'];
+  const hubKeys = [
+    'hashrate',
+    'shares_accepted',
+    'energy',
+    'power',
+    'pool_connection',
+    'decision',
+    'decision_reason',
+    'mining',
+    'max_threads',
+    'policy',
+    'reset_session',
+    'earnings_per_day',
+    'cost_per_day',
+    'odds_per_day',
+    'expected_time_to_block',
+  ];
   const reg = await until('hub entities registered', async () => {
     const r = await registry();
     return hubKeys.every((k) => r.some((e) => e.platform === 'mqtt' && e.unique_id === `micro_mining_hub_${k}`)) ? r : undefined;
@@ -95,12 +134,18 @@ test('entities appear in HA with the right device, device_class, unit and state'
   const sw = await bed.waitState('switch.micro_mining_mining', 'on');
   assert.equal(sw.attributes.friendly_name, 'Micro Mining', 'the main switch takes the device name, not "Micro Mining Mining"');
   // the suggested display precision reached HA's entity registry (the frontend formats with it)
-  const hrEntry = await bed.call<{ options: Record<string, Record<string, unknown>> }>('config/entity_registry/get', { entity_id: 'sensor.micro_mining_hashrate' });
+  const hrEntry = await bed.call<{ options: Record<string, Record<string, unknown>> }>('config/entity_registry/get', {
+    entity_id: 'sensor.micro_mining_hashrate',
+  });
   assert.equal(hrEntry.options.sensor?.suggested_display_precision, 2, JSON.stringify(hrEntry.options));
   const decision = await bed.waitState('sensor.micro_mining_decision', 'mining');
   assert.equal(decision.attributes.device_class, 'enum');
   assert.ok((decision.attributes.options as string[]).includes('quiet hours'));
-  assert.deepEqual(Object.keys(decision.attributes).sort(), ['device_class', 'friendly_name', 'icon', 'options'], 'no fast-changing attributes for the recorder');
+  assert.deepEqual(
+    Object.keys(decision.attributes).sort(),
+    ['device_class', 'friendly_name', 'icon', 'options'],
+    'no fast-changing attributes for the recorder',
+  );
   await bed.waitState('sensor.micro_mining_decision_reason', 'hub 3 threads, 1 miner; policy idle_only');
   // a new hashrate moves the hashrate, not the decision: HA keeps the decision's state row as it was
   snap.hub.hashrate = 2_000_000;
@@ -136,7 +181,9 @@ test('entities appear in HA with the right device, device_class, unit and state'
   // Worker devices: one of its own (via the hub), one joined to the washer HA already had.
   const reg2 = await until('worker entities registered', async () => {
     const r = await registry();
-    return r.some((e) => e.unique_id === 'micro_mining_w_nerd1_status') && r.some((e) => e.unique_id === `micro_mining_w_${workerSlug('washer cpu')}_hashrate`) ? r : undefined;
+    return r.some((e) => e.unique_id === 'micro_mining_w_nerd1_status') && r.some((e) => e.unique_id === `micro_mining_w_${workerSlug('washer cpu')}_hashrate`)
+      ? r
+      : undefined;
   });
   const devs2 = await devices();
   const nerdEntity = reg2.find((e) => e.unique_id === 'micro_mining_w_nerd1_hashrate')!;
@@ -152,12 +199,14 @@ test('entities appear in HA with the right device, device_class, unit and state'
   assert.equal(new Date(last.state).getTime(), Date.UTC(2025, 0, 2, 3, 4, 5));
   // HA found nothing to complain about in our discovery payloads (deprecations, invalid options).
   const logLines = bed.logTail(2000).split('\n');
-  console.log(`# HA log: ${logLines.length} lines, ${logLines.filter((l) => /WARNING|ERROR/.test(l)).length} warnings/errors (none about micro_mining allowed)`);
+  console.log(
+    `# HA log: ${logLines.length} lines, ${logLines.filter((l) => /WARNING|ERROR/.test(l)).length} warnings/errors (none about micro_mining allowed)`,
+  );
   const complaints = logLines.filter((l) => /(WARNING|ERROR)/.test(l) && /mqtt/i.test(l) && /micro_mining|micro-mining/.test(l));
   assert.deepEqual(complaints, []);
 });
 
-test("switch.turn_off through HA reaches the command handler; hashrate reads 0", async () => {
+test('switch.turn_off through HA reaches the command handler; hashrate reads 0', async () => {
   const t0 = Date.now();
   await bed.callService('switch', 'turn_off', { entity_id: 'switch.micro_mining_mining' });
   await bed.waitState('switch.micro_mining_mining', 'off', 5000);
@@ -172,10 +221,14 @@ test("switch.turn_off through HA reaches the command handler; hashrate reads 0",
 test('the number entity changes threads; select and button reach the miner', async () => {
   const t0 = Date.now();
   await bed.callService('number', 'set_value', { entity_id: 'number.micro_mining_max_threads', value: 2 });
-  await until('threads 2 in HA', async () => {
-    const s = await bed.waitState('number.micro_mining_max_threads');
-    return Number(s.state) === 2 ? s : undefined;
-  }, 5000);
+  await until(
+    'threads 2 in HA',
+    async () => {
+      const s = await bed.waitState('number.micro_mining_max_threads');
+      return Number(s.state) === 2 ? s : undefined;
+    },
+    5000,
+  );
   console.log(`# number.set_value -> 2 threads in HA after ${Date.now() - t0} ms`);
   assert.deepEqual(commands.at(-1), { kind: 'threads', threads: 2 });
   assert.equal(snap.hub.maxThreads, 2);

@@ -40,7 +40,7 @@ test('odds per day = 1 - exp(-86400 h / (D 2^32)), precise for tiny rates', () =
 });
 
 test('earnings per day: blocks per day x reward x (1 - fee)', () => {
-  const h = (2 ** 32) / 86400; // one block a day at difficulty 1
+  const h = 2 ** 32 / 86400; // one block a day at difficulty 1
   assert.ok(Math.abs(earningsSatsPerDay(h, 1, 1000) - 1000) < 1e-6);
   assert.ok(Math.abs(earningsSatsPerDay(h, 1, 1000, 0.02) - 980) < 1e-6);
   assert.equal(earningsSatsPerDay(h, 1, 1000, 2), 0, 'a fee above 100 % is refused');
@@ -76,7 +76,30 @@ test('hub device discovery: device, origin, availability, qos and every componen
   assert.equal(c.availability_topic, 'micro_mining/availability');
   assert.equal(c.qos, 1);
   const keys = Object.keys(c.cmps);
-  for (const k of ['hashrate', 'shares_accepted', 'shares_rejected', 'shares_stale', 'best_difficulty_session', 'best_difficulty_all_time', 'blocks_found', 'pool_connection', 'active_workers', 'network_difficulty', 'mode', 'decision', 'decision_reason', 'power', 'energy', 'expected_time_to_block', 'odds_per_day', 'earnings_per_day', 'mining', 'max_threads', 'policy', 'reset_session']) {
+  for (const k of [
+    'hashrate',
+    'shares_accepted',
+    'shares_rejected',
+    'shares_stale',
+    'best_difficulty_session',
+    'best_difficulty_all_time',
+    'blocks_found',
+    'pool_connection',
+    'active_workers',
+    'network_difficulty',
+    'mode',
+    'decision',
+    'decision_reason',
+    'power',
+    'energy',
+    'expected_time_to_block',
+    'odds_per_day',
+    'earnings_per_day',
+    'mining',
+    'max_threads',
+    'policy',
+    'reset_session',
+  ]) {
     assert.ok(keys.includes(k), `component ${k}`);
     const e = c.cmps[k];
     assert.equal(e.unique_id, `micro_mining_hub_${k}`);
@@ -89,7 +112,10 @@ test('hub device discovery: device, origin, availability, qos and every componen
   assert.deepEqual([c.cmps.pool_connection.p, c.cmps.pool_connection.device_class, c.cmps.pool_connection.entity_category], ['sensor', 'enum', 'diagnostic']);
   assert.deepEqual(c.cmps.pool_connection.options, ['practice', 'connected', 'disconnected']);
   // years: HA's duration class stops at days, so no device class; a number with a unit stays out of the logbook
-  assert.deepEqual([c.cmps.expected_time_to_block.device_class, c.cmps.expected_time_to_block.unit_of_measurement, c.cmps.expected_time_to_block.state_class], [undefined, 'y', 'measurement']);
+  assert.deepEqual(
+    [c.cmps.expected_time_to_block.device_class, c.cmps.expected_time_to_block.unit_of_measurement, c.cmps.expected_time_to_block.state_class],
+    [undefined, 'y', 'measurement'],
+  );
   assert.deepEqual([c.cmps.odds_per_day.unit_of_measurement, c.cmps.odds_per_day.state_class], ['to 1', 'measurement']);
   assert.equal(c.cmps.decision.device_class, 'enum');
   assert.deepEqual(c.cmps.decision.options, [...DECISIONS]);
@@ -175,7 +201,18 @@ test('worker devices: own device via the hub, or linked to an HA device by conne
   assert.deepEqual(c1.device.identifiers, ['micro_mining_w_nerd1']);
   assert.equal(c1.device.via_device, 'micro_mining_hub');
   assert.equal(c1.device.name, 'Miner nerd1');
-  assert.deepEqual(Object.keys(c1.cmps), ['status', 'hashrate', 'shares', 'best_difficulty', 'last_share', 'power', 'energy', 'decision', 'decision_reason', 'mining']);
+  assert.deepEqual(Object.keys(c1.cmps), [
+    'status',
+    'hashrate',
+    'shares',
+    'best_difficulty',
+    'last_share',
+    'power',
+    'energy',
+    'decision',
+    'decision_reason',
+    'mining',
+  ]);
   assert.equal(c1.cmps.hashrate.unique_id, 'micro_mining_w_nerd1_hashrate');
   assert.equal(c1.cmps.hashrate.default_entity_id, 'sensor.micro_mining_nerd1_hashrate');
   assert.deepEqual(c1.cmps.status.options, ['mining', 'idle', 'busy', 'offline']);
@@ -215,8 +252,18 @@ test('commands: valid payloads parse, bad ones give a reason', () => {
   assert.deepEqual(parseCommand('policy', 'surplus', 4), { ok: true, command: { kind: 'policy', policy: 'surplus' } });
   assert.deepEqual(parseCommand('reset_session', 'PRESS', 4), { ok: true, command: { kind: 'reset_session' } });
   for (const [k, p] of [
-    ['mining', 'maybe'], ['mining', ''], ['max_threads', '5'], ['max_threads', '-1'], ['max_threads', '2.5'], ['max_threads', 'NaN'],
-    ['max_threads', '1e3'], ['policy', 'sometimes'], ['policy', 'ALWAYS'], ['reset_session', 'now'], ['mining', 'O'.repeat(65)], ['explode', 'ON'],
+    ['mining', 'maybe'],
+    ['mining', ''],
+    ['max_threads', '5'],
+    ['max_threads', '-1'],
+    ['max_threads', '2.5'],
+    ['max_threads', 'NaN'],
+    ['max_threads', '1e3'],
+    ['policy', 'sometimes'],
+    ['policy', 'ALWAYS'],
+    ['reset_session', 'now'],
+    ['mining', 'O'.repeat(65)],
+    ['explode', 'ON'],
   ] as const) {
     const r = parseCommand(k, p, 4);
     assert.equal(r.ok, false, `${k} ${p}`);
@@ -229,7 +276,7 @@ test('commands: valid payloads parse, bad ones give a reason', () => {
 // Section 4 of issue 11: entities that read well in HA
 
 test('odds against a block per day: N to 1 = 1 / (e^λ - 1), about the days per block while λ is small', () => {
-  const h = (2 ** 32) / 86400; // one block a day expected at difficulty 1
+  const h = 2 ** 32 / 86400; // one block a day expected at difficulty 1
   assert.ok(Math.abs(oddsAgainstPerDay(h, 1) - 1 / (Math.E - 1)) < 1e-12);
   const n = oddsAgainstPerDay(1.5e6, 1e14);
   assert.ok(Math.abs(n - expectedSecondsToBlock(1.5e6, 1e14) / 86400) / n < 1e-9, 'tiny λ: N to 1 equals the expected days');
@@ -254,7 +301,7 @@ test('price units: currency and energy part read; a non-energy denominator refus
   assert.ok(Number.isNaN(costPerDay(35, 0.3, undefined)));
 });
 
-test('cost entity: power x 24 h x price, in the price sensor\'s currency, beside the earnings', () => {
+test("cost entity: power x 24 h x price, in the price sensor's currency, beside the earnings", () => {
   const t = topics(o);
   let m = buildModel(snapshot({ electricityPrice: { value: 0.3, unit: 'EUR/kWh' } }), o);
   let c = (m.hub.config as any).cmps.cost_per_day;
@@ -298,14 +345,39 @@ test('the decision from real scheduler plans: an enum word and a reason without 
     ['switched off', plan({ manual: { paused: true } }), 'switched off', /by hand/],
     ['quiet hours', plan({}, { quietHours: [{ start: '11:00', end: '13:00' }] }), 'quiet hours', /^quiet hours/],
     ['price', plan({ budget: { price: 0.41 } }, { priceCeiling: 0.3 }), 'price too high', /^electricity price above the ceiling 0.3$/],
-    ['yield', plan({ appliances: [{ id: 'w', name: 'Washer', status: 'busy', roles: ['load'] }] }, { yieldTo: ['Washer'] }), 'appliance busy', /^Washer is busy/],
+    [
+      'yield',
+      plan({ appliances: [{ id: 'w', name: 'Washer', status: 'busy', roles: ['load'] }] }, { yieldTo: ['Washer'] }),
+      'appliance busy',
+      /^Washer is busy/,
+    ],
     ['surplus without budget', plan({}, { mode: 'surplus' }), 'no power budget', /^surplus mode without a budget/],
     ['budget too small', plan({ budget: { surplusW: 0.5 } }, { mode: 'surplus' }), 'no power budget', /too small/],
-    ['hub CPU busy', plan({ hub: { cores: 4, maxThreads: 4, hashratePerThread: 1e6, wattsPerThread: 6, otherLoadPercent: 93 }, miners: [] }), 'hub busy', /above \d+%$/],
-    ['hub appliance busy', plan({ appliances: [{ id: 'pc', name: 'Office PC', status: 'busy', roles: ['worker'], workerId: 'hub' }], miners: [] }), 'hub busy', /^Office PC \(the hub's device\) is busy$/],
-    ['hub itself busy (no HA)', plan({ appliances: [{ id: 'hub', name: 'hub', status: 'busy', roles: ['worker'], workerId: 'hub' }], miners: [] }), 'hub busy', /^the hub's CPU is busy with other work$/],
+    [
+      'hub CPU busy',
+      plan({ hub: { cores: 4, maxThreads: 4, hashratePerThread: 1e6, wattsPerThread: 6, otherLoadPercent: 93 }, miners: [] }),
+      'hub busy',
+      /above \d+%$/,
+    ],
+    [
+      'hub appliance busy',
+      plan({ appliances: [{ id: 'pc', name: 'Office PC', status: 'busy', roles: ['worker'], workerId: 'hub' }], miners: [] }),
+      'hub busy',
+      /^Office PC \(the hub's device\) is busy$/,
+    ],
+    [
+      'hub itself busy (no HA)',
+      plan({ appliances: [{ id: 'hub', name: 'hub', status: 'busy', roles: ['worker'], workerId: 'hub' }], miners: [] }),
+      'hub busy',
+      /^the hub's CPU is busy with other work$/,
+    ],
     ['no workers', plan({ hub: null, miners: [] }), 'no workers', /no hub threads and no miner/],
-    ['threads 0, miner gone', plan({ manual: { maxThreads: 0 }, miners: [{ id: 'nerd', connected: false, hashrate: 0, watts: 0 }] }), 'no workers', /^no hub threads/],
+    [
+      'threads 0, miner gone',
+      plan({ manual: { maxThreads: 0 }, miners: [{ id: 'nerd', connected: false, hashrate: 0, watts: 0 }] }),
+      'no workers',
+      /^no hub threads/,
+    ],
   ];
   for (const [what, p, decision, reason] of cases) {
     const d = describeDecision(p);
@@ -322,9 +394,20 @@ test('the decision from real scheduler plans: an enum word and a reason without 
   assert.equal(a.decision, 'mining');
   // a minimum pause says "waiting" and not how many seconds are left (the plan's own pause: the
   // hub's CPU turned busy with other work; a pause by hand is not held, issue 24 item 1)
-  const first = schedule({ now: 1_000_000, appliances: [], hub: { cores: 4, maxThreads: 4, hashratePerThread: 1e6, wattsPerThread: 6 }, miners: [] }, { ...defaultPolicy(), mode: 'always', minPauseSeconds: 60 });
-  const stopped = schedule({ now: 1_001_000, appliances: [], hub: { cores: 4, maxThreads: 4, hashratePerThread: 1e6, wattsPerThread: 6, otherLoadPercent: 93 }, miners: [] }, { ...defaultPolicy(), mode: 'always', minPauseSeconds: 60 }, first.state);
-  const again = schedule({ now: 1_002_000, appliances: [], hub: { cores: 4, maxThreads: 4, hashratePerThread: 1e6, wattsPerThread: 6 }, miners: [] }, { ...defaultPolicy(), mode: 'always', minPauseSeconds: 60 }, stopped.state);
+  const first = schedule(
+    { now: 1_000_000, appliances: [], hub: { cores: 4, maxThreads: 4, hashratePerThread: 1e6, wattsPerThread: 6 }, miners: [] },
+    { ...defaultPolicy(), mode: 'always', minPauseSeconds: 60 },
+  );
+  const stopped = schedule(
+    { now: 1_001_000, appliances: [], hub: { cores: 4, maxThreads: 4, hashratePerThread: 1e6, wattsPerThread: 6, otherLoadPercent: 93 }, miners: [] },
+    { ...defaultPolicy(), mode: 'always', minPauseSeconds: 60 },
+    first.state,
+  );
+  const again = schedule(
+    { now: 1_002_000, appliances: [], hub: { cores: 4, maxThreads: 4, hashratePerThread: 1e6, wattsPerThread: 6 }, miners: [] },
+    { ...defaultPolicy(), mode: 'always', minPauseSeconds: 60 },
+    stopped.state,
+  );
   assert.deepEqual(describeDecision(again.plan), { decision: 'waiting', reason: 'minimum pause after a stop' }, again.plan.summary);
 });
 

@@ -4,7 +4,16 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import mqtt from 'mqtt';
 import { startMosquitto, type Mosquitto } from '../support/mosquitto.js';
-import { MqttEntities, buildModel, topics, workerSlug, DEFAULT_ENTITY_OPTIONS, type MinerCommand, type MinerSnapshot, type EntityOptions } from '../../src/mqtt/index.js';
+import {
+  MqttEntities,
+  buildModel,
+  topics,
+  workerSlug,
+  DEFAULT_ENTITY_OPTIONS,
+  type MinerCommand,
+  type MinerSnapshot,
+  type EntityOptions,
+} from '../../src/mqtt/index.js';
 import { snapshot, worker } from './fixtures/snapshot.js';
 import { Spy } from './fixtures/spy.js';
 
@@ -55,7 +64,16 @@ function harness(nodeId: string, initial: MinerSnapshot, extra: Partial<Construc
     ...extra,
   });
   cleanups.push(() => e.stop());
-  return { e, commands, get snap() { return snap; }, set snap(s: MinerSnapshot) { snap = s; } };
+  return {
+    e,
+    commands,
+    get snap() {
+      return snap;
+    },
+    set snap(s: MinerSnapshot) {
+      snap = s;
+    },
+  };
 }
 
 test('every topic and payload: retained qos-1 configs equal the model, states, availability', async () => {
@@ -111,7 +129,10 @@ test('configs are published only when they change; states only when they change'
   assert.equal(after1.filter((m) => m.topic.endsWith('/config')).length, 0, 'no config re-sent for a state change');
   // hashrate changes hashrate, odds, expected time, earnings: those states only
   const changed = new Set(after1.map((m) => m.topic));
-  assert.deepEqual([...changed].sort(), [t.hubState('earnings_per_day'), t.hubState('expected_time_to_block'), t.hubState('hashrate'), t.hubState('odds_per_day')].sort());
+  assert.deepEqual(
+    [...changed].sort(),
+    [t.hubState('earnings_per_day'), t.hubState('expected_time_to_block'), t.hubState('hashrate'), t.hubState('odds_per_day')].sort(),
+  );
   // a config change (the thread limit) re-sends that device's config once
   const mark = live.seen.length;
   await e.update({ ...s0, hub: { ...s0.hub, hashrate: 2_000_000, maxThreadsLimit: 8 } });
@@ -218,7 +239,7 @@ test('at start, our stale retained configs (and their states) are cleared; other
   await pub.publishAsync(`homeassistant/device/${nodeId}x_hub/config`, '', { qos: 1, retain: true });
 });
 
-test('a retained fake config under the hub\'s naming cannot make the hub clear other devices\' topics (issue 10 item 4)', async () => {
+test("a retained fake config under the hub's naming cannot make the hub clear other devices' topics (issue 10 item 4)", async () => {
   const { nodeId, opts } = names();
   const t = topics(opts);
   const s0 = snapshot({}, [worker('keep')]);
@@ -244,7 +265,10 @@ test('a retained fake config under the hub\'s naming cannot make the hub clear o
   const retained = await Spy.retained(broker.url, '#');
   assert.equal(retained.get(victimConfig), victimConfigPayload, "the other device's retained config is still there");
   for (const vt of victimTopics.slice(1)) assert.equal(retained.get(vt), `keep ${vt}`, `${vt} is untouched`);
-  const cleared = live.seen.slice(mark).filter((m) => m.payload === '').map((m) => m.topic);
+  const cleared = live.seen
+    .slice(mark)
+    .filter((m) => m.payload === '')
+    .map((m) => m.topic);
   for (const c of cleared) assert.ok(t.ownObjectId(c) !== undefined || c.startsWith(`${nodeId}/`), `the hub cleared only its own topics, not ${c}`);
   assert.ok(cleared.includes(t.workerDevice('keep')), 'its own gone worker is still cleared');
   assert.equal(retained.has(fake), false, 'the fake config under its own naming is cleared');
@@ -277,11 +301,35 @@ test('commands: switch, number, select and button round trips reach the miner an
   const pub = await mqtt.connectAsync(broker.url, { reconnectPeriod: 0 });
   cleanups.push(() => pub.endAsync());
   const cases: Array<[string, string, MinerCommand, Array<[string, string]>]> = [
-    ['mining', 'OFF', { kind: 'mining', on: false }, [['mining', 'OFF'], ['hashrate', '0']]],
-    ['mining', 'ON', { kind: 'mining', on: true }, [['mining', 'ON'], ['hashrate', '1.5']]],
+    [
+      'mining',
+      'OFF',
+      { kind: 'mining', on: false },
+      [
+        ['mining', 'OFF'],
+        ['hashrate', '0'],
+      ],
+    ],
+    [
+      'mining',
+      'ON',
+      { kind: 'mining', on: true },
+      [
+        ['mining', 'ON'],
+        ['hashrate', '1.5'],
+      ],
+    ],
     ['max_threads', '1', { kind: 'threads', threads: 1 }, [['max_threads', '1']]],
     ['policy', 'surplus', { kind: 'policy', policy: 'surplus' }, [['policy', 'surplus']]],
-    ['reset_session', 'PRESS', { kind: 'reset_session' }, [['shares_accepted', '0'], ['best_difficulty_session', '0']]],
+    [
+      'reset_session',
+      'PRESS',
+      { kind: 'reset_session' },
+      [
+        ['shares_accepted', '0'],
+        ['best_difficulty_session', '0'],
+      ],
+    ],
   ];
   for (const [key, payload, cmd, expect] of cases) {
     const mark = live.seen.length;

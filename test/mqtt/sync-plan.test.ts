@@ -43,7 +43,10 @@ test('a state change: only the states that change; a vanished worker: its config
   const p1 = planSync(buildModel(faster, opts), held, opts.baseTopic, false);
   assert.deepEqual(p1.configs, []);
   assert.ok(p1.states.some(([k, v]) => k === t.hubState('hashrate') && v === '2'));
-  assert.ok(p1.states.every(([k]) => k.startsWith(`${opts.baseTopic}/hub/`)), 'worker states unchanged');
+  assert.ok(
+    p1.states.every(([k]) => k.startsWith(`${opts.baseTopic}/hub/`)),
+    'worker states unchanged',
+  );
   const gone = planSync(buildModel(snapshot({}, [worker('b')]), opts), held, opts.baseTopic, false);
   assert.deepEqual(gone.removedConfigs, [t.workerDevice('a')]);
   assert.ok(gone.clearedStates.includes(t.workerState('a', 'hashrate')));
@@ -51,7 +54,9 @@ test('a state change: only the states that change; a vanished worker: its config
 });
 
 test('a retained config under our naming that lists foreign topics cannot make the plan clear them', () => {
-  const fake = JSON.stringify({ cmps: { x: { platform: 'sensor', state_topic: 'zigbee2mqtt/lamp' }, y: { platform: 'sensor', state_topic: `${opts.baseTopic}/hub/old_sensor` } } });
+  const fake = JSON.stringify({
+    cmps: { x: { platform: 'sensor', state_topic: 'zigbee2mqtt/lamp' }, y: { platform: 'sensor', state_topic: `${opts.baseTopic}/hub/old_sensor` } },
+  });
   const held: Published = { configs: new Map([[t.workerDevice('ghost'), fake]]), states: new Map() };
   const p = planSync(buildModel(snapshot({}, []), opts), held, opts.baseTopic, false);
   assert.deepEqual(p.removedConfigs, [t.workerDevice('ghost')]);

@@ -196,7 +196,15 @@ test('without a hub: nodes show why (no crash)', async () => {
 test('the appliances node carries the appliance list (area, role, status, reason) and the count of devices left out', async () => {
   hub.setIgnoredCount(7);
   hub.setAppliances([
-    { id: 'w', name: 'Washer', status: 'idle', roles: ['load'], area: 'Laundry', reason: 'sensor.washer_status=finished', why: 'sensor.washer_status reports a working status' },
+    {
+      id: 'w',
+      name: 'Washer',
+      status: 'idle',
+      roles: ['load'],
+      area: 'Laundry',
+      reason: 'sensor.washer_status=finished',
+      why: 'sensor.washer_status reports a working status',
+    },
     hubApp('busy'),
   ]);
   await helper.load(nodeModule, [HUB, { id: 'app', type: 'mm-appliances', hub: 'hub1', interval: 0, wires: [['out']] }, { id: 'out', type: 'helper' }]);

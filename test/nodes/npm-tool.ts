@@ -24,6 +24,7 @@ export function ensureNpmTool(name: string, version: string): string {
   // flock(1) holds the lock while npm runs; a second caller waits, then finds it installed
   const script = `test -f .installed || { npm install --no-audit --no-fund --no-save --loglevel=error ${name}@${version} && touch .installed; }`;
   const r = spawnSync('flock', [join(dir, '.lock'), 'sh', '-c', script], { cwd: dir, encoding: 'utf8', timeout: 600_000 });
-  if (r.status !== 0 || !existsSync(done)) throw new Error(`could not install ${name}@${version} into ${dir}: ${r.stderr || r.error?.message || `exit ${r.status}`}`);
+  if (r.status !== 0 || !existsSync(done))
+    throw new Error(`could not install ${name}@${version} into ${dir}: ${r.stderr || r.error?.message || `exit ${r.status}`}`);
   return pkgDir;
 }

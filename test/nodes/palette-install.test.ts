@@ -36,7 +36,9 @@ const procs: ChildProcess[] = [];
 async function until<T>(what: string, fn: () => T | undefined | false | Promise<T | undefined | false>, ms = 30_000, log = () => ''): Promise<T> {
   const deadline = Date.now() + ms;
   for (;;) {
-    const v = await Promise.resolve().then(fn).catch(() => undefined);
+    const v = await Promise.resolve()
+      .then(fn)
+      .catch(() => undefined);
     if (v !== undefined && v !== false) return v as T;
     if (Date.now() > deadline) throw new Error(`${what}: not within ${ms} ms\n${log().slice(-3000)}`);
     await new Promise((r) => setTimeout(r, 100));
@@ -79,13 +81,47 @@ before(async () => {
   tarball = join(dir, readdirSync(dir).find((f) => f.endsWith('.tgz'))!);
   broker = await startMosquitto(MQTT);
   statusPort = await freePort();
-  const args = ['bin/micro-mining.js', 'start', '--practice', '--data-dir', join(dir, 'hub'), '--no-node-red', '--no-stratum', '--threads', '2', '--kernel', 'js',
-    '--policy', 'always', '--hub-max-load', '100', '--mqtt', broker.url, '--mqtt-username', MQTT.username, '--mqtt-password', MQTT.password,
-    '--bridge-key', KEY, '--status-port', String(statusPort)];
-  hub = spawn(process.execPath, args, { cwd: ROOT, detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, MM_TEST: '', MM_LOG_FORMAT: 'json' } });
+  const args = [
+    'bin/micro-mining.js',
+    'start',
+    '--practice',
+    '--data-dir',
+    join(dir, 'hub'),
+    '--no-node-red',
+    '--no-stratum',
+    '--threads',
+    '2',
+    '--kernel',
+    'js',
+    '--policy',
+    'always',
+    '--hub-max-load',
+    '100',
+    '--mqtt',
+    broker.url,
+    '--mqtt-username',
+    MQTT.username,
+    '--mqtt-password',
+    MQTT.password,
+    '--bridge-key',
+    KEY,
+    '--status-port',
+    String(statusPort),
+  ];
+  hub = spawn(process.execPath, args, {
+    cwd: ROOT,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, MM_TEST: '', MM_LOG_FORMAT: 'json' },
+  });
   hub.stdout!.on('data', (d) => (hubLog += d));
   hub.stderr!.on('data', (d) => (hubLog += d));
-  await until('hub up', async () => (await hubStatus()).maxThreads === 2, 60_000, () => hubLog);
+  await until(
+    'hub up',
+    async () => (await hubStatus()).maxThreads === 2,
+    60_000,
+    () => hubLog,
+  );
 });
 
 after(async () => {
@@ -97,7 +133,14 @@ after(async () => {
 
 test('the packed tarball holds what the palette manager and the flow library need', () => {
   const list = spawnSync('tar', ['-tzf', tarball], { encoding: 'utf8' }).stdout.split('\n');
-  for (const f of ['package/package.json', 'package/README.md', 'package/dist/micro-mining.js', 'package/dist/micro-mining.html', 'package/examples/remote-hub.json', 'package/examples/default.json']) {
+  for (const f of [
+    'package/package.json',
+    'package/README.md',
+    'package/dist/micro-mining.js',
+    'package/dist/micro-mining.html',
+    'package/examples/remote-hub.json',
+    'package/examples/default.json',
+  ]) {
     assert.ok(list.includes(f), `${f} in the tarball`);
   }
   assert.ok(!list.some((f) => f.startsWith('package/src/')), 'sources stay out');
@@ -108,7 +151,11 @@ async function startNodeRed(nrDir: string, tag: string): Promise<{ base: string;
   const userDir = join(dir, `nr-${tag}`);
   mkdirSync(userDir, { recursive: true });
   writeFileSync(join(userDir, 'package.json'), JSON.stringify({ name: `nr-user-${tag}`, private: true, version: '0.0.0' }));
-  const inst = spawnSync('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error', tarball], { cwd: userDir, encoding: 'utf8', timeout: 300_000 });
+  const inst = spawnSync('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error', tarball], {
+    cwd: userDir,
+    encoding: 'utf8',
+    timeout: 300_000,
+  });
   assert.equal(inst.status, 0, inst.stderr);
   assert.ok(existsSync(join(userDir, 'node_modules', ...PKG.name.split('/'), 'dist', 'micro-mining.js')));
   const port = await freePort();
@@ -125,15 +172,27 @@ async function startNodeRed(nrDir: string, tag: string): Promise<{ base: string;
   };
   writeFileSync(join(userDir, 'settings.js'), `module.exports = ${JSON.stringify(settings, null, 2)};\n`);
   let log = '';
-  const proc = spawn(process.execPath, [join(nrDir, 'red.js'), '--userDir', userDir, '--settings', join(userDir, 'settings.js')], { cwd: userDir, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, [join(nrDir, 'red.js'), '--userDir', userDir, '--settings', join(userDir, 'settings.js')], {
+    cwd: userDir,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   procs.push(proc);
   proc.stdout!.on('data', (d) => (log += d));
   proc.stderr!.on('data', (d) => (log += d));
   const base = `http://127.0.0.1:${port}`;
-  await until(`Node-RED ${tag} up`, async () => (await fetch(`${base}/auth/login`)).status === 200, 60_000, () => log);
+  await until(
+    `Node-RED ${tag} up`,
+    async () => (await fetch(`${base}/auth/login`)).status === 200,
+    60_000,
+    () => log,
+  );
   const unauth = await fetch(`${base}/flows`);
   assert.equal(unauth.status, 401, 'the admin API needs the login');
-  const tok = await fetch(`${base}/auth/token`, { method: 'POST', body: new URLSearchParams({ client_id: 'node-red-admin', grant_type: 'password', scope: '*', ...NR_LOGIN }) });
+  const tok = await fetch(`${base}/auth/token`, {
+    method: 'POST',
+    body: new URLSearchParams({ client_id: 'node-red-admin', grant_type: 'password', scope: '*', ...NR_LOGIN }),
+  });
   assert.equal(tok.status, 200);
   const auth = { authorization: `Bearer ${((await tok.json()) as { access_token: string }).access_token}` };
   return { base, auth, log: () => log, proc };
@@ -142,7 +201,11 @@ async function startNodeRed(nrDir: string, tag: string): Promise<{ base: string;
 type FlowNode = Record<string, unknown> & { id: string; type: string };
 
 async function deploy(base: string, auth: Record<string, string>, flows: FlowNode[]): Promise<void> {
-  const r = await fetch(`${base}/flows`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json', 'Node-RED-Deployment-Type': 'full', 'Node-RED-API-Version': 'v1' }, body: JSON.stringify(flows) });
+  const r = await fetch(`${base}/flows`, {
+    method: 'POST',
+    headers: { ...auth, 'content-type': 'application/json', 'Node-RED-Deployment-Type': 'full', 'Node-RED-API-Version': 'v1' },
+    body: JSON.stringify(flows),
+  });
   assert.equal(r.status, 204, await r.text());
 }
 
@@ -164,7 +227,12 @@ async function scenario(nrDir: string, tag: string): Promise<void> {
   const { base, auth } = nr;
   try {
     // the palette shows the package with every node type
-    const nodes = (await (await fetch(`${base}/nodes`, { headers: { ...auth, accept: 'application/json' } })).json()) as { module: string; types: string[]; enabled: boolean; err?: string }[];
+    const nodes = (await (await fetch(`${base}/nodes`, { headers: { ...auth, accept: 'application/json' } })).json()) as {
+      module: string;
+      types: string[];
+      enabled: boolean;
+      err?: string;
+    }[];
     const ours = nodes.find((m) => m.module === PKG.name);
     assert.ok(ours, `${PKG.name} is in Node-RED ${nrVersion}'s palette`);
     assert.equal(ours.err, undefined, String(ours.err));
@@ -175,7 +243,9 @@ async function scenario(nrDir: string, tag: string): Promise<void> {
     assert.match(await list.text(), /remote-hub/);
     // every example imports cleanly: JSON, only node types this Node-RED has, every wire and hub reference resolves
     const known = new Set(nodes.flatMap((m) => m.types));
-    const names = readdirSync(join(ROOT, 'nodes', 'examples')).filter((f) => f.endsWith('.json')).map((f) => f.replace(/\.json$/, ''));
+    const names = readdirSync(join(ROOT, 'nodes', 'examples'))
+      .filter((f) => f.endsWith('.json'))
+      .map((f) => f.replace(/\.json$/, ''));
     assert.ok(names.length >= 4);
     for (const name of names) {
       const r = await fetch(`${base}/library/examples/flows/${PKG.name}/${name}`, { headers: auth });
@@ -199,55 +269,127 @@ async function scenario(nrDir: string, tag: string): Promise<void> {
       const copy = structuredClone(flows).map((n) => (n.type === 'mm-hub' ? { ...n, broker: broker.url, credentials: { ...MQTT, bridgeKey: key } } : n));
       const fast = copy.map((n) => (n.type === 'mm-stats' || n.type === 'mm-appliances' ? { ...n, interval: 1 } : n));
       // probes: what the flow receives, kept in the flow context (read back through the admin API)
-      const probe = (id: string, from: string, key2: string, prop: string, y: number): FlowNode[] => [
-        { id, type: 'change', z: tab, name: `probe ${key2}`, rules: [{ t: 'set', p: key2, pt: 'flow', to: prop, tot: 'msg' }, { t: 'set', p: `${key2}At`, pt: 'flow', to: '', tot: 'date' }], x: 700, y, wires: [[]] },
-      ].map((p) => {
-        const src = fast.find((n) => n.id === from)!;
-        (src.wires as string[][])[0].push(id);
-        return p;
-      });
-      return [...fast, ...probe('probe-stats', 'mm-remote-stats', 'stats', 'payload', 500), ...probe('probe-app', 'mm-remote-appliances', 'appliances', 'appliances', 540), ...probe('probe-manual', 'mm-remote-control', 'manual', 'manual', 580)];
+      const probe = (id: string, from: string, key2: string, prop: string, y: number): FlowNode[] =>
+        [
+          {
+            id,
+            type: 'change',
+            z: tab,
+            name: `probe ${key2}`,
+            rules: [
+              { t: 'set', p: key2, pt: 'flow', to: prop, tot: 'msg' },
+              { t: 'set', p: `${key2}At`, pt: 'flow', to: '', tot: 'date' },
+            ],
+            x: 700,
+            y,
+            wires: [[]],
+          },
+        ].map((p) => {
+          const src = fast.find((n) => n.id === from)!;
+          (src.wires as string[][])[0].push(id);
+          return p;
+        });
+      return [
+        ...fast,
+        ...probe('probe-stats', 'mm-remote-stats', 'stats', 'payload', 500),
+        ...probe('probe-app', 'mm-remote-appliances', 'appliances', 'appliances', 540),
+        ...probe('probe-manual', 'mm-remote-control', 'manual', 'manual', 580),
+      ];
     };
     assert.equal(hubCfg.mode, 'mqtt');
     await deploy(base, auth, configure(KEY));
     // (right after a deploy the nodes may still be starting: the button answers 404 until then)
-    const inject = (id: string) => until(`inject ${id}`, async () => (await fetch(`${base}/inject/${id}`, { method: 'POST', headers: auth })).status === 200, 20_000, nr.log);
+    const inject = (id: string) =>
+      until(`inject ${id}`, async () => (await fetch(`${base}/inject/${id}`, { method: 'POST', headers: auth })).status === 200, 20_000, nr.log);
 
     // statistics and the appliance list arrive in the flow
-    const stats = await until('statistics in the flow', async () => {
-      const v = (await flowContext(base, auth, tab, 'stats')) as { hubThreads?: number } | undefined;
-      return typeof v?.hubThreads === 'number' ? v : undefined;
-    }, 30_000, nr.log);
+    const stats = await until(
+      'statistics in the flow',
+      async () => {
+        const v = (await flowContext(base, auth, tab, 'stats')) as { hubThreads?: number } | undefined;
+        return typeof v?.hubThreads === 'number' ? v : undefined;
+      },
+      30_000,
+      nr.log,
+    );
     assert.ok(stats.hubThreads! >= 0 && stats.hubThreads! <= 2, JSON.stringify(stats));
-    const apps = await until('appliances in the flow', async () => (await flowContext(base, auth, tab, 'appliances')) as { id: string }[] | undefined, 30_000, nr.log);
+    const apps = await until(
+      'appliances in the flow',
+      async () => (await flowContext(base, auth, tab, 'appliances')) as { id: string }[] | undefined,
+      30_000,
+      nr.log,
+    );
     assert.ok(Array.isArray(apps) && apps.some((a) => a.id === 'hub'), JSON.stringify(apps));
 
     // pause, resume, a thread cap
     await inject('mm-remote-pause');
-    await until('hub paused by the flow', async () => /switched off by hand/.test((await hubStatus()).decision), 30_000, () => hubLog);
+    await until(
+      'hub paused by the flow',
+      async () => /switched off by hand/.test((await hubStatus()).decision),
+      30_000,
+      () => hubLog,
+    );
     await inject('mm-remote-resume');
-    await until('hub resumed', async () => !/switched off by hand/.test((await hubStatus()).decision), 30_000, () => hubLog);
+    await until(
+      'hub resumed',
+      async () => !/switched off by hand/.test((await hubStatus()).decision),
+      30_000,
+      () => hubLog,
+    );
     await inject('mm-remote-cap1');
-    await until('hub capped at 1 thread', async () => (await hubStatus()).maxThreads === 1, 30_000, () => hubLog);
+    await until(
+      'hub capped at 1 thread',
+      async () => (await hubStatus()).maxThreads === 1,
+      30_000,
+      () => hubLog,
+    );
     let lastManual: unknown;
-    await until('the state as applied, back in the flow', async () => ((lastManual = await flowContext(base, auth, tab, 'manual')) as { maxThreads?: number } | undefined)?.maxThreads === 1, 30_000, () => `${nr.log()}\nmsg.manual in the flow: ${JSON.stringify(lastManual)}`);
+    await until(
+      'the state as applied, back in the flow',
+      async () => ((lastManual = await flowContext(base, auth, tab, 'manual')) as { maxThreads?: number } | undefined)?.maxThreads === 1,
+      30_000,
+      () => `${nr.log()}\nmsg.manual in the flow: ${JSON.stringify(lastManual)}`,
+    );
     await inject('mm-remote-nocap');
-    await until('no cap', async () => (await hubStatus()).maxThreads === 2, 30_000, () => hubLog);
+    await until(
+      'no cap',
+      async () => (await hubStatus()).maxThreads === 2,
+      30_000,
+      () => hubLog,
+    );
 
     // a wrong key: the hub refuses, says so once, and nothing changes
     const refusedBefore = (hubLog.match(/refused/g) ?? []).length;
     const redeployed = Date.now();
     await deploy(base, auth, configure('a-wrong-bridge-key-123456'));
-    await until('stats still arrive with a wrong key (reading needs no key)', async () => ((await flowContext(base, auth, tab, 'stats')) as { at?: number } | undefined)?.at! > redeployed, 30_000, nr.log);
+    await until(
+      'stats still arrive with a wrong key (reading needs no key)',
+      async () => (((await flowContext(base, auth, tab, 'stats')) as { at?: number } | undefined)?.at ?? 0) > redeployed,
+      30_000,
+      nr.log,
+    );
     const sent = Date.now();
     await inject('mm-remote-pause');
     // the control node answers once the hub has answered, or after 5 s without an answer
-    await until('the control node gave up waiting for the hub', async () => ((await flowContext(base, auth, tab, 'manualAt')) as number | undefined)! > sent, 30_000, nr.log);
+    await until(
+      'the control node gave up waiting for the hub',
+      async () => ((await flowContext(base, auth, tab, 'manualAt')) as number | undefined)! > sent,
+      30_000,
+      nr.log,
+    );
     // the hub says so in its log, once a minute at most (a scenario a minute earlier may have had that line)
-    if (refusedBefore === 0) await until('the hub logs the refusal', () => (hubLog.match(/refused/g) ?? []).length > refusedBefore, 30_000, () => hubLog);
+    if (refusedBefore === 0)
+      await until(
+        'the hub logs the refusal',
+        () => (hubLog.match(/refused/g) ?? []).length > refusedBefore,
+        30_000,
+        () => hubLog,
+      );
     assert.doesNotMatch((await hubStatus()).decision, /switched off by hand/, 'not paused by a command with a wrong key');
     assert.ok(!hubLog.includes(KEY), 'the hub never logs its key');
-    console.log(`Node-RED ${nrVersion}: ${PKG.name}@${PKG.version} installed from the tarball, remote-hub example deployed, hub paused/resumed/capped over the bridge, wrong key refused`);
+    console.log(
+      `Node-RED ${nrVersion}: ${PKG.name}@${PKG.version} installed from the tarball, remote-hub example deployed, hub paused/resumed/capped over the bridge, wrong key refused`,
+    );
   } finally {
     await stop(nr.proc);
   }

@@ -27,18 +27,39 @@ test('node-red-dev validate: every check that runs offline passes, with no warni
     const tgz = readdirSync(dir).find((f) => f.endsWith('.tgz'))!;
     assert.equal(spawnSync('tar', ['-xzf', join(dir, tgz), '-C', dir]).status, 0);
     const nr4 = require('node-red/package.json') as { version: string; engines: { node: string } };
-    const r = spawnSync(process.execPath, ['--require', join(ROOT, 'test/nodes/validator-offline.cjs'), join(tool, 'bin', 'run'), 'validate', '-p', join(dir, 'package')], {
-      encoding: 'utf8',
-      timeout: 300_000,
-      env: { ...process.env, MM_VALIDATE_TOOL_DIR: tool, MM_VALIDATE_NR_VERSIONS: `${nr4.version},3.1.15`, MM_VALIDATE_NR_ENGINES: nr4.engines.node },
-    });
+    const r = spawnSync(
+      process.execPath,
+      ['--require', join(ROOT, 'test/nodes/validator-offline.cjs'), join(tool, 'bin', 'run'), 'validate', '-p', join(dir, 'package')],
+      {
+        encoding: 'utf8',
+        timeout: 300_000,
+        env: { ...process.env, MM_VALIDATE_TOOL_DIR: tool, MM_VALIDATE_NR_VERSIONS: `${nr4.version},3.1.15`, MM_VALIDATE_NR_ENGINES: nr4.engines.node },
+      },
+    );
     const out = `${r.stdout}\n${r.stderr}`;
-    console.log(out.trim().split('\n').map((l) => `validate: ${l}`).join('\n'));
+    console.log(
+      out
+        .trim()
+        .split('\n')
+        .map((l) => `validate: ${l}`)
+        .join('\n'),
+    );
     assert.equal(r.status, 0, out);
-    const lines = out.split('\n').map((l) => l.trim()).filter(Boolean);
+    const lines = out
+      .split('\n')
+      .map((l) => l.trim())
+      .filter(Boolean);
     // D03 (a dependency is not at its newest version) asks the registry about today: it may say
     // so the day zod or mqtt publish a release, which is news, not a fault of the package
-    const other = lines.filter((l) => !l.startsWith('✅') && !l.startsWith('NOT RUN (online)') && !/^---Validating (Package|Nodes|Dependencies)---$/.test(l) && !l.startsWith('@micro-mining/') && l !== 'Complete' && !/D03 .* is not at latest version/.test(l));
+    const other = lines.filter(
+      (l) =>
+        !l.startsWith('✅') &&
+        !l.startsWith('NOT RUN (online)') &&
+        !/^---Validating (Package|Nodes|Dependencies)---$/.test(l) &&
+        !l.startsWith('@micro-mining/') &&
+        l !== 'Complete' &&
+        !/D03 .* is not at latest version/.test(l),
+    );
     assert.deepEqual(other, [], 'no warning or error');
     for (const want of [
       /✅ Package is MIT licensed/,

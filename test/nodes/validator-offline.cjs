@@ -6,7 +6,7 @@
 //   registry.npmjs.org/node-red (which Node-RED versions are current, their Node.js minimum): the
 //     Node-RED versions this project tests on (MM_VALIDATE_NR_VERSIONS, e.g. 4.1.15,3.1.15), with
 //     the Node.js minimum of the first one's package.json (MM_VALIDATE_NR_ENGINES)
-const Module = require('module');
+const Module = require('node:module');
 const toolDir = process.env.MM_VALIDATE_TOOL_DIR;
 const axios = Module.createRequire(`${toolDir}/package.json`)('axios');
 const versions = (process.env.MM_VALIDATE_NR_VERSIONS || '').split(',').filter(Boolean);
@@ -19,7 +19,7 @@ axios.get = async (url, ...rest) => {
   if (/registry\.npmjs\.org\/node-red$/.test(url)) {
     console.log(`NOT RUN (online): ${url}; checked against the tested versions ${versions.join(', ')}`);
     const tags = { latest: versions[0] };
-    versions.slice(1).forEach((v, i) => (tags[`maintenance-${i}`] = v));
+    for (const [i, v] of versions.slice(1).entries()) tags[`maintenance-${i}`] = v;
     return { data: { 'dist-tags': tags, versions: { [versions[0]]: { engines: { node: process.env.MM_VALIDATE_NR_ENGINES } } } } };
   }
   return original(url, ...rest);

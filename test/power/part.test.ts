@@ -68,7 +68,7 @@ test('power target from the HA number entity on Mosquitto: the hub threads follo
     assert.match(d0.reason, /no power target figure|no figure/);
     const disc = await until('discovery with the power entities', () => {
       const d = seen.get(t.hubDevice);
-      return d && d.includes('power_target') ? (JSON.parse(d) as { cmps: Record<string, Record<string, unknown>> }) : null;
+      return d?.includes('power_target') ? (JSON.parse(d) as { cmps: Record<string, Record<string, unknown>> }) : null;
     });
     assert.equal(disc.cmps.power_target?.p, 'number');
     assert.equal(disc.cmps.power_target?.unit_of_measurement, 'W');

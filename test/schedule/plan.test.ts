@@ -23,7 +23,13 @@ function policy(p: PolicyInput = {}): Policy {
 
 const hubAppliance = (status: ApplianceInput['status']): ApplianceInput => ({ id: 'dev-hub', name: 'Hub', status, roles: ['worker'], workerId: 'hub' });
 const pc = (status: ApplianceInput['status']): ApplianceInput => ({ id: 'dev-pc', name: 'Old PC', status, roles: ['worker'], workerId: 'pc' });
-const washer = (status: ApplianceInput['status']): ApplianceInput => ({ id: 'dev-washer', name: 'Washer', status, roles: ['load'], watts: status === 'busy' ? 2000 : 1 });
+const washer = (status: ApplianceInput['status']): ApplianceInput => ({
+  id: 'dev-washer',
+  name: 'Washer',
+  status,
+  roles: ['load'],
+  watts: status === 'busy' ? 2000 : 1,
+});
 
 function input(over: Partial<ScheduleInput> = {}): ScheduleInput {
   return {
@@ -132,7 +138,12 @@ test('surplus: stages floor the surplus, the budget is shared thread by thread, 
     [
       ['hub', 'work', 3, 'hub Hub idle; 3 threads (24 W) of 40 W surplus'],
       ['nerd', 'work', 1, 'dedicated miner, connected; 1 W of 40 W surplus'],
-      ['pc', 'pause', 0, 'does not fit the budget: needs 60 W, 16 W left of 40 W' /* hub and the PC are more efficient than the NerdMiner, so they are tried first */],
+      [
+        'pc',
+        'pause',
+        0,
+        'does not fit the budget: needs 60 W, 16 W left of 40 W' /* hub and the PC are more efficient than the NerdMiner, so they are tried first */,
+      ],
     ],
   );
   assert.equal(plan.summary, 'mining: 3 threads, 1 miner, 3 appliances idle, 40 W surplus (6.1 MH/s, ~25 W)');

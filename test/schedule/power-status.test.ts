@@ -5,7 +5,16 @@ import { allocatePower, bestFigure, parseTargetState, powerStatus, type PowerWor
 const T0 = Date.UTC(2026, 5, 1);
 const fleet: PowerWorker[] = [
   { id: 'hub', name: 'Hub', kind: 'hub', source: 'estimated', steps: [1, 2, 3, 4].map((k) => ({ watts: 7 * k, hashrate: 1.5e6 * k })) },
-  { id: 'gamma', name: 'Bitaxe Gamma', kind: 'axeos', source: 'measured', steps: [{ watts: 12, hashrate: 0.8e12, label: '400 MHz' }, { watts: 18, hashrate: 1.2e12, label: '600 MHz' }] },
+  {
+    id: 'gamma',
+    name: 'Bitaxe Gamma',
+    kind: 'axeos',
+    source: 'measured',
+    steps: [
+      { watts: 12, hashrate: 0.8e12, label: '400 MHz' },
+      { watts: 18, hashrate: 1.2e12, label: '600 MHz' },
+    ],
+  },
   { id: 'nano', name: 'Avalon Nano', kind: 'plug', source: 'plug', steps: [{ watts: 140, hashrate: 6e12 }] },
   { id: 'pc', name: 'Office PC', kind: 'agent', source: 'declared', steps: [{ watts: 25, hashrate: 3e6 }] },
 ];

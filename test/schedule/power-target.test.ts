@@ -59,7 +59,7 @@ test('absurd (above 10 MW, or a set limit): refused with a clear state; above th
   assert.match(cap.state, /above the fleet's 1500 W maximum \(the whole fleet can run\)/);
 });
 
-test('surplus: target = surplus, with the sign option and the miners\' own draw given back', () => {
+test("surplus: target = surplus, with the sign option and the miners' own draw given back", () => {
   assert.equal(surplusTarget(s('800', 'W'), { entity: 'sensor.grid' }).watts, 800);
   // a grid meter positive on import: inverted
   const inv = surplusTarget(s('-0.8', 'kW'), { entity: 'sensor.grid', inverted: true });
@@ -117,7 +117,11 @@ test('flapping every second through the whole path (sensor -> follower -> alloca
   for (let i = 0; i < HOUR; i++) {
     const f = followTarget(track, parseTargetState(states[(i * 5 + (i >> 3)) % states.length], { entity: E, fleetMaxW: 600 }), T + i * 1000, 60);
     track = f.track;
-    const r = allocatePower({ now: T + i * 1000, targetW: f.value.watts, targetNote: f.value.state, workers: [plugMiner, axe, hubW] }, DEFAULT_POWER_OPTIONS, st);
+    const r = allocatePower(
+      { now: T + i * 1000, targetW: f.value.watts, targetNote: f.value.state, workers: [plugMiner, axe, hubW] },
+      DEFAULT_POWER_OPTIONS,
+      st,
+    );
     st = r.state;
     for (const a of r.plan.workers) {
       const p = lastLevel[a.id] ?? 0;

@@ -68,7 +68,11 @@ test('most hashes per joule first: the ASIC before hub threads, then the plug wh
 test('no figure: nothing mines and every worker says so (even one inside its minimum on time)', () => {
   const ws = [hub(), plug()];
   const state: PowerState = { at: T0, workers: { plug: { level: 1, since: T0 - 5000, changedAt: T0 - 5000 } } };
-  const { plan, state: next } = allocatePower({ now: T0 + 1000, targetW: null, targetNote: 'sensor.p_deferrable0 is unavailable', workers: ws }, DEFAULT_POWER_OPTIONS, state);
+  const { plan, state: next } = allocatePower(
+    { now: T0 + 1000, targetW: null, targetNote: 'sensor.p_deferrable0 is unavailable', workers: ws },
+    DEFAULT_POWER_OPTIONS,
+    state,
+  );
   assert.equal(plan.planned_w, 0);
   assert.equal(plan.decision, 'no_target');
   for (const w of plan.workers) assert.match(w.reason, /no power target figure \(sensor\.p_deferrable0 is unavailable\): no mining on a missing figure/);
@@ -106,7 +110,10 @@ test('minimum off time: a worker switched off waits, and says how long', () => {
 });
 
 test('on-delay: a short peak switches nothing; a target that wants it long enough switches it on', () => {
-  const opts: PowerOptions = { ...DEFAULT_POWER_OPTIONS, minTimes: { ...DEFAULT_POWER_OPTIONS.minTimes, plug: { ...DEFAULT_POWER_OPTIONS.minTimes.plug, onDelayS: 120 } } };
+  const opts: PowerOptions = {
+    ...DEFAULT_POWER_OPTIONS,
+    minTimes: { ...DEFAULT_POWER_OPTIONS.minTimes, plug: { ...DEFAULT_POWER_OPTIONS.minTimes.plug, onDelayS: 120 } },
+  };
   let r = allocatePower({ now: T0, targetW: 0, workers: [plug(500)] }, opts, { at: T0 - 10_000, workers: {} });
   r = allocatePower({ now: T0 + 10_000, targetW: 900, workers: [plug(500)] }, opts, r.state);
   assert.equal(r.plan.workers[0].level, 0);
@@ -136,7 +143,15 @@ test('deadband: a target moving by a few W switches nothing', () => {
 });
 
 test('bad steps and unavailable workers: off with a reason, never a crash', () => {
-  const bad: PowerWorker = { id: 'bad', kind: 'miner', source: 'declared', steps: [{ watts: 10, hashrate: 1 }, { watts: 5, hashrate: 2 }] };
+  const bad: PowerWorker = {
+    id: 'bad',
+    kind: 'miner',
+    source: 'declared',
+    steps: [
+      { watts: 10, hashrate: 1 },
+      { watts: 5, hashrate: 2 },
+    ],
+  };
   const nan: PowerWorker = { id: 'nan', kind: 'miner', source: 'declared', steps: [{ watts: Number.NaN, hashrate: 1 }] };
   const none: PowerWorker = { id: 'none', kind: 'miner', source: 'declared', steps: [] };
   const away: PowerWorker = { ...bitaxe('away'), available: false, unavailable: 'not connected' };
@@ -158,7 +173,15 @@ test('fleet and state files: a clear error naming the field', () => {
   assert.match(!r.ok ? r.error : '', /0\.steps\.0\.watts: must be >= 0/);
   const d = parsePowerFleet([hub(), hub()]);
   assert.match(!d.ok ? d.error : '', /worker ids must be unique/);
-  const o = parsePowerFleet([{ ...bitaxe(), steps: [{ watts: 20, hashrate: 1 }, { watts: 10, hashrate: 1 }] }]);
+  const o = parsePowerFleet([
+    {
+      ...bitaxe(),
+      steps: [
+        { watts: 20, hashrate: 1 },
+        { watts: 10, hashrate: 1 },
+      ],
+    },
+  ]);
   assert.match(!o.ok ? o.error : '', /steps must be ordered by watts/);
   assert.equal(parsePowerFleet([hub(), bitaxe(), plug(), pc()]).ok, true);
   assert.equal(parsePowerState({ at: 1, workers: { a: { level: -1, since: 0, changedAt: 0 } } }).ok, false);
@@ -173,7 +196,10 @@ const workerArb = (realWatts: boolean) =>
       kind: fc.constantFrom(...kinds),
       source: fc.constantFrom('measured', 'plug', 'declared', 'estimated' as const),
       incs: fc.array(
-        fc.record({ w: realWatts ? fc.double({ min: 0, max: 400, noNaN: true }) : fc.integer({ min: 0, max: 400 }), h: fc.double({ min: 0, max: 1e6, noNaN: true }) }),
+        fc.record({
+          w: realWatts ? fc.double({ min: 0, max: 400, noNaN: true }) : fc.integer({ min: 0, max: 400 }),
+          h: fc.double({ min: 0, max: 1e6, noNaN: true }),
+        }),
         { minLength: 1, maxLength: 6 },
       ),
     })
@@ -194,9 +220,10 @@ const stateArb = (n: number) =>
       changedAgoS: fc.oneof(fc.integer({ min: 0, max: 10 }), fc.integer({ min: 0, max: 3000 })),
     }),
     {
-    minLength: n,
-    maxLength: n,
-  });
+      minLength: n,
+      maxLength: n,
+    },
+  );
 
 test('property: never above the target by more than one step (any state, any holds)', () => {
   fc.assert(
@@ -206,7 +233,8 @@ test('property: never above the target by more than one step (any state, any hol
       ),
       ([ws, st, target]) => {
         const state: PowerState = { at: T0, workers: {} };
-        ws.forEach((w, i) => (state.workers[w.id] = { level: st[i].level, since: T0 - st[i].sinceAgoS * 1000, changedAt: T0 - st[i].changedAgoS * 1000 }));
+        for (const [i, w] of ws.entries())
+          state.workers[w.id] = { level: st[i].level, since: T0 - st[i].sinceAgoS * 1000, changedAt: T0 - st[i].changedAgoS * 1000 };
         const { plan } = allocatePower({ now: T0, targetW: target, workers: ws }, DEFAULT_POWER_OPTIONS, state);
         if (target === null) return plan.planned_w === 0;
         return plan.planned_w <= target + largestStepW(ws);
@@ -242,7 +270,13 @@ test("property: every step comes from the worker's own list, with its own figure
         const w = ws.find((x) => x.id === a.id)!;
         if (a.level === 0) return a.planned_w === 0 && a.hashrate === 0;
         const s = w.steps[a.level - 1];
-        return a.level <= w.steps.length && s !== undefined && a.hashrate === s.hashrate && a.planned_w === Math.ceil(s.watts - 1e-9) && a.how === (s.source ?? w.source);
+        return (
+          a.level <= w.steps.length &&
+          s !== undefined &&
+          a.hashrate === s.hashrate &&
+          a.planned_w === Math.ceil(s.watts - 1e-9) &&
+          a.how === (s.source ?? w.source)
+        );
       });
     }),
     { numRuns: 300 },

@@ -36,12 +36,18 @@ test('a node from a flag, the environment or the file; practice off by itself; t
 
 test('bad solo settings name the setting and the fix', () => {
   const bad = (argv: string[], re: RegExp) =>
-    assert.throws(() => loadConfig({ argv, env: {} }), (err: Error) => err instanceof InputError && re.test(err.message));
+    assert.throws(
+      () => loadConfig({ argv, env: {} }),
+      (err: Error) => err instanceof InputError && re.test(err.message),
+    );
   bad(['--node', 'http://u:p@127.0.0.1:8332'], /payout_address \/ --payout-address: is required with a node/);
   bad(['--payout-address', ADDR], /node \/ --node: is required when payout_address is given/);
   bad(['--node', 'http://127.0.0.1:8332', '--payout-address', ADDR], /node \/ --node .*has no RPC user and password, and no node_cookie is given/);
   bad(['--node', 'http://u:p@127.0.0.1', '--payout-address', ADDR], /needs the RPC port/);
   bad(['--node', 'stratum+tcp://u:p@127.0.0.1:3333', '--payout-address', ADDR], /must be an RPC URL like http:\/\/user:password@127.0.0.1:8332/);
-  bad(['--node', 'http://u:p@127.0.0.1:8332', '--payout-address', ADDR, '--pool', 'stratum+tcp://pool.example:3333', '--pool-user', 'x'], /node \/ --node .*is set together with pool: mine either at a pool or solo/);
+  bad(
+    ['--node', 'http://u:p@127.0.0.1:8332', '--payout-address', ADDR, '--pool', 'stratum+tcp://pool.example:3333', '--pool-user', 'x'],
+    /node \/ --node .*is set together with pool: mine either at a pool or solo/,
+  );
   bad(['--node', 'http://u:p@127.0.0.1:8332', '--payout-address', 'bc1q with spaces'], /must be a Bitcoin address/);
 });

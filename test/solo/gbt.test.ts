@@ -13,7 +13,14 @@ function tx(n: number, witness: boolean): string {
     RawTx.encode({
       version: 2,
       segwitFlag: witness,
-      inputs: [{ txid: new Uint8Array(32).fill(n), index: n, finalScriptSig: witness ? new Uint8Array(0) : Script.encode([new Uint8Array(3).fill(n)]), sequence: 0xfffffffd }],
+      inputs: [
+        {
+          txid: new Uint8Array(32).fill(n),
+          index: n,
+          finalScriptSig: witness ? new Uint8Array(0) : Script.encode([new Uint8Array(3).fill(n)]),
+          sequence: 0xfffffffd,
+        },
+      ],
       outputs: [{ amount: BigInt(1000 * n), script: Script.encode(['RETURN', new Uint8Array([n])]) }],
       witnesses: witness ? [[new Uint8Array(72).fill(n), new Uint8Array(33).fill(n)]] : undefined,
       lockTime: 0,
@@ -55,7 +62,15 @@ test('templates: a bad or missing field is named', () => {
 });
 
 test('template -> job -> block: BIP34 height and the extranonce in the coinbase, the merkle root over the txids, the witness in the block only', () => {
-  const { job, work } = buildJob({ template, jobId: '7', payoutScript: payoutScript(mainnetAddress(9), 'main'), extranonceBytes: 12, tag: '/micro-mining solo/', segwit: true, clean: true });
+  const { job, work } = buildJob({
+    template,
+    jobId: '7',
+    payoutScript: payoutScript(mainnetAddress(9), 'main'),
+    extranonceBytes: 12,
+    tag: '/micro-mining solo/',
+    segwit: true,
+    clean: true,
+  });
   assert.equal(job.version, '20000000');
   assert.equal(job.nbits, '17027726');
   assert.equal(job.cleanJobs, true);
@@ -74,13 +89,21 @@ test('template -> job -> block: BIP34 height and the extranonce in the coinbase,
   assert.equal(bytesToHex(reverseBytes(a.header.subarray(4, 36))), template.previousblockhash);
   // the block: header, 4 transactions, the coinbase with its witness reserved value
   const block = buildBlock(work, en, a.header);
-  assert.ok(block.hex.startsWith(bytesToHex(a.header) + '04'));
+  assert.ok(block.hex.startsWith(`${bytesToHex(a.header)}04`));
   const coinbaseWithWitness = RawTx.decode(Buffer.from(block.hex.slice(162), 'hex').subarray(0, a.coinbase.length + 2 + 34));
   assert.equal(coinbaseWithWitness.segwitFlag, true);
   assert.deepEqual(coinbaseWithWitness.witnesses?.[0].map(bytesToHex), ['00'.repeat(32)]);
   assert.equal(block.coinbaseTxid, bytesToHex(reverseBytes(sha256d(a.coinbase))));
   assert.ok(block.hex.endsWith(template.transactions.map((t) => t.data).join('')));
   // a template with no segwit: no commitment, no witness
-  const legacy = buildJob({ template, jobId: '8', payoutScript: payoutScript(mainnetAddress(9), 'main'), extranonceBytes: 12, tag: '', segwit: false, clean: false });
+  const legacy = buildJob({
+    template,
+    jobId: '8',
+    payoutScript: payoutScript(mainnetAddress(9), 'main'),
+    extranonceBytes: 12,
+    tag: '',
+    segwit: false,
+    clean: false,
+  });
   assert.equal(RawTx.decode(assembleHeader(legacy.job, { extranonce1: '00000000', extranonce2: '00'.repeat(8) }).coinbase).outputs.length, 1);
 });

@@ -75,7 +75,7 @@ test('a good block is accepted; a second one on the same parent is not sent (it 
   await until('a clean job on top of our block', () => jobs.find((j) => j.cleanJobs && j !== job && source.status().height === 4), 30_000, 20);
 });
 
-test('without long polls (a node that offers none), the best-hash poll still sees another miner\'s block', async () => {
+test("without long polls (a node that offers none), the best-hash poll still sees another miner's block", async () => {
   const polled = new NodeSource({ url: node.url, payoutAddress: PAYOUT_ADDRESS, longpoll: false, pollMs: 1000 });
   const seen: { at: number; job: StratumJob }[] = [];
   polled.on('job', (j: StratumJob) => seen.push({ at: Date.now(), job: j }));

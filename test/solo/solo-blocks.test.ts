@@ -57,7 +57,7 @@ test('(a) the hub mines a regtest block on its own threads, btcd accepts it; (d)
     const first = await until('a block accepted by btcd', () => results.find((r) => r.accepted));
     assert.equal(first.worker, 'hub');
     const onNode = await blockOnChain(first.hash);
-    assert.ok(onNode.onChain, 'the block is on btcd\'s best chain');
+    assert.ok(onNode.onChain, "the block is on btcd's best chain");
     assert.ok(onNode.height > before, `height went up (${before} -> ${onNode.height})`);
     assertPaysUs(onNode.coinbase);
     await until('the blocks found sensor counts it', () => hub.status().blocksFound >= 1);
@@ -92,11 +92,15 @@ test('(b) a household miner process on the local endpoint finds a regtest block 
   await hub.start();
   hub.manager.on('blockResult', (o: BlockOutcome & { worker: string }) => results.push(o));
   const port = hub.server!.address().port;
-  const miner = spawn(process.execPath, ['--import', 'tsx', 'scripts/household-miner.ts', '--url', `stratum+tcp://127.0.0.1:${port}`, '--user', 'kitchen-pc', '--threads', '1', '--json'], {
-    cwd: root,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, MM_LOG_LEVEL: 'warn' },
-  });
+  const miner = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'scripts/household-miner.ts', '--url', `stratum+tcp://127.0.0.1:${port}`, '--user', 'kitchen-pc', '--threads', '1', '--json'],
+    {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, MM_LOG_LEVEL: 'warn' },
+    },
+  );
   let out = '';
   miner.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   miner.stderr!.on('data', (d: Buffer) => (out += d.toString()));
@@ -104,10 +108,13 @@ test('(b) a household miner process on the local endpoint finds a regtest block 
   try {
     const found = await until('a block from the household miner', () => results.find((r) => r.accepted && r.worker === 'kitchen-pc'));
     const onNode = await blockOnChain(found.hash);
-    assert.ok(onNode.onChain, 'the miner\'s block is on btcd\'s best chain');
+    assert.ok(onNode.onChain, "the miner's block is on btcd's best chain");
     assertPaysUs(onNode.coinbase);
     assert.equal(hub.status().threads, 0, 'the hub itself did not hash');
-    assert.ok(results.filter((r) => r.accepted).every((r) => r.worker === 'kitchen-pc'), 'every block is the miner\'s');
+    assert.ok(
+      results.filter((r) => r.accepted).every((r) => r.worker === 'kitchen-pc'),
+      "every block is the miner's",
+    );
     console.log(`# (b) block ${onNode.height} ${found.hash} by kitchen-pc through the hub`);
   } catch (err) {
     console.log(out.slice(-3000));
@@ -130,7 +137,7 @@ test('(c) a block by another miner on the node (btcctl generate 1): clean_jobs t
     const tipBefore = await node.rpc<string>('getbestblockhash');
     const t0 = Date.now();
     const [mined] = JSON.parse(await node.ctl('generate', '1')) as string[];
-    const clean = await until('a clean job after the other miner\'s block', () => client.notifies.slice(seen).find((n) => n.params[8] === true), 30_000, 10);
+    const clean = await until("a clean job after the other miner's block", () => client.notifies.slice(seen).find((n) => n.params[8] === true), 30_000, 10);
     const ms = clean.at - t0;
     // the job builds on the other miner's block (prevhash in Stratum word order)
     const prevDisplay = Buffer.from(clean.params[1] as string, 'hex');
@@ -162,7 +169,16 @@ test('(b) a miner rolling version bits (BIP310, as a Bitaxe does) finds a block:
     await client.open(hub.server!.address().port, { configureMask: '1fffe000' });
     assert.equal(client.versionMask, 0x1fffe000);
     const last = await until('a job', () => client.notifies[client.notifies.length - 1], 30_000, 20);
-    const [jobId, prevhash, coinb1, coinb2, merkleBranch, version, nbits, ntime] = last.params as [string, string, string, string, string[], string, string, string];
+    const [jobId, prevhash, coinb1, coinb2, merkleBranch, version, nbits, ntime] = last.params as [
+      string,
+      string,
+      string,
+      string,
+      string[],
+      string,
+      string,
+      string,
+    ];
     const job: StratumJob = { jobId, prevhash, coinb1, coinb2, merkleBranch, version, nbits, ntime, cleanJobs: true };
     const bits = 0x0aaa_a000 & client.versionMask;
     const extranonce2 = '00'.repeat(client.extranonce2Size);

@@ -18,7 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { startBtcd, type Btcd } from '../support/btcd.js';
 import { InputError, assembleHeader, hashToBigInt, headerHash, nbitsToTarget } from '../../src/core/index.js';
 import { buildBlock, buildJob, parseTemplate, payoutScript } from '../../src/work/index.js';
-import { MINER_ADDRESS, PAYOUT_ADDRESS, mainnetAddress, soloHub, until } from './support.js';
+import { MINER_ADDRESS, mainnetAddress, soloHub, until } from './support.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 let node: Btcd;
@@ -46,12 +46,33 @@ test('(e) a mainnet payout address on a regtest node: the hub does not start, th
   }
   // the real command: exit 2 and one line that names both networks
   const dir = mkdtempSync(join(tmpdir(), 'mm-solo-cli-'));
-  const r = spawnSync(process.execPath, ['bin/micro-mining.js', 'start', '--node', node.url, '--payout-address', address, '--data-dir', dir, '--no-mqtt', '--no-node-red', '--stratum-port', '0', '--status-port', '0', '--threads', '0'], {
-    cwd: root,
-    encoding: 'utf8',
-    timeout: 120_000,
-    env: { ...process.env, MM_LOG_LEVEL: 'error' },
-  });
+  const r = spawnSync(
+    process.execPath,
+    [
+      'bin/micro-mining.js',
+      'start',
+      '--node',
+      node.url,
+      '--payout-address',
+      address,
+      '--data-dir',
+      dir,
+      '--no-mqtt',
+      '--no-node-red',
+      '--stratum-port',
+      '0',
+      '--status-port',
+      '0',
+      '--threads',
+      '0',
+    ],
+    {
+      cwd: root,
+      encoding: 'utf8',
+      timeout: 120_000,
+      env: { ...process.env, MM_LOG_LEVEL: 'error' },
+    },
+  );
   rmSync(dir, { recursive: true, force: true });
   assert.equal(r.status, 2, `exit 2: ${r.stderr}`);
   assert.match(r.stderr, /micro-mining start: payout_address \/ --payout-address: .* is a mainnet address, but the node is on regtest/);
@@ -83,7 +104,15 @@ test('(e) a node that is still syncing (btcd: tip older than a day): the hub say
     // one block with an old timestamp (just after the genesis block's) makes btcd "not current"
     const t = parseTemplate(await fresh.rpc('getblocktemplate', { rules: ['segwit'] }));
     const old = t.mintime ?? t.curtime;
-    const { job, work } = buildJob({ template: { ...t, curtime: old }, jobId: '1', payoutScript: payoutScript(MINER_ADDRESS, 'regtest'), extranonceBytes: 4, tag: '/old block/', segwit: true, clean: true });
+    const { job, work } = buildJob({
+      template: { ...t, curtime: old },
+      jobId: '1',
+      payoutScript: payoutScript(MINER_ADDRESS, 'regtest'),
+      extranonceBytes: 4,
+      tag: '/old block/',
+      segwit: true,
+      clean: true,
+    });
     const target = nbitsToTarget(parseInt(t.bits, 16));
     let header: Uint8Array | null = null;
     for (let nonce = 0; nonce < 1000 && !header; nonce++) {
@@ -96,7 +125,10 @@ test('(e) a node that is still syncing (btcd: tip older than a day): the hub say
 
     await hub.start(); // a syncing node is waited for, not an error that stops the hub
     const s = await until('the hub says the node is syncing', () => (hub.status().node?.state === 'syncing' ? hub.status() : undefined), 30_000);
-    assert.match(s.node!.message ?? '', /the node is still syncing \(initial block download; it says: .*downloading blocks.*\): it gives no work until it has the current chain/);
+    assert.match(
+      s.node!.message ?? '',
+      /the node is still syncing \(initial block download; it says: .*downloading blocks.*\): it gives no work until it has the current chain/,
+    );
     assert.equal(s.poolConnected, false);
     console.log(`# (e) ${s.node!.message}`);
     // the node catches up (a current block): the hub starts mining on its own

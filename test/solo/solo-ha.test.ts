@@ -22,7 +22,9 @@ after(async () => {
 test('an accepted block fires micro_mining_block_found in Home Assistant and leaves a persistent notification', async () => {
   const ws = await bed.ws();
   const events: { data: Record<string, unknown> }[] = [];
-  const unsubscribe = await ws.subscribe('subscribe_events', { event_type: 'micro_mining_block_found' }, (ev) => events.push(ev as { data: Record<string, unknown> }));
+  const unsubscribe = await ws.subscribe('subscribe_events', { event_type: 'micro_mining_block_found' }, (ev) =>
+    events.push(ev as { data: Record<string, unknown> }),
+  );
   const hub = soloHub(node.url, { threads: 1, extra: ['--ha-url', bed.url, '--ha-token', bed.token] });
   try {
     await hub.start();
@@ -32,11 +34,16 @@ test('an accepted block fires micro_mining_block_found in Home Assistant and lea
     assert.equal(ev.data.payout_address, PAYOUT_ADDRESS);
     const hash = String(ev.data.hash);
     const height = Number(ev.data.height);
-    assert.equal(await node.rpc<string>('getblockhash', height), hash, 'the block of the event is on btcd\'s chain');
-    const notes = await until('the notification', async () => {
-      const list = (await bed.call('persistent_notification/get')) as { notification_id: string; title: string; message: string }[];
-      return list.find((n) => n.notification_id === `micro_mining_block_${height}`);
-    }, 30_000, 250);
+    assert.equal(await node.rpc<string>('getblockhash', height), hash, "the block of the event is on btcd's chain");
+    const notes = await until(
+      'the notification',
+      async () => {
+        const list = (await bed.call('persistent_notification/get')) as { notification_id: string; title: string; message: string }[];
+        return list.find((n) => n.notification_id === `micro_mining_block_${height}`);
+      },
+      30_000,
+      250,
+    );
     assert.equal(notes.title, 'Micro Mining found a block');
     assert.match(notes.message, new RegExp(`Block ${height} \\(${hash}\\) on regtest was found by hub and accepted by your node`));
     console.log(`# HA: event micro_mining_block_found for block ${height}; notification "${notes.title}"`);

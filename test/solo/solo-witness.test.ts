@@ -22,7 +22,7 @@ after(async () => {
   await node?.stop();
 });
 
-test('a segwit transaction in the template: the hub\'s witness commitment equals btcd\'s, and btcd accepts the hub\'s block with it', async () => {
+test("a segwit transaction in the template: the hub's witness commitment equals btcd's, and btcd accepts the hub's block with it", async () => {
   const first = await node.rpc<string>('getblockhash', 1);
   const cb = (await node.rpc<{ rawtx: { txid: string; vout: { value: number }[] }[] }>('getblock', first, 2)).rawtx[0];
   const tx = new Transaction();

@@ -7,11 +7,33 @@ import { request, type IncomingMessage } from 'node:http';
 import { StatusServer, type HubStatus } from '../../src/app/status.js';
 
 const status = {
-  mode: 'practice', source: 'practice', poolConnected: false, connection: 'practice', mining: true, policy: 'always', decision: 'mining: 1 thread',
-  threads: 1, maxThreads: 2, threadLimit: null, kernel: 'js', hashrate: 24_200_000, hubHashrate: 24_200_000, shares: { accepted: 3, rejected: 0, stale: 0 },
-  bestDifficulty: { session: 1.5, allTime: 1.5 }, blocksFound: 0, networkDifficulty: 1.14e14, oddsPerDay: 1 / 5.47e11, expectedTimeToBlock: Infinity,
-  powerW: 15, powerHow: 'hub 15 W estimated', energyKWh: 1.5, workers: [], appliances: { idle: 0, busy: 0, total: 0, ignored: 0, list: [] },
-  haConnected: null, mqttConnected: null, startedAt: 0,
+  mode: 'practice',
+  source: 'practice',
+  poolConnected: false,
+  connection: 'practice',
+  mining: true,
+  policy: 'always',
+  decision: 'mining: 1 thread',
+  threads: 1,
+  maxThreads: 2,
+  threadLimit: null,
+  kernel: 'js',
+  hashrate: 24_200_000,
+  hubHashrate: 24_200_000,
+  shares: { accepted: 3, rejected: 0, stale: 0 },
+  bestDifficulty: { session: 1.5, allTime: 1.5 },
+  blocksFound: 0,
+  networkDifficulty: 1.14e14,
+  oddsPerDay: 1 / 5.47e11,
+  expectedTimeToBlock: Infinity,
+  powerW: 15,
+  powerHow: 'hub 15 W estimated',
+  energyKWh: 1.5,
+  workers: [],
+  appliances: { idle: 0, busy: 0, total: 0, ignored: 0, list: [] },
+  haConnected: null,
+  mqttConnected: null,
+  startedAt: 0,
 } as unknown as HubStatus;
 
 /** An open event stream: its status, and the text received so far. */

@@ -25,7 +25,10 @@ before(async () => {
   const pc = await bed.announceDevice({ id: 'officepc', name: 'Office PC', manufacturer: 'Acme', entities: [{ component: 'binary_sensor', key: 'in_use' }] });
   await bed.publishState('officepc', 'in_use', 'OFF');
   const file = join(dir, 'settings.json');
-  writeFileSync(file, JSON.stringify({ ha_url: bed.url, ha_token: bed.token, idle_hold: 1, hub_max_load: 100, worker_mappings: [{ worker: 'hub', device: pc.deviceId }] }));
+  writeFileSync(
+    file,
+    JSON.stringify({ ha_url: bed.url, ha_token: bed.token, idle_hold: 1, hub_max_load: 100, worker_mappings: [{ worker: 'hub', device: pc.deviceId }] }),
+  );
   hub = await startTestHub({ threads: 1, policy: 'idle_only', dataDir: join(dir, 'data'), args: ['--config', file] });
 });
 
@@ -59,11 +62,17 @@ test('the Office PC turns busy in HA: the hub pauses and the status page timelin
     await page.goto(`http://127.0.0.1:${h.statusServer!.port}/api/hassio_ingress/HaT0ken/`);
     await page.waitForFunction(() => document.querySelectorAll('.tl-seg[data-decision="pause"]').length > 0, null, { timeout: 60_000 });
     const bands = await page.locator('.tl-row').evaluateAll((rows) =>
-      rows.map((r) => ({ name: r.querySelector('.tl-name')?.textContent ?? '', pauses: [...r.querySelectorAll<HTMLElement>('.tl-seg[data-decision="pause"]')].map((s) => s.dataset.reason ?? '') })),
+      rows.map((r) => ({
+        name: r.querySelector('.tl-name')?.textContent ?? '',
+        pauses: [...r.querySelectorAll<HTMLElement>('.tl-seg[data-decision="pause"]')].map((s) => s.dataset.reason ?? ''),
+      })),
     );
     const hubRow = bands.find((b) => b.name === 'hub');
     assert.ok(hubRow, `a band for the hub: ${JSON.stringify(bands)}`);
-    assert.ok(hubRow!.pauses.some((r) => pauses.has(r)), `the hub's paused band carries the plan's reason (${[...pauses].join(' | ')}): ${hubRow!.pauses.join(' | ')}`);
+    assert.ok(
+      hubRow!.pauses.some((r) => pauses.has(r)),
+      `the hub's paused band carries the plan's reason (${[...pauses].join(' | ')}): ${hubRow!.pauses.join(' | ')}`,
+    );
     assert.match(hubRow!.pauses.join(' '), /Office PC/, 'the reason names the appliance');
     await page.locator('.tl-row', { hasText: 'hub' }).locator('.tl-seg[data-decision="pause"]').first().hover();
     assert.match((await page.textContent('#timeline-detail')) ?? '', /^hub: paused from .*Office PC/);

@@ -47,7 +47,10 @@ after(async () => {
 
 /** A page that records console errors, page errors and every request's origin. */
 async function open(url: string, opts: { width?: number; height?: number; dark?: boolean } = {}): Promise<{ page: Page; errors: string[]; foreign: string[] }> {
-  const page = await browser!.browser.newPage({ viewport: { width: opts.width ?? 1200, height: opts.height ?? 900 }, colorScheme: opts.dark ? 'dark' : 'light' });
+  const page = await browser!.browser.newPage({
+    viewport: { width: opts.width ?? 1200, height: opts.height ?? 900 },
+    colorScheme: opts.dark ? 'dark' : 'light',
+  });
   const errors: string[] = [];
   const foreign: string[] = [];
   page.on('console', (m) => {
@@ -93,7 +96,10 @@ test('the page follows the hub without a reload (server-sent events), shows a ma
   await page.waitForFunction(() => document.querySelectorAll('.tl-seg[data-decision="pause"]').length > 0, null, { timeout: 30_000 });
   const reasons = await seg.evaluateAll((els) => els.map((e) => (e as HTMLElement).dataset.reason ?? ''));
   assert.ok(pauses.size > 0, 'the plan paused the worker');
-  assert.ok(reasons.some((r) => pauses.has(r)), `the band carries the plan's reason (${[...pauses].join(' | ')}): ${reasons.join(' | ')}`);
+  assert.ok(
+    reasons.some((r) => pauses.has(r)),
+    `the band carries the plan's reason (${[...pauses].join(' | ')}): ${reasons.join(' | ')}`,
+  );
   await seg.first().hover();
   assert.match((await page.textContent('#timeline-detail')) ?? '', /paused from .* to .*: /);
   const names = await page.locator('.tl-name').allTextContents();
@@ -115,9 +121,18 @@ test('after a hub restart on the same data folder the charts draw from /api/hist
   await hub!.stop();
   hub = await startTestHub({ threads: 0, dataDir });
   const port = hub.statusServer!.port;
-  const h = (await (await fetch(`http://127.0.0.1:${port}/api/history?span=1h`)).json()) as { series: { hashrate: [number, number | null][] }; plan: { worker: string; decision: string }[] };
-  assert.ok(h.series.hashrate.some(([, v]) => (v ?? 0) > 0), 'hashrate from before the restart');
-  assert.ok(h.plan.some((p) => p.worker === workerName && p.decision === 'pause'), `the pause from before the restart: ${JSON.stringify(h.plan)}`);
+  const h = (await (await fetch(`http://127.0.0.1:${port}/api/history?span=1h`)).json()) as {
+    series: { hashrate: [number, number | null][] };
+    plan: { worker: string; decision: string }[];
+  };
+  assert.ok(
+    h.series.hashrate.some(([, v]) => (v ?? 0) > 0),
+    'hashrate from before the restart',
+  );
+  assert.ok(
+    h.plan.some((p) => p.worker === workerName && p.decision === 'pause'),
+    `the pause from before the restart: ${JSON.stringify(h.plan)}`,
+  );
   const bad = await fetch(`http://127.0.0.1:${port}/api/history?span=2h`);
   assert.equal(bad.status, 400);
   assert.deepEqual(((await bad.json()) as { allowed: string[] }).allowed, ['1h', '24h', '30d']);

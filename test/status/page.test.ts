@@ -36,7 +36,14 @@ function sample(over: Partial<HubStatus> = {}): HubStatus {
       total: 3,
       ignored: 41,
       list: [
-        { name: 'Washer', area: 'Laundry', role: 'load', status: 'idle', reason: 'sensor.washer_status=finished', why: 'sensor.washer_status reports a working status' },
+        {
+          name: 'Washer',
+          area: 'Laundry',
+          role: 'load',
+          status: 'idle',
+          reason: 'sensor.washer_status=finished',
+          why: 'sensor.washer_status reports a working status',
+        },
         { name: 'TV <b>', area: 'Living Room', role: 'load', status: 'busy', reason: 'media_player.tv=playing', why: 'media_player.tv plays media' },
         { name: 'hub', area: null, role: 'worker', status: 'idle', reason: 'the rest of the machine uses 3% CPU, within the 50% limit', why: 'the hub' },
       ],
@@ -136,9 +143,15 @@ test('appliances: a table grouped by area with role, status and reason; the coun
 });
 
 test('a worker hashrate on few shares is shown with its 95 % range and share count; settled, as a plain figure', () => {
-  assert.equal(formatWorkerHashrate({ hashrate: 55_000, estimate: { low: 11_000, high: 160_000, shares: 3, settled: false } }), '~55 kH/s (11 kH/s to 160 kH/s, 3 shares)');
+  assert.equal(
+    formatWorkerHashrate({ hashrate: 55_000, estimate: { low: 11_000, high: 160_000, shares: 3, settled: false } }),
+    '~55 kH/s (11 kH/s to 160 kH/s, 3 shares)',
+  );
   assert.equal(formatWorkerHashrate({ hashrate: 0, estimate: { low: 0, high: 0, shares: 0, settled: false } }), 'no shares yet');
   assert.equal(formatWorkerHashrate({ hashrate: 1_530_000, estimate: { low: 1_300_000, high: 1_800_000, shares: 60, settled: true } }), '1.53 MH/s');
-  const html = renderStatusPage({ ...sample(), workers: [{ ...sample().workers[0], hashrate: 55_000, estimate: { low: 11_000, high: 160_000, shares: 3, settled: false } }] });
+  const html = renderStatusPage({
+    ...sample(),
+    workers: [{ ...sample().workers[0], hashrate: 55_000, estimate: { low: 11_000, high: 160_000, shares: 3, settled: false } }],
+  });
   assert.ok(html.includes('~55 kH/s (11 kH/s to 160 kH/s, 3 shares)'));
 });

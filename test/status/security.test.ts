@@ -39,7 +39,8 @@ function http(path: string, headers: Record<string, string> = {}, method = 'GET'
     req.on('timeout', () => req.destroy(new Error('timeout')));
     req.on('error', (err) => {
       // the server may close the connection after its 413 while we still send: the answer came first
-      if ((err as NodeJS.ErrnoException).code === 'EPIPE' || (err as NodeJS.ErrnoException).code === 'ECONNRESET') resolve({ status: -1, headers: {}, body: String(err) });
+      if ((err as NodeJS.ErrnoException).code === 'EPIPE' || (err as NodeJS.ErrnoException).code === 'ECONNRESET')
+        resolve({ status: -1, headers: {}, body: String(err) });
       else reject(err);
     });
     if (body && chunked) {
@@ -110,16 +111,29 @@ test('a 50 MB POST to node-red/flows is refused on its Content-Length; a chunked
   const rss0 = process.memoryUsage().rss;
   const big = Buffer.alloc(50 * 1024 * 1024, 0x61);
   const t0 = performance.now();
-  const declared = await http('/node-red/flows', { host: `127.0.0.1:${port}`, 'content-type': 'application/json', 'content-length': String(big.length) }, 'POST', big);
+  const declared = await http(
+    '/node-red/flows',
+    { host: `127.0.0.1:${port}`, 'content-type': 'application/json', 'content-length': String(big.length) },
+    'POST',
+    big,
+  );
   const ms = performance.now() - t0;
   // either the 413 arrived, or the server closed the connection after it while we still sent
   assert.ok(declared.status === 413 || declared.status === -1, `status ${declared.status}`);
   if (declared.status === 413) assert.match(declared.body, new RegExp(`at most ${EDITOR_MAX_BODY} bytes`));
-  const chunked = await http('/node-red/flows', { host: `127.0.0.1:${port}`, 'content-type': 'application/json', 'transfer-encoding': 'chunked' }, 'POST', big, true);
+  const chunked = await http(
+    '/node-red/flows',
+    { host: `127.0.0.1:${port}`, 'content-type': 'application/json', 'transfer-encoding': 'chunked' },
+    'POST',
+    big,
+    true,
+  );
   assert.ok(chunked.status === 413 || chunked.status === -1, `status ${chunked.status}`);
   // the hub still answers
   const ok = await http('/api/status', { host: `127.0.0.1:${port}` });
   assert.equal(ok.status, 200);
   const rss1 = process.memoryUsage().rss;
-  console.log(`# 50 MB POST refused in ${ms.toFixed(0)} ms; RSS of the test process (hub and client) ${(rss0 / 2 ** 20).toFixed(0)} -> ${(rss1 / 2 ** 20).toFixed(0)} MiB (measured; includes the 50 MB client buffer)`);
+  console.log(
+    `# 50 MB POST refused in ${ms.toFixed(0)} ms; RSS of the test process (hub and client) ${(rss0 / 2 ** 20).toFixed(0)} -> ${(rss1 / 2 ** 20).toFixed(0)} MiB (measured; includes the 50 MB client buffer)`,
+  );
 });

@@ -13,21 +13,65 @@ function inputs(over: Partial<SnapshotInputs>): SnapshotInputs {
   for (let k = 0; k < 3; k++) stats.accepted('desk-pc', 'miner', 1, 1);
   stats.accepted('gone', 'miner', 1, 1);
   return {
-    at: 1_000_000 + 180_000, startedAt: 0, cores: 2,
+    at: 1_000_000 + 180_000,
+    startedAt: 0,
+    cores: 2,
     config: { mode: 'practice', practice: true, addon: false, policy: 'always', threads: 0, priceSensor: false, maxWorkerDevices: 32 },
-    source: 'practice', upstreamConnected: false, node: null, pool: { hashrate: 0, threads: 0, kernel: 'js' },
-    workers: stats.snapshot(), session: stats.session(), totals: { bestDifficulty: 1, blocksFound: 0, energyKwh: 0 },
-    networkDifficulty: 1, plan: null, manual: {}, obeyed: [], minerWatts: {}, minerEnergyKwh: {}, appliances: [], ignoredAppliances: 0,
-    haAway: null, mqtt: null, price: { value: null, unit: null }, sections: new SectionBook().read(),
+    source: 'practice',
+    upstreamConnected: false,
+    node: null,
+    pool: { hashrate: 0, threads: 0, kernel: 'js' },
+    workers: stats.snapshot(),
+    session: stats.session(),
+    totals: { bestDifficulty: 1, blocksFound: 0, energyKwh: 0 },
+    networkDifficulty: 1,
+    plan: null,
+    manual: {},
+    obeyed: [],
+    minerWatts: {},
+    minerEnergyKwh: {},
+    appliances: [],
+    ignoredAppliances: 0,
+    haAway: null,
+    mqtt: null,
+    price: { value: null, unit: null },
+    sections: new SectionBook().read(),
     ...over,
   } as SnapshotInputs;
 }
 
-test('status page: a reporting worker shows its own hashrate with the shares as the cross-check, its kernel and its watts\' source', () => {
-  assert.match(formatWorkerHashrate({ hashrate: 1.2e6, hashrateFrom: 'reported', estimate: { low: 0.8e6, high: 1.6e6, shares: 5, settled: false, hashrate: 1.1e6 } }), /^1\.2 MH\/s reported; shares: ~1\.1 MH\/s \(800 kH\/s to 1\.6 MH\/s, 5 shares\)$/);
+test("status page: a reporting worker shows its own hashrate with the shares as the cross-check, its kernel and its watts' source", () => {
+  assert.match(
+    formatWorkerHashrate({ hashrate: 1.2e6, hashrateFrom: 'reported', estimate: { low: 0.8e6, high: 1.6e6, shares: 5, settled: false, hashrate: 1.1e6 } }),
+    /^1\.2 MH\/s reported; shares: ~1\.1 MH\/s \(800 kH\/s to 1\.6 MH\/s, 5 shares\)$/,
+  );
   const figures = [
-    { name: 'desk-pc', kind: 'agent' as const, hashing: true, state: 'working' as const, reason: null, hashrate: 10.8e6, hashrateFrom: 'reported' as const, threads: 2, kernel: 'native', watts: 12, how: 'estimated' as const },
-    { name: 'gone', kind: 'agent' as const, hashing: false, state: null, reason: null, hashrate: 0, hashrateFrom: 'shares' as const, threads: null, kernel: null, watts: 0, how: 'estimated' as const },
+    {
+      name: 'desk-pc',
+      kind: 'agent' as const,
+      hashing: true,
+      state: 'working' as const,
+      reason: null,
+      hashrate: 10.8e6,
+      hashrateFrom: 'reported' as const,
+      threads: 2,
+      kernel: 'native',
+      watts: 12,
+      how: 'estimated' as const,
+    },
+    {
+      name: 'gone',
+      kind: 'agent' as const,
+      hashing: false,
+      state: null,
+      reason: null,
+      hashrate: 0,
+      hashrateFrom: 'shares' as const,
+      threads: null,
+      kernel: null,
+      watts: 0,
+      how: 'estimated' as const,
+    },
   ];
   const snap = buildSnapshot(inputs({ figures, minerWatts: { 'desk-pc': 12 } }));
   const html = renderStatusPage(snap.status as unknown as HubStatus);

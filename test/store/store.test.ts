@@ -139,7 +139,9 @@ test('bad starts do not pile up .bad files: at most 3 are kept', async () => {
     writeFileSync(s.path, `garbage ${i}`);
     await s.load();
   }
-  const bad = readdirSync(dir).filter((f) => f.startsWith('totals.bin.bad-')).sort();
+  const bad = readdirSync(dir)
+    .filter((f) => f.startsWith('totals.bin.bad-'))
+    .sort();
   assert.equal(bad.length, 3);
   // the newest three are the ones kept
   const kept = bad.map((f) => readFileSync(join(dir, f), 'utf8')).sort();
@@ -240,7 +242,11 @@ test('kill -9 during writes: the file always holds the last or the previous tota
   for (let round = 0; round < 6; round++) {
     const target = lastReported + 20 + round * 7; // kill at a different point each round
     const out = await runAndKill([writer, dir], (o) => Number(o.trim().split('\n').pop()) >= target, `round ${round}`);
-    const lines = out.trim().split('\n').map(Number).filter((x) => x > 0);
+    const lines = out
+      .trim()
+      .split('\n')
+      .map(Number)
+      .filter((x) => x > 0);
     const reported = lines[lines.length - 1];
     const onDisk = totalsOnDisk(dir); // straight from the disk, without the store's help
     const got = onDisk.sharesAccepted;
@@ -288,11 +294,15 @@ test('issue 24 item 16, kill -9 of a process using the store: the first share is
   assert.ok(d1.sharesAccepted >= 1, 'the first share survives a kill -9');
   assert.ok(d1.energyKwh > 0, 'with its energy');
   // round 2: N = 300 updates, then a block saved at once, then more counting; killed after 200 more
-  const out2 = await runAndKill([child, dir, '300', '600000'], (o) => {
-    const m = /^block (\d+) /m.exec(o);
-    const c = [...o.matchAll(/^counted (\d+)$/gm)].pop();
-    return !!m && !!c && Number(c[1]) >= Number(m[1]) + 200;
-  }, 'block');
+  const out2 = await runAndKill(
+    [child, dir, '300', '600000'],
+    (o) => {
+      const m = /^block (\d+) /m.exec(o);
+      const c = [...o.matchAll(/^counted (\d+)$/gm)].pop();
+      return !!m && !!c && Number(c[1]) >= Number(m[1]) + 200;
+    },
+    'block',
+  );
   const [, blockShares, blockKwh] = /^block (\d+) ([\d.e-]+)$/m.exec(out2)!;
   const d2 = totalsOnDisk(dir);
   assert.equal(d2.blocksFound, 1, 'a found block is never lost');
@@ -302,7 +312,7 @@ test('issue 24 item 16, kill -9 of a process using the store: the first share is
   // what is lost is at most what came after the last write (the interval), never more
   assert.ok(d2.sharesAccepted <= counted + 100, 'nothing from the future');
   // round 3: a short interval: the periodic writes carry energy too (no clean stop ever happened)
-  const out3 = await runAndKill([child, dir, '1000000', '50'], (o) => ([...o.matchAll(/^counted (\d+)$/gm)].length >= 30), 'periodic');
+  const out3 = await runAndKill([child, dir, '1000000', '50'], (o) => [...o.matchAll(/^counted (\d+)$/gm)].length >= 30, 'periodic');
   void out3;
   const d3 = totalsOnDisk(dir);
   assert.ok(d3.sharesAccepted > d2.sharesAccepted, 'periodic writes happened');
@@ -313,7 +323,9 @@ test('issue 24 item 16, kill -9 of a process using the store: the first share is
   const d4 = totalsOnDisk(dir);
   assert.equal(d4.blocksFound, 2, 'the second block is on disk although only update() was called');
   assert.ok(d4.sharesAccepted >= Number(autoShares));
-  console.log(`# item 16: after the block ${blockShares} shares / ${blockKwh} kWh; on disk after kill -9: ${d2.sharesAccepted} shares, ${d2.energyKwh.toFixed(3)} kWh; after periodic: ${d3.sharesAccepted}, ${d3.energyKwh.toFixed(3)} kWh`);
+  console.log(
+    `# item 16: after the block ${blockShares} shares / ${blockKwh} kWh; on disk after kill -9: ${d2.sharesAccepted} shares, ${d2.energyKwh.toFixed(3)} kWh; after periodic: ${d3.sharesAccepted}, ${d3.energyKwh.toFixed(3)} kWh`,
+  );
 });
 
 test('periodic saving: 10,000 changes within one interval make at most two writes, the newest wins; urgent and saveNow write at once', async () => {

@@ -29,7 +29,10 @@ function hubArgs(dataDir: string): string[] {
 function checkRefusal(r: ReturnType<typeof spawnSync>, path: string, code: string): void {
   const stderr = String(r.stderr);
   assert.equal(r.status, 2, `exit code 2\n${stderr}`);
-  const lines = stderr.trim().split('\n').filter((l) => l.includes('totals'));
+  const lines = stderr
+    .trim()
+    .split('\n')
+    .filter((l) => l.includes('totals'));
   assert.equal(lines.length, 1, `one line about the totals:\n${stderr}`);
   assert.ok(lines[0].includes(path), `names the path: ${lines[0]}`);
   assert.ok(lines[0].includes(code), `names the error: ${lines[0]}`);
@@ -69,7 +72,11 @@ test('real CLI as an unprivileged user, totals.json mode 000 (EACCES): exit 2 wi
   checkRefusal(r, file, 'EACCES');
   chmodSync(file, 0o600);
   assert.equal(readFileSync(file, 'utf8'), TOTALS, 'the file keeps its bytes');
-  assert.deepEqual(readdirSync(dir).filter((f) => f.startsWith('totals.json')), ['totals.json'], 'nothing moved aside, no temp file left');
+  assert.deepEqual(
+    readdirSync(dir).filter((f) => f.startsWith('totals.json')),
+    ['totals.json'],
+    'nothing moved aside, no temp file left',
+  );
 });
 
 test('real CLI, a directory where totals.json should be (EISDIR): exit 2 with path, error and fix; nothing replaced', () => {
@@ -77,11 +84,19 @@ test('real CLI, a directory where totals.json should be (EISDIR): exit 2 with pa
   const file = join(dir, 'totals.json');
   mkdirSync(file, { recursive: true });
   writeFileSync(join(file, 'keep'), 'x');
-  const r = spawnSync(process.execPath, hubArgs(dir), { cwd: root, env: { PATH: process.env.PATH, HOME: dir, MM_LOG_FORMAT: 'pretty' }, encoding: 'utf8', timeout: 90_000 });
+  const r = spawnSync(process.execPath, hubArgs(dir), {
+    cwd: root,
+    env: { PATH: process.env.PATH, HOME: dir, MM_LOG_FORMAT: 'pretty' },
+    encoding: 'utf8',
+    timeout: 90_000,
+  });
   checkRefusal(r, file, 'EISDIR');
   assert.ok(statSync(file).isDirectory());
   assert.deepEqual(readdirSync(file), ['keep']);
-  assert.deepEqual(readdirSync(dir).filter((f) => f.startsWith('totals.json')), ['totals.json']);
+  assert.deepEqual(
+    readdirSync(dir).filter((f) => f.startsWith('totals.json')),
+    ['totals.json'],
+  );
 });
 
 test('real CLI as an unprivileged user, totals.bin (the file of this version) mode 000: exit 2 with path, error and fix; the bytes are unchanged', async () => {
@@ -104,5 +119,9 @@ test('real CLI as an unprivileged user, totals.bin (the file of this version) mo
   checkRefusal(r, file, 'EACCES');
   chmodSync(file, 0o600);
   assert.deepEqual(readFileSync(file), bytes, 'the file keeps its bytes');
-  assert.deepEqual(readdirSync(dir).filter((f) => f.startsWith('totals')), ['totals.bin'], 'nothing moved aside');
+  assert.deepEqual(
+    readdirSync(dir).filter((f) => f.startsWith('totals')),
+    ['totals.bin'],
+    'nothing moved aside',
+  );
 });

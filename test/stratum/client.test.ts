@@ -65,7 +65,13 @@ test('replay: configure, subscribe, authorize; the recorded job, difficulty 512 
     createdAt: 0,
     seen: new Set<string>(),
   };
-  const share = { extranonce1: info.extranonce1, extranonce2Size: info.extranonce2Size, ...BITAXE.submit, versionMask: info.versionMask, target: difficultyToTarget(512) };
+  const share = {
+    extranonce1: info.extranonce1,
+    extranonce2Size: info.extranonce2Size,
+    ...BITAXE.submit,
+    versionMask: info.versionMask,
+    target: difficultyToTarget(512),
+  };
   const { versionBits: _vb, ...ignored } = share;
   const lost = validateShare(rec, ignored);
   assert.equal(lost.ok ? 0 : lost.code, 23, 'version bits ignored: low difficulty');
@@ -169,11 +175,17 @@ test('fuzz: malformed lines from a pool never crash the client; a good notify st
   const line = fc.oneof(
     fc.string({ maxLength: 300 }),
     fc.json({ maxDepth: 3 }),
-    fc.record({ id: fc.oneof(fc.integer(), fc.constant(null)), method: fc.constantFrom(...methods.filter((m) => m !== 'client.reconnect')), params: fc.array(fc.jsonValue({ maxDepth: 2 }), { maxLength: 10 }) }).map((o) => JSON.stringify(o)),
+    fc
+      .record({
+        id: fc.oneof(fc.integer(), fc.constant(null)),
+        method: fc.constantFrom(...methods.filter((m) => m !== 'client.reconnect')),
+        params: fc.array(fc.jsonValue({ maxDepth: 2 }), { maxLength: 10 }),
+      })
+      .map((o) => JSON.stringify(o)),
     fc.record({ id: fc.integer(), result: fc.jsonValue({ maxDepth: 2 }), error: fc.jsonValue({ maxDepth: 2 }) }).map((o) => JSON.stringify(o)),
   );
   const sample = fc.sample(fc.array(line, { maxLength: 20 }), { numRuns: 40, seed: 42 });
-  for (const lines of sample) p.broadcast(lines.map((l) => l.replace(/\n/g, ' ')).join('\n') + '\n');
+  for (const lines of sample) p.broadcast(`${lines.map((l) => l.replace(/\n/g, ' ')).join('\n')}\n`);
   // A fuzzed line may make the client drop the connection and come back (a protocol error): the
   // good notify is sent again until it arrives, over whichever connection is up (bounded: 120 tries).
   let seen = false;
@@ -209,12 +221,31 @@ test('proxy: a household miner on the hub endpoint; its share is re-validated an
   await until(() => p.submits.length === 1, 5000, 'upstream submit');
   const up = p.submits[0] as string[];
   assert.equal(up[1], '1', "the pool's job id");
-  assert.equal(up[2], h.extranonce1.slice(8) + 'beef', 'slot prefix + the miner extranonce2');
+  assert.equal(up[2], `${h.extranonce1.slice(8)}beef`, 'slot prefix + the miner extranonce2');
   // the pool's own check: the forwarded share is valid for the job with the pool's extranonce1
   const job = parseNotify([...BITAXE.notify]);
   const v = validateShare(
-    { id: '1', job, sourceJobId: '1', session: 1, ntime: parseU32Hex(job.ntime, 'n'), networkTarget: 0n, upstreamTarget: difficultyToTarget(1e-6), createdAt: 0, seen: new Set() },
-    { extranonce1: '57a6f098', extranonce2: up[2], extranonce2Size: 4, ntime: up[3], nonce: up[4], versionBits: up[5], versionMask: 0x1fffe000, target: difficultyToTarget(1e-6) },
+    {
+      id: '1',
+      job,
+      sourceJobId: '1',
+      session: 1,
+      ntime: parseU32Hex(job.ntime, 'n'),
+      networkTarget: 0n,
+      upstreamTarget: difficultyToTarget(1e-6),
+      createdAt: 0,
+      seen: new Set(),
+    },
+    {
+      extranonce1: '57a6f098',
+      extranonce2: up[2],
+      extranonce2Size: 4,
+      ntime: up[3],
+      nonce: up[4],
+      versionBits: up[5],
+      versionMask: 0x1fffe000,
+      target: difficultyToTarget(1e-6),
+    },
   );
   assert.equal(v.ok, true);
   await until(() => manager.stats.worker('nerd1')?.upstreamAccepted === 1, 5000, 'upstream result counted');

@@ -102,30 +102,52 @@ test('the line splitter joins chunks, strips CR, and refuses overlong lines', ()
 
 test('fuzz: parseMessage and parseSubmit throw only InputError, whatever the line', () => {
   fc.assert(
-    fc.property(fc.oneof(fc.string(), fc.json(), fc.jsonValue().map((v) => JSON.stringify({ id: 1, method: 'mining.submit', params: v }))), (line) => {
-      try {
-        const m = parseMessage(line);
-        if (m.kind === 'request') {
-          try {
-            parseSubmit(m.params);
-          } catch (e) {
-            assert.ok(e instanceof InputError);
+    fc.property(
+      fc.oneof(
+        fc.string(),
+        fc.json(),
+        fc.jsonValue().map((v) => JSON.stringify({ id: 1, method: 'mining.submit', params: v })),
+      ),
+      (line) => {
+        try {
+          const m = parseMessage(line);
+          if (m.kind === 'request') {
+            try {
+              parseSubmit(m.params);
+            } catch (e) {
+              assert.ok(e instanceof InputError);
+            }
           }
+        } catch (e) {
+          assert.ok(e instanceof InputError, String(e));
         }
-      } catch (e) {
-        assert.ok(e instanceof InputError, String(e));
-      }
-    }),
+      },
+    ),
     { numRuns: 3000 },
   );
 });
 
 test('backoff doubles up to the cap, with jitter in [base/2, base]', () => {
-  assert.equal(backoffDelay(0, 1000, 60000, () => 0), 500);
-  assert.equal(backoffDelay(0, 1000, 60000, () => 1), 1000);
-  assert.equal(backoffDelay(3, 1000, 60000, () => 1), 8000);
-  assert.equal(backoffDelay(20, 1000, 60000, () => 1), 60000);
-  assert.equal(backoffDelay(20, 1000, 60000, () => 0), 30000);
+  assert.equal(
+    backoffDelay(0, 1000, 60000, () => 0),
+    500,
+  );
+  assert.equal(
+    backoffDelay(0, 1000, 60000, () => 1),
+    1000,
+  );
+  assert.equal(
+    backoffDelay(3, 1000, 60000, () => 1),
+    8000,
+  );
+  assert.equal(
+    backoffDelay(20, 1000, 60000, () => 1),
+    60000,
+  );
+  assert.equal(
+    backoffDelay(20, 1000, 60000, () => 0),
+    30000,
+  );
 });
 
 test('vardiff: floods raise the difficulty early, silence halves it, floors hold for tiny devices', () => {

@@ -90,7 +90,10 @@ export class CpuminerLike {
   async run(done: () => boolean, ms: number, what: string): Promise<void> {
     const t0 = performance.now();
     while (!done()) {
-      if (performance.now() - t0 > ms) throw new Error(`${what}: not within ${ms} ms (difficulties ${this.difficulties.join(', ')}; accepted ${this.accepted}, rejected ${this.rejected.length})`);
+      if (performance.now() - t0 > ms)
+        throw new Error(
+          `${what}: not within ${ms} ms (difficulties ${this.difficulties.join(', ')}; accepted ${this.accepted}, rejected ${this.rejected.length})`,
+        );
       if (this.hashing) this.step();
       await new Promise((r) => setImmediate(r));
       if (!this.hashing) await new Promise((r) => setTimeout(r, 20));

@@ -14,7 +14,7 @@ after(async () => {
   for (const f of cleanup.reverse()) await f();
 });
 
-test('vardiff counts each share at the difficulty it was credited at, not the connection\'s new one', () => {
+test("vardiff counts each share at the difficulty it was credited at, not the connection's new one", () => {
   // 16 shares in 16 s, all credited at 1 (found on jobs sent before a change to 8):
   // 16 * 2^32 / 16 s = 2^32 H/s; 10 s per share wants difficulty 10 -> 8, not 128
   const v = new Vardiff(8, 0, { targetIntervalS: 10, burstShares: 16 });
@@ -69,16 +69,24 @@ test('a cpuminer-2.5.1-like miner (work rebuilt only on a new job id) gets 0 rej
   // each share's job, not at a newer one): what the per-worker hashrate rests on
   const credited = manager.stats.worker('cpuminer.test')!.creditedDifficulty;
   const ratio = (credited * 2 ** 32) / miner.hashes;
-  console.log(`# credited difficulty x 2^32 / hashes done = ${ratio.toFixed(2)} (1 is exact; ${miner.accepted} shares give about ±${(200 / Math.sqrt(miner.accepted)).toFixed(0)} %)`);
+  console.log(
+    `# credited difficulty x 2^32 / hashes done = ${ratio.toFixed(2)} (1 is exact; ${miner.accepted} shares give about ±${(200 / Math.sqrt(miner.accepted)).toFixed(0)} %)`,
+  );
   assert.deepEqual(miner.rejected, [], 'no share rejected');
   // the hashes-to-credit ratio above is a figure (shares at 2^-9 weigh 2,048 of those at 2^-20: it
   // varies by luck); what must hold is that no share is credited above the difficulty of the work
   // the miner built it on (the old code credited the connection's newer, higher one)
   assert.ok(credited <= miner.acceptedWork * (1 + 1e-9), `credited ${credited} <= the work's own difficulty ${miner.acceptedWork}`);
   assert.ok(credited > 0);
-  console.log(`# credited / the work's own difficulty of the accepted shares = ${(credited / miner.acceptedWork).toFixed(3)} (1: each at its job's difficulty)`);
+  console.log(
+    `# credited / the work's own difficulty of the accepted shares = ${(credited / miner.acceptedWork).toFixed(3)} (1: each at its job's difficulty)`,
+  );
   assert.ok(changes >= 5, `several difficulty changes (${changes})`);
   assert.ok(raises() >= 3);
   // every change reached the miner's work: it built a work at each difficulty it was sent
-  for (const d of miner.difficulties.slice(1)) assert.ok(miner.works.some((w) => w.difficulty === d), `a work at difficulty ${d}`);
+  for (const d of miner.difficulties.slice(1))
+    assert.ok(
+      miner.works.some((w) => w.difficulty === d),
+      `a work at difficulty ${d}`,
+    );
 });

@@ -8,14 +8,28 @@ const extra = JSON.parse(process.argv[2] ?? '{}') as Partial<StratumServerOption
 const practice = new PracticeSource({ jobIntervalS: 3600, blockIntervalS: 3600 });
 const manager = new JobManager({ source: practice });
 await manager.start();
-const server = new StratumServer({ backend: manager, port: 0, host: '0.0.0.0', logger: pino({ level: 'info' }, pino.destination({ fd: 1, sync: true })), ...extra });
+const server = new StratumServer({
+  backend: manager,
+  port: 0,
+  host: '0.0.0.0',
+  logger: pino({ level: 'info' }, pino.destination({ fd: 1, sync: true })),
+  ...extra,
+});
 await server.start();
 
 function mem() {
   global.gc?.();
   const m = process.memoryUsage();
   const s = server as unknown as { admission?: { pending: number; miners: number; addresses: number } };
-  return { rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, connections: server.connections, pending: s.admission?.pending ?? null, addresses: s.admission?.addresses ?? null };
+  return {
+    rss: m.rss,
+    heapUsed: m.heapUsed,
+    heapTotal: m.heapTotal,
+    external: m.external,
+    connections: server.connections,
+    pending: s.admission?.pending ?? null,
+    addresses: s.admission?.addresses ?? null,
+  };
 }
 
 process.on('message', async (msg: { cmd: string }) => {

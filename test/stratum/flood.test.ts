@@ -16,10 +16,21 @@ after(() => {
   for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
 });
 
-interface Mem { rss: number; heapUsed: number; heapTotal: number; external: number; connections: number; pending: number | null; addresses: number | null }
+interface Mem {
+  rss: number;
+  heapUsed: number;
+  heapTotal: number;
+  external: number;
+  connections: number;
+  pending: number | null;
+  addresses: number | null;
+}
 
 function child(file: string, args: string[], gc = false): { proc: ChildProcess; out: string[] } {
-  const proc = fork(fileURLToPath(new URL(file, import.meta.url)), args, { execArgv: ['--import', 'tsx', ...(gc ? ['--expose-gc'] : [])], stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
+  const proc = fork(fileURLToPath(new URL(file, import.meta.url)), args, {
+    execArgv: ['--import', 'tsx', ...(gc ? ['--expose-gc'] : [])],
+    stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
+  });
   children.push(proc);
   const out: string[] = [];
   let buf = '';
@@ -113,12 +124,20 @@ test('a flood of 1,100 silent sockets from one address: a miner from another add
   }
   const mb = (b: number) => (b / 2 ** 20).toFixed(1);
   const sorted = [...latencies].sort((a, b) => a - b);
-  console.log(`# flood: ${floodStats.opened.toLocaleString('en-US')} silent sockets opened from 127.0.0.1 in ${FLOOD_MS / 1000} s (${FLOOD_SOCKETS} at a time)`);
-  console.log(`# good miner from 127.0.0.2: ${latencies.length} connections, work after median ${sorted[Math.floor(sorted.length / 2)]?.toFixed(0)} ms, max ${sorted.at(-1)?.toFixed(0)} ms; failures ${failures.length}`);
+  console.log(
+    `# flood: ${floodStats.opened.toLocaleString('en-US')} silent sockets opened from 127.0.0.1 in ${FLOOD_MS / 1000} s (${FLOOD_SOCKETS} at a time)`,
+  );
+  console.log(
+    `# good miner from 127.0.0.2: ${latencies.length} connections, work after median ${sorted[Math.floor(sorted.length / 2)]?.toFixed(0)} ms, max ${sorted.at(-1)?.toFixed(0)} ms; failures ${failures.length}`,
+  );
   console.log(`# endpoint log lines during the flood: ${logLines.length}`);
   for (const l of logLines.slice(0, 12)) console.log(`#   ${(JSON.parse(l) as { msg: string }).msg}`);
-  console.log(`# endpoint heap committed ${mb(base.heapTotal)} / ${during ? mb(during.heapTotal) : '?'} / ${mb(afterMem.heapTotal)} MiB; external ${mb(base.external)} / ${during ? mb(during.external) : '?'} / ${mb(afterMem.external)} MiB`);
-  console.log(`# endpoint memory: heap ${mb(base.heapUsed)} MiB before, ${during ? mb(during.heapUsed) : '?'} during, ${mb(afterMem.heapUsed)} after; rss ${mb(base.rss)} / ${during ? mb(during.rss) : '?'} / ${mb(afterMem.rss)} MiB; connections during ${during?.connections}, after ${afterMem.connections}`);
+  console.log(
+    `# endpoint heap committed ${mb(base.heapTotal)} / ${during ? mb(during.heapTotal) : '?'} / ${mb(afterMem.heapTotal)} MiB; external ${mb(base.external)} / ${during ? mb(during.external) : '?'} / ${mb(afterMem.external)} MiB`,
+  );
+  console.log(
+    `# endpoint memory: heap ${mb(base.heapUsed)} MiB before, ${during ? mb(during.heapUsed) : '?'} during, ${mb(afterMem.heapUsed)} after; rss ${mb(base.rss)} / ${during ? mb(during.rss) : '?'} / ${mb(afterMem.rss)} MiB; connections during ${during?.connections}, after ${afterMem.connections}`,
+  );
 
   const stopped = new Promise((r) => server.proc.once('exit', r));
   server.proc.send({ cmd: 'stop' });

@@ -50,10 +50,12 @@ export class LinePeer {
       }
     });
     socket.on('error', () => {});
-    this.closedP = new Promise((r) => socket.on('close', () => {
-      this.closed = true;
-      r();
-    }));
+    this.closedP = new Promise((r) =>
+      socket.on('close', () => {
+        this.closed = true;
+        r();
+      }),
+    );
   }
 
   static connect(port: number, host = '127.0.0.1'): Promise<LinePeer> {

@@ -38,7 +38,7 @@ test('admission: pending capped per address and in total, miners apart (in total
   assert.deepEqual(a.promote(k2.ok ? k2.key : ''), { ok: false, why: 'address' }, 'one miner per address here');
   assert.deepEqual(a.promote(k3.ok ? k3.key : ''), { ok: true });
   const k4 = a.open('10.0.0.4');
-  assert.deepEqual(a.promote(k4.ok ? k4.key : ''), { ok: false, why: 'miners' }, 'the miners\' cap');
+  assert.deepEqual(a.promote(k4.ok ? k4.key : ''), { ok: false, why: 'miners' }, "the miners' cap");
   assert.equal(a.pending, 2);
   a.release('10.0.0.1');
   a.release('10.0.0.4');
@@ -49,7 +49,17 @@ test('admission: pending capped per address and in total, miners apart (in total
 
 test('rate-limited warnings: the first at once, the rest summed up per window with a count', () => {
   const lines: { msg: string; repeated?: number }[] = [];
-  const stream = new Writable({ write: (c, _e, cb) => (String(c).split('\n').filter(Boolean).forEach((l) => lines.push(JSON.parse(l))), cb()) });
+  const stream = new Writable({
+    write: (c, _e, cb) => (
+      String(c)
+        .split('\n')
+        .filter(Boolean)
+        .forEach((l) => {
+          lines.push(JSON.parse(l));
+        }),
+      cb()
+    ),
+  });
   let now = 0;
   const r = new RateLimitedLog(pino(stream), 10_000, () => now);
   for (let i = 0; i < 1235; i++) r.warn('k', { address: '10.0.0.1' }, 'refused a connection');
@@ -121,7 +131,11 @@ test('every slot for silent sockets taken: the oldest silent socket makes room, 
   const sub = await miner.call('mining.subscribe', ['x']);
   assert.ok(Array.isArray(sub.result), 'the miner subscribed');
   await silent[0].closedP;
-  assert.deepEqual(silent.map((p) => p.closed), [true, false, false, false], 'the oldest silent socket made room');
+  assert.deepEqual(
+    silent.map((p) => p.closed),
+    [true, false, false, false],
+    'the oldest silent socket made room',
+  );
   assert.deepEqual(server.load, { pending: 3, miners: 1, addresses: 1 });
   for (const p of silent) await p.close();
 });

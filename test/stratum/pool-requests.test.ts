@@ -4,7 +4,14 @@ import assert from 'node:assert/strict';
 import { InputError } from '../../src/core/index.js';
 import { parseReconnect, routePoolRequest, type PoolRequestContext } from '../../src/stratum/pool-requests.js';
 
-const ctx: PoolRequestContext = { versionRolling: undefined, extensionMethods: ['mining.mm_pause'], userAgent: 'mm/1', host: 'pool.example', port: 3333, followRedirects: false };
+const ctx: PoolRequestContext = {
+  versionRolling: undefined,
+  extensionMethods: ['mining.mm_pause'],
+  userAgent: 'mm/1',
+  host: 'pool.example',
+  port: 3333,
+  followRedirects: false,
+};
 
 test('client.reconnect: port as a string, no params at all, another host refused unless followed, the wait capped', () => {
   assert.deepEqual(parseReconnect(['pool.example', '4444', 5], ctx), { host: 'pool.example', port: 4444, waitMs: 5000 });

@@ -96,7 +96,7 @@ test('wire errors: not subscribed (25), unauthorized (24), extranonce2 size, nti
   assert.deepEqual(dup.error, [22, 'duplicate share', null]);
 
   let low = 0;
-  for (;; low++) {
+  for (; ; low++) {
     const { header } = assembleHeader(h.job, { extranonce1: h.extranonce1, extranonce2: '0000000b', nonce: low });
     if (hashDifficulty(headerHash(header)) < D) break;
   }
@@ -235,12 +235,28 @@ test('fuzz: malformed and random lines never crash the endpoint nor touch anothe
   const honest = await peer();
   const h = await handshake(honest, { user: 'ivy.cpu' });
   const hexa = fc.string({ unit: fc.constantFrom(...'0123456789abcdefX'), maxLength: 12 });
-  const methods = ['mining.subscribe', 'mining.authorize', 'mining.submit', 'mining.configure', 'mining.suggest_difficulty', 'mining.extranonce.subscribe', 'x'];
+  const methods = [
+    'mining.subscribe',
+    'mining.authorize',
+    'mining.submit',
+    'mining.configure',
+    'mining.suggest_difficulty',
+    'mining.extranonce.subscribe',
+    'x',
+  ];
   const line = fc.oneof(
     fc.string({ maxLength: 200 }),
     fc.json({ maxDepth: 3 }),
-    fc.record({ id: fc.oneof(fc.integer(), fc.string(), fc.constant(null)), method: fc.constantFrom(...methods), params: fc.array(fc.jsonValue({ maxDepth: 2 }), { maxLength: 7 }) }).map((o) => JSON.stringify(o)),
-    fc.record({ id: fc.integer(), method: fc.constant('mining.submit'), params: fc.tuple(fc.constant('fuzz'), hexa, hexa, hexa, hexa, hexa) }).map((o) => JSON.stringify(o)),
+    fc
+      .record({
+        id: fc.oneof(fc.integer(), fc.string(), fc.constant(null)),
+        method: fc.constantFrom(...methods),
+        params: fc.array(fc.jsonValue({ maxDepth: 2 }), { maxLength: 7 }),
+      })
+      .map((o) => JSON.stringify(o)),
+    fc
+      .record({ id: fc.integer(), method: fc.constant('mining.submit'), params: fc.tuple(fc.constant('fuzz'), hexa, hexa, hexa, hexa, hexa) })
+      .map((o) => JSON.stringify(o)),
   );
   let runs = 0;
   await fc.assert(
@@ -248,7 +264,7 @@ test('fuzz: malformed and random lines never crash the endpoint nor touch anothe
       runs++;
       const p = await LinePeer.connect(ep.port);
       p.write(`{"id":1,"method":"mining.subscribe","params":[]}\n{"id":2,"method":"mining.authorize","params":["fuzz","x"]}\n`);
-      p.write(lines.map((l) => l.replace(/\n/g, ' ')).join('\n') + '\n');
+      p.write(`${lines.map((l) => l.replace(/\n/g, ' ')).join('\n')}\n`);
       p.write('{"id":999,"method":"mining.ping","params":[]}\n');
       await Promise.race([p.wait((m) => m.id === 999, 3000, 'ping reply'), p.closedP]).catch(() => {});
       await p.close();

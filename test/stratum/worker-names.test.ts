@@ -32,7 +32,15 @@ test('names: case, white space, NFKC, invisible characters and address.worker gi
     const r = normalizeWorkerName(s);
     return r.ok ? r.name : `!${r.reason}`;
   };
-  for (const v of ['Kitchen Rig', '  kitchen   rig ', 'KITCHEN\tRIG', 'ｋｉｔｃｈｅｎ rig', 'kitchen\u200b rig', 'bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq.Kitchen Rig', '1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2.kitchen rig']) {
+  for (const v of [
+    'Kitchen Rig',
+    '  kitchen   rig ',
+    'KITCHEN\tRIG',
+    'ｋｉｔｃｈｅｎ rig',
+    'kitchen\u200b rig',
+    'bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq.Kitchen Rig',
+    '1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2.kitchen rig',
+  ]) {
     assert.equal(n(v), 'kitchen rig', JSON.stringify(v));
   }
   assert.equal(n('bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq'), 'bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq', 'an address alone is the name');
@@ -51,7 +59,13 @@ test('one connection authorizing 300 names: 0 devices until shares, the cap (32)
   await manager.start();
   cleanup.push(() => manager.stop());
   const log = capture();
-  const server = new StratumServer({ backend: manager, port: 0, initialDifficulty: D, vardiff: { minDifficulty: 1e-9, burstShares: 100_000, retargetS: 3600 }, logger: log.logger });
+  const server = new StratumServer({
+    backend: manager,
+    port: 0,
+    initialDifficulty: D,
+    vardiff: { minDifficulty: 1e-9, burstShares: 100_000, retargetS: 3600 },
+    logger: log.logger,
+  });
   await server.start();
   cleanup.push(() => server.stop());
   const peer = await LinePeer.connect(server.address().port);
@@ -90,7 +104,10 @@ test('one connection authorizing 300 names: 0 devices until shares, the cap (32)
   assert.equal(server.workerNames.devices, 32);
   const credited = manager.stats.snapshot().filter((w) => w.accepted > 0);
   assert.equal(credited.length, 32);
-  assert.ok(credited.every((w) => /^rig-\d+$/.test(w.name)), 'canonical names in the statistics');
+  assert.ok(
+    credited.every((w) => /^rig-\d+$/.test(w.name)),
+    'canonical names in the statistics',
+  );
   // a second connection cannot add a name either, but may use one that has a device
   const other = await LinePeer.connect(server.address().port);
   cleanup.push(() => other.close());

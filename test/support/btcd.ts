@@ -50,7 +50,8 @@ export function ensureBtcd(): string {
   if (existsSync(join(BTCD_DIR, 'btcd')) && existsSync(join(BTCD_DIR, 'btcctl'))) return BTCD_DIR;
   const script = fileURLToPath(new URL('../../.ci/setup.d/btcd.sh', import.meta.url));
   const r = spawnSync('bash', [script], { stdio: 'inherit', timeout: 15 * 60_000, env: { ...process.env, MM_BTCD_DIR: BTCD_DIR } });
-  if (r.status !== 0 || !existsSync(join(BTCD_DIR, 'btcd'))) throw new Error(`btcd is not installed in ${BTCD_DIR} and .ci/setup.d/btcd.sh failed (status ${r.status})`);
+  if (r.status !== 0 || !existsSync(join(BTCD_DIR, 'btcd')))
+    throw new Error(`btcd is not installed in ${BTCD_DIR} and .ci/setup.d/btcd.sh failed (status ${r.status})`);
   return BTCD_DIR;
 }
 

@@ -32,13 +32,17 @@ export interface TestHubOptions {
 /** The flags of a test hub (for a test that starts `micro-mining start` itself, or checks them). */
 export function testHubArgs(o: TestHubOptions & { dataDir: string }): string[] {
   return [
-    '--data-dir', o.dataDir,
+    '--data-dir',
+    o.dataDir,
     ...(o.nodeRed ? ['--node-red-port', '0'] : ['--no-node-red']),
     ...(o.mqtt === 'embedded' ? [] : o.mqtt ? ['--mqtt', o.mqtt] : ['--no-mqtt']),
     ...(o.stratum === false ? ['--no-stratum'] : ['--stratum-port', '0']),
-    '--status-port', '0',
-    '--threads', String(o.threads ?? 0),
-    '--policy', o.policy ?? 'always',
+    '--status-port',
+    '0',
+    '--threads',
+    String(o.threads ?? 0),
+    '--policy',
+    o.policy ?? 'always',
     ...(o.args ?? []),
   ];
 }

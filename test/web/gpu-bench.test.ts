@@ -7,7 +7,10 @@ import { openBrowserGpu } from '../../src/app/verbs/bench-browser.js';
 import { WASM_KERNEL_PATH } from '../../src/core/kernels/wasm.js';
 import { WEB_BUILD_DIR } from '../../src/web/index.js';
 
-const HEADER = Buffer.from('0100000081cd02ab7e569e8bcd9317e2fe99f2de44d49ab2b8851ba4a308000000000000e320b6c2fffc8d750423db8b1eb942ae710e951ed797f7affc8892b0f1fc122bc7f5d74df2b9441a42a14695', 'hex');
+const HEADER = Buffer.from(
+  '0100000081cd02ab7e569e8bcd9317e2fe99f2de44d49ab2b8851ba4a308000000000000e320b6c2fffc8d750423db8b1eb942ae710e951ed797f7affc8892b0f1fc122bc7f5d74df2b9441a42a14695',
+  'hex',
+);
 
 test('bench: the page WebGPU thread and its WASM thread hash in one Chromium; the ratio is printed', async () => {
   await buildWeb({ quiet: true });
@@ -18,12 +21,17 @@ test('bench: the page WebGPU thread and its WASM thread hash in one Chromium; th
     const w = await b.round('wasm', 500);
     const g = await b.round('webgpu', 500);
     assert.ok(w.hashes > 0 && g.hashes > 0, 'both hashed');
-    console.log(`# webgpu ${(g.hashes / g.wall / 1e6).toFixed(3)} MH/s, page wasm thread ${(w.hashes / w.wall / 1e6).toFixed(3)} MH/s: ${((g.hashes / g.wall) / (w.hashes / w.wall)).toFixed(3)}x (${b.version}, ${b.detail})`);
+    console.log(
+      `# webgpu ${(g.hashes / g.wall / 1e6).toFixed(3)} MH/s, page wasm thread ${(w.hashes / w.wall / 1e6).toFixed(3)} MH/s: ${(g.hashes / g.wall / (w.hashes / w.wall)).toFixed(3)}x (${b.version}, ${b.detail})`,
+    );
   } finally {
     await b.close();
   }
 });
 
 test('bench: a missing build names the command that makes it', async () => {
-  await assert.rejects(openBrowserGpu('/nonexistent/web', WASM_KERNEL_PATH, HEADER), /\/nonexistent\/web\/gpu-worker\.js is missing \(run "npm run build:web" and "npm run build:wasm"\)/);
+  await assert.rejects(
+    openBrowserGpu('/nonexistent/web', WASM_KERNEL_PATH, HEADER),
+    /\/nonexistent\/web\/gpu-worker\.js is missing \(run "npm run build:web" and "npm run build:wasm"\)/,
+  );
 });

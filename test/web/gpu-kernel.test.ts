@@ -13,11 +13,31 @@ import { launchGpuBrowser, openGpuHarness } from './support.js';
 
 // header hex and the nonce it carries (stratum-vectors.md V1, V2, V3, V4, V5)
 const VECTORS = [
-  ['V1 genesis', '0100000000000000000000000000000000000000000000000000000000000000000000003ba3edfd7a7b12b27ac72c3e67768f617fc81bc3888a51323a9fb8aa4b1e5e4a29ab5f49ffff001d1dac2b7c', 2083236893],
-  ['V2 block 125552', '0100000081cd02ab7e569e8bcd9317e2fe99f2de44d49ab2b8851ba4a308000000000000e320b6c2fffc8d750423db8b1eb942ae710e951ed797f7affc8892b0f1fc122bc7f5d74df2b9441a42a14695', 2504433986],
-  ['V3 Bitaxe share, version rolled', '00200020f2921517920e7423e6f623d22725ff8b4facf79a1e45462202000000000000006b5d684a704b4abe62b2375c5326d1fc1dbb61168aff84e920ba28968bf1075fecf3b364f8952419910d46ed', 0xed460d91],
-  ['V4 ESP-Miner 13-branch job', '040000204595850c738349a3fa5274a511b72ec265a4f23d5243050000000000000000005bdc1968499c3393873edf8e07a1c3a50a97fc3a9d1a376bbf77087dd63778ebb52570643aae0517d19e020a', 0x0a029ed1],
-  ['V5 ESP-Miner diff 18', '04000020fc102bd0ea11470daf05a8e133a8a8505e21a2122b7f010000000000000000006d0359c451434605c52a5a9ce074340be47c2c63840731f9edf1db3f26b1cdd9a9f16f643aae051747896e27', 0x276e8947],
+  [
+    'V1 genesis',
+    '0100000000000000000000000000000000000000000000000000000000000000000000003ba3edfd7a7b12b27ac72c3e67768f617fc81bc3888a51323a9fb8aa4b1e5e4a29ab5f49ffff001d1dac2b7c',
+    2083236893,
+  ],
+  [
+    'V2 block 125552',
+    '0100000081cd02ab7e569e8bcd9317e2fe99f2de44d49ab2b8851ba4a308000000000000e320b6c2fffc8d750423db8b1eb942ae710e951ed797f7affc8892b0f1fc122bc7f5d74df2b9441a42a14695',
+    2504433986,
+  ],
+  [
+    'V3 Bitaxe share, version rolled',
+    '00200020f2921517920e7423e6f623d22725ff8b4facf79a1e45462202000000000000006b5d684a704b4abe62b2375c5326d1fc1dbb61168aff84e920ba28968bf1075fecf3b364f8952419910d46ed',
+    0xed460d91,
+  ],
+  [
+    'V4 ESP-Miner 13-branch job',
+    '040000204595850c738349a3fa5274a511b72ec265a4f23d5243050000000000000000005bdc1968499c3393873edf8e07a1c3a50a97fc3a9d1a376bbf77087dd63778ebb52570643aae0517d19e020a',
+    0x0a029ed1,
+  ],
+  [
+    'V5 ESP-Miner diff 18',
+    '04000020fc102bd0ea11470daf05a8e133a8a8505e21a2122b7f010000000000000000006d0359c451434605c52a5a9ce074340be47c2c63840731f9edf1db3f26b1cdd9a9f16f643aae051747896e27',
+    0x276e8947,
+  ],
 ] as const;
 
 let browser: Browser;
@@ -45,7 +65,9 @@ const scan = (hex: string, topWord: number, start: number, count: number): Promi
   })()`) as Promise<{ candidates: number[]; overflow: number; hashes: number }>;
 
 test('the kernel runs on the SwiftShader adapter, tuned to a dispatch size', async () => {
-  const a = (await page.evaluate(`({ adapter: globalThis.scanner.adapter, per: globalThis.scanner.perDispatch, ms: globalThis.scanner.tunedMs, detail: globalThis.scanner.detail })`)) as { adapter: { class: string; architecture: string }; per: number; ms: number; detail: string };
+  const a = (await page.evaluate(
+    `({ adapter: globalThis.scanner.adapter, per: globalThis.scanner.perDispatch, ms: globalThis.scanner.tunedMs, detail: globalThis.scanner.detail })`,
+  )) as { adapter: { class: string; architecture: string }; per: number; ms: number; detail: string };
   console.log(`# webgpu on ${a.adapter.architecture}: ${a.per} nonces a dispatch, ~${a.ms.toFixed(0)} ms (${a.detail})`);
   assert.equal(a.adapter.class, 'software');
   assert.ok(a.per >= 64 && a.per % 64 === 0);

@@ -27,7 +27,8 @@ after(async () => {
   await hub.stop();
 });
 
-const MISSING = /the optional package "webgpu" \(Dawn for Node\) is not installed; run "npm install webgpu"|"webgpu" \(Dawn\) is installed but found no GPU adapter/;
+const MISSING =
+  /the optional package "webgpu" \(Dawn for Node\) is not installed; run "npm install webgpu"|"webgpu" \(Dawn\) is installed but found no GPU adapter/;
 
 test('without the webgpu package, or without an adapter, openNodeGpu says which in one sentence', async () => {
   const r = await openNodeGpu();
@@ -40,11 +41,15 @@ test('without the webgpu package, or without an adapter, openNodeGpu says which 
   const broken = await openNodeGpu({ load: async () => Promise.reject(new Error('dawn.node: invalid ELF header')) });
   assert.match(broken.reason!, /the "webgpu" package did not load \(dawn.node: invalid ELF header\)/);
   // missing: the loader's own error code
-  const missing = await openNodeGpu({ load: async () => Promise.reject(Object.assign(new Error("Cannot find package 'webgpu'"), { code: 'ERR_MODULE_NOT_FOUND' })) });
+  const missing = await openNodeGpu({
+    load: async () => Promise.reject(Object.assign(new Error("Cannot find package 'webgpu'"), { code: 'ERR_MODULE_NOT_FOUND' })),
+  });
   assert.match(missing.reason!, /is not installed; run "npm install webgpu"/);
 });
 
-test('real Dawn without an adapter (MM_TEST_WEBGPU)', { skip: process.env.MM_TEST_WEBGPU ? false : 'set MM_TEST_WEBGPU to an installed webgpu package' }, async () => {
+test('real Dawn without an adapter (MM_TEST_WEBGPU)', {
+  skip: process.env.MM_TEST_WEBGPU ? false : 'set MM_TEST_WEBGPU to an installed webgpu package',
+}, async () => {
   const path = process.env.MM_TEST_WEBGPU!;
   const r = await openNodeGpu({ load: () => import(`${path}/index.js`) as Promise<WebgpuModule> });
   if (r.scanner) {
@@ -84,10 +89,14 @@ test('the agent with --gpu and no GPU: one clear warning, the CPU kernels hash, 
   const warn = lines.filter((l) => /^--gpu: no GPU to hash on/.test(l.msg));
   assert.equal(warn.length, 1, 'one warning');
   assert.match(warn[0].msg, /; hashing with the CPU kernels only$/);
-  const w = await until('the agent reports it works with a CPU kernel', () => {
-    const c = hub.control.list().find((x) => x.worker === 'pc-gpu');
-    return c?.report?.state === 'working' ? c : undefined;
-  }, 60_000);
+  const w = await until(
+    'the agent reports it works with a CPU kernel',
+    () => {
+      const c = hub.control.list().find((x) => x.worker === 'pc-gpu');
+      return c?.report?.state === 'working' ? c : undefined;
+    },
+    60_000,
+  );
   assert.equal(w.report!.kernel, 'js');
   assert.equal(w.report!.wattsEstimate, undefined, 'no GPU power estimate without a GPU');
   assert.equal(agent.state().gpuOff, g.reason);
@@ -154,7 +163,11 @@ test('stand-in GPU scanner: the agent hashes on the GPU path, reports webgpu and
   assert.equal(w!.report!.threads, 1);
   assert.equal(w!.report!.wattsEstimate, 15, 'estimated from the adapter class (integrated)');
   assert.equal(w!.report!.watts, undefined, 'not declared');
-  await until('shares found by the GPU path credited by the hub', () => (hub.manager.stats.snapshot().find((s) => s.name === 'pc-gpu-standin')?.accepted ?? 0) >= 2, 90_000);
+  await until(
+    'shares found by the GPU path credited by the hub',
+    () => (hub.manager.stats.snapshot().find((s) => s.name === 'pc-gpu-standin')?.accepted ?? 0) >= 2,
+    90_000,
+  );
   hub.control.setWorking('pc-gpu-standin', false, 'test pause');
   await until('the agent reports it stopped', () => (me()?.report?.state === 'paused' && me()?.report?.threads === 0 ? true : undefined), 30_000);
   const h = a.state().hashes;
@@ -170,7 +183,11 @@ test('stand-in GPU scanner that faults: the GPU is off for the session with a cl
   agents.push(a);
   await a.start();
   const me = () => hub.control.list().find((x) => x.worker === 'pc-gpu-fault');
-  await until('the GPU fault is logged', () => lines.find((l) => /^GPU off for this session: the GPU device was lost mid-scan \(stand-in\); hashing with the CPU kernels only$/.test(l.msg)), 60_000);
+  await until(
+    'the GPU fault is logged',
+    () => lines.find((l) => /^GPU off for this session: the GPU device was lost mid-scan \(stand-in\); hashing with the CPU kernels only$/.test(l.msg)),
+    60_000,
+  );
   await until('the agent reports the CPU kernel alone', () => (me()?.report?.state === 'working' && me()?.report?.kernel === 'js' ? true : undefined), 60_000);
   assert.match(a.state().gpuOff ?? '', /lost mid-scan/);
   const before = hub.manager.stats.snapshot().find((s) => s.name === 'pc-gpu-fault')?.accepted ?? 0;

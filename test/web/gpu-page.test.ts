@@ -60,7 +60,11 @@ const logText = (p: Page) => p.textContent('#log').then((t) => t ?? '');
 
 test('the page mines on the GPU (WebGPU on SwiftShader), says so, and the hub credits its shares', async () => {
   const p = await open('gpu-tab');
-  const w = await until('the page reports it hashes with webgpu', () => (worker('gpu-tab')?.report?.state === 'working' && worker('gpu-tab')?.report?.kernel === 'webgpu' ? worker('gpu-tab') : undefined), 120_000);
+  const w = await until(
+    'the page reports it hashes with webgpu',
+    () => (worker('gpu-tab')?.report?.state === 'working' && worker('gpu-tab')?.report?.kernel === 'webgpu' ? worker('gpu-tab') : undefined),
+    120_000,
+  );
   assert.equal(w.kind, 'browser');
   assert.equal(w.report!.threads, 1, 'one GPU thread');
   assert.equal(w.report!.wattsEstimate, 0, 'a software adapter adds no GPU power of its own (estimated, from its class)');
@@ -73,7 +77,11 @@ test('the page mines on the GPU (WebGPU on SwiftShader), says so, and the hub cr
   // a pause from the plan stops the GPU thread (after the dispatch in flight; the time is printed)
   const t0 = performance.now();
   await hub.command({ kind: 'mining', on: false });
-  await until('the GPU page reports it stopped', () => (worker('gpu-tab')?.report?.state === 'paused' && worker('gpu-tab')?.report?.threads === 0 ? true : undefined), 30_000);
+  await until(
+    'the GPU page reports it stopped',
+    () => (worker('gpu-tab')?.report?.state === 'paused' && worker('gpu-tab')?.report?.threads === 0 ? true : undefined),
+    30_000,
+  );
   console.log(`# GPU page: plan pause -> GPU thread stopped, reported to the hub: ${(performance.now() - t0).toFixed(0)} ms`);
   const h1 = await p.textContent('#hashes');
   await p.waitForTimeout(1500);
@@ -101,11 +109,19 @@ test('the GPU page yields when hidden and on battery, and resumes after', async 
   const me = () => worker('gpu-yield')?.report;
   await until('it hashes on the GPU', () => (me()?.state === 'working' && me()?.kernel === 'webgpu' ? true : undefined), 120_000);
   await p.evaluate(`window.__hidden = true; document.dispatchEvent(new Event('visibilitychange'))`);
-  await until('hidden: the GPU thread stops', () => (me()?.state === 'yielding' && me()?.threads === 0 && /hidden/.test(me()?.reason ?? '') ? true : undefined), 30_000);
+  await until(
+    'hidden: the GPU thread stops',
+    () => (me()?.state === 'yielding' && me()?.threads === 0 && /hidden/.test(me()?.reason ?? '') ? true : undefined),
+    30_000,
+  );
   await p.evaluate(`window.__hidden = false; document.dispatchEvent(new Event('visibilitychange'))`);
   await until('visible: it hashes again', () => (me()?.state === 'working' ? true : undefined), 30_000);
   await p.evaluate(`window.__battery.charging = false; window.__battery.dispatchEvent(new Event('chargingchange'))`);
-  await until('on battery: the GPU thread stops', () => (me()?.state === 'yielding' && me()?.threads === 0 && /battery/.test(me()?.reason ?? '') ? true : undefined), 30_000);
+  await until(
+    'on battery: the GPU thread stops',
+    () => (me()?.state === 'yielding' && me()?.threads === 0 && /battery/.test(me()?.reason ?? '') ? true : undefined),
+    30_000,
+  );
   await p.evaluate(`window.__battery.charging = true; window.__battery.dispatchEvent(new Event('chargingchange'))`);
   await until('charging: it hashes again on the GPU', () => (me()?.state === 'working' && me()?.kernel === 'webgpu' ? true : undefined), 30_000);
   await p.close();
@@ -120,7 +136,11 @@ for (const [fault, message] of [
     const name = `gpu-fault-${fault}`;
     const p = await open(name, `&mm-test-fault=${fault}`);
     await p.waitForFunction((re) => new RegExp(re).test(document.getElementById('log')?.textContent ?? ''), message.source, { timeout: 120_000 });
-    await until('the page reports it hashes with wasm', () => (worker(name)?.report?.state === 'working' && worker(name)?.report?.kernel === 'wasm' ? true : undefined), 60_000);
+    await until(
+      'the page reports it hashes with wasm',
+      () => (worker(name)?.report?.state === 'working' && worker(name)?.report?.kernel === 'wasm' ? true : undefined),
+      60_000,
+    );
     assert.match((await p.textContent('#kernel')) ?? '', /WebAssembly SIMD on the CPU; GPU not used: /);
     // hashing goes on with WASM, shares are accepted; the wrong candidate never reached the hub
     await until('a share after the fallback', () => (stats(name)?.accepted ?? 0) >= 1, 120_000);
@@ -144,7 +164,9 @@ test("with the hub's gpu option off, the page hashes with WASM and says why", as
     const p = await browser.newPage();
     pages.push(p);
     await p.goto(`${url}?autostart&name=gpu-off`);
-    await p.waitForFunction(() => /GPU not used: turned off by the hub/.test(document.getElementById('kernel')?.textContent ?? ''), undefined, { timeout: 30_000 });
+    await p.waitForFunction(() => /GPU not used: turned off by the hub/.test(document.getElementById('kernel')?.textContent ?? ''), undefined, {
+      timeout: 30_000,
+    });
     await p.close();
   });
 });
@@ -154,7 +176,11 @@ test('in a browser without a WebGPU adapter the page hashes with WASM and names 
   try {
     const p = await plain.browser.newPage();
     await p.goto(`http://127.0.0.1:${hub.statusServer!.port}/worker?autostart&name=no-gpu`);
-    await until('the page reports it hashes with wasm', () => (worker('no-gpu')?.report?.state === 'working' && worker('no-gpu')?.report?.kernel === 'wasm' ? true : undefined), 120_000);
+    await until(
+      'the page reports it hashes with wasm',
+      () => (worker('no-gpu')?.report?.state === 'working' && worker('no-gpu')?.report?.kernel === 'wasm' ? true : undefined),
+      120_000,
+    );
     const k = (await p.textContent('#kernel')) ?? '';
     assert.match(k, /WebAssembly SIMD on the CPU; GPU not used: (this browser has no WebGPU|WebGPU found no GPU adapter)/);
     await p.close();

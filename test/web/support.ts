@@ -10,7 +10,16 @@ export async function launchGpuBrowser(): Promise<Browser> {
   return chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     headless: true,
-    args: ['--no-sandbox', '--enable-unsafe-webgpu', '--use-webgpu-adapter=swiftshader', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--no-sandbox',
+      '--enable-unsafe-webgpu',
+      '--use-webgpu-adapter=swiftshader',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
     timeout: 60_000,
   });
 }
@@ -19,7 +28,11 @@ export async function launchGpuBrowser(): Promise<Browser> {
 export async function openGpuHarness(browser: Browser): Promise<{ page: Page; stop: () => Promise<void> }> {
   const { build } = await import('esbuild');
   const out = await build({
-    stdin: { contents: `import * as g from './gpu.ts'; (globalThis as any).mmGpu = g;`, resolveDir: join(import.meta.dirname, '../../src/web/client'), loader: 'ts' },
+    stdin: {
+      contents: `import * as g from './gpu.ts'; (globalThis as any).mmGpu = g;`,
+      resolveDir: join(import.meta.dirname, '../../src/web/client'),
+      loader: 'ts',
+    },
     bundle: true,
     write: false,
     format: 'iife',

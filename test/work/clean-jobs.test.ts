@@ -1,7 +1,6 @@
 // A clean_jobs notify from the pool makes every hub thread leave the stale work; the time it takes
 // (goal 50 ms) is printed as a figure, not asserted: a busy CI machine must not fail the test.
 import { after, test } from 'node:test';
-import assert from 'node:assert/strict';
 import { HashPool } from '../../src/hashpool/index.js';
 import { JobManager, UpstreamSource } from '../../src/work/index.js';
 import { until } from '../stratum/helpers.js';
@@ -38,7 +37,11 @@ test('clean_jobs: every hub thread leaves the stale job (times printed; the 50 m
     const before = taken.length;
     const t0 = performance.now();
     p.notify(true, `clean-${i}`);
-    await until(() => manager!.currentJob()?.jobId !== oldJob && taken.slice(before).filter((x) => x.jobId === manager!.currentJob()!.jobId).length >= 2, 5000, 'both threads on the new job');
+    await until(
+      () => manager!.currentJob()?.jobId !== oldJob && taken.slice(before).filter((x) => x.jobId === manager!.currentJob()!.jobId).length >= 2,
+      5000,
+      'both threads on the new job',
+    );
     const fresh = taken.slice(before).filter((x) => x.jobId === manager!.currentJob()!.jobId);
     runs.push(fresh[1].t - t0);
     await new Promise((r) => setTimeout(r, 100));

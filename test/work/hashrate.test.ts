@@ -40,7 +40,9 @@ test('a few shares: an estimate with a wide interval that contains the true rate
   assert.ok(many.error < 0.3, `±${(many.error * 100).toFixed(0)} % on 60 shares`);
   assert.ok(many.low < truth && truth < many.high);
   assert.ok(Math.abs(many.value - truth) / truth < 0.05);
-  console.log(`# 3 shares: ${(e.value / 1e3).toFixed(0)} kH/s ±${(e.error * 100).toFixed(0)} %; 60 shares: ${(many.value / 1e3).toFixed(0)} kH/s ±${(many.error * 100).toFixed(0)} % (true ${(truth / 1e3).toFixed(0)} kH/s)`);
+  console.log(
+    `# 3 shares: ${(e.value / 1e3).toFixed(0)} kH/s ±${(e.error * 100).toFixed(0)} %; 60 shares: ${(many.value / 1e3).toFixed(0)} kH/s ±${(many.error * 100).toFixed(0)} % (true ${(truth / 1e3).toFixed(0)} kH/s)`,
+  );
   // offline: 0, as before
   stats.disconnected('nerd');
   const off = stats.worker('nerd')!;

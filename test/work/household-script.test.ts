@@ -26,10 +26,17 @@ after(async () => {
 });
 
 test('bad flags exit 2 and name the flag', () => {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/household-miner.ts', '--url', 'http://x:1', '--user', 'u'], { cwd: root, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/household-miner.ts', '--url', 'http://x:1', '--user', 'u'], {
+    cwd: root,
+    encoding: 'utf8',
+  });
   assert.equal(r.status, 2);
   assert.match(r.stderr, /scheme "http" is not supported/);
-  const t = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/household-miner.ts', '--url', 'stratum+tcp://127.0.0.1:1', '--user', 'u', '--threads', '0'], { cwd: root, encoding: 'utf8' });
+  const t = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', 'scripts/household-miner.ts', '--url', 'stratum+tcp://127.0.0.1:1', '--user', 'u', '--threads', '0'],
+    { cwd: root, encoding: 'utf8' },
+  );
   assert.equal(t.status, 2);
   assert.match(t.stderr, /--threads/);
 });
@@ -38,13 +45,30 @@ test('the household-miner script mines on the endpoint process and stops on its 
   const ep = run(['test/stratum/fixtures/endpoint-process.ts']);
   await until(() => ep.lines.some((e) => 'listening' in e), 20_000, 'endpoint');
   const port = ep.lines.find((e) => 'listening' in e)!.listening;
-  const m = run(['scripts/household-miner.ts', '--url', `stratum+tcp://127.0.0.1:${port}`, '--user', 'garage-pc', '--kernel', 'js', '--suggest-difficulty', '0.00001', '--shares', '2', '--seconds', '300', '--json']);
+  const m = run([
+    'scripts/household-miner.ts',
+    '--url',
+    `stratum+tcp://127.0.0.1:${port}`,
+    '--user',
+    'garage-pc',
+    '--kernel',
+    'js',
+    '--suggest-difficulty',
+    '0.00001',
+    '--shares',
+    '2',
+    '--seconds',
+    '300',
+    '--json',
+  ]);
   assert.equal(await m.exit, 0);
   const accepted = m.lines.filter((l) => 'share' in l && (l.share as { accepted: boolean }).accepted).length;
   assert.ok(accepted >= 2, `accepted ${accepted}`);
   const last = m.lines.at(-1)!;
   assert.equal(last.stopped, true);
-  const endpointSaw = ep.lines.filter((l) => 'share' in l && (l.share as { worker: string; accepted: boolean }).worker === 'garage-pc' && (l.share as { accepted: boolean }).accepted).length;
+  const endpointSaw = ep.lines.filter(
+    (l) => 'share' in l && (l.share as { worker: string; accepted: boolean }).worker === 'garage-pc' && (l.share as { accepted: boolean }).accepted,
+  ).length;
   assert.ok(endpointSaw >= accepted, `endpoint accepted ${endpointSaw}, miner saw ${accepted}`); // a reply may be lost at stop
   ep.child.stdin!.end();
   assert.equal(await ep.exit, 0);

@@ -90,12 +90,28 @@ test('V4: a mainnet job with 13 merkle branches validates with difficulty 683', 
     ntime: ESP_13.ntime,
     cleanJobs: true,
   };
-  const v = validateShare(record(job), { extranonce1: '01000000', extranonce2: '00000000', extranonce2Size: 4, ntime: '647025b5', nonce: '0a029ed1', versionMask: 0, target: difficultyToTarget(683) });
+  const v = validateShare(record(job), {
+    extranonce1: '01000000',
+    extranonce2: '00000000',
+    extranonce2Size: 4,
+    ntime: '647025b5',
+    nonce: '0a029ed1',
+    versionMask: 0,
+    target: difficultyToTarget(683),
+  });
   assert.equal(v.ok, true);
   if (!v.ok) return;
   assert.equal(Math.floor(v.difficulty), 683);
   assert.equal(displayHash(v.hashRaw), '00000000005fe144efbc66241c0094b8fdc2702b7729226fdfed70ca8094c0b5');
-  const hi = validateShare(record(job), { extranonce1: '01000000', extranonce2: '00000000', extranonce2Size: 4, ntime: '647025b5', nonce: '0a029ed1', versionMask: 0, target: difficultyToTarget(684) });
+  const hi = validateShare(record(job), {
+    extranonce1: '01000000',
+    extranonce2: '00000000',
+    extranonce2Size: 4,
+    ntime: '647025b5',
+    nonce: '0a029ed1',
+    versionMask: 0,
+    target: difficultyToTarget(684),
+  });
   assert.equal(hi.ok ? 0 : hi.code, 23);
 });
 

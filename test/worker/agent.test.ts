@@ -31,7 +31,23 @@ const agentOf = () => hub.control.list().find((w) => w.worker === 'pc-office');
 test('the worker process joins, is linked by host name and MAC, and its shares are validated', async () => {
   // --nice 0: its threads get their share of a machine whose cores are all busy (the default, 19,
   // gives way to everything else, which is what a user wants and what this test does not measure)
-  worker = workerProcess(['--hub', `stratum+tcp://127.0.0.1:${hub.port}`, '--name', 'pc-office', '--threads', '1', '--kernel', 'js', '--max-load', '100', '--battery', '--difficulty', '0.00001', '--nice', '0']);
+  worker = workerProcess([
+    '--hub',
+    `stratum+tcp://127.0.0.1:${hub.port}`,
+    '--name',
+    'pc-office',
+    '--threads',
+    '1',
+    '--kernel',
+    'js',
+    '--max-load',
+    '100',
+    '--battery',
+    '--difficulty',
+    '0.00001',
+    '--nice',
+    '0',
+  ]);
   const w = await until('the worker reports it works', () => {
     const a = agentOf();
     return a?.report?.state === 'working' ? a : undefined;
@@ -40,7 +56,11 @@ test('the worker process joins, is linked by host name and MAC, and its shares a
   assert.equal(w.hostname, hostname().split('.')[0]);
   assert.equal(w.mac, primaryMac());
   assert.equal(w.asked, 'work');
-  await until('shares from the worker validated by the hub', () => (hub.manager.stats.snapshot().find((s) => s.name === 'pc-office')?.accepted ?? 0) >= 3, 90_000);
+  await until(
+    'shares from the worker validated by the hub',
+    () => (hub.manager.stats.snapshot().find((s) => s.name === 'pc-office')?.accepted ?? 0) >= 3,
+    90_000,
+  );
 });
 
 test('a pause stops the worker threads (frozen hash counter, no shares) and a resume restarts them', async () => {
@@ -70,14 +90,18 @@ test('a pause stops the worker threads (frozen hash counter, no shares) and a re
     assert.equal(stopped.report!.reason, 'Office PC is busy');
     assert.equal(agentOf()!.asked, 'pause');
     const stopLog = await until('the worker logs its stop time', () => worker!.logs(/^threads stopped hashing$/)[0]);
-    console.log(`# worker agent: plan pause -> threads stopped, reported to the hub: ${ms.toFixed(1)} ms (threads stopped ${Number(stopLog.ms).toFixed(1)} ms after the message)`);
+    console.log(
+      `# worker agent: plan pause -> threads stopped, reported to the hub: ${ms.toFixed(1)} ms (threads stopped ${Number(stopLog.ms).toFixed(1)} ms after the message)`,
+    );
 
     // two seconds of pause: nothing hashed (a share here would be a hash after the stop)
     await new Promise((r) => setTimeout(r, 2000));
     assert.equal(sharesSincePaused, 0, 'no share while paused');
 
     hub.control.setWorking('pc-office', true);
-    const resumed = await until('the worker reports it works again', () => reports.find((r) => r.report?.state === 'working' && r.reportAt! >= stopped.reportAt!));
+    const resumed = await until('the worker reports it works again', () =>
+      reports.find((r) => r.report?.state === 'working' && r.reportAt! >= stopped.reportAt!),
+    );
     assert.equal(resumed.report!.hashes, stopped.report!.hashes, 'the hash counter did not move while paused');
     assert.equal(sharesSincePaused, 0);
     paused = false;

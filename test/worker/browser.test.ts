@@ -38,7 +38,11 @@ test('the page joins as a browser worker and its shares are validated by the hub
   const w = await until('the page reports it hashes', () => (tablet()?.report?.state === 'working' ? tablet() : undefined), 60_000);
   assert.equal(w.kind, 'browser');
   assert.ok(w.report!.threads >= 1);
-  await until('a share from the page validated by the hub', () => (hub.manager.stats.snapshot().find((s) => s.name === 'tablet-test')?.accepted ?? 0) >= 1, 120_000);
+  await until(
+    'a share from the page validated by the hub',
+    () => (hub.manager.stats.snapshot().find((s) => s.name === 'tablet-test')?.accepted ?? 0) >= 1,
+    120_000,
+  );
   assert.match((await page.textContent('#shares')) ?? '', /[1-9]\d* accepted/);
 });
 
@@ -49,7 +53,11 @@ test('a pause from the plan stops the page hashing', async () => {
   try {
     const t0 = performance.now();
     await hub.command({ kind: 'mining', on: false });
-    const paused = await until('the page reports its threads stopped', () => reports.find((r) => r.worker === 'tablet-test' && r.report?.state === 'paused'), 20_000);
+    const paused = await until(
+      'the page reports its threads stopped',
+      () => reports.find((r) => r.worker === 'tablet-test' && r.report?.state === 'paused'),
+      20_000,
+    );
     const ms = performance.now() - t0;
     console.log(`# browser worker: plan pause -> page threads stopped, reported to the hub: ${ms.toFixed(0)} ms`);
     assert.equal(paused.report!.threads, 0);
@@ -59,7 +67,9 @@ test('a pause from the plan stops the page hashing', async () => {
     assert.equal(await page!.textContent('#hashes'), h1, 'no hash while paused');
     assert.match((await page!.textContent('#state')) ?? '', /paused by the hub/);
     // the status page says per worker what the plan asked and what it did
-    const st = (await (await fetch(`http://127.0.0.1:${hub.statusServer!.port}/api/status`)).json()) as { workers: { name: string; kind?: string; asked?: string; did?: string }[] };
+    const st = (await (await fetch(`http://127.0.0.1:${hub.statusServer!.port}/api/status`)).json()) as {
+      workers: { name: string; kind?: string; asked?: string; did?: string }[];
+    };
     const row = st.workers.find((w) => w.name === 'tablet-test');
     assert.equal(row?.kind, 'browser');
     assert.equal(row?.asked, 'pause');
@@ -103,14 +113,23 @@ test('with an endpoint password: a wrong one is refused with a clear message, th
     await p.fill('#name', 'tablet-pw');
     await p.fill('#password', 'wrong');
     await p.click('#start');
-    await p.waitForFunction(() => /refused this worker.*wrong password/.test(document.getElementById('log')?.textContent ?? ''), undefined, { timeout: 30_000 });
-    assert.equal(hub2.obedience.control.list().find((w) => w.worker === 'tablet-pw'), undefined);
+    await p.waitForFunction(() => /refused this worker.*wrong password/.test(document.getElementById('log')?.textContent ?? ''), undefined, {
+      timeout: 30_000,
+    });
+    assert.equal(
+      hub2.obedience.control.list().find((w) => w.worker === 'tablet-pw'),
+      undefined,
+    );
     // it does not retry by itself with the wrong password: Start is enabled again
     await p.waitForFunction(() => !(document.getElementById('start') as HTMLButtonElement).disabled, undefined, { timeout: 10_000 });
     await p.fill('#name', 'tablet-pw');
     await p.fill('#password', 'tablet-secret-1');
     await p.click('#start');
-    await until('the page joins with the right password', () => hub2.obedience.control.list().find((w) => w.worker === 'tablet-pw' && w.kind === 'browser'), 30_000);
+    await until(
+      'the page joins with the right password',
+      () => hub2.obedience.control.list().find((w) => w.worker === 'tablet-pw' && w.kind === 'browser'),
+      30_000,
+    );
   } finally {
     await p.close();
     await hub2.stop();
@@ -146,7 +165,9 @@ test('the page yields when it is hidden and when the device runs on battery, and
     let mark = reports.length;
     await p.evaluate(`window.__hidden = true; document.dispatchEvent(new Event('visibilitychange'))`);
     let r = await waitState('yielding', mark, 'hidden: the page yields').catch(async (e) => {
-      throw new Error(`${e.message}; reports: ${JSON.stringify(reports.slice(mark).map((x) => [x.worker, x.report]))}; page state: ${await p.textContent('#state')}`);
+      throw new Error(
+        `${e.message}; reports: ${JSON.stringify(reports.slice(mark).map((x) => [x.worker, x.report]))}; page state: ${await p.textContent('#state')}`,
+      );
     });
     assert.equal(r.report!.threads, 0);
     assert.match(String(r.report!.reason ?? ''), /hidden/);

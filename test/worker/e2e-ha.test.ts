@@ -30,9 +30,17 @@ let tabletDevice = '';
 before(async () => {
   await buildWeb({ quiet: true });
   bed = await startHaTestBed();
-  await bed.announceDevice({ id: 'officepc', name: 'Office PC', manufacturer: 'Acme', connections: mac ? [['mac', mac]] : [], entities: [{ component: 'binary_sensor', key: 'in_use' }] });
+  await bed.announceDevice({
+    id: 'officepc',
+    name: 'Office PC',
+    manufacturer: 'Acme',
+    connections: mac ? [['mac', mac]] : [],
+    entities: [{ component: 'binary_sensor', key: 'in_use' }],
+  });
   await bed.publishState('officepc', 'in_use', 'OFF');
-  tabletDevice = (await bed.announceDevice({ id: 'tablet', name: 'Kitchen Tablet', manufacturer: 'Acme', entities: [{ component: 'binary_sensor', key: 'in_use' }] })).deviceId;
+  tabletDevice = (
+    await bed.announceDevice({ id: 'tablet', name: 'Kitchen Tablet', manufacturer: 'Acme', entities: [{ component: 'binary_sensor', key: 'in_use' }] })
+  ).deviceId;
   await bed.publishState('tablet', 'in_use', 'OFF');
 });
 
@@ -45,34 +53,68 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-test('the Office PC and the kitchen tablet: each device\'s busy state in HA pauses its worker', { skip: mac ? false : 'this machine has no MAC address to link by' }, async () => {
+test("the Office PC and the kitchen tablet: each device's busy state in HA pauses its worker", {
+  skip: mac ? false : 'this machine has no MAC address to link by',
+}, async () => {
   hub = testHub({
     dataDir: dir,
     policy: 'idle_only',
-    args: ['--idle-hold', '1', '--ha-url', bed.url, '--ha-token', bed.token, '--worker-mappings', JSON.stringify([{ worker: 'tablet-e2e', device: tabletDevice }])],
+    args: [
+      '--idle-hold',
+      '1',
+      '--ha-url',
+      bed.url,
+      '--ha-token',
+      bed.token,
+      '--worker-mappings',
+      JSON.stringify([{ worker: 'tablet-e2e', device: tabletDevice }]),
+    ],
   });
   const h = hub;
   await h.start();
   const reports: ControlledWorker[] = [];
   h.obedience.control.on('report', (w: ControlledWorker) => reports.push({ ...w, reportAt: performance.now() }));
 
-  agent = workerProcess(['--hub', `stratum+tcp://127.0.0.1:${h.server!.address().port}`, '--name', 'office-pc-worker', '--threads', '1', '--kernel', 'js', '--max-load', '100', '--battery']);
+  agent = workerProcess([
+    '--hub',
+    `stratum+tcp://127.0.0.1:${h.server!.address().port}`,
+    '--name',
+    'office-pc-worker',
+    '--threads',
+    '1',
+    '--kernel',
+    'js',
+    '--max-load',
+    '100',
+    '--battery',
+  ]);
   browser = await launchBrowser();
   page = await browser.browser.newPage();
   await page.goto(`http://127.0.0.1:${h.statusServer!.port}/worker?autostart&name=tablet-e2e`);
 
-  const linked = await until('the worker process is linked to the Office PC by its MAC', () => h.ha?.appliances().find((a) => a.workerId === 'office-pc-worker'), 60_000);
+  const linked = await until(
+    'the worker process is linked to the Office PC by its MAC',
+    () => h.ha?.appliances().find((a) => a.workerId === 'office-pc-worker'),
+    60_000,
+  );
   assert.equal(linked.name, 'Office PC');
   assert.equal(linked.workerMatchedBy, 'mac');
   assert.equal(h.ha?.appliances().find((a) => a.workerId === 'tablet-e2e')?.name, 'Kitchen Tablet');
   const working = (name: string) => h.obedience.control.list().find((w) => w.worker === name)?.report?.state === 'working';
   await until('both work while their devices are idle', () => working('office-pc-worker') && working('tablet-e2e'), 90_000);
 
-  for (const [device, worker] of [['officepc', 'office-pc-worker'], ['tablet', 'tablet-e2e']] as const) {
+  for (const [device, worker] of [
+    ['officepc', 'office-pc-worker'],
+    ['tablet', 'tablet-e2e'],
+  ] as const) {
     const from = reports.length;
     const t0 = performance.now();
     await bed.publishState(device, 'in_use', 'ON');
-    const stopped = await until(`${worker} reports it stopped`, () => reports.slice(from).find((r) => r.worker === worker && r.report?.state === 'paused'), 30_000);
+    const stopped = await until(
+      `${worker} reports it stopped`,
+      () => reports.slice(from).find((r) => r.worker === worker && r.report?.state === 'paused'),
+      30_000,
+    );
     console.log(`# e2e on the real HA test bed: ${device} busy (MQTT -> HA) -> ${worker} stopped hashing, reported: ${(stopped.reportAt! - t0).toFixed(0)} ms`);
     assert.equal(stopped.report!.threads, 0);
     assert.match(stopped.report!.reason ?? '', /is busy/);

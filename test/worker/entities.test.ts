@@ -25,8 +25,10 @@ test('a worker device gets power, energy, a plan decision published only when it
     // the slug is the worker name, made topic-safe (and unique)
     const topic = (k: string) => [...seen.keys()].find((t) => new RegExp(`^micro_mining/worker/garage_bitaxe[a-z0-9_]*/${k}$`).test(t)) ?? '';
     const last = (k: string) => seen.get(topic(k))?.at(-1);
-    await until('the worker\'s power and decision in MQTT', () => last('power') === '15' && last('decision') === 'work', 60_000);
-    const cfg = JSON.parse([...seen.entries()].find(([t]) => /micro_mining_w_garage_bitaxe[a-z0-9_]*\/config$/.test(t))![1].at(-1)!) as { cmps: Record<string, Record<string, unknown>> };
+    await until("the worker's power and decision in MQTT", () => last('power') === '15' && last('decision') === 'work', 60_000);
+    const cfg = JSON.parse([...seen.entries()].find(([t]) => /micro_mining_w_garage_bitaxe[a-z0-9_]*\/config$/.test(t))![1].at(-1)!) as {
+      cmps: Record<string, Record<string, unknown>>;
+    };
     assert.equal(cfg.cmps.power.device_class, 'power');
     assert.equal(cfg.cmps.power.unit_of_measurement, 'W');
     assert.equal(cfg.cmps.energy.device_class, 'energy');

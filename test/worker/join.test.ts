@@ -6,8 +6,11 @@ import { joinCommands, lanAddresses, renderJoinPanel, type JoinView } from '../.
 
 const base: JoinView = { lanAddress: '192.168.1.20', statusPort: 8099, stratumPort: 3333, stratumBind: '0.0.0.0', statusBind: '0.0.0.0', addon: false };
 
-test('join panel: the commands for the hub\'s address, the link, and the bind warnings', () => {
-  assert.deepEqual(joinCommands(base), { install: 'npm install -g http://192.168.1.20:8099/worker/package.tgz', run: 'micro-mining worker --hub stratum+tcp://192.168.1.20:3333 --name NAME' });
+test("join panel: the commands for the hub's address, the link, and the bind warnings", () => {
+  assert.deepEqual(joinCommands(base), {
+    install: 'npm install -g http://192.168.1.20:8099/worker/package.tgz',
+    run: 'micro-mining worker --hub stratum+tcp://192.168.1.20:3333 --name NAME',
+  });
   const open = renderJoinPanel(base);
   assert.match(open, /npm install -g http:\/\/192\.168\.1\.20:8099\/worker\/package\.tgz/);
   assert.match(open, /<a href="worker">the worker page<\/a>/);

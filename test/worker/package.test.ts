@@ -23,7 +23,11 @@ after(async () => {
 });
 
 /** A command as its own process, without blocking this one (the hub under test runs here). */
-function run(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<{ status: number | null; stdout: string; stderr: string }> {
+function run(
+  cmd: string,
+  args: string[],
+  opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
+): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn(cmd, args, { env: opts.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
@@ -50,7 +54,7 @@ function get(port: number, path: string): Promise<{ status: number; headers: Rec
   });
 }
 
-test('npm install -g from the hub\'s /worker/package.tgz gives a worker whose shares the hub credits', async () => {
+test("npm install -g from the hub's /worker/package.tgz gives a worker whose shares the hub credits", async () => {
   // the package from the current sources
   for (const script of ['build-dist.mjs', 'build-worker-package.mjs']) {
     const r = spawnSync(process.execPath, [join(ROOT, 'scripts', script)], { cwd: ROOT, encoding: 'utf8', timeout: 300_000 });
@@ -69,14 +73,24 @@ test('npm install -g from the hub\'s /worker/package.tgz gives a worker whose sh
   assert.equal(res.body.length, size);
   assert.ok(res.body.equals(readFileSync(WORKER_PACKAGE)));
   // nothing else of the file system: only the files the worker page names
-  for (const p of ['/worker/package.json', '/worker/../package.json', '/worker/%2e%2e/package.json', '/worker/package.tgz/..', '/worker/build/worker-package/micro-mining-worker.tgz', '/worker/..%2fpackage.json']) {
+  for (const p of [
+    '/worker/package.json',
+    '/worker/../package.json',
+    '/worker/%2e%2e/package.json',
+    '/worker/package.tgz/..',
+    '/worker/build/worker-package/micro-mining-worker.tgz',
+    '/worker/..%2fpackage.json',
+  ]) {
     const r = await get(status, p);
     assert.notEqual(r.status, 200, `${p} is not served`);
   }
 
   // "another computer": a fresh global prefix, npm fetching the dependencies from the registry
   const t0 = performance.now();
-  const install = await run('npm', ['install', '-g', '--prefix', prefix, '--no-audit', '--no-fund', `http://127.0.0.1:${status}/worker/package.tgz`], { timeoutMs: 600_000, env: { ...process.env, npm_config_update_notifier: 'false' } });
+  const install = await run('npm', ['install', '-g', '--prefix', prefix, '--no-audit', '--no-fund', `http://127.0.0.1:${status}/worker/package.tgz`], {
+    timeoutMs: 600_000,
+    env: { ...process.env, npm_config_update_notifier: 'false' },
+  });
   assert.equal(install.status, 0, `npm install: ${install.stderr}`);
   console.log(`# npm install -g of the worker package: ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   const bin = join(prefix, 'bin', 'micro-mining');
@@ -86,22 +100,45 @@ test('npm install -g from the hub\'s /worker/package.tgz gives a worker whose sh
   assert.equal(bad.status, 2, `a bad flag exits 2: ${bad.stderr}`);
 
   const port = h.server!.address().port;
-  const child = spawn(bin, ['worker', '--hub', `stratum+tcp://127.0.0.1:${port}`, '--name', 'pc2', '--threads', '1', '--max-load', '100', '--battery', '--difficulty', '0.00001', '--nice', '0'], {
-    env: { ...process.env, MM_TEST: '', MM_LOG_LEVEL: 'info', MM_LOG_FORMAT: 'json' },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+  const child = spawn(
+    bin,
+    [
+      'worker',
+      '--hub',
+      `stratum+tcp://127.0.0.1:${port}`,
+      '--name',
+      'pc2',
+      '--threads',
+      '1',
+      '--max-load',
+      '100',
+      '--battery',
+      '--difficulty',
+      '0.00001',
+      '--nice',
+      '0',
+    ],
+    {
+      env: { ...process.env, MM_TEST: '', MM_LOG_LEVEL: 'info', MM_LOG_FORMAT: 'json' },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  );
   let stderr = '';
   child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
   const exit = new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
   try {
-    const pc2 = await until('shares of the installed worker credited by the hub', () => {
-      const w = h.manager.stats.snapshot().find((s) => s.name === 'pc2');
-      return w && w.accepted >= 3 ? w : undefined;
-    }, 120_000).catch((err: Error) => {
+    const pc2 = await until(
+      'shares of the installed worker credited by the hub',
+      () => {
+        const w = h.manager.stats.snapshot().find((s) => s.name === 'pc2');
+        return w && w.accepted >= 3 ? w : undefined;
+      },
+      120_000,
+    ).catch((err: Error) => {
       throw new Error(`${err.message}\n${stderr.slice(-2000)}`);
     });
     const agent = h.obedience.control.list().find((w) => w.worker === 'pc2');
-    assert.equal(agent?.kind, 'agent', 'the installed worker speaks the hub\'s extension');
+    assert.equal(agent?.kind, 'agent', "the installed worker speaks the hub's extension");
     const kernel = /"kernel":"(\w+)"/.exec(stderr)?.[1] ?? '?';
     console.log(`# installed worker pc2: ${pc2.accepted} shares credited, kernel ${kernel}`);
   } finally {

@@ -41,7 +41,8 @@ test('paused plain miners get no new jobs: one hashes its last job until it is s
   const notifies = (p: LinePeer) => p.msgs.filter((m) => m.method === 'mining.notify').length;
   const before = peers.map(notifies);
   const t0 = performance.now();
-  for (const name of ['forever-miner', 'cpuminer-like']) assert.deepEqual(hub.control.setWorking(name, false, 'paused by the test'), { extension: 0, withheld: 1 });
+  for (const name of ['forever-miner', 'cpuminer-like'])
+    assert.deepEqual(hub.control.setWorking(name, false, 'paused by the test'), { extension: 0, withheld: 1 });
 
   // the cpuminer-like one stops once its last job is older than its limit
   await until('the cpuminer-like miner stops hashing', () => cpuminer.stoppedAt, 20_000);

@@ -27,15 +27,34 @@ test('switched off and on again by hand, a worker agent resumes at once (through
     if (e.worker === 'pc-switch' && e.accepted) accepted++;
   });
   const port = h.server!.address().port;
-  worker = workerProcess(['--hub', `stratum+tcp://127.0.0.1:${port}`, '--name', 'pc-switch', '--threads', '1', '--max-load', '100', '--battery', '--difficulty', '0.00001', '--nice', '0']);
+  worker = workerProcess([
+    '--hub',
+    `stratum+tcp://127.0.0.1:${port}`,
+    '--name',
+    'pc-switch',
+    '--threads',
+    '1',
+    '--max-load',
+    '100',
+    '--battery',
+    '--difficulty',
+    '0.00001',
+    '--nice',
+    '0',
+  ]);
   const report = () => h.obedience.control.list().find((w) => w.worker === 'pc-switch')?.report ?? null;
   const decision = () => h.planner.lastPlan?.workers.find((w) => w.id === 'pc-switch');
   await until('the plan lets the worker work', () => decision()?.action === 'work', 60_000);
   await until('the worker works', () => report()?.state === 'working', 60_000);
 
   const commands = [
-    { what: 'its own Mining switch', off: { kind: 'worker_mining', worker: 'pc-switch', on: false }, on: { kind: 'worker_mining', worker: 'pc-switch', on: true }, reason: /Mining switch is off/ },
-    { what: 'the hub\'s Mining switch', off: { kind: 'mining', on: false }, on: { kind: 'mining', on: true }, reason: /switched off by hand/ },
+    {
+      what: 'its own Mining switch',
+      off: { kind: 'worker_mining', worker: 'pc-switch', on: false },
+      on: { kind: 'worker_mining', worker: 'pc-switch', on: true },
+      reason: /Mining switch is off/,
+    },
+    { what: "the hub's Mining switch", off: { kind: 'mining', on: false }, on: { kind: 'mining', on: true }, reason: /switched off by hand/ },
   ] as const;
   for (const c of commands) {
     await h.command(c.off);
@@ -54,7 +73,7 @@ test('switched off and on again by hand, a worker agent resumes at once (through
   }
 });
 
-test('the minimum pause holds the plan\'s own pauses, not one made by hand or by a worker away (pure)', () => {
+test("the minimum pause holds the plan's own pauses, not one made by hand or by a worker away (pure)", () => {
   const p = parsePolicy({ mode: 'idle_only', minPauseSeconds: 30 });
   assert.ok(p.ok);
   const policy = p.value;

@@ -19,7 +19,7 @@ after(async () => {
   await hub?.stop();
 });
 
-test('pause/resume cycles through the hub\'s control: no duplicate share, shares accepted after each resume', async () => {
+test("pause/resume cycles through the hub's control: no duplicate share, shares accepted after each resume", async () => {
   hub = await startTestHub({ args: ['--practice-difficulty', '0.00001', '--kernel', 'js'] });
   const h = hub;
   const events: ShareEvent[] = [];
@@ -27,7 +27,21 @@ test('pause/resume cycles through the hub\'s control: no duplicate share, shares
     if (e.worker === 'pc-dup') events.push(e);
   });
   const port = h.server!.address().port;
-  worker = workerProcess(['--hub', `stratum+tcp://127.0.0.1:${port}`, '--name', 'pc-dup', '--threads', '1', '--max-load', '100', '--battery', '--difficulty', '0.00001', '--nice', '0']);
+  worker = workerProcess([
+    '--hub',
+    `stratum+tcp://127.0.0.1:${port}`,
+    '--name',
+    'pc-dup',
+    '--threads',
+    '1',
+    '--max-load',
+    '100',
+    '--battery',
+    '--difficulty',
+    '0.00001',
+    '--nice',
+    '0',
+  ]);
   const agent = () => h.obedience.control.list().find((w) => w.worker === 'pc-dup');
   await until('the worker reports it works', () => agent()?.report?.state === 'working', 60_000);
   const accepted = () => events.filter((e) => e.accepted).length;
@@ -40,11 +54,14 @@ test('pause/resume cycles through the hub\'s control: no duplicate share, shares
     h.obedience.setWorking('pc-dup', false, `test pause ${i + 1}`);
     await until(`pause ${i + 1}: the worker reports paused`, () => agent()?.report?.state === 'paused' && agent()?.report?.threads === 0, 30_000);
     // while it is paused the hub sends the same job again, as a new difficulty or a keepalive does
-    const session = [...(h.server as unknown as { sessions: Map<number, { worker: string; vardiff: { difficulty: number } }> }).sessions.values()].find((s) => s.worker === 'pc-dup') as { worker: string; vardiff: { difficulty: number } } | undefined;
-    assert.ok(session, 'the worker\'s session on the hub');
+    const session = [...(h.server as unknown as { sessions: Map<number, { worker: string; vardiff: { difficulty: number } }> }).sessions.values()].find(
+      (s) => s.worker === 'pc-dup',
+    ) as { worker: string; vardiff: { difficulty: number } } | undefined;
+    assert.ok(session, "the worker's session on the hub");
     // (the endpoint's own job feed, reached here as the stand-in for a long pause or a retarget)
     const feed = (h.server as unknown as { feed: { applyDifficulty(s: unknown, d: number): void; handle(s: unknown): { giveWork(): void } } }).feed;
-    if (i % 2 === 0) feed.handle(session).giveWork(); // the current job again, clean_jobs true
+    if (i % 2 === 0)
+      feed.handle(session).giveWork(); // the current job again, clean_jobs true
     else feed.applyDifficulty(session, session.vardiff.difficulty); // set_difficulty (unchanged) and the current job under a new id
     const before = accepted();
     h.obedience.setWorking('pc-dup', true);
@@ -59,11 +76,19 @@ test('pause/resume cycles through the hub\'s control: no duplicate share, shares
 
 test('the work units of a job sent again go on where they stopped; a new job starts at its beginning (pure)', async () => {
   // a job source is an event emitter; this one only emits what the test says
-  const source = Object.assign(new EventEmitter(), { kind: 'practice', label: 'test', start: async () => {}, stop: async () => {}, current: () => null, difficulty: () => 1 }) as unknown as JobSource;
+  const source = Object.assign(new EventEmitter(), {
+    kind: 'practice',
+    label: 'test',
+    start: async () => {},
+    stop: async () => {},
+    current: () => null,
+    difficulty: () => 1,
+  }) as unknown as JobSource;
   const manager = new JobManager({ source, unitNonces: 1000 });
   await manager.start();
   source.emit('session', { session: 1, extranonce1: 'abcd', extranonce2Size: 6, versionMask: 0 });
-  const job = (id: string, ntime: number, clean: boolean) => practiceJob({ jobId: id, height: 900_001, prevhash: '00'.repeat(32), txids: [], extranonceBytes: 8, nbits: 0x17027726, ntime, clean });
+  const job = (id: string, ntime: number, clean: boolean) =>
+    practiceJob({ jobId: id, height: 900_001, prevhash: '00'.repeat(32), txids: [], extranonceBytes: 8, nbits: 0x17027726, ntime, clean });
   const cursor = () => {
     const u = manager.unitSource()!;
     return `${u.extranonce2}:${u.start}`;

@@ -60,7 +60,18 @@ test('a paused miner on a plug is switched off through HA, and on again after it
   hub = await startTestHub({
     dataDir: dir,
     policy: 'idle_only',
-    args: ['--kernel', 'js', '--idle-hold', '1', '--ha-url', bed.url, '--ha-token', bed.token, '--worker-mappings', JSON.stringify([{ worker: 'garage-miner', device: plug.deviceId }])],
+    args: [
+      '--kernel',
+      'js',
+      '--idle-hold',
+      '1',
+      '--ha-url',
+      bed.url,
+      '--ha-token',
+      bed.token,
+      '--worker-mappings',
+      JSON.stringify([{ worker: 'garage-miner', device: plug.deviceId }]),
+    ],
     overrides: { tickMs: 500, switchMinOnS: 0, switchMinOffS: 35 },
   });
   miner = await LinePeer.connect(hub.server!.address().port);
@@ -69,7 +80,11 @@ test('a paused miner on a plug is switched off through HA, and on again after it
   await until('the plug is linked to the miner', () => h.ha?.appliances().find((a) => a.workerId === 'garage-miner'), 30_000);
   // idle_only: the plug reads 28 W because the miner runs on it; that does not make the miner busy
   await until('the plan lets the miner work', () => h.planner.lastPlan?.workers.find((w) => w.id === 'garage-miner')?.action === 'work', 30_000);
-  const plugNow = await until('the plug reads the miner\'s 28 W (busy, by its power)', () => h.ha!.appliances().find((a) => a.workerId === 'garage-miner' && a.watts === 28 && a.status === 'busy'), 30_000);
+  const plugNow = await until(
+    "the plug reads the miner's 28 W (busy, by its power)",
+    () => h.ha!.appliances().find((a) => a.workerId === 'garage-miner' && a.watts === 28 && a.status === 'busy'),
+    30_000,
+  );
   assert.equal(plugNow.name, PLUG.name);
   await new Promise((r) => setTimeout(r, 1000)); // a few plans go by
   assert.equal(h.planner.lastPlan?.workers.find((w) => w.id === 'garage-miner')?.action, 'work', 'its own plug being busy does not pause it');
@@ -89,9 +104,12 @@ test('a paused miner on a plug is switched off through HA, and on again after it
   await h.command({ kind: 'mining', on: true });
   await until('the plan lets the miner work again', () => h.planner.lastPlan?.workers.find((w) => w.id === 'garage-miner')?.action === 'work', 60_000);
   const planMs = performance.now() - t0;
-  if (planMs < 34_000) assert.match(h.obedience.report(h.manager.stats.snapshot()).find((w) => w.name === 'garage-miner')!.did, /on when its minimum off time has passed/);
+  if (planMs < 34_000)
+    assert.match(h.obedience.report(h.manager.stats.snapshot()).find((w) => w.name === 'garage-miner')!.did, /on when its minimum off time has passed/);
   await bed.waitState(plug.entityIds.relay, 'on', 60_000);
   const onMs = performance.now() - t0;
-  console.log(`# switched miner: plan resume at ${(planMs / 1000).toFixed(1)} s -> on in HA at ${(onMs / 1000).toFixed(1)} s after the pause (minimum off time 35 s)`);
+  console.log(
+    `# switched miner: plan resume at ${(planMs / 1000).toFixed(1)} s -> on in HA at ${(onMs / 1000).toFixed(1)} s after the pause (minimum off time 35 s)`,
+  );
   assert.ok(onMs >= 35_000, `the minimum off time was kept (${onMs.toFixed(0)} ms)`);
 });

@@ -36,7 +36,10 @@ test('settings: flags win over MM_* which win over the file; defaults', () => {
 
 test('settings: each bad value names its source and the fix', () => {
   const bad = (argv: string[], env: NodeJS.ProcessEnv, re: RegExp) =>
-    assert.throws(() => loadWorkerConfig({ argv, env, cores: 4 }), (e: unknown) => e instanceof InputError && re.test(e.message));
+    assert.throws(
+      () => loadWorkerConfig({ argv, env, cores: 4 }),
+      (e: unknown) => e instanceof InputError && re.test(e.message),
+    );
   bad([], {}, /--hub is required.*MM_HUB/);
   bad(['--hub', 'http://h:3333'], {}, /--hub: not a Stratum URL.*stratum\+tcp/);
   bad(['--hub', 'stratum+tcp://u:secret@h:3333'], {}, /must not carry a user or password/);
@@ -98,7 +101,13 @@ test('extension: what a worker tells is checked, never trusted', () => {
   assert.deepEqual(h, { kind: 'browser', hostname: 'office-pc', mac: 'aa:bb:cc:dd:ee:01' });
   const junk = parseHello({ [`${MM_EXTENSION}.hostname`]: 'bad host\n', [`${MM_EXTENSION}.mac`]: '00:00:00:00:00:00', [`${MM_EXTENSION}.kind`]: 42 });
   assert.deepEqual(junk, { kind: 'agent' });
-  assert.deepEqual(parseReport([{ state: 'paused', threads: 0, hashrate: 0, hashes: 12, reason: 'x\u0000' }]), { state: 'paused', threads: 0, hashrate: 0, hashes: 12, reason: 'x?' });
+  assert.deepEqual(parseReport([{ state: 'paused', threads: 0, hashrate: 0, hashes: 12, reason: 'x\u0000' }]), {
+    state: 'paused',
+    threads: 0,
+    hashrate: 0,
+    hashes: 12,
+    reason: 'x?',
+  });
   assert.throws(() => parseReport([{ state: 'sleeping', threads: 0, hashrate: 0, hashes: 0 }]), /state must be one of/);
   assert.throws(() => parseReport([{ state: 'working', threads: -1, hashrate: 0, hashes: 0 }]), /threads must be a number/);
   assert.throws(() => parseReport(['x']), /expected \[\{state/);

@@ -86,13 +86,15 @@ export function effectiveOptions(c: Config): Partial<Record<ConfigKey, unknown>>
         ...(r.powerThresholdW !== undefined ? { power_threshold_w: r.powerThresholdW } : {}),
       };
     }),
-    worker_mappings: m.idle.workers.map((w) => ({
-      worker: w.workerId,
-      ...(w.deviceId ? { device: w.deviceId } : {}),
-      ...(w.mac ? { mac: w.mac } : {}),
-      ...(w.ip ? { ip: w.ip } : {}),
-      ...(w.name ? { name: w.name } : {}),
-    })).concat(Object.entries(m.miners.axeosUrls ?? {}).map(([worker, url]) => ({ worker, axeos_url: url }))),
+    worker_mappings: m.idle.workers
+      .map((w) => ({
+        worker: w.workerId,
+        ...(w.deviceId ? { device: w.deviceId } : {}),
+        ...(w.mac ? { mac: w.mac } : {}),
+        ...(w.ip ? { ip: w.ip } : {}),
+        ...(w.name ? { name: w.name } : {}),
+      }))
+      .concat(Object.entries(m.miners.axeosUrls ?? {}).map(([worker, url]) => ({ worker, axeos_url: url }))),
     worker_power: Object.entries(m.miners.powerW).map(([worker, watts]) => ({ worker, watts })),
     switch_min_on: m.miners.switchMinOnS,
     switch_min_off: m.miners.switchMinOffS,

@@ -91,7 +91,12 @@ export function resolveMiners(s: Settings): Config['miners'] {
     switchMinOnS: s.switch_min_on ?? 300,
     switchMinOffS: s.switch_min_off ?? 300,
     // the first axeos_url of a worker counts
-    axeosUrls: Object.fromEntries((s.worker_mappings ?? []).filter((w) => w.axeos_url).reverse().map((w) => [w.worker, w.axeos_url as string])),
+    axeosUrls: Object.fromEntries(
+      (s.worker_mappings ?? [])
+        .filter((w) => w.axeos_url)
+        .reverse()
+        .map((w) => [w.worker, w.axeos_url as string]),
+    ),
   };
 }
 
@@ -107,14 +112,16 @@ export function resolveIdle(s: Settings): Config['idle'] {
     return out;
   });
   // an entry with only worker + axeos_url links no HA device (the AxeOS part reads it: miners.axeosUrls)
-  const workers: WorkerMappingSetting[] = (s.worker_mappings ?? []).filter((w) => w.device || w.mac || w.ip || w.name).map((w) => {
-    const out: WorkerMappingSetting = { workerId: w.worker };
-    if (w.device) out.deviceId = w.device;
-    if (w.mac) out.mac = w.mac;
-    if (w.ip) out.ip = w.ip;
-    if (w.name) out.name = w.name;
-    return out;
-  });
+  const workers: WorkerMappingSetting[] = (s.worker_mappings ?? [])
+    .filter((w) => w.device || w.mac || w.ip || w.name)
+    .map((w) => {
+      const out: WorkerMappingSetting = { workerId: w.worker };
+      if (w.device) out.deviceId = w.device;
+      if (w.mac) out.mac = w.mac;
+      if (w.ip) out.ip = w.ip;
+      if (w.name) out.name = w.name;
+      return out;
+    });
   return {
     holdSeconds: s.idle_hold ?? 60,
     powerThresholdW: s.idle_power_threshold ?? 5,

@@ -48,7 +48,12 @@ export interface Config {
   };
   quietHours: QuietHours[];
   /** miners and workers on the endpoint: declared power (W by worker name), minimum on/off time of their HA switch (s) */
-  miners: { powerW: Record<string, number>; switchMinOnS: number; switchMinOffS: number; /** worker -> its AxeOS URL (worker_mappings' axeos_url, src/axeos) */ axeosUrls?: Record<string, string> };
+  miners: {
+    powerW: Record<string, number>;
+    switchMinOnS: number;
+    switchMinOffS: number /** worker -> its AxeOS URL (worker_mappings' axeos_url, src/axeos) */;
+    axeosUrls?: Record<string, string>;
+  };
   idle: {
     holdSeconds: number;
     powerThresholdW: number;

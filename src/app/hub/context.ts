@@ -170,13 +170,21 @@ export abstract class Part implements HubPart {
 
 /** The job source the configuration names: the user's node (solo), an upstream pool, or practice. */
 function jobSource(c: Config): JobSource {
-  if (c.node) return new NodeSource({ url: c.node.url, cookieFile: c.node.cookieFile ?? undefined, payoutAddress: c.node.payoutAddress, logger: logger('node') });
+  if (c.node)
+    return new NodeSource({ url: c.node.url, cookieFile: c.node.cookieFile ?? undefined, payoutAddress: c.node.payoutAddress, logger: logger('node') });
   if (c.pool) return new UpstreamSource({ url: c.pool.url, fallbackUrl: c.pool.fallbackUrl ?? undefined, user: c.pool.user, password: c.pool.password });
   return new PracticeSource({ difficulty: c.practiceDifficulty });
 }
 
 /** The context of one run: the bus and the shared objects (nothing started yet). */
-export function createContext(o: { config: Config; overrides: HubOverrides; log: Logger; cores: number; snapshot: () => TickSnapshot; stopping: () => boolean }): HubContext {
+export function createContext(o: {
+  config: Config;
+  overrides: HubOverrides;
+  log: Logger;
+  cores: number;
+  snapshot: () => TickSnapshot;
+  stopping: () => boolean;
+}): HubContext {
   const { config, overrides, log, cores, snapshot, stopping } = o;
   const c = config;
   const handles: { [K in HandleName]?: HubHandles[K] | null } = {};

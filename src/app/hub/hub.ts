@@ -79,7 +79,14 @@ export class Hub {
     const c = this.config;
     mkdirSync(c.dataDir, { recursive: true });
     for (const w of c.warnings) this.log.warn(w);
-    const ctx = createContext({ config: c, overrides: this.overrides, log: this.log, cores: this.cores, snapshot: () => snapshotNow(ctx), stopping: () => this.stopping !== null });
+    const ctx = createContext({
+      config: c,
+      overrides: this.overrides,
+      log: this.log,
+      cores: this.cores,
+      snapshot: () => snapshotNow(ctx),
+      stopping: () => this.stopping !== null,
+    });
     this.ctx = ctx;
     for (const make of this.partList) {
       const part = make(ctx);
@@ -92,12 +99,15 @@ export class Hub {
       }
     }
     let last = Date.now();
-    const t = setInterval(() => {
-      if (this.stopping) return;
-      const now = Date.now();
-      void ctx.bus.emit('tick', { at: now, dtS: (now - last) / 1000 });
-      last = now;
-    }, Math.min(this.tickMs, 1000));
+    const t = setInterval(
+      () => {
+        if (this.stopping) return;
+        const now = Date.now();
+        void ctx.bus.emit('tick', { at: now, dtS: (now - last) / 1000 });
+        last = now;
+      },
+      Math.min(this.tickMs, 1000),
+    );
     const m = setInterval(() => {
       if (!this.stopping) void ctx.bus.emit('snapshot', this.snapshot());
     }, this.tickMs);

@@ -83,7 +83,11 @@ function align(series: Pt[][]): uPlot.AlignedData {
   return [times.map((t) => t / 1000), ...cols] as uPlot.AlignedData;
 }
 
-function chart(id: string, series: Array<{ label: string; points: Pt[]; colour: string; fmt: (v: number) => string; bars?: boolean; dash?: number[] }>, opts: { log?: boolean; fmt: (v: number) => string }): void {
+function chart(
+  id: string,
+  series: Array<{ label: string; points: Pt[]; colour: string; fmt: (v: number) => string; bars?: boolean; dash?: number[] }>,
+  opts: { log?: boolean; fmt: (v: number) => string },
+): void {
   const el = byId(id);
   if (!el || !last) return;
   el.textContent = '';
@@ -95,10 +99,19 @@ function chart(id: string, series: Array<{ label: string; points: Pt[]; colour: 
     {
       width,
       height: width < 500 ? 160 : 200,
-      scales: { x: { time: true, range: [last.from_ms / 1000, last.to_ms / 1000] }, y: opts.log ? { distr: 3 } : { range: (_u, min, max) => [Math.min(0, min ?? 0), Math.max(1, (max ?? 1) * 1.1)] } },
+      scales: {
+        x: { time: true, range: [last.from_ms / 1000, last.to_ms / 1000] },
+        y: opts.log ? { distr: 3 } : { range: (_u, min, max) => [Math.min(0, min ?? 0), Math.max(1, (max ?? 1) * 1.1)] },
+      },
       axes: [
         { stroke: c.fg, grid: { stroke: c.grid, width: 1 }, ticks: { stroke: c.grid } },
-        { stroke: c.fg, grid: { stroke: c.grid, width: 1 }, ticks: { stroke: c.grid }, size: 70, values: (_u, splits) => splits.map((v) => (v === null ? '' : opts.fmt(v))) },
+        {
+          stroke: c.fg,
+          grid: { stroke: c.grid, width: 1 },
+          ticks: { stroke: c.grid },
+          size: 70,
+          values: (_u, splits) => splits.map((v) => (v === null ? '' : opts.fmt(v))),
+        },
       ],
       series: [
         { value: (_u, v) => (v === null ? '' : new Date(v * 1000).toLocaleString()) },
@@ -220,8 +233,23 @@ function draw(): void {
     ],
     { fmt: (v) => formatPower(v) },
   );
-  chart('chart-shares', [{ label: `accepted shares per ${q.step_s >= 60 ? `${q.step_s / 60} min` : `${q.step_s} s`}`, points: q.series.shares, colour: '#00897b', fmt: formatCount, bars: true }], { fmt: (v) => (Number.isInteger(v) ? formatCount(v) : '') });
-  chart('chart-best', [{ label: 'best share difficulty', points: q.series.best_difficulty, colour: '#c62828', fmt: formatDifficulty }], { log: true, fmt: formatDifficulty });
+  chart(
+    'chart-shares',
+    [
+      {
+        label: `accepted shares per ${q.step_s >= 60 ? `${q.step_s / 60} min` : `${q.step_s} s`}`,
+        points: q.series.shares,
+        colour: '#00897b',
+        fmt: formatCount,
+        bars: true,
+      },
+    ],
+    { fmt: (v) => (Number.isInteger(v) ? formatCount(v) : '') },
+  );
+  chart('chart-best', [{ label: 'best share difficulty', points: q.series.best_difficulty, colour: '#c62828', fmt: formatDifficulty }], {
+    log: true,
+    fmt: formatDifficulty,
+  });
   timeline(q);
   document.body.dataset.charts = String(charts.length);
 }

@@ -58,7 +58,15 @@ export async function openBrowserWasm(wasmPath: string, header: Uint8Array): Pro
   const browser = await chromium.launch({
     executablePath: CHROMIUM_PATH,
     headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
     timeout: 60_000,
   });
   try {
@@ -129,7 +137,16 @@ function cpuSeconds(pids: number[]): number {
 }
 
 /** Chromium's flags for WebGPU on its software adapter where there is no GPU (HINTS: SwiftShader). */
-const GPU_ARGS = ['--no-sandbox', '--enable-unsafe-webgpu', '--use-webgpu-adapter=swiftshader', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const GPU_ARGS = [
+  '--no-sandbox',
+  '--enable-unsafe-webgpu',
+  '--use-webgpu-adapter=swiftshader',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 // Runs in the page: the worker page's own threads (worker/gpu-worker.js and worker/hash-worker.js,
 // the built files), one of each; round(kind, ms) hashes for about ms and answers {hashes, wall}.
@@ -228,14 +245,21 @@ export async function openBrowserGpu(webDir: string, wasmPath: string, header: U
     const page = await browser.newPage();
     await page.goto(`http://127.0.0.1:${(server.address() as { port: number }).port}/`);
     await page.evaluate(`(() => {${GPU_PAGE.replace('HEADER', JSON.stringify(Array.from(header)))}})()`);
-    const info = (await page.evaluate(`globalThis.mmBench.then((b) => ({ error: b.gpuError, detail: b.gpuInfo }))`)) as { error: string | null; detail: string | null };
+    const info = (await page.evaluate(`globalThis.mmBench.then((b) => ({ error: b.gpuError, detail: b.gpuInfo }))`)) as {
+      error: string | null;
+      detail: string | null;
+    };
     // warm-up: tier-up of the wasm code, the GPU's first dispatches
     await page.evaluate(`globalThis.mmBench.then(async (b) => { await b.round(b.cpu, 300); if (b.gpu) await b.round(b.gpu, 300); })`);
     return {
       version: browser.version(),
       detail: info.detail,
       error: info.error,
-      round: (kind, ms) => page.evaluate(`globalThis.mmBench.then((b) => b.round(${kind === 'webgpu' ? 'b.gpu' : 'b.cpu'}, ${Number(ms)}))`) as Promise<{ hashes: number; wall: number }>,
+      round: (kind, ms) =>
+        page.evaluate(`globalThis.mmBench.then((b) => b.round(${kind === 'webgpu' ? 'b.gpu' : 'b.cpu'}, ${Number(ms)}))`) as Promise<{
+          hashes: number;
+          wall: number;
+        }>,
       close: async () => {
         await browser.close();
         await stopServer();

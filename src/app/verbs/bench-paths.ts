@@ -62,7 +62,11 @@ interface Sample {
 
 class PathGang {
   private readonly workers: Worker[] = [];
-  constructor(readonly path: NativePath, readonly threads: number, header: Uint8Array) {
+  constructor(
+    readonly path: NativePath,
+    readonly threads: number,
+    header: Uint8Array,
+  ) {
     for (let i = 0; i < threads; i++) {
       const w = new Worker(WORKER, {
         eval: true,

@@ -56,13 +56,20 @@ export async function runBench(argv: string[]): Promise<number> {
   const seconds = numberFlag(values.seconds, '--seconds', 2);
   if (seconds > 600) throw new InputError('--seconds: at most 600', 'seconds');
   const browser = parseBrowser(values.browser);
-  const rows = await bench(seconds, (row) => {
-    if (values.json) console.log(JSON.stringify({ kernel: row.kernel, threads: row.threads, mhs: round(row.mhs), ratio: round(row.ratio) }));
-    else console.log(`${row.kernel.padEnd(7)} ${String(row.threads).padStart(2)} thread${row.threads === 1 ? ' ' : 's'}  ${row.mhs.toFixed(3).padStart(9)} MH/s  ${row.ratio.toFixed(2).padStart(7)}x naive  ${row.detail ?? ''}`);
-  }, (name, reason) => {
-    if (!values.json) console.log(`${name.padEnd(7)} skipped: ${reason}`);
-    else console.error(JSON.stringify({ kernel: name, skipped: reason }));
-  });
+  const rows = await bench(
+    seconds,
+    (row) => {
+      if (values.json) console.log(JSON.stringify({ kernel: row.kernel, threads: row.threads, mhs: round(row.mhs), ratio: round(row.ratio) }));
+      else
+        console.log(
+          `${row.kernel.padEnd(7)} ${String(row.threads).padStart(2)} thread${row.threads === 1 ? ' ' : 's'}  ${row.mhs.toFixed(3).padStart(9)} MH/s  ${row.ratio.toFixed(2).padStart(7)}x naive  ${row.detail ?? ''}`,
+        );
+    },
+    (name, reason) => {
+      if (!values.json) console.log(`${name.padEnd(7)} skipped: ${reason}`);
+      else console.error(JSON.stringify({ kernel: name, skipped: reason }));
+    },
+  );
   if (!rows.length) return 1;
   let chosen: string | undefined;
   const native = rows.find((r) => r.kernel === 'native' && r.threads === 1);
@@ -84,20 +91,34 @@ export async function runBench(argv: string[]): Promise<number> {
     },
   });
   if (browser !== 'off') {
-    await benchBrowserGpu(seconds, 3, browser, (line, json) => console.log(values.json ? JSON.stringify(json) : line), (what, reason) => {
+    await benchBrowserGpu(
+      seconds,
+      3,
+      browser,
+      (line, json) => console.log(values.json ? JSON.stringify(json) : line),
+      (what, reason) => {
+        if (!values.json) console.log(`${what} skipped: ${reason}`);
+        else console.error(JSON.stringify({ kernel: what, skipped: reason }));
+      },
+    );
+  }
+  await benchNodeGpu(
+    seconds,
+    (line, json) => console.log(values.json ? JSON.stringify(json) : line),
+    (what, reason) => {
       if (!values.json) console.log(`${what} skipped: ${reason}`);
       else console.error(JSON.stringify({ kernel: what, skipped: reason }));
-    });
-  }
-  await benchNodeGpu(seconds, (line, json) => console.log(values.json ? JSON.stringify(json) : line), (what, reason) => {
-    if (!values.json) console.log(`${what} skipped: ${reason}`);
-    else console.error(JSON.stringify({ kernel: what, skipped: reason }));
-  });
+    },
+  );
   return 0;
 }
 
 /** The WebGPU kernel in Node (`micro-mining worker --gpu`) where the optional `webgpu` package finds an adapter. */
-async function benchNodeGpu(seconds: number, print: (line: string, json: Record<string, unknown>) => void, skip: (what: string, reason: string) => void): Promise<void> {
+async function benchNodeGpu(
+  seconds: number,
+  print: (line: string, json: Record<string, unknown>) => void,
+  skip: (what: string, reason: string) => void,
+): Promise<void> {
   const g = await openNodeGpu();
   if (!g.scanner) {
     skip('webgpu in Node', g.reason);
@@ -119,12 +140,15 @@ async function benchNodeGpu(seconds: number, print: (line: string, json: Record<
       }
       rates.push(n / ((performance.now() - t0) / 1000) / 1e6);
     }
-    print(`${'webgpu in Node'.padEnd(17)} 1 GPU      ${median(rates).toFixed(3).padStart(9)} MH/s  Dawn (webgpu package), ${s.detail}; rounds ${rates.map((x) => x.toFixed(3)).join('/')}`, {
-      kernel: 'webgpu-node',
-      adapter: s.adapter,
-      mhs: round(median(rates)),
-      rounds: rates.map(round),
-    });
+    print(
+      `${'webgpu in Node'.padEnd(17)} 1 GPU      ${median(rates).toFixed(3).padStart(9)} MH/s  Dawn (webgpu package), ${s.detail}; rounds ${rates.map((x) => x.toFixed(3)).join('/')}`,
+      {
+        kernel: 'webgpu-node',
+        adapter: s.adapter,
+        mhs: round(median(rates)),
+        rounds: rates.map(round),
+      },
+    );
   } finally {
     s.close();
   }
@@ -171,13 +195,16 @@ async function benchBrowserGpu(
     }
     const software = /^software /.test(b.detail ?? '');
     const runtime = `Chromium ${b.version}`;
-    print(`${'wasm page thread'.padEnd(17)} 1 thread   ${median(wasm).toFixed(3).padStart(9)} MH/s  ${runtime}, the worker page's WASM thread; rounds ${wasm.map((x) => x.toFixed(2)).join('/')}`, {
-      kernel: 'wasm-page',
-      runtime,
-      threads: 1,
-      mhs: round(median(wasm)),
-      rounds: wasm.map(round),
-    });
+    print(
+      `${'wasm page thread'.padEnd(17)} 1 thread   ${median(wasm).toFixed(3).padStart(9)} MH/s  ${runtime}, the worker page's WASM thread; rounds ${wasm.map((x) => x.toFixed(2)).join('/')}`,
+      {
+        kernel: 'wasm-page',
+        runtime,
+        threads: 1,
+        mhs: round(median(wasm)),
+        rounds: wasm.map(round),
+      },
+    );
     print(
       `${'webgpu in browser'.padEnd(17)} 1 GPU      ${median(gpu).toFixed(3).padStart(9)} MH/s  ${median(ratio).toFixed(3)}x the page's wasm thread (same run)  ${runtime}, ${b.detail}; rounds ${gpu.map((x) => x.toFixed(3)).join('/')}${software ? '  (software adapter: the CPU emulates the GPU; docs/performance.md)' : ''}`,
       { kernel: 'webgpu', runtime, adapter: b.detail, mhs: round(median(gpu)), vsWasm: round(median(ratio)), rounds: gpu.map(round), software },
@@ -225,8 +252,11 @@ function pathLine(r: PathRow, chosen: string | undefined): string {
   const name = r.path === 'wasm' ? 'wasm in browser' : `path ${r.path}`;
   const cpu = Number.isFinite(r.mhsPerCpuSecond) ? `${r.mhsPerCpuSecond.toFixed(2).padStart(7)} per CPU-s` : '';
   const spread = `rounds ${r.rounds.map((x) => x.toFixed(2)).join('/')}`;
-  const vs = r.vsAvx2 !== undefined ? `  ${r.vsAvx2.toFixed(2)}x native avx2 per thread${Number.isFinite(r.vsAvx2Cpu) ? ` (${(r.vsAvx2Cpu ?? NaN).toFixed(2)}x per CPU-s)` : ''}` : '';
-  const what = r.path === 'wasm' ? r.runtime : PATH_NAMES[r.path] ?? r.path;
+  const vs =
+    r.vsAvx2 !== undefined
+      ? `  ${r.vsAvx2.toFixed(2)}x native avx2 per thread${Number.isFinite(r.vsAvx2Cpu) ? ` (${(r.vsAvx2Cpu ?? NaN).toFixed(2)}x per CPU-s)` : ''}`
+      : '';
+  const what = r.path === 'wasm' ? r.runtime : (PATH_NAMES[r.path] ?? r.path);
   const mark = r.path === chosen && r.threads === 1 ? '  <- runs' : '';
   return `${name.padEnd(16)} ${String(r.threads).padStart(2)} thread${r.threads === 1 ? ' ' : 's'}  ${r.mhsPerThread.toFixed(3).padStart(9)} MH/s per thread  ${cpu}  ${what}; ${spread}${vs}${mark}`;
 }
@@ -278,9 +308,7 @@ async function poolRate(kernel: AnyKernelName, threads: number, seconds: number)
   const pool = new HashPool({ threads, maxThreads: threads, kernel, nice: 0, taskMs: 250, logger: log });
   await pool.start();
   let n = 0;
-  pool.setSource(
-    (): WorkUnit => ({ jobId: 'bench', extranonce2: String(n), header: BENCH_HEADER, target: 0n, start: (n++ % 4096) * 2 ** 20, count: 2 ** 20 }),
-  );
+  pool.setSource((): WorkUnit => ({ jobId: 'bench', extranonce2: String(n), header: BENCH_HEADER, target: 0n, start: (n++ % 4096) * 2 ** 20, count: 2 ** 20 }));
   try {
     await sleep(1000);
     const h0 = pool.stats().hashes;

@@ -49,7 +49,14 @@ export function jobFromJson(j: unknown): JobFile {
     const p = o.params;
     if (p.length < 8) throw new InputError('--job: mining.notify params must have at least 8 entries', 'params');
     base = {
-      job_id: p[0], prevhash: p[1], coinb1: p[2], coinb2: p[3], merkle_branch: p[4], version: p[5], nbits: p[6], ntime: p[7],
+      job_id: p[0],
+      prevhash: p[1],
+      coinb1: p[2],
+      coinb2: p[3],
+      merkle_branch: p[4],
+      version: p[5],
+      nbits: p[6],
+      ntime: p[7],
       clean_jobs: p[8],
     };
   }
@@ -128,9 +135,11 @@ export async function runScan(argv: string[]): Promise<number> {
     jobInfo = { header: bytesToHex(a.header), merkleRoot: displayHash(a.merkleRootRaw), merkleRootRaw: bytesToHex(a.merkleRootRaw) };
   }
   const target =
-    values.target !== undefined ? parseTargetHex(values.target, '--target')
-    : values.difficulty !== undefined ? difficultyToTarget(numberFlag(values.difficulty, '--difficulty'))
-    : nbitsToTarget(parseHeader(header).nbits);
+    values.target !== undefined
+      ? parseTargetHex(values.target, '--target')
+      : values.difficulty !== undefined
+        ? difficultyToTarget(numberFlag(values.difficulty, '--difficulty'))
+        : nbitsToTarget(parseHeader(header).nbits);
 
   if (jobInfo && !values.json) {
     console.log(`header      ${jobInfo.header}`);

@@ -41,7 +41,10 @@ export async function runWorker(argv: string[]): Promise<number> {
   });
   // one line per state change, and on a terminal a live status line (src/worker/console.ts)
   const view = new WorkerConsole(agent, log, c.hub);
-  log.info({ hub: redactUrl(c.hub), name: c.name, threads: c.threads, hostname: c.hostname, mac: c.mac }, `worker ${c.name} starting, up to ${c.threads} thread${c.threads === 1 ? '' : 's'}, for the hub at ${redactUrl(c.hub)}`);
+  log.info(
+    { hub: redactUrl(c.hub), name: c.name, threads: c.threads, hostname: c.hostname, mac: c.mac },
+    `worker ${c.name} starting, up to ${c.threads} thread${c.threads === 1 ? '' : 's'}, for the hub at ${redactUrl(c.hub)}`,
+  );
   await agent.start();
   view.start();
   return stopOnSignal({

@@ -38,7 +38,14 @@ self.onmessage = async (e: MessageEvent) => {
       scanner = await GpuScanner.open(gpu, { testFault });
       post({ type: 'ready', kernel: 'webgpu', detail: scanner.detail, adapter: scanner.adapter, perDispatch: scanner.perDispatch, tunedMs: scanner.tunedMs });
     } else if (m.type === 'work') {
-      current = { id: m.id as number, header: m.header as Uint8Array, topWord: m.topWord as number, next: m.start as number, end: (m.start as number) + (m.count as number), fresh: true };
+      current = {
+        id: m.id as number,
+        header: m.header as Uint8Array,
+        topWord: m.topWord as number,
+        next: m.start as number,
+        end: (m.start as number) + (m.count as number),
+        fresh: true,
+      };
       if (!running) void run();
     } else if (m.type === 'stop') {
       current = null;

@@ -13,7 +13,17 @@
 // pause takes effect within one dispatch.
 import { headerHash, withNonce } from '../../core/header.js';
 import { midstate } from '../../core/sha.js';
-import { BUFFER_USAGE, MAP_READ, type GpuAdapter, type GpuAdapterInfo, type GpuBindGroup, type GpuBuffer, type GpuComputePipeline, type GpuDevice, type GpuEntry } from './gpu-types.js';
+import {
+  BUFFER_USAGE,
+  MAP_READ,
+  type GpuAdapter,
+  type GpuAdapterInfo,
+  type GpuBindGroup,
+  type GpuBuffer,
+  type GpuComputePipeline,
+  type GpuDevice,
+  type GpuEntry,
+} from './gpu-types.js';
 import { CANDIDATE_CAP, PARAM, PARAM_WORDS, WORKGROUP_SIZE, gpuParams, sha256dWgsl } from './sha256d-wgsl.js';
 
 export type GpuFaultKind = 'lost' | 'timeout' | 'wrong' | 'selftest' | 'compile';
@@ -70,8 +80,16 @@ export interface GpuScanResult {
 
 /** Known answers: the genesis block and block 125552 (as src/core/kernels/selftest.ts). */
 export const KNOWN_ANSWERS = [
-  { header: '0100000000000000000000000000000000000000000000000000000000000000000000003ba3edfd7a7b12b27ac72c3e67768f617fc81bc3888a51323a9fb8aa4b1e5e4a29ab5f49ffff001d1dac2b7c', nonce: 2083236893 },
-  { header: '0100000081cd02ab7e569e8bcd9317e2fe99f2de44d49ab2b8851ba4a308000000000000e320b6c2fffc8d750423db8b1eb942ae710e951ed797f7affc8892b0f1fc122bc7f5d74df2b9441a42a14695', nonce: 2504433986 },
+  {
+    header:
+      '0100000000000000000000000000000000000000000000000000000000000000000000003ba3edfd7a7b12b27ac72c3e67768f617fc81bc3888a51323a9fb8aa4b1e5e4a29ab5f49ffff001d1dac2b7c',
+    nonce: 2083236893,
+  },
+  {
+    header:
+      '0100000081cd02ab7e569e8bcd9317e2fe99f2de44d49ab2b8851ba4a308000000000000e320b6c2fffc8d750423db8b1eb942ae710e951ed797f7affc8892b0f1fc122bc7f5d74df2b9441a42a14695',
+    nonce: 2504433986,
+  },
 ];
 
 /** An adapter's class from what it tells (WebGPU names no type: vendor and architecture hint it). */
@@ -172,7 +190,13 @@ export class GpuScanner {
       const outSize = 4 * (1 + CANDIDATE_CAP);
       const out = device.createBuffer({ size: outSize, usage: BUFFER_USAGE.STORAGE | BUFFER_USAGE.COPY_SRC | BUFFER_USAGE.COPY_DST, label: 'candidates' });
       const readback = device.createBuffer({ size: outSize, usage: BUFFER_USAGE.MAP_READ | BUFFER_USAGE.COPY_DST, label: 'readback' });
-      const bind = device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries: [{ binding: 0, resource: { buffer: uniform } }, { binding: 1, resource: { buffer: out } }] });
+      const bind = device.createBindGroup({
+        layout: pipeline.getBindGroupLayout(0),
+        entries: [
+          { binding: 0, resource: { buffer: uniform } },
+          { binding: 1, resource: { buffer: out } },
+        ],
+      });
       const s = new GpuScanner(summary, device, pipeline, bind, uniform, out, readback, opts);
       await s.selfTest();
       await s.tune();
@@ -257,7 +281,16 @@ export class GpuScanner {
       await Promise.race([
         done,
         new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new GpuFault('timeout', `a WebGPU dispatch of ${count} nonces did not finish within ${Math.round(limit)} ms (tuned: ~${Math.round(this.tunedMs)} ms)`)), limit);
+          timer = setTimeout(
+            () =>
+              reject(
+                new GpuFault(
+                  'timeout',
+                  `a WebGPU dispatch of ${count} nonces did not finish within ${Math.round(limit)} ms (tuned: ~${Math.round(this.tunedMs)} ms)`,
+                ),
+              ),
+            limit,
+          );
         }),
       ]);
     } catch (err) {
@@ -281,7 +314,10 @@ export class GpuScanner {
     const { good, wrong } = checkCandidates(header, start, count, topWord, got);
     if (wrong !== null) {
       this.close();
-      throw new GpuFault('wrong', `the WebGPU kernel returned nonce ${wrong >>> 0}, which the CPU check refuses (its hash does not meet the target it was given, or it lies outside ${start}..${start + count - 1}); the kernel is disabled for this session`);
+      throw new GpuFault(
+        'wrong',
+        `the WebGPU kernel returned nonce ${wrong >>> 0}, which the CPU check refuses (its hash does not meet the target it was given, or it lies outside ${start}..${start + count - 1}); the kernel is disabled for this session`,
+      );
     }
     return { candidates: good, overflow: Math.max(0, total - CANDIDATE_CAP) };
   }
@@ -298,7 +334,10 @@ export class GpuScanner {
       const start = c.nonce - 5000;
       const r = await this.scan(start, 10_000);
       if (r.candidates.length !== 1 || r.candidates[0] !== c.nonce) {
-        throw new GpuFault('selftest', `the WebGPU kernel failed its known-answer test: expected nonce ${c.nonce} in ${start}..${start + 9999}, got [${r.candidates.slice(0, 4).join(', ')}]`);
+        throw new GpuFault(
+          'selftest',
+          `the WebGPU kernel failed its known-answer test: expected nonce ${c.nonce} in ${start}..${start + 9999}, got [${r.candidates.slice(0, 4).join(', ')}]`,
+        );
       }
     }
   }

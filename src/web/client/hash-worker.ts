@@ -21,13 +21,25 @@ self.onmessage = async (e: MessageEvent) => {
   const m = e.data as { type: string; [k: string]: unknown };
   try {
     if (m.type === 'init') {
-      const { instance } = (await WebAssembly.instantiate(m.wasm as ArrayBuffer, { env: { abort: () => { throw new Error('wasm kernel aborted'); } } })) as unknown as { instance: WebAssembly.Instance };
+      const { instance } = (await WebAssembly.instantiate(m.wasm as ArrayBuffer, {
+        env: {
+          abort: () => {
+            throw new Error('wasm kernel aborted');
+          },
+        },
+      })) as unknown as { instance: WebAssembly.Instance };
       const ex = instance.exports as unknown as KernelExports<WebAssembly.Memory>;
       if (typeof ex.abiVersion !== 'function' || ex.abiVersion() !== KERNEL_ABI) throw new Error('kernel.wasm speaks another ABI');
       k = ex;
       post({ type: 'ready' });
     } else if (m.type === 'work') {
-      current = { id: m.id as number, header: m.header as Uint8Array, topWord: m.topWord as number, next: m.start as number, end: (m.start as number) + (m.count as number) };
+      current = {
+        id: m.id as number,
+        header: m.header as Uint8Array,
+        topWord: m.topWord as number,
+        next: m.start as number,
+        end: (m.start as number) + (m.count as number),
+      };
       if (k) {
         new Uint8Array(k.memory.buffer).set(current.header, k.headerPtr());
         k.prepare();

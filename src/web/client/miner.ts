@@ -49,7 +49,7 @@ function log(msg: string): void {
   el.textContent = `${new Date().toLocaleTimeString()} ${msg}\n${el.textContent ?? ''}`.slice(0, 4000);
 }
 
-function send(method: string, params: unknown[], id: number | null = state.nextId++): Promise<{ result: unknown; error: unknown }> | void {
+function send(method: string, params: unknown[], id: number | null = state.nextId++): Promise<{ result: unknown; error: unknown }> | undefined {
   const ws = state.ws;
   if (!ws || ws.readyState !== WebSocket.OPEN) return id === null ? undefined : Promise.resolve({ result: null, error: 'not connected' });
   ws.send(`${JSON.stringify({ id, method, params })}\n`);
@@ -171,7 +171,17 @@ function onLine(line: string): void {
   const p = m.params ?? [];
   switch (m.method) {
     case 'mining.notify': {
-      state.job = { jobId: String(p[0]), prevhash: String(p[1]), coinb1: String(p[2]), coinb2: String(p[3]), merkleBranch: (p[4] as string[]) ?? [], version: String(p[5]), nbits: String(p[6]), ntime: String(p[7]), cleanJobs: p[8] === true };
+      state.job = {
+        jobId: String(p[0]),
+        prevhash: String(p[1]),
+        coinb1: String(p[2]),
+        coinb2: String(p[3]),
+        merkleBranch: (p[4] as string[]) ?? [],
+        version: String(p[5]),
+        nbits: String(p[6]),
+        ntime: String(p[7]),
+        cleanJobs: p[8] === true,
+      };
       for (const t of pool.list) if (t.hashing) giveWork(t);
       apply();
       break;
@@ -230,7 +240,10 @@ async function connect(): Promise<void> {
     ws.onopen = () => resolve();
     ws.onerror = () => reject(new Error('cannot reach the hub'));
   });
-  const cfg = (await send('mining.configure', [['version-rolling', EXT], { 'version-rolling.mask': '00000000', [`${EXT}.kind`]: 'browser', [`${EXT}.hostname`]: state.name }])) as { result: Record<string, unknown> | null };
+  const cfg = (await send('mining.configure', [
+    ['version-rolling', EXT],
+    { 'version-rolling.mask': '00000000', [`${EXT}.kind`]: 'browser', [`${EXT}.hostname`]: state.name },
+  ])) as { result: Record<string, unknown> | null };
   state.controlled = cfg.result?.[EXT] === true;
   const sub = (await send('mining.subscribe', ['micro-mining-browser/0.1.0'])) as { result: unknown; error: unknown };
   if (!Array.isArray(sub.result)) throw new Error(`the hub refused the subscription: ${JSON.stringify(sub.error)}`);
@@ -265,27 +278,31 @@ async function start(): Promise<void> {
   await connect();
 }
 
-const pool = new Threads(() => location.href.replace(/\/worker\/?(\?.*)?$/, '/'), {
-  ready: () => apply(),
-  progress: (t, m) => onProgress(t, m),
-  stopped: () => {
-    if (state.stopT0 && !pool.list.some((x) => x.hashing)) {
-      log(`threads stopped ${(performance.now() - state.stopT0).toFixed(0)} ms after the pause`);
-      state.stopT0 = 0;
-    }
-    render();
-    maybeReport();
+const pool = new Threads(
+  () => location.href.replace(/\/worker\/?(\?.*)?$/, '/'),
+  {
+    ready: () => apply(),
+    progress: (t, m) => onProgress(t, m),
+    stopped: () => {
+      if (state.stopT0 && !pool.list.some((x) => x.hashing)) {
+        log(`threads stopped ${(performance.now() - state.stopT0).toFixed(0)} ms after the pause`);
+        state.stopT0 = 0;
+      }
+      render();
+      maybeReport();
+    },
+    switched: () => {
+      apply();
+      maybeReport(true);
+    },
+    log,
   },
-  switched: () => {
-    apply();
-    maybeReport(true);
+  {
+    gpuAllowed: document.body.dataset.gpu !== '0',
+    // TEST HOOK: ?mm-test-fault=lost|hang|wrong, honoured only when the hub serves the page in test mode
+    testFault: document.body.dataset.testHooks === '1' ? new URLSearchParams(location.search).get('mm-test-fault') : null,
   },
-  log,
-}, {
-  gpuAllowed: document.body.dataset.gpu !== '0',
-  // TEST HOOK: ?mm-test-fault=lost|hang|wrong, honoured only when the hub serves the page in test mode
-  testFault: document.body.dataset.testHooks === '1' ? new URLSearchParams(location.search).get('mm-test-fault') : null,
-});
+);
 
 document.addEventListener('visibilitychange', () => {
   state.hidden = document.hidden;
@@ -293,14 +310,17 @@ document.addEventListener('visibilitychange', () => {
 });
 
 type Battery = EventTarget & { charging: boolean; level: number };
-(navigator as Navigator & { getBattery?: () => Promise<Battery> }).getBattery?.().then((b) => {
-  const upd = () => {
-    state.onBattery = !b.charging;
-    apply();
-  };
-  b.addEventListener('chargingchange', upd);
-  upd();
-}, () => {});
+(navigator as Navigator & { getBattery?: () => Promise<Battery> }).getBattery?.().then(
+  (b) => {
+    const upd = () => {
+      state.onBattery = !b.charging;
+      apply();
+    };
+    b.addEventListener('chargingchange', upd);
+    upd();
+  },
+  () => {},
+);
 
 setInterval(() => {
   render();

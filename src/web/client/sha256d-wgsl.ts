@@ -20,14 +20,11 @@ export const PARAM_WORDS = 32;
 export const PARAM = { top: 24, base: 25, count: 26, rowWidth: 27 } as const;
 
 const K = [
-  0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
-  0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
-  0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
-  0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
-  0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
-  0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
-  0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
-  0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
+  0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5, 0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74,
+  0x80deb1fe, 0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da, 0x983e5152, 0xa831c66d,
+  0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967, 0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e,
+  0x92722c85, 0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070, 0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5,
+  0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3, 0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
 ];
 const IV = [0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19];
 
@@ -58,11 +55,20 @@ export function gpuParams(mid: Uint32Array, header80: Uint8Array, topWord: numbe
   for (let i = 0; i < 3; i++) {
     const t1 = (h + S1(e) + ch(e, f, g) + K[i] + [w0, w1, w2][i]) >>> 0;
     const t2 = (S0(a) + maj(a, b, c)) >>> 0;
-    h = g; g = f; f = e; e = (d + t1) >>> 0; d = c; c = b; b = a; a = (t1 + t2) >>> 0;
+    h = g;
+    g = f;
+    f = e;
+    e = (d + t1) >>> 0;
+    d = c;
+    c = b;
+    b = a;
+    a = (t1 + t2) >>> 0;
   }
   p.set(mid, 0);
   p.set([a, b, c, d, e, f, g, h], 8);
-  p[16] = w0; p[17] = w1; p[18] = w2;
+  p[16] = w0;
+  p[17] = w1;
+  p[18] = w2;
   const w16 = (s1(0) + 0 + s0(w1) + w0) >>> 0; // W14 = 0, W9 = 0
   const w17 = (s1(640) + 0 + s0(w2) + w1) >>> 0; // W15 = 640, W10 = 0
   p[19] = w16;
@@ -139,7 +145,14 @@ class Gen {
     for (let i = from; i < to; i++) {
       const t1 = this.add(h, this.fn('S1', e), this.ch(e, f, g), K[i], w[i]);
       const na: Val = i >= to - skipA ? 0 : this.add(t1, this.fn('S0', a), this.maj(a, b, c));
-      h = g; g = f; f = e; e = this.add(d, t1); d = c; c = b; b = a; a = na;
+      h = g;
+      g = f;
+      f = e;
+      e = this.add(d, t1);
+      d = c;
+      c = b;
+      b = a;
+      a = na;
     }
     return [a, b, c, d, e, f, g, h];
   }

@@ -204,14 +204,25 @@ class Bed implements HaTestBed {
     // A private mount namespace: /proc is mounted for HA and vanishes with it (no leftover mounts).
     const script = 'mount -t proc proc "$0/proc" && exec chroot "$0" /opt/ha/bin/python -m homeassistant --skip-pip -c "$1"';
     const env = { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', HOME: '/root', LANG: 'C.UTF-8', TZ: 'UTC' };
-    this.proc = new GroupProcess('unshare', ['--mount', '--propagation', 'private', '--', 'sh', '-c', script, this.root, this.chrootConfigDir], join(this.instanceDir, 'ha.out'), env);
+    this.proc = new GroupProcess(
+      'unshare',
+      ['--mount', '--propagation', 'private', '--', 'sh', '-c', script, this.root, this.chrootConfigDir],
+      join(this.instanceDir, 'ha.out'),
+      env,
+    );
     const timeout = this.opts.startTimeoutMs ?? 120_000;
     await waitForPort(HOST, this.port, timeout, () => this.proc?.alive ?? false).catch((err) => {
       throw new Error(`HA did not open ${HOST}:${this.port}: ${(err as Error).message}\n${this.logTail()}`);
     });
   }
 
-  private async fetchJson(method: string, path: string, body: unknown, token: string | undefined, form = false): Promise<{ status: number; json: unknown; text: string }> {
+  private async fetchJson(
+    method: string,
+    path: string,
+    body: unknown,
+    token: string | undefined,
+    form = false,
+  ): Promise<{ status: number; json: unknown; text: string }> {
     const headers: Record<string, string> = {};
     if (token) headers.authorization = `Bearer ${token}`;
     let payload: string | undefined;
@@ -271,7 +282,12 @@ class Bed implements HaTestBed {
       if (!this.proc?.alive) throw new Error(`HA exited before onboarding\n${this.logTail()}`);
       await sleep(250);
     }
-    const user = await this.fetchJson('POST', '/api/onboarding/users', { client_id: CLIENT_ID(), name: 'Habed Owner', username: this.username, password: this.password, language: 'en' }, undefined);
+    const user = await this.fetchJson(
+      'POST',
+      '/api/onboarding/users',
+      { client_id: CLIENT_ID(), name: 'Habed Owner', username: this.username, password: this.password, language: 'en' },
+      undefined,
+    );
     if (user.status !== 200) throw new Error(`onboarding user step: ${user.status} ${user.text}`);
     const code = (user.json as { auth_code: string }).auth_code;
     const tok = await this.fetchJson('POST', '/auth/token', { grant_type: 'authorization_code', code, client_id: CLIENT_ID() }, undefined, true);
@@ -326,11 +342,19 @@ class Bed implements HaTestBed {
   }
 
   async addMqttIntegration(host: string, port: number): Promise<string> {
-    const flow = await this.rest<{ flow_id: string; type: string; step_id?: string; result?: { entry_id: string } }>('POST', '/api/config/config_entries/flow', { handler: 'mqtt', show_advanced_options: false });
+    const flow = await this.rest<{ flow_id: string; type: string; step_id?: string; result?: { entry_id: string } }>(
+      'POST',
+      '/api/config/config_entries/flow',
+      { handler: 'mqtt', show_advanced_options: false },
+    );
     let step = flow;
     for (let i = 0; i < 4 && step.type !== 'create_entry'; i++) {
       if (step.type !== 'form') throw new Error(`MQTT config flow: unexpected ${JSON.stringify(step).slice(0, 300)}`);
-      step = await this.rest('POST', `/api/config/config_entries/flow/${flow.flow_id}`, step.step_id === 'broker' ? { broker: host, port, other_settings: { set_client_cert: false, set_ca_cert: 'off', transport: 'tcp' } } : {});
+      step = await this.rest(
+        'POST',
+        `/api/config/config_entries/flow/${flow.flow_id}`,
+        step.step_id === 'broker' ? { broker: host, port, other_settings: { set_client_cert: false, set_ca_cert: 'off', transport: 'tcp' } } : {},
+      );
     }
     if (step.type !== 'create_entry' || !step.result) throw new Error(`MQTT config flow did not create an entry: ${JSON.stringify(step).slice(0, 300)}`);
     // Wait for the integration to be connected (its entry is loaded).

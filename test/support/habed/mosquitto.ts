@@ -26,7 +26,10 @@ export async function startMosquitto(): Promise<HabedMosquitto> {
   for (let attempt = 0; attempt < 5; attempt++) {
     const port = await freePort(host);
     const conf = join(dir, 'mosquitto.conf');
-    writeFileSync(conf, [`listener ${port} ${host}`, 'allow_anonymous true', 'persistence false', 'log_dest stdout', 'log_type error', 'log_type warning', ''].join('\n'));
+    writeFileSync(
+      conf,
+      [`listener ${port} ${host}`, 'allow_anonymous true', 'persistence false', 'log_dest stdout', 'log_type error', 'log_type warning', ''].join('\n'),
+    );
     const proc = new GroupProcess(bin, ['-c', conf], join(dir, 'mosquitto.log'));
     try {
       await waitForPort(host, port, 10_000, () => proc.alive);

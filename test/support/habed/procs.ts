@@ -48,7 +48,12 @@ export class GroupProcess {
   exitSignal: string | null = null;
   private readonly exited: Promise<void>;
 
-  constructor(cmd: string, args: string[], readonly logFile: string, env: NodeJS.ProcessEnv = process.env) {
+  constructor(
+    cmd: string,
+    args: string[],
+    readonly logFile: string,
+    env: NodeJS.ProcessEnv = process.env,
+  ) {
     const fd = openSync(logFile, 'a');
     try {
       this.child = spawn(cmd, args, { detached: true, stdio: ['ignore', fd, fd], env });

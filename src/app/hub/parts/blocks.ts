@@ -20,7 +20,13 @@ export class BlocksPart extends Part {
     if (!o.accepted) return;
     const conn = this.ctx.handle('ha')?.connection.conn;
     if (!conn) return;
-    const data = { hash: o.hash, height: o.height, worker: o.worker, network: this.ctx.nodeSource?.status().chain ?? null, payout_address: this.ctx.config.node?.payoutAddress ?? null };
+    const data = {
+      hash: o.hash,
+      height: o.height,
+      worker: o.worker,
+      network: this.ctx.nodeSource?.status().chain ?? null,
+      payout_address: this.ctx.config.node?.payoutAddress ?? null,
+    };
     try {
       await conn.sendMessagePromise({ type: 'fire_event', event_type: 'micro_mining_block_found', event_data: data });
       await conn.sendMessagePromise({
@@ -30,7 +36,7 @@ export class BlocksPart extends Part {
         service_data: {
           notification_id: `micro_mining_block_${o.height}`,
           title: 'Micro Mining found a block',
-          message: `Block ${o.height} (${o.hash}) on ${data.network ?? 'the node\'s network'} was found by ${o.worker} and accepted by your node. It pays ${data.payout_address} once it has 100 confirmations.`,
+          message: `Block ${o.height} (${o.hash}) on ${data.network ?? "the node's network"} was found by ${o.worker} and accepted by your node. It pays ${data.payout_address} once it has 100 confirmations.`,
         },
       });
     } catch (err) {

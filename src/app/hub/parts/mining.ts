@@ -80,7 +80,12 @@ export class MiningPart extends Part {
 
     // the browser worker page (src/web): its WebSocket becomes one more connection of the endpoint
     const endpoint = server;
-    const page = new WorkerPage({ accept: endpoint ? (socket) => endpoint.accept(socket) : null, passwordRequired: Boolean(c.stratum.password), gpu: c.workerPageGpu, log: ctx.logger('worker-page') });
+    const page = new WorkerPage({
+      accept: endpoint ? (socket) => endpoint.accept(socket) : null,
+      passwordRequired: Boolean(c.stratum.password),
+      gpu: c.workerPageGpu,
+      log: ctx.logger('worker-page'),
+    });
     ctx.provide('workerPage', page);
     this.stops.add('worker page', () => page.stop());
   }

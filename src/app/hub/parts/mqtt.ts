@@ -39,7 +39,10 @@ export class MqttPart extends Part {
         // need one, so take a free port and say so; `--mqtt` points at the existing broker instead
         if (!/EADDRINUSE/.test(String((err as Error).message))) throw err;
         broker = await startEmbeddedBroker({ port: 0 });
-        ctx.log.warn({ port: broker.port }, `port ${port} is in use (another MQTT broker?): the embedded broker took port ${broker.port}; use --mqtt mqtt://host:${port} to publish to that broker instead`);
+        ctx.log.warn(
+          { port: broker.port },
+          `port ${port} is in use (another MQTT broker?): the embedded broker took port ${broker.port}; use --mqtt mqtt://host:${port} to publish to that broker instead`,
+        );
       }
       ctx.provide('broker', broker);
       this.stops.add('mqtt broker', () => broker.stop());
@@ -69,7 +72,14 @@ export class MqttPart extends Part {
       // flows in another Node-RED (with this package's nodes) reach the hub through the same broker,
       // only when the hub has a bridge key (every command must carry it)
       if (c.bridgeKey) {
-        const bridge = new MqttHubBridge({ hub: ctx.planner, url, username: c.mqtt.username ?? undefined, password: c.mqtt.password ?? undefined, key: c.bridgeKey, logger: ctx.logger('mqtt-bridge') });
+        const bridge = new MqttHubBridge({
+          hub: ctx.planner,
+          url,
+          username: c.mqtt.username ?? undefined,
+          password: c.mqtt.password ?? undefined,
+          key: c.bridgeKey,
+          logger: ctx.logger('mqtt-bridge'),
+        });
         await bridge.start();
         this.stops.add('mqtt bridge', () => bridge.stop());
       }

@@ -26,7 +26,11 @@ export class ObediencePart extends Part {
     // plain miners linked to a device with a switch are switched as the plan says
     const switches = new MinerSwitches({
       connection: () => ctx.handle('ha')?.connection.conn,
-      applianceOf: (w) => ctx.handle('ha')?.appliances().find((a) => a.workerId === w) ?? null,
+      applianceOf: (w) =>
+        ctx
+          .handle('ha')
+          ?.appliances()
+          .find((a) => a.workerId === w) ?? null,
       isPlainMiner: (w) => obedience.isPlainMiner(w),
       minOnS: ctx.overrides.switchMinOnS ?? c.miners.switchMinOnS,
       minOffS: ctx.overrides.switchMinOffS ?? c.miners.switchMinOffS,

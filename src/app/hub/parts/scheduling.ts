@@ -64,10 +64,13 @@ export class SchedulingPart extends Part {
       const ha = new HaAppliances({ url: c.ha.url, token: c.ha.token, rules: idleRules(c), log: ctx.logger('ha') });
       this.ha = ha;
       ctx.provide('ha', ha);
-      this.stops.add('ha section', ctx.sections.report('ha', () => {
-        const st = ha.status();
-        return { connected: st.connection === 'ready', state: st.connection, error: st.connection === 'ready' ? null : (st.lastError ?? null) };
-      }));
+      this.stops.add(
+        'ha section',
+        ctx.sections.report('ha', () => {
+          const st = ha.status();
+          return { connected: st.connection === 'ready', state: st.connection, error: st.connection === 'ready' ? null : (st.lastError ?? null) };
+        }),
+      );
       ha.on('event', (e: ApplianceEvent) => {
         this.onApplianceEvent(e);
         void ctx.bus.emit('appliance', e);
@@ -101,7 +104,14 @@ export class SchedulingPart extends Part {
       ctx.provide('flow', flow);
       this.stops.add('node-red', () => flow.stop());
     } else {
-      const p = parsePolicy({ ...defaultPolicy(), mode: c.policy, stagesW: c.power.stagesW, staticBudgetW: c.power.budgetW, priceCeiling: c.power.priceCeiling, quietHours: c.quietHours.map((q) => ({ start: hhmm(q.start), end: hhmm(q.end) })) });
+      const p = parsePolicy({
+        ...defaultPolicy(),
+        mode: c.policy,
+        stagesW: c.power.stagesW,
+        staticBudgetW: c.power.budgetW,
+        priceCeiling: c.power.priceCeiling,
+        quietHours: c.quietHours.map((q) => ({ start: hhmm(q.start), end: hhmm(q.end) })),
+      });
       if (!p.ok) throw new Error(`policy: ${p.error}`);
       this.directPolicy = p.value;
       const unsubscribe = planner.subscribe(() => void this.planDirectly());

@@ -24,8 +24,21 @@ export class StatusPart extends Part {
     // a loopback address, or editor credentials
     const loopback = c.status.bind === '127.0.0.1' || c.status.bind === '::1' || c.status.bind === 'localhost';
     const editor = ctx.handle('flow')?.address();
-    const nodeRed = editor && (c.status.allow.length > 0 || loopback || (c.nodeRed.username && c.nodeRed.password)) ? { host: '127.0.0.1', port: editor.port, hosts: c.nodeRed.hosts } : null;
-    const s = new StatusServer({ port: c.status.port, host: c.status.bind, allow: c.status.allow, status: () => ctx.snapshot().status, nodeRed, worker: ctx.handle('workerPage'), history: () => ctx.handle('history'), join: () => join, logger: ctx.logger('status') });
+    const nodeRed =
+      editor && (c.status.allow.length > 0 || loopback || (c.nodeRed.username && c.nodeRed.password))
+        ? { host: '127.0.0.1', port: editor.port, hosts: c.nodeRed.hosts }
+        : null;
+    const s = new StatusServer({
+      port: c.status.port,
+      host: c.status.bind,
+      allow: c.status.allow,
+      status: () => ctx.snapshot().status,
+      nodeRed,
+      worker: ctx.handle('workerPage'),
+      history: () => ctx.handle('history'),
+      join: () => join,
+      logger: ctx.logger('status'),
+    });
     let join = '';
     ctx.provide('statusServer', s);
     await s.start().catch((err) => {
@@ -37,7 +50,14 @@ export class StatusPart extends Part {
     // where other devices can reach it (standalone with --status-bind beyond loopback)
     const lan = lanAddresses()[0] ?? null;
     const server = ctx.handle('server');
-    const view = { lanAddress: lan, statusPort: s.port, stratumPort: server ? server.address().port : null, stratumBind: c.stratum.bind, statusBind: c.status.bind, addon: c.addon };
+    const view = {
+      lanAddress: lan,
+      statusPort: s.port,
+      stratumPort: server ? server.address().port : null,
+      stratumBind: c.stratum.bind,
+      statusBind: c.status.bind,
+      addon: c.addon,
+    };
     const reachable = lan && !c.addon && !/^(127\.|::1$|localhost$)/.test(c.status.bind);
     const qr = reachable ? qrSvg(`http://${lan}:${s.port}/worker`, 'QR code of the worker page') : '';
     join = renderJoinPanel(view).replace('</section>', qr ? `<div class="qr">${qr}</div></section>` : '</section>');

@@ -36,7 +36,10 @@ export class TotalsPart extends Part {
     this.lastEnergyAt = Date.now();
     ctx.provide('totals', { now: () => this.totals });
     // a damaged or unreadable totals file: said on the status page and in /api/status, not only the log
-    this.stops.add('totals section', ctx.sections.report('totals', () => ({ notice: store.notice })));
+    this.stops.add(
+      'totals section',
+      ctx.sections.report('totals', () => ({ notice: store.notice })),
+    );
     this.stops.add('totals', () => store.flush());
     this.on('share', (e) => this.onShare(e));
     this.on('block', (e) => this.onBlock(e));
