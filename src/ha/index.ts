@@ -23,5 +23,4 @@ export { evaluateEntity, isPowerSensor, isIdleTimeSensor, parseNumber, domainOf 
 export { HaConnection, haConnectionTarget, toWsUrl, type HaConnectionOptions, type HaConnectionState } from './connection.js';
 export { HaAppliances, type HaAppliancesOptions, type HaAppliancesStatus } from './appliances.js';
 export { parseState } from './parse.js';
-export { hubLoadMeter } from './hubload.js';
 export { APPLIANCE_RULES, applianceEvidence, entityVotes, isStatusSensor, type Evidence, type EvidenceKind } from './appliance-rules.js';

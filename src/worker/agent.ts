@@ -4,10 +4,9 @@
  * (src/stratum/extension.ts), yields to its own machine, and tells the hub what it does.
  */
 import { EventEmitter } from 'node:events';
-import { hubLoadMeter } from '../ha/hubload.js';
-import type { HashPoolOptions } from '../hashpool/index.js';
+import { hubLoadMeter, type HashPoolOptions } from '../hashpool/index.js';
 import { logger as makeLogger, type Logger } from '../log.js';
-import { MM_EXTENSION, MM_METHODS, type ReportedState, type WorkerReport } from '../stratum/extension.js';
+import { MM_EXTENSION, MM_METHODS, type ReportedState, type WorkerReport } from '../stratum/index.js';
 import { HouseholdMiner } from '../work/index.js';
 import { GpuDriver, gpuPower, openNodeGpu, type NodeGpu, type WebgpuModule } from './gpu.js';
 import { HubLink } from './hub-link.js';

@@ -1,7 +1,7 @@
 /**
  * What a worker computer says about itself: its name and MAC (so the hub links it to the
  * computer's HA device), whether it runs on battery (Linux: /sys/class/power_supply), and whether
- * the rest of the machine needs the CPU (the same meter as the hub's, src/ha/hubload.ts).
+ * the rest of the machine needs the CPU (the same meter as the hub's, src/hashpool/cpu-load.ts).
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import { hostname, networkInterfaces } from 'node:os';

@@ -238,7 +238,7 @@ test('bad rules are refused with the field named', () => {
 });
 
 test('hubLoadMeter gives a percentage', async () => {
-  const { hubLoadMeter } = await import('../../src/ha/index.js');
+  const { hubLoadMeter } = await import('../../src/hashpool/index.js');
   const meter = hubLoadMeter();
   let x = 0;
   for (let i = 0; i < 2e6; i++) x += i % 7;

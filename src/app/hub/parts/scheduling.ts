@@ -10,7 +10,8 @@
  * offers: handles `ha`, `flow`, `price`
  */
 import { FlowRuntime, editorAccessOptions } from '../../../flow/index.js';
-import { HaAppliances, hubLoadMeter, type Appliance, type ApplianceEvent, type IdleRulesInput } from '../../../ha/index.js';
+import { hubLoadMeter } from '../../../hashpool/index.js';
+import { HaAppliances, type Appliance, type ApplianceEvent, type IdleRulesInput } from '../../../ha/index.js';
 import type { MinerCommand } from '../../../mqtt/index.js';
 import { defaultPolicy, parsePolicy, schedule, type ApplianceInput, type Plan, type Policy, type ScheduleState } from '../../../schedule/index.js';
 import type { Config } from '../../config.js';
