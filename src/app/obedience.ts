@@ -208,7 +208,7 @@ export class Obedience extends EventEmitter {
 
   /**
    * The power of a worker while it works, and where the figure comes from: its own measured
-   * reading (setMeasuredWatts: an AxeOS miner), else its linked HA power
+   * reading (setMeasuredWatts: an AxeOS miner; a worker agent's RAPL report), else its linked HA power
    * sensor (plug), else the figure declared in the configuration or by the worker itself
    * (declared), else the worker's own estimate (a GPU page or agent: `wattsEstimate`, plus its CPU
    * threads), else the CPU model by its threads (agents, pages) or its hashrate (plain miners),
@@ -217,6 +217,9 @@ export class Obedience extends EventEmitter {
   watts(worker: string, hashrate: number, threads?: number): WattFigure {
     const measured = this.measured.get(worker);
     if (measured !== undefined) return { watts: measured, how: 'measured' };
+    // a worker agent's own RAPL reading (its whole CPU package while it hashes)
+    const reported = this.controlled(worker)?.report?.wattsMeasured;
+    if (reported !== undefined) return { watts: reported, how: 'measured' };
     const a = this.opts.applianceOf(worker);
     if (a && a.powerEntities.length > 0 && a.watts !== null) return { watts: a.watts, how: 'plug' };
     const declared = this.opts.declaredW?.[worker];

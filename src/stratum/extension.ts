@@ -53,6 +53,8 @@ export interface WorkerReport {
   kernel?: string;
   /** power estimated by the worker (e.g. from its GPU adapter's class), W: an estimate, not declared */
   wattsEstimate?: number;
+  /** power the worker's computer measured while it hashes (RAPL: the whole CPU package), W */
+  wattsMeasured?: number;
 }
 
 /** One session as the hub's server hands it to the control. */
@@ -140,6 +142,7 @@ export function parseReport(params: unknown[]): WorkerReport {
   if (o.watts !== undefined) report.watts = num('watts', 100_000);
   if (typeof o.kernel === 'string' && /^[a-z0-9+-]{1,24}$/.test(o.kernel)) report.kernel = o.kernel;
   if (o.wattsEstimate !== undefined) report.wattsEstimate = num('wattsEstimate', 100_000);
+  if (o.wattsMeasured !== undefined) report.wattsMeasured = num('wattsMeasured', 100_000);
   return report;
 }
 

@@ -7,6 +7,7 @@ import { EventEmitter } from 'node:events';
 import { hubLoadMeter, type HashPoolOptions } from '../hashpool/index.js';
 import { logger as makeLogger, type Logger } from '../log.js';
 import { MM_EXTENSION, MM_METHODS, type ReportedState, type WorkerReport } from '../stratum/index.js';
+import { PowercapMeter } from '../power/index.js';
 import { HouseholdMiner } from '../work/index.js';
 import { GpuDriver, gpuPower, openNodeGpu, type NodeGpu, type WebgpuModule } from './gpu.js';
 import { HubLink } from './hub-link.js';
@@ -44,6 +45,8 @@ export interface WorkerAgentOptions {
   /** stand-ins for the machine readings (tests); default: this machine */
   loadMeter?: () => number;
   battery?: () => boolean | null;
+  /** where the RAPL counters are (default /sys/class/powercap; tests: a stand-in folder) */
+  powercapRoot?: string;
   logger?: Logger;
 }
 
@@ -89,6 +92,8 @@ export class WorkerAgent extends EventEmitter {
   private waitingStop: { since: number; timer: NodeJS.Timeout | null } | null = null;
   private gpu: GpuDriver | null = null;
   private gpuOff: string | null = null;
+  private powercap: PowercapMeter | null = null;
+  private measuredW: number | null = null;
   private gpuWatts: { watts: number; from: 'declared' | 'estimated' } | null = null;
   /** the connection to the hub in the worker's words (the fix when it cannot be reached) */
   readonly link: HubLink;
@@ -154,7 +159,7 @@ export class WorkerAgent extends EventEmitter {
     await this.miner.start();
     if (this.opts.gpu) await this.startGpu();
     const t = setInterval(() => this.sample(), this.opts.checkMs ?? 1000);
-    const r = setInterval(() => this.report(true), this.opts.reportMs ?? 10_000);
+    const r = setInterval(() => void this.measure().then(() => this.report(true)), this.opts.reportMs ?? 10_000);
     this.timers.push(t, r);
     this.update();
   }
@@ -319,6 +324,17 @@ export class WorkerAgent extends EventEmitter {
     poll();
   }
 
+  /**
+   * The computer's draw from RAPL (src/power) where Linux lets this user read it: the whole CPU
+   * package while it hashes, sent to the hub as measured watts; null while it does not hash or
+   * where there is no such counter (the hub then estimates, and says so).
+   */
+  private async measure(): Promise<void> {
+    this.powercap ??= new PowercapMeter(this.opts.powercapRoot ? { root: this.opts.powercapRoot } : {});
+    const w = await this.powercap.read().catch(() => null);
+    this.measuredW = w !== null && this.miner.pool.threads > 0 ? Math.round(w * 10) / 10 : null;
+  }
+
   /** Tells the hub (and the local listeners) the state when it changed, or always when forced. */
   private report(force: boolean): void {
     const s = this.state();
@@ -331,6 +347,7 @@ export class WorkerAgent extends EventEmitter {
     if (s.reason) report.reason = s.reason;
     if (this.opts.watts !== undefined) report.watts = this.opts.watts;
     else if (this.gpuWatts?.from === 'estimated' && this.gpu) report.wattsEstimate = this.gpuWatts.watts;
+    if (this.measuredW !== null && s.threads > 0) report.wattsMeasured = this.measuredW;
     report.kernel = s.kernel;
     void this.miner.source.client.call(MM_METHODS.state, [report]).then(({ error }) => {
       if (error && error.message !== 'not connected to the pool') this.log.debug({ error }, 'the hub did not take the state report');
