@@ -111,7 +111,7 @@ test('the status page in headless Chromium under an ingress path shows hashrate,
     assert.equal(await page.textContent('#power'), '15 W (estimated)');
     assert.equal(await page.textContent('#decision'), 'mining: 1 thread, 2 appliances idle, 640 W surplus');
     assert.match((await page.textContent('#mode')) ?? '', /practice mode: earns nothing/);
-    assert.match((await page.textContent('table')) ?? '', /nerdminer-kitchen/);
+    assert.match((await page.textContent('#workers')) ?? '', /nerdminer-kitchen/);
     // the relative JSON link resolves under the prefix
     const href = await page.getAttribute('a[href="api/status"]', 'href');
     const resolved = new URL(href!, page.url()).pathname;
