@@ -38,7 +38,7 @@ const STYLE = `:root{--bg:#fafafa;--fg:#1c1c1c;--card:#fff;--line:#ddd;--muted:#
 @media (prefers-color-scheme:dark){:root{--bg:#111111;--fg:#e1e1e1;--card:#1c1c1c;--line:#333;--muted:#9b9b9b;--accent:#03a9f4;--practice:#6b5a12;--real:#1f5130}}
 body{font-family:system-ui,-apple-system,Roboto,sans-serif;margin:0 auto;padding:1rem;max-width:80rem;color:var(--fg);background:var(--bg)}
 h1{font-size:1.4rem;margin:0 0 .2rem} h2{font-size:1.15rem;margin:1.2rem 0 .5rem}
-.warn{border-left:4px solid #d97706;padding:.3rem .6rem;background:var(--card)} .qr svg{width:10rem;height:10rem;background:#fff}
+.warn{border-left:4px solid #d97706;padding:.3rem .6rem;background:var(--card)} .qr svg{width:10rem;height:10rem;background:#fff} #join pre{white-space:pre-wrap;overflow-wrap:anywhere} #join code{overflow-wrap:anywhere}
 .mode{display:inline-block;padding:.1rem .5rem;border-radius:.4rem;font-size:1rem;font-weight:normal} .mode-practice{background:var(--practice)} .mode-real{background:var(--real)}
 .grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(13rem,1fr));gap:.7rem;margin:1rem 0}
 .card{background:var(--card);border:1px solid var(--line);border-radius:.6rem;padding:.7rem}
