@@ -37,7 +37,7 @@ export interface HubOverrides {
   /** least time a miner's HA switch stays on / off, s (default 300 each) */
   switchMinOnS?: number;
   switchMinOffS?: number;
-  /** least time between two writes of the lifetime totals, ms (default: the store's, 300 000) */
+  /** least time between two writes of the lifetime totals, ms (default 600 000: parts/totals.ts) */
   totalsIntervalMs?: number;
 }
 
