@@ -32,8 +32,8 @@ export class TotalsPart extends Part {
     // a totals file that exists but cannot be read throws (TotalsUnreadableError, exit 2) and is
     // never written over: the store refuses every save until a load succeeded
     // one in-place write every 10 minutes at most (8 KiB at the block layer: the data page and the
-    // file's inode page), as often as the history's; with it the whole hub writes about 4 MB a day
-    // (npm run bench:store: 5.2 MB/day with the totals every 5 minutes); the first share after a
+    // file's inode page), as often as the history's; with it the whole hub writes 3.45 MB a day
+    // (npm run bench:store; 5.2 MB/day with the totals every 5 minutes); the first share after a
     // start and a found block are written at once
     const store = new TotalsStore(ctx.config.dataDir, { intervalMs: ctx.overrides.totalsIntervalMs ?? TOTALS_INTERVAL_MS });
     this.store = store;
